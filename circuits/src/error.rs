@@ -1,0 +1,50 @@
+//! The crate's error type.
+
+use thiserror::Error;
+
+/// Everything that can go wrong with native zkhealth values.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Error {
+    /// A field element's encoding is malformed or not canonical.
+    #[error("invalid field element: {0}")]
+    InvalidFieldElement(String),
+    /// Poseidon was called with an unsupported number of inputs.
+    #[error("Poseidon takes 1 to 16 inputs, got {0}")]
+    PoseidonArity(usize),
+    /// A date is malformed or outside the supported range.
+    #[error("invalid date: {0}")]
+    InvalidDate(String),
+    /// A code or string cannot be encoded as a field element.
+    #[error("invalid code: {0}")]
+    InvalidCode(String),
+    /// A registry operation failed.
+    #[error("registry: {0}")]
+    Registry(String),
+    /// A credential or record is malformed.
+    #[error("invalid credential: {0}")]
+    InvalidCredential(String),
+    /// A policy is malformed or does not fit the circuit's fixed maxima.
+    #[error("invalid policy: {0}")]
+    InvalidPolicy(String),
+    /// The credential does not satisfy a condition of the policy.
+    #[error("condition {index} ({description}) is not met: {reason}")]
+    ConditionNotMet {
+        /// Position of the condition in the policy.
+        index: usize,
+        /// The condition, in words.
+        description: String,
+        /// Why it fails on this credential.
+        reason: String,
+    },
+    /// The credential is expired on the verifier's date.
+    #[error("credential expired on {expiry}, verifier's date is {today}")]
+    Expired {
+        /// Expiry date (ISO).
+        expiry: String,
+        /// The verifier's date (ISO).
+        today: String,
+    },
+    /// The witness does not match the statement (wrong secret, path, root...).
+    #[error("witness does not match the statement: {0}")]
+    WitnessMismatch(String),
+}
