@@ -163,3 +163,25 @@ mod tests {
         assert_eq!(fr_to_decimal(&Fr::from(42u8)), "42");
     }
 }
+
+/// Serde adapter: a fixed-size array of field elements, each as hex.
+pub mod serde_fr_array {
+    use serde::{Deserializer, Serializer};
+
+    use super::Fr;
+
+    /// Serializes as a list of hex strings.
+    pub fn serialize<S: Serializer, const N: usize>(xs: &[Fr; N], s: S) -> Result<S::Ok, S::Error> {
+        super::serde_fr_vec::serialize(xs, s)
+    }
+
+    /// Deserializes strictly from a list of exactly `N` hex strings.
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[Fr; N], D::Error> {
+        let v = super::serde_fr_vec::deserialize(d)?;
+        let n = v.len();
+        v.try_into()
+            .map_err(|_| serde::de::Error::custom(format!("expected {N} field elements, got {n}")))
+    }
+}

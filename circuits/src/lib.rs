@@ -7,9 +7,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod codes;
+pub mod credential;
+pub mod date;
 pub mod error;
 pub mod field;
+pub mod merkle;
 pub mod poseidon;
+pub mod statement;
 
 pub use error::Error;
 pub use field::Fr;
+pub use statement::Statement;

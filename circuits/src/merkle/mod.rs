@@ -1,0 +1,4 @@
+//! Registry Merkle tree (native).
+
+#[cfg(feature = "r1cs")]
+pub mod constraints;
