@@ -97,7 +97,7 @@ impl Day {
     /// The last supported day, 9999-12-31.
     pub fn max() -> Day {
         // 9999-12-31 is valid by construction.
-        Day(2_915_100)
+        Day(2_958_463)
     }
 
     /// Checks that the day is at most 9999-12-31.
@@ -394,7 +394,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn day_civil_round_trip(n in 0u32..=2_915_100) {
+        fn day_civil_round_trip(n in 0u32..=2_958_463) {
             let d = Day(n);
             let (y, m, dd) = d.to_civil();
             prop_assert_eq!(Day::from_civil(y, m, dd).unwrap(), d);
@@ -403,7 +403,7 @@ mod tests {
         }
 
         #[test]
-        fn ymd_order_matches_day_order(a in 0u32..=2_915_100, b in 0u32..=2_915_100) {
+        fn ymd_order_matches_day_order(a in 0u32..=2_958_463, b in 0u32..=2_958_463) {
             prop_assert_eq!(Day(a).cmp(&Day(b)), Day(a).ymd().cmp(&Day(b).ymd()));
         }
     }

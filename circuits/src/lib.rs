@@ -7,12 +7,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "r1cs")]
+pub mod circuit;
+pub mod claims;
 pub mod codes;
 pub mod credential;
 pub mod date;
 pub mod error;
 pub mod field;
 pub mod merkle;
+pub mod policy;
 pub mod poseidon;
 pub mod statement;
 

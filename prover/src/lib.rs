@@ -1,1 +1,26 @@
-//! placeholder
+//! zkhealth-prover: Groth16 setup, key and artifact files, and presentation proving.
+//!
+//! ```no_run
+//! use rand_core::OsRng;
+//! use zkhealth_prover::{setup, Prover, ProveRequest};
+//! # fn main() -> Result<(), zkhealth_prover::ProverError> {
+//! // Development setup: one party knows the toxic waste. See the README's security section.
+//! let (artifact, vk) = setup(20, &mut OsRng)?;
+//! std::fs::write("presentation.vk", vk.to_file_bytes())?;
+//! std::fs::write("presentation.pk", artifact.to_file_bytes()?)?;
+//! # Ok(()) }
+//! ```
+//!
+//! Proving first checks the claim natively ([`zkhealth_circuits::policy::Policy::check`]) and
+//! fails with an error naming the unmet condition before any proving work.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod artifact;
+mod error;
+mod prove;
+
+pub use artifact::{setup, ProvingArtifact};
+pub use error::ProverError;
+pub use prove::{ProveRequest, Prover};

@@ -1,0 +1,303 @@
+//! Typed claim builders: the claims people think in, compiled to generic [`Condition`]s.
+//!
+//! ```
+//! use zkhealth_circuits::{claims::Claims, codes};
+//!
+//! // Vaccinated with an EU-authorised COVID-19 product, at least two doses, last dose 14 to 365
+//! // days ago, and at least 18 years old: four conditions, one proof.
+//! let policy = Claims::vaccination("NL-RIVM")
+//!     .product_in(&codes::product::EU_AUTHORISED_COVID_19)
+//!     .dose_at_least(2)
+//!     .last_dose_between_days_ago(14, 365)
+//!     .age_at_least(18)
+//!     .build()?;
+//! assert_eq!(policy.conditions.len(), 4);
+//! # Ok::<(), zkhealth_circuits::Error>(())
+//! ```
+//!
+//! Ages are in calendar years, compared in `YYYYMMDD` form against the verifier's date (see
+//! [`crate::date`]): "at least N" uses the latest possible birth date and "at most N" the earliest,
+//! so a partial birth date never gives a wrong yes.
+
+use crate::{
+    codes,
+    credential::{coverage, identity, vaccination, Schema},
+    date::Day,
+    policy::{Condition, Operand, Operator, Policy, MAX_CONDITIONS},
+    Error,
+};
+
+/// A policy under construction. Errors (a field the schema lacks, too many conditions) are
+/// reported by [`Claims::build`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Claims {
+    policy: Policy,
+    error: Option<Error>,
+}
+
+impl Claims {
+    /// Claims about a vaccination credential from `issuer`.
+    pub fn vaccination(issuer: &str) -> Self {
+        Self::new(Schema::Vaccination, issuer)
+    }
+
+    /// Claims about an identity credential from `issuer`.
+    pub fn identity(issuer: &str) -> Self {
+        Self::new(Schema::Identity, issuer)
+    }
+
+    /// Claims about a coverage credential from `issuer`.
+    pub fn coverage(issuer: &str) -> Self {
+        Self::new(Schema::Coverage, issuer)
+    }
+
+    /// Claims about any schema.
+    pub fn new(schema: Schema, issuer: &str) -> Self {
+        Claims {
+            policy: Policy::new(schema, issuer),
+            error: None,
+        }
+    }
+
+    fn require(mut self, schemas: &[Schema], claim: &str) -> Self {
+        if self.error.is_none() && !schemas.contains(&self.policy.schema) {
+            self.error = Some(Error::InvalidPolicy(format!(
+                "{claim} is not a claim about a {:?} credential",
+                self.policy.schema
+            )));
+        }
+        self
+    }
+
+    /// Adds a raw condition.
+    pub fn condition(mut self, condition: Condition) -> Self {
+        if self.error.is_none() && self.policy.conditions.len() == MAX_CONDITIONS {
+            self.error = Some(Error::InvalidPolicy(format!(
+                "more than {MAX_CONDITIONS} conditions do not fit in one proof"
+            )));
+        }
+        self.policy.conditions.push(condition);
+        self
+    }
+
+    fn on(
+        self,
+        schemas: &[Schema],
+        claim: &str,
+        slot: usize,
+        op: Operator,
+        values: Vec<Operand>,
+    ) -> Self {
+        self.require(schemas, claim)
+            .condition(Condition::new(slot, op, values))
+    }
+
+    // Vaccination.
+
+    /// The target disease is `disease` (e.g. [`codes::disease::COVID_19`]).
+    pub fn disease(self, disease: &str) -> Self {
+        let v = vec![Operand::Code(disease.into())];
+        self.on(
+            &[Schema::Vaccination],
+            "disease",
+            vaccination::DISEASE,
+            Operator::Eq,
+            v,
+        )
+    }
+
+    /// The product is one of `products` (at most 8).
+    pub fn product_in(self, products: &[&str]) -> Self {
+        let v = products
+            .iter()
+            .map(|p| Operand::Code((*p).into()))
+            .collect();
+        self.on(
+            &[Schema::Vaccination],
+            "product",
+            vaccination::PRODUCT,
+            Operator::In,
+            v,
+        )
+    }
+
+    /// The dose number is at least `n`.
+    pub fn dose_at_least(self, n: u32) -> Self {
+        let v = vec![Operand::Number(n)];
+        self.on(
+            &[Schema::Vaccination],
+            "dose number",
+            vaccination::DOSE_NUMBER,
+            Operator::Ge,
+            v,
+        )
+    }
+
+    /// The series is complete: dose number at least the total doses.
+    pub fn series_complete(self) -> Self {
+        let v = vec![Operand::Slot(vaccination::TOTAL_DOSES)];
+        self.on(
+            &[Schema::Vaccination],
+            "series",
+            vaccination::DOSE_NUMBER,
+            Operator::Ge,
+            v,
+        )
+    }
+
+    /// The dose was given between `min_days` and `max_days` days before the verifier's date
+    /// (both inclusive).
+    pub fn last_dose_between_days_ago(self, min_days: u32, max_days: u32) -> Self {
+        let days = |n: u32| Operand::DaysFromToday(-(n.min(i32::MAX as u32) as i32));
+        let v = vec![days(max_days), days(min_days)];
+        self.on(
+            &[Schema::Vaccination],
+            "dose date",
+            vaccination::DATE,
+            Operator::Between,
+            v,
+        )
+    }
+
+    // Age (vaccination and identity credentials both hold the birth-date interval).
+
+    /// At least `years` old on the verifier's date (calendar years; leap-day births come of age
+    /// on 1 March in non-leap years).
+    pub fn age_at_least(self, years: u32) -> Self {
+        let v = vec![Operand::YearsFromToday(-(years.min(9999) as i32))];
+        self.on(
+            &[Schema::Vaccination, Schema::Identity],
+            "age",
+            identity::DOB_LATEST,
+            Operator::Le,
+            v,
+        )
+    }
+
+    /// At most `years` old on the verifier's date (has not reached `years + 1`).
+    pub fn age_at_most(self, years: u32) -> Self {
+        let v = vec![Operand::YearsFromToday(-(years.min(9998) as i32 + 1))];
+        self.on(
+            &[Schema::Vaccination, Schema::Identity],
+            "age",
+            identity::DOB_EARLIEST,
+            Operator::Gt,
+            v,
+        )
+    }
+
+    /// Between `min` and `max` years old (both inclusive): two conditions.
+    pub fn age_between(self, min: u32, max: u32) -> Self {
+        self.age_at_least(min).age_at_most(max)
+    }
+
+    // Coverage.
+
+    /// The payer is `payer`.
+    pub fn payer_is(self, payer: &str) -> Self {
+        let v = vec![Operand::Code(payer.into())];
+        self.on(
+            &[Schema::Coverage],
+            "payer",
+            coverage::PAYER,
+            Operator::Eq,
+            v,
+        )
+    }
+
+    /// The coverage status is `active`.
+    pub fn status_active(self) -> Self {
+        let v = vec![Operand::Code(codes::coverage::ACTIVE.into())];
+        self.on(
+            &[Schema::Coverage],
+            "status",
+            coverage::STATUS,
+            Operator::Eq,
+            v,
+        )
+    }
+
+    /// `service_date` (or, if `None`, the verifier's date) lies in the coverage period: two
+    /// conditions.
+    pub fn covers_date(self, service_date: Option<Day>) -> Self {
+        let d = service_date.map_or(Operand::DaysFromToday(0), Operand::Day);
+        self.on(
+            &[Schema::Coverage],
+            "period",
+            coverage::PERIOD_START,
+            Operator::Le,
+            vec![d.clone()],
+        )
+        .on(
+            &[Schema::Coverage],
+            "period",
+            coverage::PERIOD_END,
+            Operator::Ge,
+            vec![d],
+        )
+    }
+
+    /// The plan is one of `plans` (at most 8).
+    pub fn plan_in(self, plans: &[&str]) -> Self {
+        let v = plans.iter().map(|p| Operand::Code((*p).into())).collect();
+        self.on(&[Schema::Coverage], "plan", coverage::PLAN, Operator::In, v)
+    }
+
+    /// The service category `category` is among the covered ones.
+    pub fn category_covered(self, category: &str) -> Self {
+        let slots =
+            (coverage::CATEGORIES..coverage::CATEGORIES + coverage::MAX_CATEGORIES).collect();
+        self.require(&[Schema::Coverage], "category")
+            .condition(Condition {
+                slots,
+                op: Operator::Eq,
+                values: vec![Operand::Code(category.into())],
+            })
+    }
+
+    /// The annual limit is at least `amount` (currency minor units).
+    pub fn limit_at_least(self, amount: u32) -> Self {
+        let v = vec![Operand::Number(amount)];
+        self.on(
+            &[Schema::Coverage],
+            "limit",
+            coverage::ANNUAL_LIMIT,
+            Operator::Ge,
+            v,
+        )
+    }
+
+    // Disclosure.
+
+    /// Reveals the named field (e.g. `"country"`) to the verifier.
+    pub fn disclose(mut self, field: &str) -> Self {
+        match self.policy.schema.slot(field) {
+            Ok(slot) => self.policy.disclose.push(slot),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// The policy, checked to compile to the circuit's shape.
+    pub fn build(self) -> Result<Policy, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.policy.compile()?;
+        Ok(self.policy)
+    }
+}
+
+/// The standard vaccination presentation: an EU-authorised COVID-19 product, at least two doses,
+/// the last 14 to 365 days ago, holder at least 18 (and, as in every presentation, not expired).
+pub fn standard_vaccination(issuer: &str) -> Result<Policy, Error> {
+    Claims::vaccination(issuer)
+        .product_in(&codes::product::EU_AUTHORISED_COVID_19)
+        .dose_at_least(2)
+        .last_dose_between_days_ago(14, 365)
+        .age_at_least(18)
+        .build()
+}
