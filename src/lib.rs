@@ -1,1 +1,95 @@
-//! zkhealth
+//! zkhealth: zero-knowledge health credentials.
+//!
+//! An issuer (a health authority, clinic or insurer) commits to records in a Merkle registry; a
+//! holder later proves, in one Groth16 proof over BN254, a claim about a record ("vaccinated
+//! with an approved product, last dose 14 to 365 days ago", "between 18 and 65 today") without
+//! revealing it; a verifier checks the proof in about a millisecond against the registry roots
+//! the issuer published.
+//!
+//! This crate is the facade: it re-exports the three library crates and adds the issuer's
+//! persistent registry ([`store::RegistryStore`]). The `zkhealth` binary is a CLI over all of it
+//! (`zkhealth demo` runs the whole flow).
+//!
+//! | module | crate | what |
+//! |--------|-------|------|
+//! | [`circuits`] | `zkhealth-circuits` | credentials, codes, dates, registry, policies, statement, circuit |
+//! | [`prover`] | `zkhealth-prover` | setup, proving artifacts, [`prover::Prover`] |
+//! | [`verifier`] | `zkhealth-verifier` | keys, presentations, [`verifier::Verifier`], root sources, nullifiers |
+//! | [`store`] | this crate | the issuer's registry in a redb database |
+//!
+//! # The flow
+//!
+//! ```no_run
+//! use rand_core::OsRng;
+//! use zkhealth::{
+//!     circuits::{
+//!         claims, codes,
+//!         credential::{self, Credential, HolderSecret, Record, VaccinationRecord},
+//!         date::{Day, DobInterval},
+//!         Fr,
+//!     },
+//!     prover::{setup, ProveRequest, Prover},
+//!     store::RegistryStore,
+//!     verifier::{Expected, LocalRoots, MemoryNullifiers, Verifier},
+//! };
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let now: u64 = 1_780_000_000;
+//! let today = Day::from_unix_seconds(now)?;
+//!
+//! // Once per registry depth: keys (a development setup; production keys need a ceremony).
+//! let (artifact, vk) = setup(32, &mut OsRng)?;
+//!
+//! // Holder: a secret that never leaves the device; the issuer only sees its holder key.
+//! let secret = HolderSecret::random(&mut OsRng);
+//!
+//! // Issuer: a credential committed in the registry; the new root is published.
+//! let record = Record::Vaccination(VaccinationRecord {
+//!     disease: codes::disease::COVID_19.into(),
+//!     vaccine: codes::vaccine::COVID_19_VACCINES.into(),
+//!     product: codes::product::COMIRNATY.into(),
+//!     manufacturer: codes::manufacturer::BIONTECH.into(),
+//!     dose_number: 2,
+//!     total_doses: 2,
+//!     date: Day(today.0 - 60),
+//!     country: codes::country::NL.into(),
+//!     dob: DobInterval::parse("1990-04-12")?,
+//! });
+//! let credential =
+//!     Credential::new(&record, "NL-RIVM", secret.holder_key(), Day(today.0 + 300), &mut OsRng)?;
+//! let mut registry = RegistryStore::open_or_create("registry.redb", 32, 3600)?;
+//! let index = registry.append(credential.commit(), now)?;
+//! let path = registry.path(index)?;
+//!
+//! // Verifier: a policy, a fresh challenge, a scope for nullifiers.
+//! let policy = claims::standard_vaccination("NL-RIVM")?;
+//! let challenge = Fr::from(123_456u64); // use a fresh random value
+//! let scope = credential::scope("checkpoint-AMS", "2026-boarding")?;
+//!
+//! // Holder: prove.
+//! let prover = Prover::new(artifact);
+//! let presentation = prover.prove(&ProveRequest {
+//!     secret: &secret,
+//!     credential: &credential,
+//!     path: &path,
+//!     policy: &policy,
+//!     today,
+//!     challenge,
+//!     scope,
+//! })?;
+//!
+//! // Verifier: check key, date, challenge, scope, policy, root, proof and nullifier.
+//! let verifier = Verifier::new(vk, policy, LocalRoots::new(registry.history().clone()))?;
+//! let mut used = MemoryNullifiers::new();
+//! verifier.verify_presentation(&presentation, &Expected::at(challenge, scope, now)?, &mut used)?;
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub use zkhealth_circuits as circuits;
+pub use zkhealth_prover as prover;
+pub use zkhealth_verifier as verifier;
+
+pub mod store;

@@ -2,6 +2,8 @@
 //! empty-tree roots for depths 0 to 32, and roots of trees filled left to right at depths 4, 20
 //! and 32, native and in the circuit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::ConstraintSystem;
 use serde::Deserialize;

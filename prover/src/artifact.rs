@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
@@ -9,7 +11,7 @@ use zkhealth_verifier::{
     VerifyingKey,
 };
 
-use crate::ProverError;
+use crate::{matrices::ConstraintMatrices, ProverError};
 
 /// What the prover needs: the proving key for one registry depth, and the verifying key it
 /// belongs to.
@@ -17,6 +19,7 @@ use crate::ProverError;
 pub struct ProvingArtifact {
     pub(crate) pk: ProvingKey<Bn254>,
     pub(crate) vk: VerifyingKey,
+    pub(crate) matrices: Arc<ConstraintMatrices>,
 }
 
 /// Runs a circuit-specific Groth16 setup for registry depth `depth`.
@@ -35,7 +38,14 @@ pub fn setup<R: RngCore + CryptoRng>(
     let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(PresentationCircuit::blank(depth), rng)
         .map_err(|e| ProverError::Proving(e.to_string()))?;
     let vk = VerifyingKey::new(vk, depth)?;
-    Ok((ProvingArtifact { pk, vk: vk.clone() }, vk))
+    let matrices = ConstraintMatrices::for_depth(depth)?;
+    if pk.a_query.len() != matrices.num_instance_variables + matrices.num_witness_variables {
+        return Err(ProverError::Proving(
+            "constraint matrices do not fit the proving key".into(),
+        ));
+    }
+    let artifact = ProvingArtifact { pk, vk: vk.clone(), matrices: Arc::new(matrices) };
+    Ok((artifact, vk))
 }
 
 impl ProvingArtifact {
@@ -44,13 +54,23 @@ impl ProvingArtifact {
         &self.vk
     }
 
+    /// The Groth16 proving key.
+    pub fn proving_key(&self) -> &ProvingKey<Bn254> {
+        &self.pk
+    }
+
+    /// The cached constraint matrices.
+    pub fn matrices(&self) -> &ConstraintMatrices {
+        &self.matrices
+    }
+
     /// The registry depth.
     pub fn depth(&self) -> u32 {
         self.vk.depth()
     }
 
     /// The artifact as a file: container (magic, kind, version, length, SHA-256 digest) around
-    /// the verifying key file and the uncompressed proving key.
+    /// the verifying key file, the uncompressed proving key and the constraint matrices.
     pub fn to_file_bytes(&self) -> Result<Vec<u8>, ProverError> {
         let vk_file = self.vk.to_file_bytes();
         let mut payload = Vec::new();
@@ -59,6 +79,7 @@ impl ProvingArtifact {
         self.pk
             .serialize_with_mode(&mut payload, Compress::No)
             .map_err(|e| ProverError::Serialization(e.to_string()))?;
+        self.matrices.write(&mut payload);
         Ok(container::seal(Kind::ProvingArtifact, &payload))
     }
 
@@ -81,9 +102,17 @@ impl ProvingArtifact {
         let pk =
             ProvingKey::<Bn254>::deserialize_with_mode(&mut pk_bytes, Compress::No, Validate::No)
                 .map_err(|e| ProverError::Serialization(format!("proving key: {e}")))?;
+        let matrices = ConstraintMatrices::read(&mut pk_bytes)?;
         if !pk_bytes.is_empty() {
             return Err(ProverError::Serialization(
-                "trailing bytes after the proving key".into(),
+                "trailing bytes after the constraint matrices".into(),
+            ));
+        }
+        if pk.a_query.len() != matrices.num_instance_variables + matrices.num_witness_variables
+            || matrices.num_instance_variables != zkhealth_circuits::Statement::NUM_INPUTS + 1
+        {
+            return Err(ProverError::Mismatch(
+                "the constraint matrices do not fit the proving key".into(),
             ));
         }
         if &pk.vk != vk.inner() {
@@ -91,6 +120,6 @@ impl ProvingArtifact {
                 "the proving key does not belong to the embedded verifying key".into(),
             ));
         }
-        Ok(ProvingArtifact { pk, vk })
+        Ok(ProvingArtifact { pk, vk, matrices: Arc::new(matrices) })
     }
 }

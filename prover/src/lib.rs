@@ -19,6 +19,7 @@
 
 mod artifact;
 mod error;
+pub mod matrices;
 mod prove;
 
 pub use artifact::{setup, ProvingArtifact};

@@ -1,6 +1,9 @@
 use ark_bn254::Bn254;
 use ark_groth16::Groth16;
-use ark_snark::SNARK;
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystemRef, SynthesisError, SynthesisMode,
+};
+use ark_std::UniformRand;
 use rand_core::{CryptoRng, OsRng, RngCore};
 use zkhealth_circuits::{
     circuit::{PresentationCircuit, PresentationWitness},
@@ -12,7 +15,7 @@ use zkhealth_circuits::{
 };
 use zkhealth_verifier::{Presentation, Proof};
 
-use crate::{ProverError, ProvingArtifact};
+use crate::{matrices::new_cs, ProverError, ProvingArtifact};
 
 /// What a holder proves: its credential, secret and path, against the verifier's policy, date,
 /// challenge and scope.
@@ -99,13 +102,72 @@ impl Prover {
         let (statement, witness) = self.prepare(req)?;
         let disclosed = req.policy.disclosed_values(req.credential);
         let circuit = PresentationCircuit::new(self.artifact.depth(), statement, witness);
-        let proof = Groth16::<Bn254>::prove(&self.artifact.pk, circuit, rng)
-            .map_err(|e| ProverError::Proving(e.to_string()))?;
         Ok(Presentation {
             key_id: self.artifact.vk.id(),
             statement,
             disclosed,
-            proof: Proof(proof),
+            proof: self.prove_circuit(circuit, rng)?,
         })
+    }
+
+    /// Synthesizes the witness of a circuit (no matrices: they are cached in the artifact).
+    /// Returns the constraint system, in prove mode with `construct_matrices: false`.
+    pub fn synthesize_witness(
+        &self,
+        circuit: PresentationCircuit,
+    ) -> Result<ConstraintSystemRef<Fr>, ProverError> {
+        if circuit.depth != self.artifact.depth() {
+            return Err(ProverError::Mismatch(format!(
+                "circuit depth {} but key depth {}",
+                circuit.depth,
+                self.artifact.depth()
+            )));
+        }
+        let cs = new_cs(SynthesisMode::Prove {
+            construct_matrices: false,
+            generate_lc_assignments: false,
+        });
+        circuit
+            .generate_constraints(cs.clone())
+            .map_err(|e| ProverError::Proving(e.to_string()))?;
+        cs.finalize();
+        Ok(cs)
+    }
+
+    /// Proves a circuit as given, **without** the native pre-check: a circuit whose witness does
+    /// not satisfy the constraints yields a proof that does not verify. [`Self::prove`] is the
+    /// checked entry point; this one is for tools and tests.
+    pub fn prove_circuit<R: RngCore + CryptoRng>(
+        &self,
+        circuit: PresentationCircuit,
+        rng: &mut R,
+    ) -> Result<Proof, ProverError> {
+        let cs = self.synthesize_witness(circuit)?;
+        let m = &self.artifact.matrices;
+        let err = |e: SynthesisError| ProverError::Proving(e.to_string());
+        let mut assignment = cs.instance_assignment().map_err(err)?;
+        assignment.extend(cs.witness_assignment().map_err(err)?);
+        // Without matrices the constraint system does not count constraints; the variable
+        // count is what must agree with the cached matrices.
+        if assignment.len() != m.num_instance_variables + m.num_witness_variables {
+            return Err(ProverError::Proving(format!(
+                "the witness has {} variables, the cached constraint matrices {}",
+                assignment.len(),
+                m.num_instance_variables + m.num_witness_variables
+            )));
+        }
+        let r = Fr::rand(rng);
+        let s = Fr::rand(rng);
+        let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+            &self.artifact.pk,
+            r,
+            s,
+            &m.abc,
+            m.num_instance_variables,
+            m.num_constraints,
+            &assignment,
+        )
+        .map_err(err)?;
+        Ok(Proof(proof))
     }
 }

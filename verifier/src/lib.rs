@@ -1,1 +1,82 @@
-//! placeholder
+//! zkhealth-verifier: the light verifier of zkhealth presentations.
+//!
+//! It decodes presentations strictly (JSON, binary, or the `ZKH1:` base45 text of a QR code),
+//! checks them against a pinned Groth16 verifying key over BN254, the verifier's own policy,
+//! challenge, scope and clock, the registry roots it accepts, and the nullifiers it has already
+//! seen. It contains no prover code: it depends on `zkhealth-circuits` without the constraint
+//! system (no ark-r1cs-std, no rayon) and builds for `wasm32-unknown-unknown`.
+//!
+//! # Flow at a checkpoint
+//!
+//! ```no_run
+//! use zkhealth_verifier::{
+//!     Expected, LocalRoots, MemoryNullifiers, Presentation, Verifier, VerifyError, VerifyingKey,
+//! };
+//! use zkhealth_circuits::{credential::Schema, policy::Policy, Fr};
+//!
+//! # fn main() -> Result<(), VerifyError> {
+//! # let (key_file, roots_json, qr_text) = (Vec::<u8>::new(), String::new(), String::new());
+//! # let (challenge, scope, now_unix_secs) = (Fr::from(1u8), Fr::from(2u8), 1_750_000_000u64);
+//! // Once: the pinned key (digest-checked file), the policy, a snapshot of accepted roots.
+//! let key = VerifyingKey::from_file_bytes(&key_file)?;
+//! let mut policy = Policy::new(Schema::Vaccination, "NL-RIVM");
+//! policy.disclose = vec![7]; // country of vaccination
+//! let verifier = Verifier::new(key, policy, LocalRoots::from_json(&roots_json)?)?;
+//! let mut used = MemoryNullifiers::new();
+//!
+//! // Per traveller: a fresh challenge was shown to the holder, who answers with a QR code.
+//! let presentation = Presentation::from_qr_text(&qr_text)?;
+//! let expected = Expected::at(challenge, scope, now_unix_secs)?;
+//! match verifier.verify_presentation(&presentation, &expected, &mut used) {
+//!     Ok(verified) => {
+//!         for (slot, _value, text) in &verified.disclosed {
+//!             println!("{slot}: {}", text.as_deref().unwrap_or("?"));
+//!         }
+//!     }
+//!     Err(e) if e.is_malformed() => println!("unreadable presentation: {e}"),
+//!     Err(e) => println!("refused: {e}"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! For a bare proof check without policy, roots or nullifiers, use [`verify`].
+//!
+//! # Modules
+//!
+//! - [`proof`]: the 128-byte proof encoding (points validated, subgroup-checked, canonical).
+//! - [`key`]: verifying keys, their files and [`KeyId`]s; [`container`]: the file envelope.
+//! - [`mod@verify`]: Groth16 verification of one statement.
+//! - [`presentation`]: JSON, binary and QR text forms.
+//! - [`roots`], [`nullifiers`]: the [`RootSource`] and [`NullifierStore`] traits.
+//! - [`verifier`]: the full check, [`Verifier::verify_presentation`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod container;
+pub mod error;
+pub mod key;
+pub mod nullifiers;
+pub mod presentation;
+pub mod proof;
+pub mod roots;
+pub mod verifier;
+pub mod verify;
+
+#[cfg(test)]
+mod testkit;
+// Lets the shared test kit name this crate the same way in unit and integration tests.
+#[cfg(test)]
+extern crate self as zkhealth_verifier;
+
+pub use error::{ErrorClass, ProofPoint, VerifyError};
+pub use key::{KeyId, VerifyingKey};
+pub use nullifiers::{MemoryNullifiers, NullifierStore};
+pub use presentation::Presentation;
+pub use proof::Proof;
+pub use roots::{LocalRoots, RootSource};
+pub use verifier::{Expected, Verified, Verifier};
+pub use verify::verify;
+pub use zkhealth_circuits::{date::Day, policy::Policy, Fr, Statement};

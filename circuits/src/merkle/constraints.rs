@@ -141,6 +141,7 @@ impl AllocVar<MerklePath, Fr> for MerklePathVar {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef, SynthesisMode};
     use ark_std::UniformRand;

@@ -700,6 +700,7 @@ impl Registry {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use ark_std::UniformRand;
     use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
@@ -1143,8 +1144,8 @@ mod tests {
     fn malformed_tree_json_is_rejected() {
         let r = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
         for bad in [
-            format!(r#"{{"depth": 0, "leaves": []}}"#),
-            format!(r#"{{"depth": 33, "leaves": []}}"#),
+            r#"{"depth": 0, "leaves": []}"#.to_string(),
+            r#"{"depth": 33, "leaves": []}"#.to_string(),
             format!(
                 r#"{{"depth": 1, "leaves": ["{}", "{}", "{}"]}}"#,
                 hex(1),

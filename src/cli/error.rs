@@ -1,0 +1,117 @@
+//! The CLI's error type: every failure names the file or argument it is about.
+
+use std::{io, path::PathBuf};
+
+use thiserror::Error;
+use zkhealth::{prover::ProverError, store::StoreError, verifier::VerifyError};
+
+/// Exit code of a presentation the verifier refused (a decodable presentation that failed a
+/// check). Other failures exit with 1; clap's usage errors with 2.
+pub const EXIT_REJECTED: u8 = 3;
+
+/// Everything that can go wrong in a CLI command.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// A file or directory could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// A JSON file is malformed or does not hold what it should.
+    #[error("{} is not a valid {what} file: {source}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// What it should hold.
+        what: &'static str,
+        /// What serde reported (line and column included).
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A key or presentation file could not be decoded.
+    #[error("{} is not a valid {what} file: {source}", path.display())]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// What it should hold.
+        what: &'static str,
+        /// What the verifier crate reported.
+        #[source]
+        source: VerifyError,
+    },
+    /// A proving-key file could not be decoded.
+    #[error("{} is not a valid proving key file: {source}", path.display())]
+    ProvingKeyFile {
+        /// The file.
+        path: PathBuf,
+        /// What the prover crate reported.
+        #[source]
+        source: ProverError,
+    },
+    /// A command-line value is malformed.
+    #[error("invalid {what} {value:?}: {reason}")]
+    Argument {
+        /// Which argument.
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The issuer's registry failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A credential, record or policy is invalid.
+    #[error(transparent)]
+    Circuits(#[from] zkhealth::circuits::Error),
+    /// The prover refused or failed.
+    #[error("cannot prove: {0}")]
+    Prove(#[from] ProverError),
+    /// The credential is not (or no longer) in the registry under the expected root.
+    #[error("the credential is not in the registry: {0}")]
+    NotInRegistry(String),
+    /// The verifier refused the presentation.
+    #[error("presentation REJECTED: {0}")]
+    Rejected(VerifyError),
+    /// Verification could not be carried out (malformed input, verifier-side problem).
+    #[error("cannot verify: {0}")]
+    Verify(VerifyError),
+    /// The system clock is unusable.
+    #[error("system clock: {0}")]
+    Clock(String),
+    /// The demo saw outcomes other than the expected ones.
+    #[error("demo: {} outcome(s) were not as expected: {}", .0.len(), .0.join("; "))]
+    Demo(Vec<String>),
+}
+
+impl CliError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Rejected(_) => EXIT_REJECTED,
+            _ => 1,
+        }
+    }
+
+    /// Classifies a verifier error: a refusal, or a failure to verify at all.
+    pub fn from_verify(e: VerifyError) -> Self {
+        if e.is_rejected() {
+            CliError::Rejected(e)
+        } else {
+            CliError::Verify(e)
+        }
+    }
+}

@@ -1,0 +1,772 @@
+//! The issuer's registry, persisted in a [redb](https://docs.rs/redb) database.
+//!
+//! [`RegistryStore`] keeps a [`Registry`] (the Merkle tree of credential commitments and the
+//! history of its roots) in one file, so an issuer can append and revoke across runs of the CLI
+//! or of a service. The whole registry is loaded into memory when the store is opened; each
+//! mutation is validated first, written through in **one** redb transaction, and applied to the
+//! in-memory registry only after that transaction has committed, so memory never holds a state
+//! the file does not.
+//!
+//! # Tables
+//!
+//! | table | key | value |
+//! |-------|-----|-------|
+//! | `meta` | `"format"`, `"depth"`, `"window_secs"`, `"issuer"` | `[1]`, `u32` BE, `u64` BE, UTF-8 |
+//! | `leaves` | leaf index (`u64`) | 32-byte big-endian field element (`0` for a revoked leaf) |
+//! | `roots` | position in the history (`u64`) | `published_at` (`u64` BE) ‖ replaced flag (`0`/`1`) ‖ `replaced_at` (`u64` BE, `0` when not replaced) ‖ root (32 bytes BE) |
+//!
+//! Every value is decoded strictly when the store is opened: wrong lengths, non-canonical field
+//! elements, gaps in the indices, or a history that does not end at the tree's root are
+//! [`StoreError::Corrupt`], never a panic.
+//!
+//! ```no_run
+//! use zkhealth::store::RegistryStore;
+//! # fn main() -> Result<(), zkhealth::store::StoreError> {
+//! # let commitment = zkhealth::circuits::Fr::from(7u8);
+//! let mut store = RegistryStore::open_or_create("registry.redb", 32, 3600)?;
+//! let index = store.append(commitment, 1_750_000_000)?;
+//! let path = store.path(index)?; // for the holder
+//! let roots = store.history().clone(); // for verifiers (publish on chain)
+//! # let _ = (path, roots);
+//! # Ok(()) }
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use thiserror::Error;
+use zkhealth_circuits::{
+    codes,
+    field::{fr_from_bytes_be, fr_to_bytes_be, fr_to_hex},
+    merkle::{MerklePath, MerkleTree, Registry, RootEntry, RootHistory, EMPTY_LEAF},
+    Fr,
+};
+
+/// Registry metadata: format version, depth, freshness window, issuer id.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Leaves by index.
+const LEAVES: TableDefinition<u64, &[u8]> = TableDefinition::new("leaves");
+/// Root-history entries by position.
+const ROOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("roots");
+
+const KEY_FORMAT: &str = "format";
+const KEY_DEPTH: &str = "depth";
+const KEY_WINDOW: &str = "window_secs";
+const KEY_ISSUER: &str = "issuer";
+
+/// The on-disk format version this code reads and writes.
+pub const STORE_FORMAT: u8 = 1;
+
+/// Length of an encoded root-history entry.
+const ENTRY_LEN: usize = 8 + 1 + 8 + 32;
+
+/// Everything that can go wrong with a registry store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database could not be opened, read or written.
+    #[error("registry database {path}: {source}")]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// What redb reported.
+        #[source]
+        source: Box<redb::Error>,
+    },
+    /// The file holds a registry of another depth than the one asked for.
+    #[error(
+        "registry database {path} has depth {stored}, not {requested} (one registry, one depth)"
+    )]
+    DepthMismatch {
+        /// The database file.
+        path: PathBuf,
+        /// The depth stored in the file.
+        stored: u32,
+        /// The depth asked for.
+        requested: u32,
+    },
+    /// The file holds a registry with another freshness window than the one asked for.
+    #[error("registry database {path} has a freshness window of {stored} s, not {requested} s")]
+    WindowMismatch {
+        /// The database file.
+        path: PathBuf,
+        /// The window stored in the file.
+        stored: u64,
+        /// The window asked for.
+        requested: u64,
+    },
+    /// The registry belongs to another issuer.
+    #[error("registry database {path} belongs to issuer {stored:?}, not {requested:?}")]
+    IssuerMismatch {
+        /// The database file.
+        path: PathBuf,
+        /// The issuer stored in the file.
+        stored: String,
+        /// The issuer asked for.
+        requested: String,
+    },
+    /// There is no registry database at this path.
+    #[error("no registry database at {0} (create one with `zkhealth issue`)")]
+    NotFound(PathBuf),
+    /// The file is a redb database but its contents are not a valid registry.
+    #[error("registry database {path} is corrupt: {reason}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The registry refused the operation (tree full, leaf already revoked, time going back...).
+    #[error("registry: {0}")]
+    Registry(#[from] zkhealth_circuits::Error),
+}
+
+/// The issuer's registry, persisted in a redb database (see the [module docs](self)).
+#[derive(Debug)]
+pub struct RegistryStore {
+    db: Database,
+    file: PathBuf,
+    registry: Registry,
+    issuer: Option<String>,
+}
+
+/// Wraps any redb error with the database's path.
+fn db_err(path: &Path) -> impl Fn(redb::Error) -> StoreError + '_ {
+    move |e| StoreError::Database {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    }
+}
+
+/// Converts a redb sub-error (`DatabaseError`, `TransactionError`, ...) to a [`StoreError`].
+trait OrDb<T> {
+    fn or_db(self, path: &Path) -> Result<T, StoreError>;
+}
+
+impl<T, E: Into<redb::Error>> OrDb<T> for Result<T, E> {
+    fn or_db(self, path: &Path) -> Result<T, StoreError> {
+        self.map_err(|e| db_err(path)(e.into()))
+    }
+}
+
+impl RegistryStore {
+    /// Opens the registry at `path`, or creates an empty one of depth `depth` whose replaced roots
+    /// stay accepted for `window_secs` seconds. An existing registry must have the same depth
+    /// ([`StoreError::DepthMismatch`]) and window ([`StoreError::WindowMismatch`]).
+    pub fn open_or_create(
+        path: impl AsRef<Path>,
+        depth: u32,
+        window_secs: u64,
+    ) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        // Validate the depth before creating anything on disk.
+        Registry::new(depth, window_secs)?;
+        let db = Database::create(path).or_db(path)?;
+        let txn = db.begin_write().or_db(path)?;
+        {
+            let mut meta = txn.open_table(META).or_db(path)?;
+            let fresh = meta.get(KEY_FORMAT).or_db(path)?.is_none();
+            if fresh {
+                meta.insert(KEY_FORMAT, [STORE_FORMAT].as_slice())
+                    .or_db(path)?;
+                meta.insert(KEY_DEPTH, depth.to_be_bytes().as_slice())
+                    .or_db(path)?;
+                meta.insert(KEY_WINDOW, window_secs.to_be_bytes().as_slice())
+                    .or_db(path)?;
+            }
+            txn.open_table(LEAVES).or_db(path)?;
+            txn.open_table(ROOTS).or_db(path)?;
+        }
+        txn.commit().or_db(path)?;
+        let store = Self::from_db(db, path)?;
+        if store.depth() != depth {
+            return Err(StoreError::DepthMismatch {
+                path: path.to_path_buf(),
+                stored: store.depth(),
+                requested: depth,
+            });
+        }
+        if store.window_secs() != window_secs {
+            return Err(StoreError::WindowMismatch {
+                path: path.to_path_buf(),
+                stored: store.window_secs(),
+                requested: window_secs,
+            });
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing registry, whatever its depth and window.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if !path.is_file() {
+            return Err(StoreError::NotFound(path.to_path_buf()));
+        }
+        let db = Database::open(path).or_db(path)?;
+        Self::from_db(db, path)
+    }
+
+    fn from_db(db: Database, path: &Path) -> Result<Self, StoreError> {
+        let (registry, issuer) = read(&db, path)?;
+        Ok(RegistryStore {
+            db,
+            file: path.to_path_buf(),
+            registry,
+            issuer,
+        })
+    }
+
+    /// The database file.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The in-memory registry (always equal to what is committed on disk).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The registry's depth.
+    pub fn depth(&self) -> u32 {
+        self.registry.tree().depth()
+    }
+
+    /// The freshness window of replaced roots, in seconds.
+    pub fn window_secs(&self) -> u64 {
+        self.registry.history().window_secs()
+    }
+
+    /// The number of leaves appended so far (revoked ones included).
+    pub fn len(&self) -> u64 {
+        self.registry.tree().len()
+    }
+
+    /// Whether nothing has been appended yet.
+    pub fn is_empty(&self) -> bool {
+        self.registry.tree().is_empty()
+    }
+
+    /// The issuer this registry belongs to, once recorded.
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    /// Records the issuer this registry belongs to; succeeds without writing if it is already
+    /// recorded, and fails with [`StoreError::IssuerMismatch`] if another issuer is.
+    pub fn bind_issuer(&mut self, issuer: &str) -> Result<(), StoreError> {
+        codes::encode(issuer)?;
+        match &self.issuer {
+            Some(stored) if stored == issuer => return Ok(()),
+            Some(stored) => {
+                return Err(StoreError::IssuerMismatch {
+                    path: self.file.clone(),
+                    stored: stored.clone(),
+                    requested: issuer.into(),
+                })
+            }
+            None => {}
+        }
+        let path = self.file.as_path();
+        let txn = self.db.begin_write().or_db(path)?;
+        {
+            let mut meta = txn.open_table(META).or_db(path)?;
+            meta.insert(KEY_ISSUER, issuer.as_bytes()).or_db(path)?;
+        }
+        txn.commit().or_db(path)?;
+        self.issuer = Some(issuer.into());
+        Ok(())
+    }
+
+    /// The current root.
+    pub fn root(&self) -> Fr {
+        self.registry.root()
+    }
+
+    /// The history of published roots (what verifiers accept).
+    pub fn history(&self) -> &RootHistory {
+        self.registry.history()
+    }
+
+    /// The authentication path of the leaf at `index`.
+    pub fn path(&self, index: u64) -> Result<MerklePath, StoreError> {
+        if index >= self.len() {
+            return Err(zkhealth_circuits::Error::Registry(format!(
+                "leaf {index} has not been appended ({} leaves)",
+                self.len()
+            ))
+            .into());
+        }
+        Ok(self.registry.path(index)?)
+    }
+
+    /// Appends a commitment at time `now` (unix seconds) and publishes the new root; returns the
+    /// leaf index. Nothing changes, on disk or in memory, if it fails.
+    pub fn append(&mut self, commitment: Fr, now: u64) -> Result<u64, StoreError> {
+        if commitment == EMPTY_LEAF {
+            return Err(zkhealth_circuits::Error::Registry(
+                "cannot append the empty leaf 0 (it marks revoked slots)".into(),
+            )
+            .into());
+        }
+        self.check_time(now)?;
+        let index = self.len();
+        // The path of the next free slot does not depend on its value: it gives the new root
+        // without touching the in-memory tree.
+        let new_root = self.registry.path(index)?.root(&commitment);
+        self.write(index, commitment, new_root, now)?;
+        self.apply(|r| r.append(commitment, now).map(|_| ()), new_root)?;
+        Ok(index)
+    }
+
+    /// Revokes the leaf at `index` at time `now` (unix seconds): sets it to the empty value and
+    /// publishes the new root. Fails, changing nothing, if the leaf was not appended or is
+    /// already revoked.
+    pub fn revoke(&mut self, index: u64, now: u64) -> Result<(), StoreError> {
+        match self.registry.tree().leaf(index) {
+            None => {
+                return Err(zkhealth_circuits::Error::Registry(format!(
+                    "cannot revoke leaf {index}: it has not been appended ({} leaves)",
+                    self.len()
+                ))
+                .into())
+            }
+            Some(leaf) if leaf == EMPTY_LEAF => {
+                return Err(zkhealth_circuits::Error::Registry(format!(
+                    "leaf {index} is already revoked"
+                ))
+                .into())
+            }
+            Some(_) => {}
+        }
+        self.check_time(now)?;
+        let new_root = self.registry.path(index)?.root(&EMPTY_LEAF);
+        self.write(index, EMPTY_LEAF, new_root, now)?;
+        self.apply(|r| r.revoke(index, now), new_root)
+    }
+
+    /// Fails if `now` is before the last publication (the history only moves forward).
+    fn check_time(&self, now: u64) -> Result<(), StoreError> {
+        match self.history().entries().last() {
+            Some(last) if now < last.published_at => Err(zkhealth_circuits::Error::Registry(
+                format!(
+                    "cannot publish at {now}: the current root was published later, at {}",
+                    last.published_at
+                ),
+            )
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes leaf `index` and the publication of `new_root` at `now` in one transaction.
+    fn write(&self, index: u64, leaf: Fr, new_root: Fr, now: u64) -> Result<(), StoreError> {
+        let path = self.file.as_path();
+        let entries = self.history().entries();
+        let txn = self.db.begin_write().or_db(path)?;
+        {
+            let mut leaves = txn.open_table(LEAVES).or_db(path)?;
+            leaves
+                .insert(index, fr_to_bytes_be(&leaf).as_slice())
+                .or_db(path)?;
+            let mut roots = txn.open_table(ROOTS).or_db(path)?;
+            let current = entries.last().copied();
+            if current.map(|e| e.root) != Some(new_root) {
+                if let Some(mut last) = current {
+                    last.replaced_at = Some(now);
+                    let pos = entries.len() as u64 - 1;
+                    roots
+                        .insert(pos, encode_entry(&last).as_slice())
+                        .or_db(path)?;
+                }
+                let entry = RootEntry {
+                    root: new_root,
+                    published_at: now,
+                    replaced_at: None,
+                };
+                roots
+                    .insert(entries.len() as u64, encode_entry(&entry).as_slice())
+                    .or_db(path)?;
+            }
+        }
+        txn.commit().or_db(path)
+    }
+
+    /// Applies a committed mutation to the in-memory registry. If that fails or disagrees with
+    /// what was written (which validation beforehand rules out), memory is reloaded from disk.
+    fn apply(
+        &mut self,
+        f: impl FnOnce(&mut Registry) -> Result<(), zkhealth_circuits::Error>,
+        expected_root: Fr,
+    ) -> Result<(), StoreError> {
+        let result = f(&mut self.registry);
+        if result.is_ok() && self.registry.root() == expected_root {
+            return Ok(());
+        }
+        let (registry, issuer) = read(&self.db, &self.file)?;
+        self.registry = registry;
+        self.issuer = issuer;
+        Err(StoreError::Corrupt {
+            path: self.file.clone(),
+            reason: format!(
+                "in-memory registry diverged from the committed root {}; reloaded from disk",
+                fr_to_hex(&expected_root)
+            ),
+        })
+    }
+}
+
+/// Reads and validates everything in the database: the registry and the issuer id.
+fn read(db: &Database, path: &Path) -> Result<(Registry, Option<String>), StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let txn = db.begin_read().or_db(path)?;
+        let meta = txn
+            .open_table(META)
+            .map_err(|e| corrupt(format!("no metadata table ({e})")))?;
+        let get = |key: &str| -> Result<Option<Vec<u8>>, StoreError> {
+            Ok(meta.get(key).or_db(path)?.map(|v| v.value().to_vec()))
+        };
+        match get(KEY_FORMAT)?.as_deref() {
+            Some([STORE_FORMAT]) => {}
+            Some(other) => return Err(corrupt(format!("unknown format version {other:?}"))),
+            None => return Err(corrupt("no format version".into())),
+        }
+        let depth = get(KEY_DEPTH)?
+            .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+            .map(u32::from_be_bytes)
+            .ok_or_else(|| corrupt("depth is missing or not 4 bytes".into()))?;
+        let window_secs = get(KEY_WINDOW)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(|| corrupt("freshness window is missing or not 8 bytes".into()))?;
+        let issuer = match get(KEY_ISSUER)? {
+            None => None,
+            Some(bytes) => {
+                let s = String::from_utf8(bytes)
+                    .map_err(|_| corrupt("issuer id is not UTF-8".into()))?;
+                codes::encode(&s).map_err(|e| corrupt(format!("issuer id: {e}")))?;
+                Some(s)
+            }
+        };
+
+        let leaves_table = txn
+            .open_table(LEAVES)
+            .map_err(|e| corrupt(format!("no leaves table ({e})")))?;
+        let mut leaves = Vec::new();
+        for (i, item) in leaves_table.iter().or_db(path)?.enumerate() {
+            let (k, v) = item.or_db(path)?;
+            let index = k.value();
+            if index != i as u64 {
+                return Err(corrupt(format!("leaf {i} is missing (next stored: {index})")));
+            }
+            let bytes = <&[u8; 32]>::try_from(v.value())
+                .map_err(|_| corrupt(format!("leaf {index} is not 32 bytes")))?;
+            let leaf = fr_from_bytes_be(bytes).map_err(|e| corrupt(format!("leaf {index}: {e}")))?;
+            leaves.push(leaf);
+        }
+        let tree = MerkleTree::from_leaves(depth, &leaves)
+            .map_err(|e| corrupt(format!("leaves do not form a tree of depth {depth}: {e}")))?;
+
+        let roots_table = txn
+            .open_table(ROOTS)
+            .map_err(|e| corrupt(format!("no root-history table ({e})")))?;
+        let mut stored = Vec::new();
+        for (i, item) in roots_table.iter().or_db(path)?.enumerate() {
+            let (k, v) = item.or_db(path)?;
+            let pos = k.value();
+            if pos != i as u64 {
+                return Err(corrupt(format!(
+                    "root-history entry {i} is missing (next stored: {pos})"
+                )));
+            }
+            stored.push(decode_entry(v.value()).map_err(|r| corrupt(format!("root {pos}: {r}")))?);
+        }
+        // Replaying the publications rebuilds the history through its own validation; the
+        // result must be exactly what was stored.
+        let mut history = RootHistory::new(window_secs);
+        for e in &stored {
+            history
+                .publish(e.root, e.published_at)
+                .map_err(|e| corrupt(format!("root history: {e}")))?;
+        }
+        if history.entries() != stored.as_slice() {
+            return Err(corrupt(
+                "root history is inconsistent (replacement times or repeated roots)".into(),
+            ));
+        }
+        if history.current().is_none() && !tree.is_empty() {
+            return Err(corrupt("leaves were stored but no root was published".into()));
+        }
+        let registry =
+            Registry::from_parts(tree, history).map_err(|e| corrupt(format!("{e}")))?;
+        Ok((registry, issuer))
+
+}
+
+fn encode_entry(e: &RootEntry) -> [u8; ENTRY_LEN] {
+    let mut out = [0u8; ENTRY_LEN];
+    out[..8].copy_from_slice(&e.published_at.to_be_bytes());
+    if let Some(t) = e.replaced_at {
+        out[8] = 1;
+        out[9..17].copy_from_slice(&t.to_be_bytes());
+    }
+    out[17..].copy_from_slice(&fr_to_bytes_be(&e.root));
+    out
+}
+
+fn decode_entry(bytes: &[u8]) -> Result<RootEntry, String> {
+    let bytes = <&[u8; ENTRY_LEN]>::try_from(bytes)
+        .map_err(|_| format!("entry is {} bytes, expected {ENTRY_LEN}", bytes.len()))?;
+    let (published, rest) = bytes.split_first_chunk::<8>().ok_or("short entry")?;
+    let (flag, rest) = rest.split_first().ok_or("short entry")?;
+    let (replaced, root) = rest.split_first_chunk::<8>().ok_or("short entry")?;
+    let root = <&[u8; 32]>::try_from(root).map_err(|_| "root is not 32 bytes".to_string())?;
+    let replaced_at = match flag {
+        0 if replaced.iter().all(|b| *b == 0) => None,
+        0 => return Err("replacement time set on a current root".into()),
+        1 => Some(u64::from_be_bytes(*replaced)),
+        f => return Err(format!("invalid replacement flag {f}")),
+    };
+    Ok(RootEntry {
+        root: fr_from_bytes_be(root).map_err(|e| e.to_string())?,
+        published_at: u64::from_be_bytes(*published),
+        replaced_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_std::UniformRand;
+    use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+
+    use super::*;
+
+    const T0: u64 = 1_750_000_000;
+
+    fn leaves(n: usize, seed: u64) -> Vec<Fr> {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        (0..n).map(|_| Fr::rand(&mut rng)).collect()
+    }
+
+    fn db_path(dir: &tempfile::TempDir) -> PathBuf {
+        dir.path().join("registry.redb")
+    }
+
+    /// Writes `value` under `key` in `table`, bypassing the store's validation.
+    fn poke<K: redb::Key + 'static>(
+        path: &Path,
+        table: TableDefinition<K, &[u8]>,
+        key: K::SelfType<'_>,
+        value: &[u8],
+    ) {
+        let db = Database::open(path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(table).unwrap().insert(key, value).unwrap();
+        txn.commit().unwrap();
+    }
+
+    #[test]
+    fn store_persists_root_and_history_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        let (root, history, leaf_path) = {
+            let mut store = RegistryStore::open_or_create(&path, 8, 600).unwrap();
+            assert!(store.is_empty());
+            store.bind_issuer("NL-RIVM").unwrap();
+            for (i, leaf) in leaves(5, 1).into_iter().enumerate() {
+                assert_eq!(store.append(leaf, T0 + i as u64).unwrap(), i as u64);
+            }
+            assert_eq!(store.history().entries().len(), 5);
+            (store.root(), store.history().clone(), store.path(3).unwrap())
+        };
+        let store = RegistryStore::open_or_create(&path, 8, 600).unwrap();
+        assert_eq!(store.len(), 5);
+        assert_eq!(store.root(), root);
+        assert_eq!(store.history(), &history);
+        assert_eq!(store.path(3).unwrap(), leaf_path);
+        assert_eq!(store.issuer(), Some("NL-RIVM"));
+        // The same registry built in memory has the same root.
+        let mut reference = Registry::new(8, 600).unwrap();
+        for (i, leaf) in leaves(5, 1).into_iter().enumerate() {
+            reference.append(leaf, T0 + i as u64).unwrap();
+        }
+        assert_eq!(store.registry(), &reference);
+        // `open` needs no depth.
+        drop(store);
+        assert_eq!(RegistryStore::open(&path).unwrap().root(), root);
+    }
+
+    #[test]
+    fn store_persists_revocation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        let old_root = {
+            let mut store = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+            for leaf in leaves(3, 2) {
+                store.append(leaf, T0).unwrap();
+            }
+            let old_root = store.root();
+            store.revoke(1, T0 + 10).unwrap();
+            assert_ne!(store.root(), old_root);
+            old_root
+        };
+        let mut store = RegistryStore::open(&path).unwrap();
+        assert_eq!(store.registry().tree().leaf(1), Some(EMPTY_LEAF));
+        assert!(store.registry().is_accepted(&old_root, T0 + 69));
+        assert!(!store.registry().is_accepted(&old_root, T0 + 70));
+        let entry = store.history().entries()[2];
+        assert_eq!(entry.replaced_at, Some(T0 + 10));
+        // Revoking again fails and changes nothing.
+        let root = store.root();
+        assert!(matches!(
+            store.revoke(1, T0 + 20),
+            Err(StoreError::Registry(_))
+        ));
+        assert!(store.revoke(7, T0 + 20).is_err());
+        assert_eq!(store.root(), root);
+        drop(store);
+        assert_eq!(RegistryStore::open(&path).unwrap().root(), root);
+    }
+
+    #[test]
+    fn store_rejects_depth_and_window_mismatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        RegistryStore::open_or_create(&path, 4, 60).unwrap();
+        assert!(matches!(
+            RegistryStore::open_or_create(&path, 5, 60),
+            Err(StoreError::DepthMismatch {
+                stored: 4,
+                requested: 5,
+                ..
+            })
+        ));
+        assert!(matches!(
+            RegistryStore::open_or_create(&path, 4, 61),
+            Err(StoreError::WindowMismatch { .. })
+        ));
+        assert!(matches!(
+            RegistryStore::open_or_create(dir.path().join("bad.redb"), 33, 60),
+            Err(StoreError::Registry(_))
+        ));
+        assert!(!dir.path().join("bad.redb").exists());
+    }
+
+    #[test]
+    fn store_refuses_another_issuer_and_invalid_operations() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = RegistryStore::open_or_create(db_path(&dir), 2, 60).unwrap();
+        store.bind_issuer("NL-RIVM").unwrap();
+        store.bind_issuer("NL-RIVM").unwrap();
+        assert!(matches!(
+            store.bind_issuer("BE-SCIENSANO"),
+            Err(StoreError::IssuerMismatch { .. })
+        ));
+        assert!(store.append(EMPTY_LEAF, T0).is_err());
+        for leaf in leaves(4, 3) {
+            store.append(leaf, T0).unwrap();
+        }
+        // Full (depth 2 holds 4), time going backwards, path beyond the appended leaves.
+        assert!(store.append(Fr::from(9u8), T0).is_err());
+        assert!(store.revoke(0, T0 - 1).is_err());
+        assert!(store.path(4).is_err());
+        assert_eq!(store.len(), 4);
+    }
+
+    #[test]
+    fn open_missing_file_is_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            RegistryStore::open(db_path(&dir)),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn non_canonical_leaf_is_a_corrupt_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        {
+            let mut store = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+            store.append(Fr::from(5u8), T0).unwrap();
+        }
+        poke(&path, LEAVES, 0, &[0xff; 32]);
+        let err = RegistryStore::open(&path).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Corrupt { reason, .. } if reason.contains("leaf 0")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn malformed_values_are_corrupt_errors() {
+        type Poke = fn(&Path);
+        let cases: [(&str, Poke); 8] = [
+            ("short leaf", |p| poke(p, LEAVES, 0, &[1; 31])),
+            ("gap in leaves", |p| poke(p, LEAVES, 5, &[0; 32])),
+            ("changed leaf", |p| {
+                poke(p, LEAVES, 0, &fr_to_bytes_be(&Fr::from(6u8)))
+            }),
+            ("short root entry", |p| poke(p, ROOTS, 0, &[0; 10])),
+            ("bad flag", |p| {
+                let mut e = [0u8; ENTRY_LEN];
+                e[8] = 2;
+                poke(p, ROOTS, 0, &e)
+            }),
+            ("depth", |p| poke(p, META, KEY_DEPTH, &[0, 4])),
+            ("format", |p| poke(p, META, KEY_FORMAT, &[9])),
+            ("issuer", |p| poke(p, META, KEY_ISSUER, &[0xff, 0xfe])),
+        ];
+        for (name, corrupt) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let path = db_path(&dir);
+            {
+                let mut store = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+                store.append(Fr::from(5u8), T0).unwrap();
+            }
+            corrupt(&path);
+            let result = RegistryStore::open(&path);
+            assert!(
+                matches!(result, Err(StoreError::Corrupt { .. })),
+                "{name}: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn entry_encoding_round_trips_and_rejects_malformed() {
+        for replaced_at in [None, Some(T0 + 5)] {
+            let e = RootEntry {
+                root: Fr::from(77u8),
+                published_at: T0,
+                replaced_at,
+            };
+            assert_eq!(decode_entry(&encode_entry(&e)).unwrap(), e);
+        }
+        let good = encode_entry(&RootEntry {
+            root: Fr::from(77u8),
+            published_at: T0,
+            replaced_at: None,
+        });
+        assert!(decode_entry(&good[..ENTRY_LEN - 1]).is_err());
+        let mut bad = good;
+        bad[12] = 1; // replacement time on a current root
+        assert!(decode_entry(&bad).is_err());
+        let mut bad = good;
+        bad[17..].copy_from_slice(&[0xff; 32]);
+        assert!(decode_entry(&bad).is_err());
+    }
+
+    #[test]
+    fn file_that_is_not_a_database_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        std::fs::write(&path, b"not a redb file, just text").unwrap();
+        assert!(matches!(
+            RegistryStore::open(&path),
+            Err(StoreError::Database { .. })
+        ));
+        assert!(RegistryStore::open_or_create(&path, 4, 60).is_err());
+    }
+}

@@ -1,0 +1,213 @@
+//! Shared fixtures for the end-to-end tests: one key set per process (small registry depth),
+//! a world with an issuer registry, a holder and three credentials.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::OnceLock;
+
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+use zkhealth::{
+    circuits::{
+        circuit::{PresentationCircuit, PresentationWitness},
+        credential::{
+            CoverageRecord, Credential, HolderSecret, IdentityRecord, Record, VaccinationRecord,
+        },
+        date::{Day, DobInterval},
+        merkle::Registry,
+        policy::Policy,
+        Fr, Statement,
+    },
+    prover::{setup, ProveRequest, Prover, ProverError},
+    verifier::{
+        Expected, LocalRoots, MemoryNullifiers, Presentation, VerifyError, Verified, Verifier,
+        VerifyingKey,
+    },
+};
+
+/// Registry depth for tests where depth does not matter.
+pub const DEPTH: u32 = 6;
+/// The issuer.
+pub const ISSUER: &str = "NL-RIVM";
+/// Root freshness window (seconds).
+pub const WINDOW: u64 = 3_600;
+
+/// The verifier's date in most tests.
+pub fn today() -> Day {
+    "2026-11-21".parse().unwrap()
+}
+
+/// Noon UTC of a day, in unix seconds.
+pub fn noon(day: Day) -> u64 {
+    (u64::from(day.0) - 25_567) * 86_400 + 43_200
+}
+
+pub fn rng(seed: u64) -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(seed)
+}
+
+/// The shared prover (setup once per test binary, seeded: tests only).
+pub fn prover() -> &'static Prover {
+    static P: OnceLock<Prover> = OnceLock::new();
+    P.get_or_init(|| Prover::new(setup(DEPTH, &mut rng(1)).unwrap().0))
+}
+
+pub fn vk() -> &'static VerifyingKey {
+    prover().artifact().verifying_key()
+}
+
+pub fn vaccination_record(dob: &str, dose_day: Day) -> Record {
+    Record::Vaccination(VaccinationRecord {
+        disease: "840539006".into(),
+        vaccine: "J07BX03".into(),
+        product: "EU/1/20/1528".into(),
+        manufacturer: "ORG-100030215".into(),
+        dose_number: 2,
+        total_doses: 2,
+        date: dose_day,
+        country: "NL".into(),
+        dob: DobInterval::parse(dob).unwrap(),
+    })
+}
+
+pub fn identity_record(dob: &str) -> Record {
+    Record::Identity(IdentityRecord { dob: DobInterval::parse(dob).unwrap(), nationality: "NL".into() })
+}
+
+pub fn coverage_record() -> Record {
+    Record::Coverage(CoverageRecord {
+        payer: "NL-ZILVERENKRUIS".into(),
+        plan: "BASIS-2026".into(),
+        status: "active".into(),
+        period_start: "2026-01-01".parse().unwrap(),
+        period_end: "2026-12-31".parse().unwrap(),
+        categories: vec!["outpatient".into(), "pharmacy".into()],
+        annual_limit: 500_000,
+    })
+}
+
+/// A holder's credential in a registry.
+#[derive(Clone)]
+pub struct Held {
+    pub credential: Credential,
+    pub index: u64,
+}
+
+/// An issuer registry, a holder and some credentials.
+pub struct World {
+    pub registry: Registry,
+    pub secret: HolderSecret,
+    pub issued_at: u64,
+    rng: ChaCha20Rng,
+}
+
+impl World {
+    pub fn new(seed: u64) -> Self {
+        let mut rng = rng(seed);
+        let secret = HolderSecret::random(&mut rng);
+        let mut registry = Registry::new(DEPTH, WINDOW).unwrap();
+        let issued_at = noon(today()) - 86_400;
+        // Someone else's credential first, so the holder's leaf is not at index 0.
+        registry.append(Fr::from(12_345u64), issued_at).unwrap();
+        World { registry, secret, issued_at, rng }
+    }
+
+    /// Issues a credential to this world's holder.
+    pub fn issue(&mut self, record: &Record, expiry: &str) -> Held {
+        let credential = Credential::new(
+            record,
+            ISSUER,
+            self.secret.holder_key(),
+            expiry.parse().unwrap(),
+            &mut self.rng,
+        )
+        .unwrap();
+        let index = self.registry.append(credential.commit(), self.issued_at).unwrap();
+        Held { credential, index }
+    }
+
+    pub fn vaccination(&mut self) -> Held {
+        let dose = today().checked_sub(60).unwrap();
+        self.issue(&vaccination_record("1990-04-12", dose), "2027-06-01")
+    }
+
+    /// Proves `policy` about `held` for the verifier's date, challenge and scope.
+    pub fn present(
+        &self,
+        held: &Held,
+        policy: &Policy,
+        today: Day,
+        challenge: Fr,
+        scope: Fr,
+    ) -> Result<Presentation, ProverError> {
+        let path = self.registry.path(held.index).unwrap();
+        prover().prove_with_rng(
+            &ProveRequest {
+                secret: &self.secret,
+                credential: &held.credential,
+                path: &path,
+                policy,
+                today,
+                challenge,
+                scope,
+            },
+            &mut rng(challenge_seed(&challenge)),
+        )
+    }
+
+    pub fn verifier(&self, policy: &Policy) -> Verifier<LocalRoots> {
+        Verifier::new(vk().clone(), policy.clone(), LocalRoots::new(self.registry.history().clone()))
+            .unwrap()
+    }
+
+    /// Proves and verifies in one go, with a fresh nullifier store.
+    pub fn round_trip(&self, held: &Held, policy: &Policy, today: Day) -> Result<Verified, VerifyError> {
+        let (challenge, scope) = (Fr::from(777u64), Fr::from(888u64));
+        let p = self
+            .present(held, policy, today, challenge, scope)
+            .map_err(|e| VerifyError::InvalidVerifierInput(format!("prover refused: {e}")))?;
+        self.verifier(policy).verify_presentation(
+            &p,
+            &expected(challenge, scope, today),
+            &mut MemoryNullifiers::new(),
+        )
+    }
+
+    /// A witness with the honest statement for `held` and `policy`, for tests that then tamper
+    /// with one value and force a proof through without the native pre-check.
+    pub fn honest_parts(
+        &self,
+        held: &Held,
+        policy: &Policy,
+        today: Day,
+        challenge: Fr,
+        scope: Fr,
+    ) -> (Statement, PresentationWitness) {
+        let path = self.registry.path(held.index).unwrap();
+        let req = ProveRequest {
+            secret: &self.secret,
+            credential: &held.credential,
+            path: &path,
+            policy,
+            today,
+            challenge,
+            scope,
+        };
+        prover().prepare(&req).unwrap()
+    }
+}
+
+fn challenge_seed(c: &Fr) -> u64 {
+    let bytes = zkhealth::circuits::field::fr_to_bytes_be(c);
+    u64::from_be_bytes(bytes[24..].try_into().unwrap())
+}
+
+pub fn expected(challenge: Fr, scope: Fr, today: Day) -> Expected {
+    Expected { challenge, scope, today, now_unix_secs: noon(today) }
+}
+
+/// Proves a circuit without the native pre-check.
+pub fn force_proof(statement: Statement, witness: PresentationWitness) -> Presentation {
+    let proof = prover()
+        .prove_circuit(PresentationCircuit::new(DEPTH, statement, witness.clone()), &mut rng(99))
+        .unwrap();
+    Presentation { key_id: vk().id(), statement, disclosed: vec![], proof }
+}

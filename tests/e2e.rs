@@ -1,0 +1,198 @@
+//! End to end, for each claim: issue, register, prove with Groth16, verify against the registry.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use zkhealth::{
+    circuits::{claims::{self, Claims}, codes, date::Day, Error, Fr},
+    prover::ProverError,
+    verifier::{MemoryNullifiers, Presentation, VerifyError},
+};
+
+fn day(s: &str) -> Day {
+    s.parse().unwrap()
+}
+
+#[test]
+fn standard_vaccination_presentation_is_accepted() {
+    let mut w = World::new(1);
+    let v = w.vaccination();
+    let policy = claims::standard_vaccination(ISSUER).unwrap();
+    let verified = w.round_trip(&v, &policy, today()).unwrap();
+    assert!(verified.disclosed.is_empty());
+    assert_eq!(verified.nullifier, w.secret.nullifier(&Fr::from(888u64)));
+}
+
+#[test]
+fn disclosed_country_is_revealed_and_nothing_else() {
+    let mut w = World::new(2);
+    let v = w.vaccination();
+    let policy = Claims::vaccination(ISSUER)
+        .product_in(&codes::product::EU_AUTHORISED_COVID_19)
+        .disclose("country")
+        .build()
+        .unwrap();
+    let (challenge, scope) = (Fr::from(5u8), Fr::from(6u8));
+    let p = w.present(&v, &policy, today(), challenge, scope).unwrap();
+    assert_eq!(p.disclosed, vec![codes::encode("NL").unwrap()]);
+    // Through the QR text form and back.
+    let qr = p.to_qr_text().unwrap();
+    let back = Presentation::from_qr_text(&qr).unwrap();
+    let verified = w
+        .verifier(&policy)
+        .verify_presentation(&back, &expected(challenge, scope, today()), &mut MemoryNullifiers::new())
+        .unwrap();
+    assert_eq!(verified.disclosed.len(), 1);
+    assert_eq!(verified.disclosed[0].0, "country");
+    assert_eq!(verified.disclosed[0].2.as_deref(), Some("NL"));
+    // A holder claiming another country is refused: the query hash binds the disclosed value.
+    let mut lie = back.clone();
+    lie.disclosed = vec![codes::encode("BE").unwrap()];
+    let err = w
+        .verifier(&policy)
+        .verify_presentation(&lie, &expected(challenge, scope, today()), &mut MemoryNullifiers::new())
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::PolicyMismatch(_)), "{err}");
+}
+
+#[test]
+fn disease_and_series_complete_are_accepted_and_incomplete_series_refused() {
+    let mut w = World::new(3);
+    let v = w.vaccination();
+    let policy = Claims::vaccination(ISSUER)
+        .disease(codes::disease::COVID_19)
+        .series_complete()
+        .build()
+        .unwrap();
+    w.round_trip(&v, &policy, today()).unwrap();
+    let mut record = vaccination_record("1990-04-12", day("2026-10-01"));
+    if let zkhealth::circuits::credential::Record::Vaccination(r) = &mut record {
+        r.dose_number = 1;
+    }
+    let partial = w.issue(&record, "2027-06-01");
+    let err = w.present(&partial, &policy, today(), Fr::from(1u8), Fr::from(2u8)).unwrap_err();
+    assert!(matches!(err, ProverError::Claim(Error::ConditionNotMet { index: 1, .. })), "{err}");
+}
+
+#[test]
+fn last_dose_window_boundaries_are_inclusive() {
+    let mut w = World::new(4);
+    let policy = Claims::vaccination(ISSUER).last_dose_between_days_ago(14, 365).build().unwrap();
+    for (days_ago, ok) in [(13, false), (14, true), (365, true), (366, false)] {
+        let held = w.issue(&vaccination_record("1990-01-01", today().checked_sub(days_ago).unwrap()), "2027-06-01");
+        let r = w.round_trip(&held, &policy, today());
+        assert_eq!(r.is_ok(), ok, "{days_ago} days ago: {r:?}");
+    }
+}
+
+#[test]
+fn age_at_least_18_turns_true_on_the_18th_birthday() {
+    let mut w = World::new(5);
+    let policy = Claims::identity(ISSUER).age_at_least(18).build().unwrap();
+    let exactly = w.issue(&identity_record("2008-11-21"), "2030-01-01");
+    let one_day_short = w.issue(&identity_record("2008-11-22"), "2030-01-01");
+    w.round_trip(&exactly, &policy, today()).unwrap();
+    let err = w.present(&one_day_short, &policy, today(), Fr::from(1u8), Fr::from(2u8)).unwrap_err();
+    assert!(matches!(err, ProverError::Claim(Error::ConditionNotMet { .. })), "{err}");
+}
+
+#[test]
+fn leap_day_births_come_of_age_on_the_first_of_march() {
+    let mut w = World::new(6);
+    let policy = Claims::identity(ISSUER).age_at_least(18).build().unwrap();
+    let leapling = w.issue(&identity_record("2008-02-29"), "2030-01-01");
+    assert!(w.present(&leapling, &policy, day("2026-02-28"), Fr::from(1u8), Fr::from(2u8)).is_err());
+    w.round_trip(&leapling, &policy, day("2026-03-01")).unwrap();
+}
+
+#[test]
+fn age_between_uses_both_ends_of_a_partial_birth_date() {
+    let mut w = World::new(7);
+    let policy = Claims::identity(ISSUER).age_between(18, 65).build().unwrap();
+    let mid = w.issue(&identity_record("1980-06"), "2030-01-01");
+    w.round_trip(&mid, &policy, today()).unwrap();
+    // Born some time in 2008: may still be 17 on 2026-11-21, so no.
+    let year_only = w.issue(&identity_record("2008"), "2030-01-01");
+    assert!(w.present(&year_only, &policy, today(), Fr::from(1u8), Fr::from(2u8)).is_err());
+    // Exactly 65 today: still "at most 65"; 66 today: no.
+    let sixty_five = w.issue(&identity_record("1961-11-21"), "2030-01-01");
+    w.round_trip(&sixty_five, &policy, today()).unwrap();
+    let too_old = w.issue(&identity_record("1960-11-21"), "2030-01-01");
+    assert!(w.present(&too_old, &policy, today(), Fr::from(1u8), Fr::from(2u8)).is_err());
+}
+
+#[test]
+fn vaccination_and_age_combine_in_one_proof() {
+    let mut w = World::new(8);
+    let v = w.vaccination();
+    let policy = Claims::vaccination(ISSUER)
+        .product_in(&codes::product::EU_AUTHORISED_COVID_19)
+        .dose_at_least(2)
+        .age_at_least(18)
+        .disclose("country")
+        .build()
+        .unwrap();
+    let verified = w.round_trip(&v, &policy, today()).unwrap();
+    assert_eq!(verified.disclosed[0].2.as_deref(), Some("NL"));
+}
+
+#[test]
+fn coverage_claims_are_accepted() {
+    let mut w = World::new(9);
+    let c = w.issue(&coverage_record(), "2027-01-31");
+    let policy = Claims::coverage(ISSUER)
+        .status_active()
+        .covers_date(None)
+        .category_covered(codes::coverage::PHARMACY)
+        .build()
+        .unwrap();
+    w.round_trip(&c, &policy, today()).unwrap();
+    let payer = Claims::coverage(ISSUER).payer_is("NL-ZILVERENKRUIS").build().unwrap();
+    w.round_trip(&c, &payer, today()).unwrap();
+    // Five conditions do not fit one proof: a clear error, not a truncated policy.
+    let err = Claims::coverage(ISSUER)
+        .payer_is("NL-ZILVERENKRUIS")
+        .status_active()
+        .covers_date(None)
+        .category_covered(codes::coverage::PHARMACY)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidPolicy(_)), "{err}");
+    let policy2 = Claims::coverage(ISSUER)
+        .plan_in(&["BASIS-2026", "PLUS-2026"])
+        .limit_at_least(500_000)
+        .covers_date(Some(day("2026-12-31")))
+        .build()
+        .unwrap();
+    w.round_trip(&c, &policy2, today()).unwrap();
+}
+
+#[test]
+fn coverage_refuses_uncovered_category_date_and_limit() {
+    let mut w = World::new(10);
+    let c = w.issue(&coverage_record(), "2027-01-31");
+    for policy in [
+        Claims::coverage(ISSUER).category_covered(codes::coverage::DENTAL).build().unwrap(),
+        Claims::coverage(ISSUER).covers_date(Some(day("2027-01-01"))).build().unwrap(),
+        Claims::coverage(ISSUER).limit_at_least(500_001).build().unwrap(),
+        Claims::coverage(ISSUER).payer_is("BE-MUTUALITY").build().unwrap(),
+    ] {
+        let err = w.present(&c, &policy, today(), Fr::from(1u8), Fr::from(2u8)).unwrap_err();
+        assert!(matches!(err, ProverError::Claim(Error::ConditionNotMet { .. })), "{err}");
+    }
+}
+
+#[test]
+fn json_presentation_round_trips_and_verifies() {
+    let mut w = World::new(11);
+    let v = w.vaccination();
+    let policy = claims::standard_vaccination(ISSUER).unwrap();
+    let (challenge, scope) = (Fr::from(31u8), Fr::from(41u8));
+    let p = w.present(&v, &policy, today(), challenge, scope).unwrap();
+    let back = Presentation::from_json(&p.to_json()).unwrap();
+    assert_eq!(back, p);
+    w.verifier(&policy)
+        .verify_presentation(&back, &expected(challenge, scope, today()), &mut MemoryNullifiers::new())
+        .unwrap();
+}

@@ -1,0 +1,330 @@
+//! Verifying keys, their files and their ids.
+//!
+//! A [`VerifyingKey`] is a Groth16 verifying key over BN254 for the presentation circuit at one
+//! registry depth, prepared for verification. Its file is a [`container`] of kind
+//! [`Kind::VerifyingKey`] whose payload is
+//!
+//! ```text
+//! depth        u32 little-endian
+//! vk           arkworks compressed VerifyingKey<Bn254>: alpha_g1, beta_g2, gamma_g2, delta_g2,
+//!              gamma_abc_g1 (u64 LE count, then Statement::NUM_INPUTS + 1 points)
+//! ```
+//!
+//! Its [`KeyId`] is the SHA-256 of that payload. A presentation carries the id of the key it was
+//! made for, so a verifier pins its key and a presentation for another key (another circuit,
+//! depth or setup) is a typed error rather than a failed pairing.
+
+use std::{fmt, str::FromStr};
+
+use ark_bn254::Bn254;
+use ark_groth16::PreparedVerifyingKey;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use zkhealth_circuits::{merkle::MAX_DEPTH, Statement};
+
+use crate::{
+    container::{self, Kind},
+    VerifyError,
+};
+
+/// The id of a verifying key: SHA-256 of its canonical payload (depth and compressed key).
+///
+/// Text and JSON form: `0x` + 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(pub [u8; 32]);
+
+impl KeyId {
+    /// `0x` + 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        format!("0x{}", hex::encode(self.0))
+    }
+
+    /// Parses `0x` + 64 hex digits.
+    pub fn from_hex(s: &str) -> Result<Self, VerifyError> {
+        let bad = |reason: String| VerifyError::InvalidHex {
+            what: "key id",
+            reason,
+        };
+        let digits = s
+            .strip_prefix("0x")
+            .ok_or_else(|| bad("does not start with 0x".into()))?;
+        if digits.len() != 64 {
+            return Err(bad(format!("expected 64 hex digits, got {}", digits.len())));
+        }
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(digits, &mut out).map_err(|e| bad(e.to_string()))?;
+        Ok(KeyId(out))
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({})", self.to_hex())
+    }
+}
+
+impl FromStr for KeyId {
+    type Err = VerifyError;
+
+    fn from_str(s: &str) -> Result<Self, VerifyError> {
+        KeyId::from_hex(s)
+    }
+}
+
+impl Serialize for KeyId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        KeyId::from_hex(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A Groth16 verifying key for the presentation circuit, prepared for verification, with its
+/// registry depth and id.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    vk: ark_groth16::VerifyingKey<Bn254>,
+    pvk: PreparedVerifyingKey<Bn254>,
+    depth: u32,
+    id: KeyId,
+}
+
+impl VerifyingKey {
+    /// Wraps a verifying key for registry depth `depth` (`1..=MAX_DEPTH`); checks that it has one
+    /// input point per public input of [`Statement`] (plus one), prepares it and computes its id.
+    pub fn new(vk: ark_groth16::VerifyingKey<Bn254>, depth: u32) -> Result<Self, VerifyError> {
+        if !(1..=MAX_DEPTH).contains(&depth) {
+            return Err(VerifyError::UnsupportedDepth {
+                depth,
+                max: MAX_DEPTH,
+            });
+        }
+        let expected = Statement::NUM_INPUTS + 1;
+        if vk.gamma_abc_g1.len() != expected {
+            return Err(VerifyError::KeyInputCount {
+                expected,
+                got: vk.gamma_abc_g1.len(),
+            });
+        }
+        let payload = payload(&vk, depth)?;
+        let id = KeyId(Sha256::digest(&payload).into());
+        let pvk = ark_groth16::prepare_verifying_key(&vk);
+        Ok(VerifyingKey { vk, pvk, depth, id })
+    }
+
+    /// The key's id (SHA-256 of its canonical payload).
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// The registry depth the key's circuit was built for.
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    /// The arkworks verifying key.
+    pub fn inner(&self) -> &ark_groth16::VerifyingKey<Bn254> {
+        &self.vk
+    }
+
+    /// The prepared key used for verification.
+    pub(crate) fn prepared(&self) -> &PreparedVerifyingKey<Bn254> {
+        &self.pvk
+    }
+
+    /// The key file: a [`container`] of kind [`Kind::VerifyingKey`].
+    pub fn to_file_bytes(&self) -> Vec<u8> {
+        // The key was serialized once in `new`, so this cannot fail; fall back to an empty
+        // payload rather than panic (it would be rejected on load).
+        let payload = payload(&self.vk, self.depth).unwrap_or_default();
+        container::seal(Kind::VerifyingKey, &payload)
+    }
+
+    /// Reads a key file: checks the container (magic, kind, version, length, digest), then
+    /// decodes the key with full validation (points on the curve and in the prime-order
+    /// subgroups) and requires the payload to be exactly the canonical encoding.
+    pub fn from_file_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        let payload = container::open(Kind::VerifyingKey, bytes)?;
+        let (depth, mut rest) = payload
+            .split_first_chunk::<4>()
+            .ok_or_else(|| VerifyError::MalformedKey("payload shorter than its depth".into()))?;
+        let depth = u32::from_le_bytes(*depth);
+        let vk = ark_groth16::VerifyingKey::<Bn254>::deserialize_with_mode(
+            &mut rest,
+            Compress::Yes,
+            Validate::Yes,
+        )
+        .map_err(|e| VerifyError::MalformedKey(format!("key does not decode: {e}")))?;
+        if !rest.is_empty() {
+            return Err(VerifyError::MalformedKey(format!(
+                "{} trailing byte(s) after the key",
+                rest.len()
+            )));
+        }
+        let key = VerifyingKey::new(vk, depth)?;
+        if payload != self::payload(&key.vk, depth)?.as_slice() {
+            return Err(VerifyError::MalformedKey(
+                "key is not canonically encoded".into(),
+            ));
+        }
+        Ok(key)
+    }
+}
+
+/// The canonical payload: depth (u32 LE) then the compressed key.
+fn payload(vk: &ark_groth16::VerifyingKey<Bn254>, depth: u32) -> Result<Vec<u8>, VerifyError> {
+    let mut out = depth.to_le_bytes().to_vec();
+    vk.serialize_with_mode(&mut out, Compress::Yes)
+        .map_err(|e| VerifyError::MalformedKey(format!("key does not serialize: {e}")))?;
+    Ok(out)
+}
+
+impl PartialEq for VerifyingKey {
+    /// Keys are equal when their ids are (the id hashes the whole canonical key and depth).
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for VerifyingKey {}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("id", &self.id)
+            .field("depth", &self.depth)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_bn254::{G1Affine, G2Affine};
+    use ark_ec::AffineRepr;
+
+    use super::*;
+
+    fn fake_vk(inputs: usize) -> ark_groth16::VerifyingKey<Bn254> {
+        let g1 = G1Affine::generator();
+        let g2 = G2Affine::generator();
+        ark_groth16::VerifyingKey {
+            alpha_g1: g1,
+            beta_g2: g2,
+            gamma_g2: g2,
+            delta_g2: g2,
+            gamma_abc_g1: vec![g1; inputs],
+        }
+    }
+
+    #[test]
+    fn key_id_hex_round_trips_and_rejects_malformed() {
+        let id = KeyId([0xab; 32]);
+        let s = id.to_string();
+        assert_eq!(s, format!("0x{}", "ab".repeat(32)));
+        assert_eq!(s.parse::<KeyId>().unwrap(), id);
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(serde_json::from_str::<KeyId>(&json).unwrap(), id);
+        for bad in [
+            "ab".repeat(32),
+            format!("0x{}", "ab".repeat(31)),
+            format!("0x{}", "zz".repeat(32)),
+            format!("0x{}0", "ab".repeat(32)),
+        ] {
+            assert!(matches!(
+                KeyId::from_hex(&bad),
+                Err(VerifyError::InvalidHex { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn new_checks_input_count_and_depth() {
+        assert!(VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 20).is_ok());
+        assert_eq!(
+            VerifyingKey::new(fake_vk(Statement::NUM_INPUTS), 20).unwrap_err(),
+            VerifyError::KeyInputCount {
+                expected: 8,
+                got: 7
+            }
+        );
+        assert!(matches!(
+            VerifyingKey::new(fake_vk(8), 0),
+            Err(VerifyError::UnsupportedDepth { depth: 0, .. })
+        ));
+        assert!(matches!(
+            VerifyingKey::new(fake_vk(8), MAX_DEPTH + 1),
+            Err(VerifyError::UnsupportedDepth { .. })
+        ));
+    }
+
+    #[test]
+    fn file_round_trips_and_id_depends_on_depth() {
+        let key = VerifyingKey::new(fake_vk(8), 20).unwrap();
+        let bytes = key.to_file_bytes();
+        let back = VerifyingKey::from_file_bytes(&bytes).unwrap();
+        assert_eq!(back.id(), key.id());
+        assert_eq!(back.depth(), 20);
+        assert_eq!(back.inner(), key.inner());
+        let other = VerifyingKey::new(fake_vk(8), 21).unwrap();
+        assert_ne!(other.id(), key.id());
+    }
+
+    #[test]
+    fn file_rejects_wrong_input_count_and_bad_payloads() {
+        // A well-formed container around a key with the wrong number of inputs.
+        let mut payload = 20u32.to_le_bytes().to_vec();
+        fake_vk(3)
+            .serialize_with_mode(&mut payload, Compress::Yes)
+            .unwrap();
+        let bytes = container::seal(Kind::VerifyingKey, &payload);
+        assert!(matches!(
+            VerifyingKey::from_file_bytes(&bytes),
+            Err(VerifyError::KeyInputCount { got: 3, .. })
+        ));
+        // Trailing byte inside the payload.
+        let mut payload = 20u32.to_le_bytes().to_vec();
+        fake_vk(8)
+            .serialize_with_mode(&mut payload, Compress::Yes)
+            .unwrap();
+        let mut long = payload.clone();
+        long.push(0);
+        assert!(matches!(
+            VerifyingKey::from_file_bytes(&container::seal(Kind::VerifyingKey, &long)),
+            Err(VerifyError::MalformedKey(_))
+        ));
+        // Truncated payload, and a payload too short for the depth.
+        for cut in [payload.len() - 1, 40, 3, 0] {
+            assert!(matches!(
+                VerifyingKey::from_file_bytes(&container::seal(
+                    Kind::VerifyingKey,
+                    &payload[..cut]
+                )),
+                Err(VerifyError::MalformedKey(_))
+            ));
+        }
+        // alpha_g1 with an x coordinate that is not below the base field modulus.
+        let mut bad = payload.clone();
+        bad[4..4 + 32].copy_from_slice(&[0xff; 32]);
+        assert!(matches!(
+            VerifyingKey::from_file_bytes(&container::seal(Kind::VerifyingKey, &bad)),
+            Err(VerifyError::MalformedKey(_))
+        ));
+        // A proving artifact is not a key.
+        assert!(matches!(
+            VerifyingKey::from_file_bytes(&container::seal(Kind::ProvingArtifact, &payload)),
+            Err(VerifyError::WrongKind { .. })
+        ));
+    }
+}

@@ -1,0 +1,500 @@
+//! Presentations: what a holder hands a verifier (key id, statement, disclosed values, proof).
+//!
+//! Three forms:
+//!
+//! - **JSON** (`serde`): field elements and the key id as `0x` hex, the proof as `0x` + 256 hex
+//!   digits, the date as `YYYY-MM-DD`; unknown fields are refused.
+//! - **Binary** ([`Presentation::to_bytes`]), `326 + 32·n` bytes for `n` disclosed values:
+//!
+//!   ```text
+//!   offset  size  field
+//!   0       1     version (1)
+//!   1       32    key id
+//!   33      32    root            (field elements: 32-byte big-endian, canonical)
+//!   65      4     today           (day number, u32 big-endian)
+//!   69      32    challenge
+//!   101     32    scope
+//!   133     32    nullifier
+//!   165     32    query_hash
+//!   197     1     n, number of disclosed values (at most 10)
+//!   198     32·n  disclosed values, in the policy's slot order
+//!   198+32n 128   proof (A ‖ B ‖ C, arkworks compressed)
+//!   ```
+//!
+//! - **QR text** ([`Presentation::to_qr_text`]): `ZKH1:` followed by the base45 encoding of the
+//!   binary form; every character is in the QR alphanumeric set, so it fits one QR code in
+//!   alphanumeric mode (542 characters with one disclosed value).
+//!
+//! Decoding is strict: exact length, canonical scalars, a valid date, valid proof points, and
+//! canonical base45; each way an input can be malformed has its own error.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use zkhealth_circuits::{
+    credential::NUM_SLOTS,
+    date::Day,
+    field::{fr_from_bytes_be, fr_to_bytes_be, serde_fr_vec},
+    Fr, Statement,
+};
+
+use crate::{proof::PROOF_LEN, KeyId, Proof, VerifyError};
+
+/// The version byte of the binary form.
+pub const PRESENTATION_VERSION: u8 = 1;
+
+/// The prefix of the QR text form.
+pub const QR_PREFIX: &str = "ZKH1:";
+
+/// The most values a presentation can disclose (one per credential slot).
+pub const MAX_DISCLOSED: usize = NUM_SLOTS;
+
+/// Length of the binary form without disclosed values.
+pub const BASE_LEN: usize = 1 + 32 + 32 + 4 + 4 * 32 + 1 + PROOF_LEN;
+
+/// A presentation: a proof, the statement it proves, the values it discloses, and the id of the
+/// key it was made for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Presentation {
+    /// The verifying key the proof is for.
+    pub key_id: KeyId,
+    /// The public inputs.
+    pub statement: Statement,
+    /// The disclosed slot values, in the policy's slot order (at most [`MAX_DISCLOSED`]).
+    #[serde(
+        serialize_with = "serde_fr_vec::serialize",
+        deserialize_with = "deserialize_disclosed"
+    )]
+    pub disclosed: Vec<Fr>,
+    /// The Groth16 proof.
+    pub proof: Proof,
+}
+
+fn deserialize_disclosed<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Fr>, D::Error> {
+    let v = serde_fr_vec::deserialize(d)?;
+    if v.len() > MAX_DISCLOSED {
+        return Err(serde::de::Error::custom(VerifyError::TooManyDisclosed {
+            count: v.len(),
+            max: MAX_DISCLOSED,
+        }));
+    }
+    Ok(v)
+}
+
+/// A cursor over untrusted bytes whose reads fail with the name of the field being read.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take<const N: usize>(&mut self, field: &'static str) -> Result<&'a [u8; N], VerifyError> {
+        let (head, rest) = self
+            .bytes
+            .split_first_chunk::<N>()
+            .ok_or(VerifyError::Truncated {
+                field,
+                offset: self.offset,
+            })?;
+        self.bytes = rest;
+        self.offset += N;
+        Ok(head)
+    }
+
+    fn fr(&mut self, field: &'static str) -> Result<Fr, VerifyError> {
+        fr_from_bytes_be(self.take::<32>(field)?).map_err(|e| VerifyError::InvalidFieldElement {
+            what: field,
+            reason: e.to_string(),
+        })
+    }
+}
+
+impl Presentation {
+    /// The binary form (see the module docs). Fails only if more than [`MAX_DISCLOSED`] values
+    /// are disclosed.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, VerifyError> {
+        let count = u8::try_from(self.disclosed.len())
+            .ok()
+            .filter(|n| usize::from(*n) <= MAX_DISCLOSED)
+            .ok_or(VerifyError::TooManyDisclosed {
+                count: self.disclosed.len(),
+                max: MAX_DISCLOSED,
+            })?;
+        let s = &self.statement;
+        let mut out = Vec::with_capacity(BASE_LEN + 32 * self.disclosed.len());
+        out.push(PRESENTATION_VERSION);
+        out.extend_from_slice(&self.key_id.0);
+        out.extend_from_slice(&fr_to_bytes_be(&s.root));
+        out.extend_from_slice(&s.today.0.to_be_bytes());
+        for x in [&s.challenge, &s.scope, &s.nullifier, &s.query_hash] {
+            out.extend_from_slice(&fr_to_bytes_be(x));
+        }
+        out.push(count);
+        for x in &self.disclosed {
+            out.extend_from_slice(&fr_to_bytes_be(x));
+        }
+        out.extend_from_slice(&self.proof.to_bytes());
+        Ok(out)
+    }
+
+    /// Decodes the binary form strictly: known version, every field present, canonical
+    /// scalars, a date no later than 9999-12-31, at most [`MAX_DISCLOSED`] values, a valid
+    /// proof, and no trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        let mut r = Reader { bytes, offset: 0 };
+        let [version] = *r.take::<1>("the version byte")?;
+        if version != PRESENTATION_VERSION {
+            return Err(VerifyError::UnsupportedPresentationVersion {
+                got: version,
+                supported: PRESENTATION_VERSION,
+            });
+        }
+        let key_id = KeyId(*r.take::<32>("the key id")?);
+        let root = r.fr("the root")?;
+        let today = Day(u32::from_be_bytes(*r.take::<4>("today")?))
+            .validate()
+            .map_err(|e| VerifyError::InvalidDate {
+                what: "today",
+                reason: e.to_string(),
+            })?;
+        let challenge = r.fr("the challenge")?;
+        let scope = r.fr("the scope")?;
+        let nullifier = r.fr("the nullifier")?;
+        let query_hash = r.fr("the query hash")?;
+        let [count] = *r.take::<1>("the disclosed count")?;
+        let count = usize::from(count);
+        if count > MAX_DISCLOSED {
+            return Err(VerifyError::TooManyDisclosed {
+                count,
+                max: MAX_DISCLOSED,
+            });
+        }
+        let disclosed = (0..count)
+            .map(|_| r.fr("a disclosed value"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let proof = Proof::from_bytes(r.take::<PROOF_LEN>("the proof")?)?;
+        if !r.bytes.is_empty() {
+            return Err(VerifyError::TrailingBytes {
+                count: r.bytes.len(),
+            });
+        }
+        Ok(Presentation {
+            key_id,
+            statement: Statement {
+                root,
+                today,
+                challenge,
+                scope,
+                nullifier,
+                query_hash,
+            },
+            disclosed,
+            proof,
+        })
+    }
+
+    /// The QR text form: [`QR_PREFIX`] followed by the base45 encoding of [`Self::to_bytes`].
+    pub fn to_qr_text(&self) -> Result<String, VerifyError> {
+        Ok(format!("{QR_PREFIX}{}", base45::encode(self.to_bytes()?)))
+    }
+
+    /// Decodes the QR text form: the prefix, canonical base45 (what [`Self::to_qr_text`]
+    /// writes, nothing else), then [`Self::from_bytes`].
+    pub fn from_qr_text(text: &str) -> Result<Self, VerifyError> {
+        let body = text
+            .strip_prefix(QR_PREFIX)
+            .ok_or(VerifyError::BadQrPrefix {
+                expected: QR_PREFIX,
+            })?;
+        let bytes = base45::decode(body).map_err(|e| VerifyError::InvalidBase45(e.to_string()))?;
+        // The base45 decoder accepts some non-canonical inputs (a final pair above 255 wraps);
+        // accept only the one encoding of these bytes.
+        if base45::encode(&bytes) != body {
+            return Err(VerifyError::InvalidBase45(
+                "not the canonical encoding of its bytes".into(),
+            ));
+        }
+        Self::from_bytes(&bytes)
+    }
+
+    /// The JSON form.
+    pub fn to_json(&self) -> String {
+        // Every field serializes to a string or a list of strings; this cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Decodes the JSON form.
+    pub fn from_json(json: &str) -> Result<Self, VerifyError> {
+        Ok(serde_json::from_str(json)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_bn254::{Fq, Fq2, G1Projective, G2Affine, G2Projective};
+    use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+    use ark_ff::Field;
+
+    use super::*;
+    use crate::error::ProofPoint;
+
+    fn sample(n: usize) -> Presentation {
+        let g1 = G1Projective::generator();
+        Presentation {
+            key_id: KeyId([7; 32]),
+            statement: Statement {
+                root: Fr::from(11u8),
+                today: Day::from_civil(2025, 3, 14).unwrap(),
+                challenge: -Fr::from(1u8),
+                scope: Fr::from(13u8),
+                nullifier: Fr::from(17u8),
+                query_hash: Fr::from(19u8),
+            },
+            disclosed: (0..n as u64).map(|i| Fr::from(100 + i)).collect(),
+            proof: Proof(ark_groth16::Proof {
+                a: (g1 * Fr::from(2u8)).into_affine(),
+                b: (G2Projective::generator() * Fr::from(3u8)).into_affine(),
+                c: (g1 * Fr::from(4u8)).into_affine(),
+            }),
+        }
+    }
+
+    #[test]
+    fn bytes_round_trip_with_every_disclosed_count() {
+        for n in 0..=MAX_DISCLOSED {
+            let p = sample(n);
+            let bytes = p.to_bytes().unwrap();
+            assert_eq!(bytes.len(), BASE_LEN + 32 * n);
+            assert_eq!(Presentation::from_bytes(&bytes).unwrap(), p);
+        }
+        assert_eq!(BASE_LEN, 326);
+    }
+
+    #[test]
+    fn qr_text_round_trips_and_fits_alphanumeric_mode() {
+        let p = sample(1);
+        let text = p.to_qr_text().unwrap();
+        assert!(text.starts_with("ZKH1:"));
+        const ALNUM: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+        assert!(text.chars().all(|c| ALNUM.contains(c)));
+        // Well within a QR code's alphanumeric capacity (4,296 characters at version 40-L).
+        assert!(text.len() < 600, "{}", text.len());
+        assert_eq!(Presentation::from_qr_text(&text).unwrap(), p);
+    }
+
+    #[test]
+    fn json_round_trips_and_rejects_unknown_fields_and_too_many_values() {
+        let p = sample(2);
+        let json = p.to_json();
+        assert_eq!(Presentation::from_json(&json).unwrap(), p);
+        let extra = json.replacen('{', r#"{"extra":1,"#, 1);
+        assert!(matches!(
+            Presentation::from_json(&extra),
+            Err(VerifyError::Json(_))
+        ));
+        let eleven = sample(MAX_DISCLOSED + 1);
+        let json = serde_json::to_string(&eleven).unwrap();
+        assert!(Presentation::from_json(&json).is_err());
+    }
+
+    #[test]
+    fn from_bytes_rejects_truncation_at_every_field() {
+        let bytes = sample(2).to_bytes().unwrap();
+        let cases: [(usize, &str); 11] = [
+            (0, "the version byte"),
+            (1, "the key id"),
+            (20, "the key id"),
+            (33, "the root"),
+            (65, "today"),
+            (69, "the challenge"),
+            (101, "the scope"),
+            (133, "the nullifier"),
+            (165, "the query hash"),
+            (197, "the disclosed count"),
+            (198 + 40, "a disclosed value"),
+        ];
+        for (cut, field) in cases {
+            match Presentation::from_bytes(&bytes[..cut]) {
+                Err(VerifyError::Truncated { field: f, .. }) => assert_eq!(f, field, "cut {cut}"),
+                other => panic!("cut {cut}: {other:?}"),
+            }
+        }
+        for cut in [198 + 64, bytes.len() - 1] {
+            assert!(matches!(
+                Presentation::from_bytes(&bytes[..cut]),
+                Err(VerifyError::Truncated {
+                    field: "the proof",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn from_bytes_rejects_trailing_byte() {
+        let mut bytes = sample(1).to_bytes().unwrap();
+        bytes.push(0);
+        assert_eq!(
+            Presentation::from_bytes(&bytes),
+            Err(VerifyError::TrailingBytes { count: 1 })
+        );
+    }
+
+    #[test]
+    fn from_bytes_rejects_unknown_version() {
+        let mut bytes = sample(1).to_bytes().unwrap();
+        bytes[0] = 2;
+        assert_eq!(
+            Presentation::from_bytes(&bytes),
+            Err(VerifyError::UnsupportedPresentationVersion {
+                got: 2,
+                supported: 1
+            })
+        );
+    }
+
+    #[test]
+    fn from_bytes_rejects_non_canonical_scalars() {
+        let base = sample(1).to_bytes().unwrap();
+        for (offset, what) in [
+            (33, "the root"),
+            (69, "the challenge"),
+            (101, "the scope"),
+            (133, "the nullifier"),
+            (165, "the query hash"),
+            (198, "a disclosed value"),
+        ] {
+            let mut bytes = base.clone();
+            // r itself: just above the largest canonical value.
+            bytes[offset..offset + 32].copy_from_slice(&fr_to_bytes_be(&-Fr::from(1u8)));
+            bytes[offset + 31] += 1;
+            assert!(
+                matches!(
+                    Presentation::from_bytes(&bytes),
+                    Err(VerifyError::InvalidFieldElement { what: w, .. }) if w == what
+                ),
+                "{what}"
+            );
+        }
+    }
+
+    #[test]
+    fn from_bytes_rejects_date_out_of_range() {
+        let mut bytes = sample(0).to_bytes().unwrap();
+        bytes[65..69].copy_from_slice(&(Day::max().0 + 1).to_be_bytes());
+        assert!(matches!(
+            Presentation::from_bytes(&bytes),
+            Err(VerifyError::InvalidDate { what: "today", .. })
+        ));
+    }
+
+    #[test]
+    fn from_bytes_rejects_too_many_disclosed() {
+        let mut bytes = sample(MAX_DISCLOSED).to_bytes().unwrap();
+        bytes[197] = 11;
+        assert_eq!(
+            Presentation::from_bytes(&bytes),
+            Err(VerifyError::TooManyDisclosed { count: 11, max: 10 })
+        );
+        assert!(matches!(
+            sample(MAX_DISCLOSED + 1).to_bytes(),
+            Err(VerifyError::TooManyDisclosed { count: 11, .. })
+        ));
+    }
+
+    #[test]
+    fn from_bytes_rejects_bad_proof_point() {
+        let p = sample(1);
+        let bytes = p.to_bytes().unwrap();
+        let proof_at = bytes.len() - PROOF_LEN;
+        // B replaced by a point on the curve outside the prime-order subgroup.
+        let b = (1u64..)
+            .filter_map(|i| {
+                G2Affine::get_point_from_x_unchecked(Fq2::new(Fq::from(i), Fq::ONE), false)
+            })
+            .find(|q| !q.is_in_correct_subgroup_assuming_on_curve())
+            .unwrap_or(G2Affine::zero());
+        let mut q = p.proof.clone();
+        q.0.b = b;
+        let mut bad = bytes.clone();
+        bad[proof_at..].copy_from_slice(&q.to_bytes());
+        assert_eq!(
+            Presentation::from_bytes(&bad),
+            Err(VerifyError::PointNotInSubgroup {
+                point: ProofPoint::B
+            })
+        );
+        // A's x coordinate not below the modulus.
+        let mut bad = bytes;
+        bad[proof_at..proof_at + 32].copy_from_slice(&[0x2f; 32]);
+        bad[proof_at + 31] = 0x3f;
+        assert_eq!(
+            Presentation::from_bytes(&bad),
+            Err(VerifyError::PointNotOnCurve {
+                point: ProofPoint::A
+            })
+        );
+    }
+
+    #[test]
+    fn from_qr_text_rejects_bad_prefix_and_bad_base45() {
+        let text = sample(1).to_qr_text().unwrap();
+        for bad in [
+            text.replacen("ZKH1:", "ZKH2:", 1),
+            text.replacen("ZKH1:", "", 1),
+            text.to_lowercase(),
+        ] {
+            assert!(matches!(
+                Presentation::from_qr_text(&bad),
+                Err(VerifyError::BadQrPrefix { .. })
+            ));
+        }
+        // A character outside the base45 alphabet.
+        let mut chars: Vec<char> = text.chars().collect();
+        chars[10] = 'a';
+        let lower: String = chars.iter().collect();
+        assert!(matches!(
+            Presentation::from_qr_text(&lower),
+            Err(VerifyError::InvalidBase45(_))
+        ));
+        chars[10] = '#';
+        assert!(matches!(
+            Presentation::from_qr_text(&chars.iter().collect::<String>()),
+            Err(VerifyError::InvalidBase45(_))
+        ));
+        // A length that is 1 mod 3 is never base45.
+        assert!(matches!(
+            Presentation::from_qr_text(&format!("{text}0")),
+            Err(VerifyError::InvalidBase45(_))
+        ));
+        // A triple above 65535 ("GGW" = 16 + 16·45 + 32·2025).
+        assert!(matches!(
+            Presentation::from_qr_text("ZKH1:GGW"),
+            Err(VerifyError::InvalidBase45(_))
+        ));
+        // A final pair above 255 (":" ":" = 44 + 44·45) decodes with wrap-around, but is not
+        // the canonical encoding of the byte it decodes to.
+        assert!(base45::decode("::").is_ok());
+        assert_eq!(
+            Presentation::from_qr_text("ZKH1:::"),
+            Err(VerifyError::InvalidBase45(
+                "not the canonical encoding of its bytes".into()
+            ))
+        );
+        // Valid base45 of a truncated presentation.
+        let short = format!(
+            "ZKH1:{}",
+            base45::encode(&sample(1).to_bytes().unwrap()[..100])
+        );
+        assert!(matches!(
+            Presentation::from_qr_text(&short),
+            Err(VerifyError::Truncated { .. })
+        ));
+        // And of a presentation with a trailing byte.
+        let mut long = sample(1).to_bytes().unwrap();
+        long.push(1);
+        assert_eq!(
+            Presentation::from_qr_text(&format!("ZKH1:{}", base45::encode(&long))),
+            Err(VerifyError::TrailingBytes { count: 1 })
+        );
+    }
+}

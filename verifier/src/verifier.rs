@@ -1,0 +1,258 @@
+//! The checkpoint's check: one presentation against the verifier's key, policy, clock,
+//! challenge, scope, accepted roots and used nullifiers.
+
+use zkhealth_circuits::{
+    codes,
+    credential::SlotKind,
+    date::Day,
+    field::fr_to_hex,
+    policy::{CompiledPolicy, Policy},
+    Fr,
+};
+
+use crate::{verify, NullifierStore, Presentation, RootSource, VerifyError, VerifyingKey};
+
+/// The default tolerance between the presentation's date and the verifier's, in days: one day
+/// absorbs time zones and a proof made just before midnight.
+pub const DEFAULT_CLOCK_TOLERANCE_DAYS: u32 = 1;
+
+/// What the verifier itself expects: its own challenge, scope and clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expected {
+    /// The challenge the verifier issued for this presentation.
+    pub challenge: Fr,
+    /// The verifier's nullifier scope (verifier id, claim event).
+    pub scope: Fr,
+    /// The verifier's date.
+    pub today: Day,
+    /// The verifier's time, for the root freshness window (unix seconds).
+    pub now_unix_secs: u64,
+}
+
+impl Expected {
+    /// Expectations at time `now_unix_secs`, with `today` its UTC day.
+    pub fn at(challenge: Fr, scope: Fr, now_unix_secs: u64) -> Result<Self, VerifyError> {
+        let today = Day::from_unix_seconds(now_unix_secs)
+            .map_err(|e| VerifyError::InvalidVerifierInput(e.to_string()))?;
+        Ok(Expected {
+            challenge,
+            scope,
+            today,
+            now_unix_secs,
+        })
+    }
+}
+
+/// What an accepted presentation tells the verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The nullifier, now recorded as used in the verifier's scope.
+    pub nullifier: Fr,
+    /// Each disclosed value, in slot order: the slot's name in the policy's schema, the value,
+    /// and a readable rendering when there is one (the text of a code slot whose value decodes
+    /// as a code, `YYYY-MM-DD` for a date slot).
+    pub disclosed: Vec<(String, Fr, Option<String>)>,
+}
+
+/// A verifier: a pinned key, a policy, a root source and a clock tolerance.
+#[derive(Debug, Clone)]
+pub struct Verifier<R: RootSource> {
+    key: VerifyingKey,
+    policy: Policy,
+    compiled: CompiledPolicy,
+    roots: R,
+    clock_tolerance_days: u32,
+}
+
+impl<R: RootSource> Verifier<R> {
+    /// A verifier for presentations made under `key` for `policy`, accepting the roots `roots`
+    /// accepts, with [`DEFAULT_CLOCK_TOLERANCE_DAYS`]. Fails if the policy does not compile.
+    pub fn new(key: VerifyingKey, policy: Policy, roots: R) -> Result<Self, VerifyError> {
+        let compiled = policy
+            .compile()
+            .map_err(|e| VerifyError::InvalidPolicy(e.to_string()))?;
+        Ok(Verifier {
+            key,
+            policy,
+            compiled,
+            roots,
+            clock_tolerance_days: DEFAULT_CLOCK_TOLERANCE_DAYS,
+        })
+    }
+
+    /// Sets how many days the presentation's date may differ from the verifier's.
+    pub fn with_clock_tolerance_days(mut self, days: u32) -> Self {
+        self.clock_tolerance_days = days;
+        self
+    }
+
+    /// The pinned key.
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The root source.
+    pub fn roots(&self) -> &R {
+        &self.roots
+    }
+
+    /// The root source, to refresh a snapshot.
+    pub fn roots_mut(&mut self) -> &mut R {
+        &mut self.roots
+    }
+
+    /// The clock tolerance in days.
+    pub fn clock_tolerance_days(&self) -> u32 {
+        self.clock_tolerance_days
+    }
+
+    /// Checks a presentation; on success records its nullifier in `nullifiers`.
+    ///
+    /// Checks, in this order, each failing with its own error:
+    ///
+    /// 1. it is for this verifier's key ([`VerifyError::WrongKey`]);
+    /// 2. its date is within the tolerance of `expected.today`
+    ///    ([`VerifyError::TodayOutOfTolerance`]);
+    /// 3. its challenge is `expected.challenge` ([`VerifyError::ChallengeMismatch`]: a replay or
+    ///    a proof made for someone else);
+    /// 4. its scope is `expected.scope` ([`VerifyError::ScopeMismatch`]);
+    /// 5. its query hash is this policy's with the disclosed values
+    ///    ([`VerifyError::PolicyMismatch`], also when the number of values is wrong);
+    /// 6. its root is accepted at `expected.now_unix_secs` ([`VerifyError::RootNotAccepted`]);
+    /// 7. the proof verifies ([`VerifyError::InvalidProof`]);
+    /// 8. the nullifier is unused in this scope ([`VerifyError::NullifierReused`]).
+    ///
+    /// The cheap checks come first; the nullifier store is consulted only for a valid proof, so
+    /// it cannot be probed with made-up nullifiers, and is written only when everything passed.
+    pub fn verify_presentation(
+        &self,
+        p: &Presentation,
+        expected: &Expected,
+        nullifiers: &mut impl NullifierStore,
+    ) -> Result<Verified, VerifyError> {
+        let s = &p.statement;
+        if p.key_id != self.key.id() {
+            return Err(VerifyError::WrongKey {
+                expected: self.key.id(),
+                got: p.key_id,
+            });
+        }
+        let days_off = s.today.0.abs_diff(expected.today.0);
+        if days_off > self.clock_tolerance_days {
+            return Err(VerifyError::TodayOutOfTolerance {
+                days_off,
+                presented: s.today.to_string(),
+                expected: expected.today.to_string(),
+                tolerance: self.clock_tolerance_days,
+            });
+        }
+        if s.challenge != expected.challenge {
+            return Err(VerifyError::ChallengeMismatch);
+        }
+        if s.scope != expected.scope {
+            return Err(VerifyError::ScopeMismatch);
+        }
+        let disclosed = self
+            .policy
+            .expand_disclosed(&p.disclosed)
+            .map_err(|e| VerifyError::PolicyMismatch(e.to_string()))?;
+        if self.compiled.query_hash(&disclosed) != s.query_hash {
+            return Err(VerifyError::PolicyMismatch(
+                "the query hash is not this policy's with the disclosed values".into(),
+            ));
+        }
+        if !self.roots.is_accepted(&s.root, expected.now_unix_secs)? {
+            return Err(VerifyError::RootNotAccepted {
+                root: fr_to_hex(&s.root),
+                now_unix_secs: expected.now_unix_secs,
+            });
+        }
+        verify(&self.key, s, &p.proof)?;
+        let reused = || VerifyError::NullifierReused {
+            nullifier: fr_to_hex(&s.nullifier),
+        };
+        if nullifiers.contains(&s.scope, &s.nullifier)? {
+            return Err(reused());
+        }
+        if !nullifiers.insert(&s.scope, &s.nullifier)? {
+            // Another check inserted it between `contains` and `insert`.
+            return Err(reused());
+        }
+        Ok(Verified {
+            nullifier: s.nullifier,
+            disclosed: self.describe_disclosed(&p.disclosed),
+        })
+    }
+
+    /// Names and renders the disclosed values (which `expand_disclosed` has matched to the
+    /// policy's disclosed slots).
+    fn describe_disclosed(&self, values: &[Fr]) -> Vec<(String, Fr, Option<String>)> {
+        let slots = self.policy.schema.slots();
+        self.policy
+            .disclosed_slots()
+            .into_iter()
+            .zip(values)
+            .map(|(slot, value)| {
+                let (name, kind) = slots
+                    .get(slot)
+                    .copied()
+                    .unwrap_or(("unknown", SlotKind::Unused));
+                (name.to_string(), *value, render(kind, value))
+            })
+            .collect()
+    }
+}
+
+/// A readable form of a slot value, when its kind has one and the value fits it.
+fn render(kind: SlotKind, value: &Fr) -> Option<String> {
+    let small = || -> Option<u32> {
+        let bytes = zkhealth_circuits::field::fr_to_bytes_be(value);
+        let (high, low) = bytes.split_last_chunk::<4>()?;
+        high.iter()
+            .all(|b| *b == 0)
+            .then(|| u32::from_be_bytes(*low))
+    };
+    match kind {
+        SlotKind::Code => codes::decode(value),
+        SlotKind::Day => Day(small()?).validate().ok().map(|d| d.to_string()),
+        SlotKind::Ymd => zkhealth_circuits::date::Ymd::try_from(small()?)
+            .ok()
+            .map(|y| y.to_string()),
+        SlotKind::Number | SlotKind::Unused => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_gives_codes_and_dates() {
+        let code = codes::encode("NL").unwrap();
+        assert_eq!(render(SlotKind::Code, &code), Some("NL".into()));
+        let day = Day::from_civil(2021, 6, 1).unwrap();
+        assert_eq!(
+            render(SlotKind::Day, &day.to_field()),
+            Some("2021-06-01".into())
+        );
+        assert_eq!(
+            render(SlotKind::Ymd, &Fr::from(19800229u32)),
+            Some("1980-02-29".into())
+        );
+        assert_eq!(render(SlotKind::Ymd, &Fr::from(19810229u32)), None);
+        assert_eq!(render(SlotKind::Day, &-Fr::from(1u8)), None);
+        assert_eq!(render(SlotKind::Number, &Fr::from(65u8)), None);
+    }
+
+    #[test]
+    fn expected_at_derives_the_utc_day() {
+        let e = Expected::at(Fr::from(1u8), Fr::from(2u8), 86_400 * 3 + 5).unwrap();
+        assert_eq!(e.today.to_string(), "1970-01-04");
+        assert!(Expected::at(Fr::from(1u8), Fr::from(2u8), u64::MAX).is_err());
+    }
+}

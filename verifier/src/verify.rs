@@ -1,0 +1,133 @@
+//! Groth16 verification of one proof against one statement.
+
+use ark_bn254::{Bn254, G1Projective};
+use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
+use zkhealth_circuits::Statement;
+
+use crate::{Proof, VerifyError, VerifyingKey};
+
+/// Verifies `proof` for `statement` under `key`.
+///
+/// The public inputs are `statement.to_field_elements()` (the only place their order is
+/// written). Returns `Err(VerifyError::InvalidProof)` when the pairing check fails; a decoded
+/// [`Proof`] is already known to hold valid subgroup points, so nothing else can fail here.
+///
+/// Checks `e(A, B) · e(Σ xᵢ·γᵢ, −γ) · e(C, −δ) = e(α, β)` with one multi-Miller loop and one
+/// final exponentiation.
+pub fn verify(key: &VerifyingKey, statement: &Statement, proof: &Proof) -> Result<(), VerifyError> {
+    let pvk = key.prepared();
+    let inputs = statement.to_field_elements();
+    // `VerifyingKey::new` guarantees one point per input plus the constant term.
+    let (constant, bases) = pvk
+        .vk
+        .gamma_abc_g1
+        .split_first()
+        .ok_or(VerifyError::InvalidProof)?;
+    if bases.len() != inputs.len() {
+        return Err(VerifyError::KeyInputCount {
+            expected: inputs.len() + 1,
+            got: pvk.vk.gamma_abc_g1.len(),
+        });
+    }
+    let acc = G1Projective::msm(bases, &inputs).map_err(|_| VerifyError::InvalidProof)?
+        + constant.into_group();
+    let miller = Bn254::multi_miller_loop(
+        [
+            <Bn254 as Pairing>::G1Prepared::from(proof.0.a),
+            acc.into_affine().into(),
+            proof.0.c.into(),
+        ],
+        [
+            <Bn254 as Pairing>::G2Prepared::from(proof.0.b),
+            pvk.gamma_g2_neg_pc.clone(),
+            pvk.delta_g2_neg_pc.clone(),
+        ],
+    );
+    let result = Bn254::final_exponentiation(miller).ok_or(VerifyError::InvalidProof)?;
+    if result.0 == pvk.alpha_g1_beta_g2 {
+        Ok(())
+    } else {
+        Err(VerifyError::InvalidProof)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use zkhealth_circuits::{date::Day, Fr};
+
+    use super::*;
+    use crate::testkit;
+
+    fn statement() -> Statement {
+        Statement {
+            root: Fr::from(1001u64),
+            today: Day::from_civil(2025, 6, 1).unwrap(),
+            challenge: Fr::from(1003u64),
+            scope: Fr::from(1004u64),
+            nullifier: Fr::from(1005u64),
+            query_hash: Fr::from(1006u64),
+        }
+    }
+
+    #[test]
+    fn valid_proof_verifies() {
+        let s = statement();
+        let proof = testkit::prove(&s, 7);
+        assert_eq!(verify(testkit::key(), &s, &proof), Ok(()));
+    }
+
+    #[test]
+    fn proof_fails_for_a_statement_with_any_one_input_changed() {
+        let s = statement();
+        let proof = testkit::prove(&s, 7);
+        let one = Fr::from(1u8);
+        let changed = [
+            Statement {
+                root: s.root + one,
+                ..s
+            },
+            // Changes both day-number and YYYYMMDD inputs.
+            Statement {
+                today: Day(s.today.0 + 1),
+                ..s
+            },
+            Statement {
+                challenge: s.challenge + one,
+                ..s
+            },
+            Statement {
+                scope: s.scope + one,
+                ..s
+            },
+            Statement {
+                nullifier: s.nullifier + one,
+                ..s
+            },
+            Statement {
+                query_hash: s.query_hash + one,
+                ..s
+            },
+        ];
+        for t in changed {
+            assert_eq!(
+                verify(testkit::key(), &t, &proof),
+                Err(VerifyError::InvalidProof)
+            );
+        }
+    }
+
+    #[test]
+    fn a_proof_for_another_statement_does_not_verify() {
+        let s = statement();
+        let other = Statement {
+            challenge: Fr::from(9u8),
+            ..s
+        };
+        let proof = testkit::prove(&other, 8);
+        assert_eq!(
+            verify(testkit::key(), &s, &proof),
+            Err(VerifyError::InvalidProof)
+        );
+        assert_eq!(verify(testkit::key(), &other, &proof), Ok(()));
+    }
+}

@@ -1,0 +1,328 @@
+//! The checkpoint flow: `Verifier::verify_presentation` accepts a valid presentation once,
+//! refuses each way a presentation can be wrong with its own error, and records a nullifier only
+//! when every check has passed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{country, expected, present, statement, valid};
+use zkhealth_circuits::{date::Day, field::fr_to_hex, Fr, Statement};
+use zkhealth_verifier::{
+    Expected, KeyId, LocalRoots, MemoryNullifiers, NullifierStore, Presentation, RootSource,
+    Verifier, VerifyError,
+};
+
+fn verifier() -> Verifier<LocalRoots> {
+    Verifier::new(common::key().clone(), common::policy(), common::roots()).unwrap()
+}
+
+/// Checks `p`, expecting `err`, and that the store did not record its nullifier.
+fn refused(v: &Verifier<impl RootSource>, p: &Presentation, e: &Expected, err: VerifyError) {
+    let mut used = MemoryNullifiers::new();
+    assert_eq!(v.verify_presentation(p, e, &mut used), Err(err));
+    assert!(
+        used.is_empty(),
+        "a refused presentation recorded its nullifier"
+    );
+}
+
+#[test]
+fn valid_presentation_is_accepted_and_disclosed_values_are_named() {
+    let mut used = MemoryNullifiers::new();
+    let p = valid(1);
+    let verified = verifier()
+        .verify_presentation(&p, &expected(), &mut used)
+        .unwrap();
+    assert_eq!(verified.nullifier, Fr::from(1u8));
+    assert_eq!(
+        verified.disclosed,
+        vec![("country".to_string(), country(), Some("NL".to_string()))]
+    );
+    assert!(used.contains(&expected().scope, &Fr::from(1u8)).unwrap());
+}
+
+#[test]
+fn qr_text_and_json_presentations_verify() {
+    let p = valid(2);
+    let from_qr = Presentation::from_qr_text(&p.to_qr_text().unwrap()).unwrap();
+    let from_json = Presentation::from_json(&p.to_json()).unwrap();
+    assert_eq!(from_qr, p);
+    assert_eq!(from_json, p);
+    let mut used = MemoryNullifiers::new();
+    assert!(verifier()
+        .verify_presentation(&from_qr, &expected(), &mut used)
+        .is_ok());
+}
+
+#[test]
+fn reused_nullifier_is_refused_the_second_time() {
+    let v = verifier();
+    let mut used = MemoryNullifiers::new();
+    v.verify_presentation(&valid(3), &expected(), &mut used)
+        .unwrap();
+    // A fresh proof of the same claim (same holder, same scope) has the same nullifier.
+    let mut again = valid(3);
+    again.proof = common::prove(&again.statement, 99);
+    assert_ne!(again.proof, valid(3).proof);
+    assert_eq!(
+        v.verify_presentation(&again, &expected(), &mut used),
+        Err(VerifyError::NullifierReused {
+            nullifier: fr_to_hex(&Fr::from(3u8))
+        })
+    );
+    // Another nullifier in the same scope is fine.
+    assert!(v
+        .verify_presentation(&valid(4), &expected(), &mut used)
+        .is_ok());
+    assert_eq!(used.len(), 2);
+}
+
+#[test]
+fn same_nullifier_in_another_scope_is_accepted() {
+    let v = verifier();
+    let mut used = MemoryNullifiers::new();
+    v.verify_presentation(&valid(5), &expected(), &mut used)
+        .unwrap();
+    let other = Expected {
+        scope: Fr::from(999u64),
+        ..expected()
+    };
+    let s = Statement {
+        scope: other.scope,
+        ..statement(5)
+    };
+    assert!(v
+        .verify_presentation(&present(s, vec![country()]), &other, &mut used)
+        .is_ok());
+}
+
+#[test]
+fn wrong_key_is_refused() {
+    let mut p = valid(6);
+    p.key_id = KeyId([0; 32]);
+    refused(
+        &verifier(),
+        &p,
+        &expected(),
+        VerifyError::WrongKey {
+            expected: common::key().id(),
+            got: KeyId([0; 32]),
+        },
+    );
+}
+
+#[test]
+fn date_outside_tolerance_is_refused_and_inside_accepted() {
+    let v = verifier();
+    let today = common::today();
+    // One day off is within the default tolerance.
+    let s = Statement {
+        today: Day(today.0 + 1),
+        ..statement(7)
+    };
+    let mut used = MemoryNullifiers::new();
+    assert!(v
+        .verify_presentation(&present(s, vec![country()]), &expected(), &mut used)
+        .is_ok());
+    // Two days off is not.
+    let s = Statement {
+        today: Day(today.0 - 2),
+        ..statement(8)
+    };
+    refused(
+        &v,
+        &present(s, vec![country()]),
+        &expected(),
+        VerifyError::TodayOutOfTolerance {
+            days_off: 2,
+            presented: Day(today.0 - 2).to_string(),
+            expected: today.to_string(),
+            tolerance: 1,
+        },
+    );
+    // With zero tolerance even one day is refused.
+    let strict = verifier().with_clock_tolerance_days(0);
+    let s = Statement {
+        today: Day(today.0 + 1),
+        ..statement(9)
+    };
+    assert!(matches!(
+        strict.verify_presentation(&present(s, vec![country()]), &expected(), &mut used),
+        Err(VerifyError::TodayOutOfTolerance { days_off: 1, .. })
+    ));
+}
+
+#[test]
+fn wrong_challenge_is_refused_as_replay() {
+    // A valid presentation answered an earlier challenge; the verifier has issued a new one.
+    let p = valid(10);
+    let new = Expected {
+        challenge: Fr::from(12345u64),
+        ..expected()
+    };
+    refused(&verifier(), &p, &new, VerifyError::ChallengeMismatch);
+}
+
+#[test]
+fn wrong_scope_is_refused() {
+    let p = valid(11);
+    let other = Expected {
+        scope: Fr::from(4242u64),
+        ..expected()
+    };
+    refused(&verifier(), &p, &other, VerifyError::ScopeMismatch);
+}
+
+#[test]
+fn policy_mismatch_is_refused() {
+    // Disclosed value swapped after proving: the query hash no longer matches.
+    let mut p = valid(12);
+    p.disclosed = vec![zkhealth_circuits::codes::encode("DE").unwrap()];
+    assert!(matches!(
+        verifier().verify_presentation(&p, &expected(), &mut MemoryNullifiers::new()),
+        Err(VerifyError::PolicyMismatch(_))
+    ));
+    // Wrong number of disclosed values.
+    for values in [vec![], vec![country(), country()]] {
+        let mut p = valid(12);
+        p.disclosed = values;
+        let mut used = MemoryNullifiers::new();
+        assert!(matches!(
+            verifier().verify_presentation(&p, &expected(), &mut used),
+            Err(VerifyError::PolicyMismatch(_))
+        ));
+        assert!(used.is_empty());
+    }
+    // A proof made for another policy (here: disclosing nothing).
+    let mut other = common::policy();
+    other.disclose = vec![];
+    let s = Statement {
+        query_hash: other.query_hash(&[]).unwrap(),
+        ..statement(13)
+    };
+    assert!(matches!(
+        verifier().verify_presentation(
+            &present(s, vec![]),
+            &expected(),
+            &mut MemoryNullifiers::new()
+        ),
+        Err(VerifyError::PolicyMismatch(_))
+    ));
+}
+
+#[test]
+fn unaccepted_root_is_refused() {
+    for root in [common::stale_root(), Fr::from(31337u64)] {
+        let s = Statement {
+            root,
+            ..statement(14)
+        };
+        refused(
+            &verifier(),
+            &present(s, vec![country()]),
+            &expected(),
+            VerifyError::RootNotAccepted {
+                root: fr_to_hex(&root),
+                now_unix_secs: common::NOW,
+            },
+        );
+    }
+    // The stale root was accepted within its window.
+    let s = Statement {
+        root: common::stale_root(),
+        ..statement(15)
+    };
+    let earlier = Expected {
+        now_unix_secs: common::NOW - common::WINDOW,
+        ..expected()
+    };
+    assert!(verifier()
+        .verify_presentation(
+            &present(s, vec![country()]),
+            &earlier,
+            &mut MemoryNullifiers::new()
+        )
+        .is_ok());
+}
+
+#[test]
+fn invalid_proof_is_refused_and_does_not_burn_the_nullifier() {
+    let v = verifier();
+    let mut used = MemoryNullifiers::new();
+    // A proof made for nullifier 16, presented with nullifier 17.
+    let mut p = valid(16);
+    p.statement.nullifier = Fr::from(17u8);
+    assert_eq!(
+        v.verify_presentation(&p, &expected(), &mut used),
+        Err(VerifyError::InvalidProof)
+    );
+    assert!(used.is_empty());
+    // The holder of nullifier 17 can still present.
+    assert!(v
+        .verify_presentation(&valid(17), &expected(), &mut used)
+        .is_ok());
+}
+
+#[test]
+fn checks_run_in_the_documented_order() {
+    // Everything wrong at once: the key check comes first.
+    let mut p = valid(18);
+    p.key_id = KeyId([1; 32]);
+    p.statement.today = Day(0);
+    p.statement.challenge = Fr::from(1u8);
+    let e = verifier()
+        .verify_presentation(&p, &expected(), &mut MemoryNullifiers::new())
+        .unwrap_err();
+    assert!(matches!(e, VerifyError::WrongKey { .. }));
+    // Then the date before the challenge.
+    p.key_id = common::key().id();
+    let e = verifier()
+        .verify_presentation(&p, &expected(), &mut MemoryNullifiers::new())
+        .unwrap_err();
+    assert!(matches!(e, VerifyError::TodayOutOfTolerance { .. }));
+}
+
+/// A root source that cannot answer.
+struct Unreachable;
+
+impl RootSource for Unreachable {
+    fn is_accepted(&self, _: &Fr, _: u64) -> Result<bool, VerifyError> {
+        Err(VerifyError::RootSource("node unreachable".into()))
+    }
+}
+
+/// A nullifier store that cannot answer.
+struct BrokenStore;
+
+impl NullifierStore for BrokenStore {
+    fn contains(&self, _: &Fr, _: &Fr) -> Result<bool, VerifyError> {
+        Err(VerifyError::NullifierStore("disk full".into()))
+    }
+    fn insert(&mut self, _: &Fr, _: &Fr) -> Result<bool, VerifyError> {
+        Err(VerifyError::NullifierStore("disk full".into()))
+    }
+}
+
+#[test]
+fn backend_failures_are_reported_not_accepted() {
+    let v = Verifier::new(common::key().clone(), common::policy(), Unreachable).unwrap();
+    assert_eq!(
+        v.verify_presentation(&valid(19), &expected(), &mut MemoryNullifiers::new()),
+        Err(VerifyError::RootSource("node unreachable".into()))
+    );
+    assert_eq!(
+        verifier().verify_presentation(&valid(19), &expected(), &mut BrokenStore),
+        Err(VerifyError::NullifierStore("disk full".into()))
+    );
+}
+
+#[test]
+fn invalid_policy_is_refused_at_construction() {
+    let mut p = common::policy();
+    p.disclose = vec![42];
+    assert!(matches!(
+        Verifier::new(common::key().clone(), p, common::roots()),
+        Err(VerifyError::InvalidPolicy(_))
+    ));
+}
