@@ -113,3 +113,112 @@ fn constraint_counts_are_pinned() {
     assert_eq!(c32, 11_547);
     assert!(c32 <= 12_000, "the design budget at depth 32");
 }
+
+/// Constraints of each part of the presentation, measured gadget by gadget; the parts add up to
+/// the whole circuit.
+mod parts {
+    use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
+    use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef};
+    use zkhealth_circuits::{
+        credential::constraints::{CredentialVar, HolderSecretVar},
+        merkle::{constraints::MerklePathVar, MerklePath},
+        policy::{
+            constraints::{alloc_choice, enforce_less_than_pow2, ConditionVar, PolicyVar},
+            MAX_CONDITIONS,
+        },
+        Fr,
+    };
+
+    use super::*;
+
+    fn count(f: impl FnOnce(ConstraintSystemRef<Fr>)) -> usize {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        f(cs.clone());
+        cs.num_constraints()
+    }
+
+    pub fn measure(depth: u32) -> Vec<(&'static str, usize)> {
+        let (statement, w) = honest(4);
+        let w2 = w.clone();
+        let commitment = count(|cs| {
+            let c = CredentialVar::new_witness(cs, || Ok(w.credential.clone())).unwrap();
+            c.commit().unwrap();
+        });
+        let merkle = count(|cs| {
+            let path = MerklePath { index: 0, siblings: vec![Fr::from(0u8); depth as usize] };
+            let p = MerklePathVar::new_witness_with_depth(cs.clone(), depth, || Ok(path)).unwrap();
+            let leaf = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u8))).unwrap();
+            let root = FpVar::new_witness(cs, || Ok(Fr::from(1u8))).unwrap();
+            p.enforce_root(&leaf, &root).unwrap();
+        });
+        let holder = count(|cs| {
+            let s = HolderSecretVar::new_witness(cs.clone(), || Ok(w.secret.clone())).unwrap();
+            let k = FpVar::new_witness(cs, || Ok(Fr::from(1u8))).unwrap();
+            k.enforce_equal(&s.holder_key().unwrap()).unwrap();
+        });
+        let nullifier = count(|cs| {
+            let s = HolderSecretVar::new_witness(cs.clone(), || Ok(w.secret.clone())).unwrap();
+            let sc = FpVar::new_input(cs.clone(), || Ok(statement.scope)).unwrap();
+            let n = FpVar::new_input(cs, || Ok(statement.nullifier)).unwrap();
+            s.nullifier(&sc).unwrap().enforce_equal(&n).unwrap();
+        });
+        let expiry = count(|cs| {
+            let e = FpVar::new_witness(cs.clone(), || Ok(Fr::from(10u8))).unwrap();
+            let t = FpVar::new_input(cs, || Ok(Fr::from(1u8))).unwrap();
+            enforce_less_than_pow2(&(e - t), 32).unwrap();
+        });
+        let condition = count(|cs| {
+            let slots: Vec<FpVar<Fr>> = w2
+                .credential
+                .slots
+                .iter()
+                .map(|s| FpVar::new_witness(cs.clone(), || Ok(*s)).unwrap())
+                .collect();
+            let t = FpVar::new_input(cs.clone(), || Ok(statement.today.to_field())).unwrap();
+            let c = ConditionVar::new_witness(cs.clone(), || Ok(w2.policy.conditions[0])).unwrap();
+            let choice = alloc_choice(cs, Ok(w2.choices[0])).unwrap();
+            c.enforce_holds(&slots, &t, &t, &choice).unwrap();
+        });
+        // The query hash and disclosure, without the conditions' own bits (counted above).
+        let query = count(|cs| {
+            let p = PolicyVar::new_witness(cs.clone(), || Ok(w.policy.clone())).unwrap();
+            let before = cs.num_constraints();
+            let slots: Vec<FpVar<Fr>> = w
+                .credential
+                .slots
+                .iter()
+                .map(|s| FpVar::new_witness(cs.clone(), || Ok(*s)).unwrap())
+                .collect();
+            let schema = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u8))).unwrap();
+            let q = p.query_hash(&schema, &schema, &slots).unwrap();
+            let public = FpVar::new_input(cs.clone(), || Ok(Fr::from(1u8))).unwrap();
+            q.enforce_equal(&public).unwrap();
+            let _ = before;
+        }) - MAX_CONDITIONS * zkhealth_circuits::policy::BITS_PER_CONDITION;
+        vec![
+            ("commitment (Poseidon, 16 inputs)", commitment),
+            ("Merkle path", merkle),
+            ("holder binding (Poseidon, 2 inputs)", holder),
+            ("scoped nullifier (Poseidon, 3 inputs)", nullifier),
+            ("expiry (32-bit range)", expiry),
+            ("one condition (any operator)", condition),
+            ("query hash and disclosure", query),
+            ("challenge binding", 1),
+        ]
+    }
+
+    #[test]
+    fn parts_add_up_to_the_whole_circuit() {
+        for depth in [20u32, 32] {
+            let parts = measure(depth);
+            let get = |name: &str| parts.iter().find(|(n, _)| n.starts_with(name)).unwrap().1;
+            let total = get("commitment") + get("Merkle") + get("holder") + get("scoped")
+                + get("expiry") + MAX_CONDITIONS * get("one condition") + get("query") + get("challenge");
+            assert_eq!(total, setup_shape(depth).0, "depth {depth}: {parts:?}");
+        }
+        // The figures in the README's constraint table.
+        let p = measure(32);
+        let counts: Vec<usize> = p.iter().map(|(_, n)| *n).collect();
+        assert_eq!(counts, vec![606, 7_745, 238, 259, 33, 205, 1_845, 1], "{p:?}");
+    }
+}

@@ -87,23 +87,24 @@ fn sbox(x: Fr) -> Fr {
 /// Poseidon over 1 to 16 inputs, exactly as circomlib computes it.
 pub fn hash(inputs: &[Fr]) -> Result<Fr, Error> {
     let p = params(inputs.len())?;
-    let mut state = Vec::with_capacity(p.width);
-    state.push(Fr::from(0u8));
-    state.extend_from_slice(inputs);
+    let t = p.width;
+    // Fixed-size buffers on the stack: no allocation per round.
+    let mut state = [Fr::from(0u8); MAX_INPUTS + 1];
+    let mut next = [Fr::from(0u8); MAX_INPUTS + 1];
+    state[1..t].copy_from_slice(inputs);
     for r in 0..p.rounds() {
-        for (s, c) in state.iter_mut().zip(&p.ark[r]) {
+        for (s, c) in state[..t].iter_mut().zip(&p.ark[r]) {
             *s += c;
         }
         if p.is_full_round(r) {
-            state.iter_mut().for_each(|s| *s = sbox(*s));
+            state[..t].iter_mut().for_each(|s| *s = sbox(*s));
         } else {
             state[0] = sbox(state[0]);
         }
-        state = p
-            .mds
-            .iter()
-            .map(|row| row.iter().zip(&state).map(|(m, s)| *m * s).sum())
-            .collect();
+        for (n, row) in next[..t].iter_mut().zip(&p.mds) {
+            *n = row.iter().zip(&state[..t]).map(|(m, s)| *m * s).sum();
+        }
+        std::mem::swap(&mut state, &mut next);
     }
     Ok(state[0])
 }
