@@ -346,13 +346,13 @@ impl RegistryStore {
     /// Fails if `now` is before the last publication (the history only moves forward).
     fn check_time(&self, now: u64) -> Result<(), StoreError> {
         match self.history().entries().last() {
-            Some(last) if now < last.published_at => Err(zkhealth_circuits::Error::Registry(
-                format!(
+            Some(last) if now < last.published_at => {
+                Err(zkhealth_circuits::Error::Registry(format!(
                     "cannot publish at {now}: the current root was published later, at {}",
                     last.published_at
-                ),
-            )
-            .into()),
+                ))
+                .into())
+            }
             _ => Ok(()),
         }
     }
@@ -416,92 +416,94 @@ impl RegistryStore {
 
 /// Reads and validates everything in the database: the registry and the issuer id.
 fn read(db: &Database, path: &Path) -> Result<(Registry, Option<String>), StoreError> {
-        let corrupt = |reason: String| StoreError::Corrupt {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let txn = db.begin_read().or_db(path)?;
-        let meta = txn
-            .open_table(META)
-            .map_err(|e| corrupt(format!("no metadata table ({e})")))?;
-        let get = |key: &str| -> Result<Option<Vec<u8>>, StoreError> {
-            Ok(meta.get(key).or_db(path)?.map(|v| v.value().to_vec()))
-        };
-        match get(KEY_FORMAT)?.as_deref() {
-            Some([STORE_FORMAT]) => {}
-            Some(other) => return Err(corrupt(format!("unknown format version {other:?}"))),
-            None => return Err(corrupt("no format version".into())),
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let txn = db.begin_read().or_db(path)?;
+    let meta = txn
+        .open_table(META)
+        .map_err(|e| corrupt(format!("no metadata table ({e})")))?;
+    let get = |key: &str| -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(meta.get(key).or_db(path)?.map(|v| v.value().to_vec()))
+    };
+    match get(KEY_FORMAT)?.as_deref() {
+        Some([STORE_FORMAT]) => {}
+        Some(other) => return Err(corrupt(format!("unknown format version {other:?}"))),
+        None => return Err(corrupt("no format version".into())),
+    }
+    let depth = get(KEY_DEPTH)?
+        .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+        .map(u32::from_be_bytes)
+        .ok_or_else(|| corrupt("depth is missing or not 4 bytes".into()))?;
+    let window_secs = get(KEY_WINDOW)?
+        .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| corrupt("freshness window is missing or not 8 bytes".into()))?;
+    let issuer = match get(KEY_ISSUER)? {
+        None => None,
+        Some(bytes) => {
+            let s =
+                String::from_utf8(bytes).map_err(|_| corrupt("issuer id is not UTF-8".into()))?;
+            codes::encode(&s).map_err(|e| corrupt(format!("issuer id: {e}")))?;
+            Some(s)
         }
-        let depth = get(KEY_DEPTH)?
-            .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
-            .map(u32::from_be_bytes)
-            .ok_or_else(|| corrupt("depth is missing or not 4 bytes".into()))?;
-        let window_secs = get(KEY_WINDOW)?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
-            .map(u64::from_be_bytes)
-            .ok_or_else(|| corrupt("freshness window is missing or not 8 bytes".into()))?;
-        let issuer = match get(KEY_ISSUER)? {
-            None => None,
-            Some(bytes) => {
-                let s = String::from_utf8(bytes)
-                    .map_err(|_| corrupt("issuer id is not UTF-8".into()))?;
-                codes::encode(&s).map_err(|e| corrupt(format!("issuer id: {e}")))?;
-                Some(s)
-            }
-        };
+    };
 
-        let leaves_table = txn
-            .open_table(LEAVES)
-            .map_err(|e| corrupt(format!("no leaves table ({e})")))?;
-        let mut leaves = Vec::new();
-        for (i, item) in leaves_table.iter().or_db(path)?.enumerate() {
-            let (k, v) = item.or_db(path)?;
-            let index = k.value();
-            if index != i as u64 {
-                return Err(corrupt(format!("leaf {i} is missing (next stored: {index})")));
-            }
-            let bytes = <&[u8; 32]>::try_from(v.value())
-                .map_err(|_| corrupt(format!("leaf {index} is not 32 bytes")))?;
-            let leaf = fr_from_bytes_be(bytes).map_err(|e| corrupt(format!("leaf {index}: {e}")))?;
-            leaves.push(leaf);
+    let leaves_table = txn
+        .open_table(LEAVES)
+        .map_err(|e| corrupt(format!("no leaves table ({e})")))?;
+    let mut leaves = Vec::new();
+    for (i, item) in leaves_table.iter().or_db(path)?.enumerate() {
+        let (k, v) = item.or_db(path)?;
+        let index = k.value();
+        if index != i as u64 {
+            return Err(corrupt(format!(
+                "leaf {i} is missing (next stored: {index})"
+            )));
         }
-        let tree = MerkleTree::from_leaves(depth, &leaves)
-            .map_err(|e| corrupt(format!("leaves do not form a tree of depth {depth}: {e}")))?;
+        let bytes = <&[u8; 32]>::try_from(v.value())
+            .map_err(|_| corrupt(format!("leaf {index} is not 32 bytes")))?;
+        let leaf = fr_from_bytes_be(bytes).map_err(|e| corrupt(format!("leaf {index}: {e}")))?;
+        leaves.push(leaf);
+    }
+    let tree = MerkleTree::from_leaves(depth, &leaves)
+        .map_err(|e| corrupt(format!("leaves do not form a tree of depth {depth}: {e}")))?;
 
-        let roots_table = txn
-            .open_table(ROOTS)
-            .map_err(|e| corrupt(format!("no root-history table ({e})")))?;
-        let mut stored = Vec::new();
-        for (i, item) in roots_table.iter().or_db(path)?.enumerate() {
-            let (k, v) = item.or_db(path)?;
-            let pos = k.value();
-            if pos != i as u64 {
-                return Err(corrupt(format!(
-                    "root-history entry {i} is missing (next stored: {pos})"
-                )));
-            }
-            stored.push(decode_entry(v.value()).map_err(|r| corrupt(format!("root {pos}: {r}")))?);
+    let roots_table = txn
+        .open_table(ROOTS)
+        .map_err(|e| corrupt(format!("no root-history table ({e})")))?;
+    let mut stored = Vec::new();
+    for (i, item) in roots_table.iter().or_db(path)?.enumerate() {
+        let (k, v) = item.or_db(path)?;
+        let pos = k.value();
+        if pos != i as u64 {
+            return Err(corrupt(format!(
+                "root-history entry {i} is missing (next stored: {pos})"
+            )));
         }
-        // Replaying the publications rebuilds the history through its own validation; the
-        // result must be exactly what was stored.
-        let mut history = RootHistory::new(window_secs);
-        for e in &stored {
-            history
-                .publish(e.root, e.published_at)
-                .map_err(|e| corrupt(format!("root history: {e}")))?;
-        }
-        if history.entries() != stored.as_slice() {
-            return Err(corrupt(
-                "root history is inconsistent (replacement times or repeated roots)".into(),
-            ));
-        }
-        if history.current().is_none() && !tree.is_empty() {
-            return Err(corrupt("leaves were stored but no root was published".into()));
-        }
-        let registry =
-            Registry::from_parts(tree, history).map_err(|e| corrupt(format!("{e}")))?;
-        Ok((registry, issuer))
-
+        stored.push(decode_entry(v.value()).map_err(|r| corrupt(format!("root {pos}: {r}")))?);
+    }
+    // Replaying the publications rebuilds the history through its own validation; the
+    // result must be exactly what was stored.
+    let mut history = RootHistory::new(window_secs);
+    for e in &stored {
+        history
+            .publish(e.root, e.published_at)
+            .map_err(|e| corrupt(format!("root history: {e}")))?;
+    }
+    if history.entries() != stored.as_slice() {
+        return Err(corrupt(
+            "root history is inconsistent (replacement times or repeated roots)".into(),
+        ));
+    }
+    if history.current().is_none() && !tree.is_empty() {
+        return Err(corrupt(
+            "leaves were stored but no root was published".into(),
+        ));
+    }
+    let registry = Registry::from_parts(tree, history).map_err(|e| corrupt(format!("{e}")))?;
+    Ok((registry, issuer))
 }
 
 fn encode_entry(e: &RootEntry) -> [u8; ENTRY_LEN] {
@@ -578,7 +580,11 @@ mod tests {
                 assert_eq!(store.append(leaf, T0 + i as u64).unwrap(), i as u64);
             }
             assert_eq!(store.history().entries().len(), 5);
-            (store.root(), store.history().clone(), store.path(3).unwrap())
+            (
+                store.root(),
+                store.history().clone(),
+                store.path(3).unwrap(),
+            )
         };
         let store = RegistryStore::open_or_create(&path, 8, 600).unwrap();
         assert_eq!(store.len(), 5);

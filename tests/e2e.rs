@@ -5,7 +5,12 @@ mod common;
 
 use common::*;
 use zkhealth::{
-    circuits::{claims::{self, Claims}, codes, date::Day, Error, Fr},
+    circuits::{
+        claims::{self, Claims},
+        codes,
+        date::Day,
+        Error, Fr,
+    },
     prover::ProverError,
     verifier::{MemoryNullifiers, Presentation, VerifyError},
 };
@@ -41,7 +46,11 @@ fn disclosed_country_is_revealed_and_nothing_else() {
     let back = Presentation::from_qr_text(&qr).unwrap();
     let verified = w
         .verifier(&policy)
-        .verify_presentation(&back, &expected(challenge, scope, today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            &back,
+            &expected(challenge, scope, today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap();
     assert_eq!(verified.disclosed.len(), 1);
     assert_eq!(verified.disclosed[0].0, "country");
@@ -51,7 +60,11 @@ fn disclosed_country_is_revealed_and_nothing_else() {
     lie.disclosed = vec![codes::encode("BE").unwrap()];
     let err = w
         .verifier(&policy)
-        .verify_presentation(&lie, &expected(challenge, scope, today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            &lie,
+            &expected(challenge, scope, today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
     assert!(matches!(err, VerifyError::PolicyMismatch(_)), "{err}");
 }
@@ -71,16 +84,30 @@ fn disease_and_series_complete_are_accepted_and_incomplete_series_refused() {
         r.dose_number = 1;
     }
     let partial = w.issue(&record, "2027-06-01");
-    let err = w.present(&partial, &policy, today(), Fr::from(1u8), Fr::from(2u8)).unwrap_err();
-    assert!(matches!(err, ProverError::Claim(Error::ConditionNotMet { index: 1, .. })), "{err}");
+    let err = w
+        .present(&partial, &policy, today(), Fr::from(1u8), Fr::from(2u8))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ProverError::Claim(Error::ConditionNotMet { index: 1, .. })
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn last_dose_window_boundaries_are_inclusive() {
     let mut w = World::new(4);
-    let policy = Claims::vaccination(ISSUER).last_dose_between_days_ago(14, 365).build().unwrap();
+    let policy = Claims::vaccination(ISSUER)
+        .last_dose_between_days_ago(14, 365)
+        .build()
+        .unwrap();
     for (days_ago, ok) in [(13, false), (14, true), (365, true), (366, false)] {
-        let held = w.issue(&vaccination_record("1990-01-01", today().checked_sub(days_ago).unwrap()), "2027-06-01");
+        let held = w.issue(
+            &vaccination_record("1990-01-01", today().checked_sub(days_ago).unwrap()),
+            "2027-06-01",
+        );
         let r = w.round_trip(&held, &policy, today());
         assert_eq!(r.is_ok(), ok, "{days_ago} days ago: {r:?}");
     }
@@ -93,8 +120,19 @@ fn age_at_least_18_turns_true_on_the_18th_birthday() {
     let exactly = w.issue(&identity_record("2008-11-21"), "2030-01-01");
     let one_day_short = w.issue(&identity_record("2008-11-22"), "2030-01-01");
     w.round_trip(&exactly, &policy, today()).unwrap();
-    let err = w.present(&one_day_short, &policy, today(), Fr::from(1u8), Fr::from(2u8)).unwrap_err();
-    assert!(matches!(err, ProverError::Claim(Error::ConditionNotMet { .. })), "{err}");
+    let err = w
+        .present(
+            &one_day_short,
+            &policy,
+            today(),
+            Fr::from(1u8),
+            Fr::from(2u8),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, ProverError::Claim(Error::ConditionNotMet { .. })),
+        "{err}"
+    );
 }
 
 #[test]
@@ -102,24 +140,39 @@ fn leap_day_births_come_of_age_on_the_first_of_march() {
     let mut w = World::new(6);
     let policy = Claims::identity(ISSUER).age_at_least(18).build().unwrap();
     let leapling = w.issue(&identity_record("2008-02-29"), "2030-01-01");
-    assert!(w.present(&leapling, &policy, day("2026-02-28"), Fr::from(1u8), Fr::from(2u8)).is_err());
+    assert!(w
+        .present(
+            &leapling,
+            &policy,
+            day("2026-02-28"),
+            Fr::from(1u8),
+            Fr::from(2u8)
+        )
+        .is_err());
     w.round_trip(&leapling, &policy, day("2026-03-01")).unwrap();
 }
 
 #[test]
 fn age_between_uses_both_ends_of_a_partial_birth_date() {
     let mut w = World::new(7);
-    let policy = Claims::identity(ISSUER).age_between(18, 65).build().unwrap();
+    let policy = Claims::identity(ISSUER)
+        .age_between(18, 65)
+        .build()
+        .unwrap();
     let mid = w.issue(&identity_record("1980-06"), "2030-01-01");
     w.round_trip(&mid, &policy, today()).unwrap();
     // Born some time in 2008: may still be 17 on 2026-11-21, so no.
     let year_only = w.issue(&identity_record("2008"), "2030-01-01");
-    assert!(w.present(&year_only, &policy, today(), Fr::from(1u8), Fr::from(2u8)).is_err());
+    assert!(w
+        .present(&year_only, &policy, today(), Fr::from(1u8), Fr::from(2u8))
+        .is_err());
     // Exactly 65 today: still "at most 65"; 66 today: no.
     let sixty_five = w.issue(&identity_record("1961-11-21"), "2030-01-01");
     w.round_trip(&sixty_five, &policy, today()).unwrap();
     let too_old = w.issue(&identity_record("1960-11-21"), "2030-01-01");
-    assert!(w.present(&too_old, &policy, today(), Fr::from(1u8), Fr::from(2u8)).is_err());
+    assert!(w
+        .present(&too_old, &policy, today(), Fr::from(1u8), Fr::from(2u8))
+        .is_err());
 }
 
 #[test]
@@ -148,7 +201,10 @@ fn coverage_claims_are_accepted() {
         .build()
         .unwrap();
     w.round_trip(&c, &policy, today()).unwrap();
-    let payer = Claims::coverage(ISSUER).payer_is("NL-ZILVERENKRUIS").build().unwrap();
+    let payer = Claims::coverage(ISSUER)
+        .payer_is("NL-ZILVERENKRUIS")
+        .build()
+        .unwrap();
     w.round_trip(&c, &payer, today()).unwrap();
     // Five conditions do not fit one proof: a clear error, not a truncated policy.
     let err = Claims::coverage(ISSUER)
@@ -173,13 +229,30 @@ fn coverage_refuses_uncovered_category_date_and_limit() {
     let mut w = World::new(10);
     let c = w.issue(&coverage_record(), "2027-01-31");
     for policy in [
-        Claims::coverage(ISSUER).category_covered(codes::coverage::DENTAL).build().unwrap(),
-        Claims::coverage(ISSUER).covers_date(Some(day("2027-01-01"))).build().unwrap(),
-        Claims::coverage(ISSUER).limit_at_least(500_001).build().unwrap(),
-        Claims::coverage(ISSUER).payer_is("BE-MUTUALITY").build().unwrap(),
+        Claims::coverage(ISSUER)
+            .category_covered(codes::coverage::DENTAL)
+            .build()
+            .unwrap(),
+        Claims::coverage(ISSUER)
+            .covers_date(Some(day("2027-01-01")))
+            .build()
+            .unwrap(),
+        Claims::coverage(ISSUER)
+            .limit_at_least(500_001)
+            .build()
+            .unwrap(),
+        Claims::coverage(ISSUER)
+            .payer_is("BE-MUTUALITY")
+            .build()
+            .unwrap(),
     ] {
-        let err = w.present(&c, &policy, today(), Fr::from(1u8), Fr::from(2u8)).unwrap_err();
-        assert!(matches!(err, ProverError::Claim(Error::ConditionNotMet { .. })), "{err}");
+        let err = w
+            .present(&c, &policy, today(), Fr::from(1u8), Fr::from(2u8))
+            .unwrap_err();
+        assert!(
+            matches!(err, ProverError::Claim(Error::ConditionNotMet { .. })),
+            "{err}"
+        );
     }
 }
 
@@ -193,6 +266,10 @@ fn json_presentation_round_trips_and_verifies() {
     let back = Presentation::from_json(&p.to_json()).unwrap();
     assert_eq!(back, p);
     w.verifier(&policy)
-        .verify_presentation(&back, &expected(challenge, scope, today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            &back,
+            &expected(challenge, scope, today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap();
 }

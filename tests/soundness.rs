@@ -33,14 +33,20 @@ fn valid() -> &'static (World, Presentation) {
     V.get_or_init(|| {
         let mut w = World::new(100);
         let v = w.vaccination();
-        let p = w.present(&v, &standard(), today(), Fr::from(7u8), Fr::from(8u8)).unwrap();
+        let p = w
+            .present(&v, &standard(), today(), Fr::from(7u8), Fr::from(8u8))
+            .unwrap();
         (w, p)
     })
 }
 
 fn verify(w: &World, p: &Presentation) -> Result<(), VerifyError> {
     w.verifier(&standard())
-        .verify_presentation(p, &expected(Fr::from(7u8), Fr::from(8u8), today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            p,
+            &expected(Fr::from(7u8), Fr::from(8u8), today()),
+            &mut MemoryNullifiers::new(),
+        )
         .map(|_| ())
 }
 
@@ -71,15 +77,36 @@ fn changing_the_statement_fails_verification_with_invalid_proof() {
     let (w, p) = valid();
     let key = vk();
     let tampered: Vec<Statement> = vec![
-        Statement { today: Day(p.statement.today.0 + 1), ..p.statement },
-        Statement { challenge: p.statement.challenge + Fr::from(1u8), ..p.statement },
-        Statement { scope: p.statement.scope + Fr::from(1u8), ..p.statement },
-        Statement { nullifier: p.statement.nullifier + Fr::from(1u8), ..p.statement },
-        Statement { query_hash: p.statement.query_hash + Fr::from(1u8), ..p.statement },
-        Statement { root: p.statement.root + Fr::from(1u8), ..p.statement },
+        Statement {
+            today: Day(p.statement.today.0 + 1),
+            ..p.statement
+        },
+        Statement {
+            challenge: p.statement.challenge + Fr::from(1u8),
+            ..p.statement
+        },
+        Statement {
+            scope: p.statement.scope + Fr::from(1u8),
+            ..p.statement
+        },
+        Statement {
+            nullifier: p.statement.nullifier + Fr::from(1u8),
+            ..p.statement
+        },
+        Statement {
+            query_hash: p.statement.query_hash + Fr::from(1u8),
+            ..p.statement
+        },
+        Statement {
+            root: p.statement.root + Fr::from(1u8),
+            ..p.statement
+        },
     ];
     for s in tampered {
-        assert_eq!(zkhealth::verifier::verify(key, &s, &p.proof), Err(VerifyError::InvalidProof));
+        assert_eq!(
+            zkhealth::verifier::verify(key, &s, &p.proof),
+            Err(VerifyError::InvalidProof)
+        );
     }
     let _ = w;
 }
@@ -89,7 +116,11 @@ fn replayed_challenge_is_refused() {
     let (w, p) = valid();
     let err = w
         .verifier(&standard())
-        .verify_presentation(p, &expected(Fr::from(70u8), Fr::from(8u8), today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            p,
+            &expected(Fr::from(70u8), Fr::from(8u8), today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
     assert_eq!(err, VerifyError::ChallengeMismatch);
     // Rewriting the challenge in the statement breaks the proof.
@@ -97,7 +128,11 @@ fn replayed_challenge_is_refused() {
     forged.statement.challenge = Fr::from(70u8);
     let err = w
         .verifier(&standard())
-        .verify_presentation(&forged, &expected(Fr::from(70u8), Fr::from(8u8), today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            &forged,
+            &expected(Fr::from(70u8), Fr::from(8u8), today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);
 }
@@ -109,9 +144,14 @@ fn reused_nullifier_is_refused_and_other_scopes_are_unlinkable() {
     let mut used = MemoryNullifiers::new();
     let exp = expected(Fr::from(7u8), Fr::from(8u8), today());
     verifier.verify_presentation(p, &exp, &mut used).unwrap();
-    let err = verifier.verify_presentation(p, &exp, &mut used).unwrap_err();
+    let err = verifier
+        .verify_presentation(p, &exp, &mut used)
+        .unwrap_err();
     assert!(matches!(err, VerifyError::NullifierReused { .. }), "{err}");
-    assert_ne!(w.secret.nullifier(&Fr::from(8u8)), w.secret.nullifier(&Fr::from(9u8)));
+    assert_ne!(
+        w.secret.nullifier(&Fr::from(8u8)),
+        w.secret.nullifier(&Fr::from(9u8))
+    );
 }
 
 #[test]
@@ -119,14 +159,25 @@ fn wrong_scope_and_wrong_date_are_refused() {
     let (w, p) = valid();
     let v = w.verifier(&standard());
     let err = v
-        .verify_presentation(p, &expected(Fr::from(7u8), Fr::from(9u8), today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            p,
+            &expected(Fr::from(7u8), Fr::from(9u8), today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
     assert_eq!(err, VerifyError::ScopeMismatch);
     let later = today().checked_add(3).unwrap();
     let err = v
-        .verify_presentation(p, &expected(Fr::from(7u8), Fr::from(8u8), later), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            p,
+            &expected(Fr::from(7u8), Fr::from(8u8), later),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
-    assert!(matches!(err, VerifyError::TodayOutOfTolerance { .. }), "{err}");
+    assert!(
+        matches!(err, VerifyError::TodayOutOfTolerance { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -141,7 +192,11 @@ fn wrong_policy_is_refused() {
         .unwrap();
     let err = w
         .verifier(&stricter)
-        .verify_presentation(p, &expected(Fr::from(7u8), Fr::from(8u8), today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            p,
+            &expected(Fr::from(7u8), Fr::from(8u8), today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
     assert!(matches!(err, VerifyError::PolicyMismatch(_)), "{err}");
 }
@@ -158,11 +213,15 @@ fn wrong_key_is_refused_by_id_and_by_pairing() {
     )
     .unwrap();
     let exp = expected(Fr::from(7u8), Fr::from(8u8), today());
-    let err = verifier.verify_presentation(p, &exp, &mut MemoryNullifiers::new()).unwrap_err();
+    let err = verifier
+        .verify_presentation(p, &exp, &mut MemoryNullifiers::new())
+        .unwrap_err();
     assert!(matches!(err, VerifyError::WrongKey { .. }), "{err}");
     let mut relabelled = p.clone();
     relabelled.key_id = other_vk.id();
-    let err = verifier.verify_presentation(&relabelled, &exp, &mut MemoryNullifiers::new()).unwrap_err();
+    let err = verifier
+        .verify_presentation(&relabelled, &exp, &mut MemoryNullifiers::new())
+        .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);
     drop(other);
 }
@@ -170,12 +229,21 @@ fn wrong_key_is_refused_by_id_and_by_pairing() {
 #[test]
 fn expired_credential_is_refused_natively_and_a_forced_proof_fails() {
     let mut w = World::new(101);
-    let held = w.issue(&vaccination_record("1990-01-01", today().checked_sub(30).unwrap()), "2026-11-20");
-    let err = w.present(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8)).unwrap_err();
-    assert!(matches!(err, ProverError::Claim(Error::Expired { .. })), "{err}");
+    let held = w.issue(
+        &vaccination_record("1990-01-01", today().checked_sub(30).unwrap()),
+        "2026-11-20",
+    );
+    let err = w
+        .present(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8))
+        .unwrap_err();
+    assert!(
+        matches!(err, ProverError::Claim(Error::Expired { .. })),
+        "{err}"
+    );
     // Force it: the witness is honest except that the credential is expired.
     let valid_day = "2026-11-20".parse().unwrap();
-    let (mut statement, witness) = w.honest_parts(&held, &standard(), valid_day, Fr::from(7u8), Fr::from(8u8));
+    let (mut statement, witness) =
+        w.honest_parts(&held, &standard(), valid_day, Fr::from(7u8), Fr::from(8u8));
     statement.today = today();
     let p = force_proof(statement, witness);
     assert_eq!(verify(&w, &p), Err(VerifyError::InvalidProof));
@@ -184,7 +252,10 @@ fn expired_credential_is_refused_natively_and_a_forced_proof_fails() {
 #[test]
 fn the_expiry_day_itself_is_still_valid() {
     let mut w = World::new(102);
-    let held = w.issue(&vaccination_record("1990-01-01", today().checked_sub(30).unwrap()), "2026-11-21");
+    let held = w.issue(
+        &vaccination_record("1990-01-01", today().checked_sub(30).unwrap()),
+        "2026-11-21",
+    );
     w.round_trip(&held, &standard(), today()).unwrap();
 }
 
@@ -195,19 +266,36 @@ fn forged_membership_is_refused() {
     // A credential that was never registered: its own one-leaf tree has another root.
     let mut stranger = World::new(104);
     let outsider = stranger.vaccination();
-    let p = stranger.present(&outsider, &standard(), today(), Fr::from(7u8), Fr::from(8u8)).unwrap();
+    let p = stranger
+        .present(
+            &outsider,
+            &standard(),
+            today(),
+            Fr::from(7u8),
+            Fr::from(8u8),
+        )
+        .unwrap();
     let err = verify(&w, &p).unwrap_err();
     assert!(matches!(err, VerifyError::RootNotAccepted { .. }), "{err}");
     // Claiming the real root with a path that does not lead there.
-    let (mut statement, mut witness) = w.honest_parts(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8));
-    let fake = MerkleTree::from_leaves(DEPTH, &[Fr::from(1u8), witness.credential.commit()]).unwrap();
+    let (mut statement, mut witness) =
+        w.honest_parts(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8));
+    let fake =
+        MerkleTree::from_leaves(DEPTH, &[Fr::from(1u8), witness.credential.commit()]).unwrap();
     witness.path = fake.path(1).unwrap();
     statement.root = w.registry.root();
-    assert_eq!(verify(&w, &force_proof(statement, witness)), Err(VerifyError::InvalidProof));
+    assert_eq!(
+        verify(&w, &force_proof(statement, witness)),
+        Err(VerifyError::InvalidProof)
+    );
     // A wrong index bit in an otherwise real path.
-    let (statement, mut witness) = w.honest_parts(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8));
+    let (statement, mut witness) =
+        w.honest_parts(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8));
     witness.path.index ^= 1;
-    assert_eq!(verify(&w, &force_proof(statement, witness)), Err(VerifyError::InvalidProof));
+    assert_eq!(
+        verify(&w, &force_proof(statement, witness)),
+        Err(VerifyError::InvalidProof)
+    );
 }
 
 #[test]
@@ -230,19 +318,27 @@ fn wrong_holder_secret_is_refused() {
         .unwrap_err();
     assert!(matches!(err, ProverError::Mismatch(_)), "{err}");
     // Forced, with the thief's nullifier in the statement.
-    let (mut statement, mut witness) = w.honest_parts(&held, &policy, today(), Fr::from(7u8), Fr::from(8u8));
+    let (mut statement, mut witness) =
+        w.honest_parts(&held, &policy, today(), Fr::from(7u8), Fr::from(8u8));
     statement.nullifier = thief.nullifier(&Fr::from(8u8));
     witness.secret = thief;
-    assert_eq!(verify(&w, &force_proof(statement, witness)), Err(VerifyError::InvalidProof));
+    assert_eq!(
+        verify(&w, &force_proof(statement, witness)),
+        Err(VerifyError::InvalidProof)
+    );
 }
 
 #[test]
 fn a_nullifier_for_another_scope_is_refused() {
     let mut w = World::new(106);
     let held = w.vaccination();
-    let (mut statement, witness) = w.honest_parts(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8));
+    let (mut statement, witness) =
+        w.honest_parts(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8));
     statement.nullifier = w.secret.nullifier(&Fr::from(9u8));
-    assert_eq!(verify(&w, &force_proof(statement, witness)), Err(VerifyError::InvalidProof));
+    assert_eq!(
+        verify(&w, &force_proof(statement, witness)),
+        Err(VerifyError::InvalidProof)
+    );
 }
 
 #[test]
@@ -251,35 +347,53 @@ fn revoked_credential_is_refused_once_the_old_root_expires() {
     let held = w.vaccination();
     let policy = standard();
     let (challenge, scope) = (Fr::from(7u8), Fr::from(8u8));
-    let before = w.present(&held, &policy, today(), challenge, scope).unwrap();
+    let before = w
+        .present(&held, &policy, today(), challenge, scope)
+        .unwrap();
     let revoked_at = noon(today()) - 600;
     w.registry.revoke(held.index, revoked_at).unwrap();
     let verifier = w.verifier(&policy);
     // Within the freshness window the replaced root is still accepted...
     let mut exp = expected(challenge, scope, today());
     exp.now_unix_secs = revoked_at + WINDOW - 1;
-    verifier.verify_presentation(&before, &exp, &mut MemoryNullifiers::new()).unwrap();
+    verifier
+        .verify_presentation(&before, &exp, &mut MemoryNullifiers::new())
+        .unwrap();
     // ...and refused after it.
     exp.now_unix_secs = revoked_at + WINDOW;
-    let err = verifier.verify_presentation(&before, &exp, &mut MemoryNullifiers::new()).unwrap_err();
+    let err = verifier
+        .verify_presentation(&before, &exp, &mut MemoryNullifiers::new())
+        .unwrap_err();
     assert!(matches!(err, VerifyError::RootNotAccepted { .. }), "{err}");
     // A new proof cannot reach the new root: the leaf is empty there.
-    let after = w.present(&held, &policy, today(), challenge, scope).unwrap();
+    let after = w
+        .present(&held, &policy, today(), challenge, scope)
+        .unwrap();
     assert_ne!(after.statement.root, w.registry.root());
-    let err = verifier.verify_presentation(&after, &exp, &mut MemoryNullifiers::new()).unwrap_err();
+    let err = verifier
+        .verify_presentation(&after, &exp, &mut MemoryNullifiers::new())
+        .unwrap_err();
     assert!(matches!(err, VerifyError::RootNotAccepted { .. }), "{err}");
     let (mut statement, witness) = w.honest_parts(&held, &policy, today(), challenge, scope);
     statement.root = w.registry.root();
     let forced = force_proof(statement, witness);
-    assert_eq!(verifier.verify_presentation(&forced, &exp, &mut MemoryNullifiers::new()), Err(VerifyError::InvalidProof));
+    assert_eq!(
+        verifier.verify_presentation(&forced, &exp, &mut MemoryNullifiers::new()),
+        Err(VerifyError::InvalidProof)
+    );
 }
 
 /// For a credential that fails `policy`, the prover refuses natively, and a forced proof that
 /// claims the policy (its query hash) does not verify.
 fn refused_and_unforgeable(w: &World, held: &Held, policy: &zkhealth::circuits::policy::Policy) {
     let (challenge, scope) = (Fr::from(7u8), Fr::from(8u8));
-    let err = w.present(held, policy, today(), challenge, scope).unwrap_err();
-    assert!(matches!(err, ProverError::Claim(Error::ConditionNotMet { .. })), "{err}");
+    let err = w
+        .present(held, policy, today(), challenge, scope)
+        .unwrap_err();
+    assert!(
+        matches!(err, ProverError::Claim(Error::ConditionNotMet { .. })),
+        "{err}"
+    );
     // The witness: the verifier's compiled policy, each condition on its first allowed slot.
     let compiled = policy.compile().unwrap();
     let path = w.registry.path(held.index).unwrap();
@@ -289,7 +403,9 @@ fn refused_and_unforgeable(w: &World, held: &Held, policy: &zkhealth::circuits::
         challenge,
         scope,
         nullifier: w.secret.nullifier(&scope),
-        query_hash: policy.query_hash(&policy.disclosed_values(&held.credential)).unwrap(),
+        query_hash: policy
+            .query_hash(&policy.disclosed_values(&held.credential))
+            .unwrap(),
     };
     let mut choices = [0usize; 4];
     for (i, c) in policy.conditions.iter().enumerate() {
@@ -304,7 +420,11 @@ fn refused_and_unforgeable(w: &World, held: &Held, policy: &zkhealth::circuits::
     };
     let verifier = w.verifier(policy);
     let err = verifier
-        .verify_presentation(&force_proof(statement, witness), &expected(challenge, scope, today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            &force_proof(statement, witness),
+            &expected(challenge, scope, today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof, "{:?}", policy.conditions);
 }
@@ -327,18 +447,38 @@ fn every_operator_violated_gives_a_proof_that_does_not_verify() {
         Condition::new(dose, Operator::Ge, vec![n(3)]),
         Condition::new(dose, Operator::Between, vec![n(3), n(9)]),
         Condition::new(dose, Operator::Between, vec![n(0), n(1)]),
-        Condition::new(product, Operator::In, vec![code("EU/1/20/1507"), code("EU/1/21/1529")]),
+        Condition::new(
+            product,
+            Operator::In,
+            vec![code("EU/1/20/1507"), code("EU/1/21/1529")],
+        ),
         Condition::new(product, Operator::Nin, vec![code("EU/1/20/1528")]),
         Condition::new(dose, Operator::Ge, vec![Operand::Slot(9)]),
     ];
     for c in failing {
-        let policy = Policy { conditions: vec![c], ..Policy::new(zkhealth::circuits::credential::Schema::Vaccination, ISSUER) };
+        let policy = Policy {
+            conditions: vec![c],
+            ..Policy::new(zkhealth::circuits::credential::Schema::Vaccination, ISSUER)
+        };
         refused_and_unforgeable(&w, &held, &policy);
     }
     // Claims too: under age, dose too recent.
-    let young = w.issue(&vaccination_record("2010-01-01", today().checked_sub(30).unwrap()), "2027-01-01");
-    refused_and_unforgeable(&w, &young, &Claims::vaccination(ISSUER).age_at_least(18).build().unwrap());
-    let recent = w.issue(&vaccination_record("1990-01-01", today().checked_sub(3).unwrap()), "2027-01-01");
+    let young = w.issue(
+        &vaccination_record("2010-01-01", today().checked_sub(30).unwrap()),
+        "2027-01-01",
+    );
+    refused_and_unforgeable(
+        &w,
+        &young,
+        &Claims::vaccination(ISSUER)
+            .age_at_least(18)
+            .build()
+            .unwrap(),
+    );
+    let recent = w.issue(
+        &vaccination_record("1990-01-01", today().checked_sub(3).unwrap()),
+        "2027-01-01",
+    );
     refused_and_unforgeable(&w, &recent, &standard());
 }
 
@@ -346,19 +486,31 @@ fn every_operator_violated_gives_a_proof_that_does_not_verify() {
 fn a_prover_cannot_swap_in_a_weaker_policy_or_another_slot() {
     let mut w = World::new(109);
     let held = w.vaccination();
-    let strict = Claims::vaccination(ISSUER).dose_at_least(3).build().unwrap();
-    let weak = Claims::vaccination(ISSUER).dose_at_least(2).build().unwrap();
+    let strict = Claims::vaccination(ISSUER)
+        .dose_at_least(3)
+        .build()
+        .unwrap();
+    let weak = Claims::vaccination(ISSUER)
+        .dose_at_least(2)
+        .build()
+        .unwrap();
     // Witness: the weak policy (which holds); statement: the strict policy's query hash.
-    let (mut statement, witness) = w.honest_parts(&held, &weak, today(), Fr::from(7u8), Fr::from(8u8));
+    let (mut statement, witness) =
+        w.honest_parts(&held, &weak, today(), Fr::from(7u8), Fr::from(8u8));
     statement.query_hash = strict.query_hash(&[]).unwrap();
     let err = w
         .verifier(&strict)
-        .verify_presentation(&force_proof(statement, witness), &expected(Fr::from(7u8), Fr::from(8u8), today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            &force_proof(statement, witness),
+            &expected(Fr::from(7u8), Fr::from(8u8), today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);
     // The strict policy, with the condition evaluated on another slot (total doses = 2 too; the
     // date slot is a large number that would pass ">= 3").
-    let (statement, mut witness) = w.honest_parts(&held, &weak, today(), Fr::from(7u8), Fr::from(8u8));
+    let (statement, mut witness) =
+        w.honest_parts(&held, &weak, today(), Fr::from(7u8), Fr::from(8u8));
     let mut statement = statement;
     statement.query_hash = strict.query_hash(&[]).unwrap();
     witness.policy = strict.compile().unwrap();
@@ -366,7 +518,11 @@ fn a_prover_cannot_swap_in_a_weaker_policy_or_another_slot() {
     assert!(NUM_SLOTS > witness.choices[0]);
     let err = w
         .verifier(&strict)
-        .verify_presentation(&force_proof(statement, witness), &expected(Fr::from(7u8), Fr::from(8u8), today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            &force_proof(statement, witness),
+            &expected(Fr::from(7u8), Fr::from(8u8), today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);
 }
@@ -375,15 +531,23 @@ fn a_prover_cannot_swap_in_a_weaker_policy_or_another_slot() {
 fn a_disclosed_value_cannot_be_swapped() {
     let mut w = World::new(110);
     let held = w.vaccination();
-    let policy = Claims::vaccination(ISSUER).disclose("country").build().unwrap();
+    let policy = Claims::vaccination(ISSUER)
+        .disclose("country")
+        .build()
+        .unwrap();
     let be = zkhealth::circuits::codes::encode("BE").unwrap();
-    let (mut statement, witness) = w.honest_parts(&held, &policy, today(), Fr::from(7u8), Fr::from(8u8));
+    let (mut statement, witness) =
+        w.honest_parts(&held, &policy, today(), Fr::from(7u8), Fr::from(8u8));
     statement.query_hash = policy.query_hash(&[be]).unwrap();
     let mut p = force_proof(statement, witness);
     p.disclosed = vec![be];
     let err = w
         .verifier(&policy)
-        .verify_presentation(&p, &expected(Fr::from(7u8), Fr::from(8u8), today()), &mut MemoryNullifiers::new())
+        .verify_presentation(
+            &p,
+            &expected(Fr::from(7u8), Fr::from(8u8), today()),
+            &mut MemoryNullifiers::new(),
+        )
         .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);
 }

@@ -1,5 +1,6 @@
 //! circomlib Poseidon known answers (`../shared/vectors/poseidon_circomlib.json`), native and
 //! in the circuit.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::ConstraintSystem;

@@ -1,5 +1,6 @@
 //! The presentation circuit's shape (public inputs, constraint counts) and its satisfiability on
 //! an honest witness, checked without Groth16.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
@@ -142,10 +143,13 @@ mod parts {
         let w2 = w.clone();
         let commitment = count(|cs| {
             let c = CredentialVar::new_witness(cs, || Ok(w.credential.clone())).unwrap();
-            c.commit().unwrap();
+            let _ = c.commit().unwrap();
         });
         let merkle = count(|cs| {
-            let path = MerklePath { index: 0, siblings: vec![Fr::from(0u8); depth as usize] };
+            let path = MerklePath {
+                index: 0,
+                siblings: vec![Fr::from(0u8); depth as usize],
+            };
             let p = MerklePathVar::new_witness_with_depth(cs.clone(), depth, || Ok(path)).unwrap();
             let leaf = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u8))).unwrap();
             let root = FpVar::new_witness(cs, || Ok(Fr::from(1u8))).unwrap();
@@ -212,13 +216,23 @@ mod parts {
         for depth in [20u32, 32] {
             let parts = measure(depth);
             let get = |name: &str| parts.iter().find(|(n, _)| n.starts_with(name)).unwrap().1;
-            let total = get("commitment") + get("Merkle") + get("holder") + get("scoped")
-                + get("expiry") + MAX_CONDITIONS * get("one condition") + get("query") + get("challenge");
+            let total = get("commitment")
+                + get("Merkle")
+                + get("holder")
+                + get("scoped")
+                + get("expiry")
+                + MAX_CONDITIONS * get("one condition")
+                + get("query")
+                + get("challenge");
             assert_eq!(total, setup_shape(depth).0, "depth {depth}: {parts:?}");
         }
         // The figures in the README's constraint table.
         let p = measure(32);
         let counts: Vec<usize> = p.iter().map(|(_, n)| *n).collect();
-        assert_eq!(counts, vec![606, 7_745, 238, 259, 33, 205, 1_845, 1], "{p:?}");
+        assert_eq!(
+            counts,
+            vec![606, 7_745, 238, 259, 33, 205, 1_845, 1],
+            "{p:?}"
+        );
     }
 }

@@ -44,7 +44,11 @@ pub fn setup<R: RngCore + CryptoRng>(
             "constraint matrices do not fit the proving key".into(),
         ));
     }
-    let artifact = ProvingArtifact { pk, vk: vk.clone(), matrices: Arc::new(matrices) };
+    let artifact = ProvingArtifact {
+        pk,
+        vk: vk.clone(),
+        matrices: Arc::new(matrices),
+    };
     Ok((artifact, vk))
 }
 
@@ -120,6 +124,10 @@ impl ProvingArtifact {
                 "the proving key does not belong to the embedded verifying key".into(),
             ));
         }
-        Ok(ProvingArtifact { pk, vk, matrices: Arc::new(matrices) })
+        Ok(ProvingArtifact {
+            pk,
+            vk,
+            matrices: Arc::new(matrices),
+        })
     }
 }

@@ -39,7 +39,9 @@ impl ConstraintMatrices {
             .generate_constraints(cs.clone())
             .map_err(|e| ProverError::Proving(e.to_string()))?;
         cs.finalize();
-        let mut all = cs.to_matrices().map_err(|e| ProverError::Proving(e.to_string()))?;
+        let mut all = cs
+            .to_matrices()
+            .map_err(|e| ProverError::Proving(e.to_string()))?;
         let abc = all
             .remove(R1CS_PREDICATE_LABEL)
             .ok_or_else(|| ProverError::Proving("circuit has no R1CS constraints".into()))?;
@@ -62,7 +64,11 @@ impl ConstraintMatrices {
     /// Writes the matrices: dimensions (u64 LE), then per matrix and row the entry count (u32 LE)
     /// and each entry's variable index (u32 LE) and coefficient (32 bytes BE).
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
-        for n in [self.num_instance_variables, self.num_witness_variables, self.num_constraints] {
+        for n in [
+            self.num_instance_variables,
+            self.num_witness_variables,
+            self.num_constraints,
+        ] {
             out.extend_from_slice(&(n as u64).to_le_bytes());
         }
         for m in &self.abc {
@@ -91,7 +97,9 @@ impl ConstraintMatrices {
             usize::try_from(u64::from_le_bytes(a)).map_err(|_| bad("dimension overflows"))
         };
         let (ni, nw, nc) = (dim()?, dim()?, dim()?);
-        let nvars = ni.checked_add(nw).ok_or_else(|| bad("dimension overflows"))?;
+        let nvars = ni
+            .checked_add(nw)
+            .ok_or_else(|| bad("dimension overflows"))?;
         if nc > bytes.len() {
             return Err(bad("more constraints than bytes"));
         }

@@ -61,6 +61,9 @@ pub enum CliError {
         #[source]
         source: ProverError,
     },
+    /// Key files do not fit together or do not fit the request.
+    #[error("key files: {0}")]
+    Keys(String),
     /// A command-line value is malformed.
     #[error("invalid {what} {value:?}: {reason}")]
     Argument {

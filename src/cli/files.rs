@@ -51,11 +51,9 @@ fn write_err(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
 }
 
 /// Creates the parent directory of `path` if needed.
-fn create_parent(path: &Path) -> Result<(), CliError> {
+pub fn create_parent(path: &Path) -> Result<(), CliError> {
     match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => {
-            fs::create_dir_all(dir).map_err(write_err(dir))
-        }
+        Some(dir) if !dir.as_os_str().is_empty() => fs::create_dir_all(dir).map_err(write_err(dir)),
         _ => Ok(()),
     }
 }
@@ -171,11 +169,13 @@ pub fn parse_fr(what: &'static str, value: &str) -> Result<Fr, CliError> {
 
 /// Parses a `YYYY-MM-DD` date.
 pub fn parse_day(what: &'static str, value: &str) -> Result<Day, CliError> {
-    value.parse().map_err(|e: zkhealth::circuits::Error| CliError::Argument {
-        what,
-        value: value.into(),
-        reason: e.to_string(),
-    })
+    value
+        .parse()
+        .map_err(|e: zkhealth::circuits::Error| CliError::Argument {
+            what,
+            value: value.into(),
+            reason: e.to_string(),
+        })
 }
 
 /// The system clock in unix seconds.
@@ -202,4 +202,68 @@ pub fn key_paths(dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
         dir.join(format!("{stem}.pk")),
         dir.join(format!("{stem}.vk")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_json_error_names_the_file_and_what_it_should_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.json");
+        fs::write(&path, "{\"schema\": ").unwrap();
+        let err = read_json::<zkhealth::circuits::policy::Policy>(&path, "policy").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("policy.json") && msg.contains("not a valid policy file"),
+            "{msg}"
+        );
+        let missing = dir.path().join("missing.json");
+        let msg = read_json::<u8>(&missing, "x").unwrap_err().to_string();
+        assert!(
+            msg.starts_with("cannot read") && msg.contains("missing.json"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn write_json_is_pretty_and_replaces_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("out.json");
+        write_json(&path, &serde_json::json!({"a": [1, 2]})).unwrap();
+        write_json(&path, &serde_json::json!({"b": 1})).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "{\n  \"b\": 1\n}\n");
+        // No temporary file is left behind.
+        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn secrets_are_not_replaced_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.json");
+        write_secret_json(&path, &"one", false).unwrap();
+        assert!(matches!(
+            write_secret_json(&path, &"two", false),
+            Err(CliError::Write { .. })
+        ));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "\"one\"\n");
+        write_secret_json(&path, &"two", true).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "\"two\"\n");
+    }
+
+    #[test]
+    fn arguments_are_parsed_strictly() {
+        assert!(parse_fr("challenge", "0x12").is_err());
+        assert!(parse_fr("challenge", &format!("0x{}", "f".repeat(64))).is_err());
+        let one = format!("0x{}1", "0".repeat(63));
+        assert_eq!(parse_fr("challenge", &one).unwrap(), Fr::from(1u8));
+        assert!(parse_day("expiry", "2027-02-29").is_err());
+        assert_eq!(
+            parse_day("expiry", "2028-02-29").unwrap().to_string(),
+            "2028-02-29"
+        );
+        let msg = parse_day("expiry", "tomorrow").unwrap_err().to_string();
+        assert!(msg.contains("invalid expiry \"tomorrow\""), "{msg}");
+    }
 }

@@ -1,6 +1,6 @@
 //! The `zkhealth` command line: argument definitions and dispatch.
 
-mod commands;
+pub mod commands;
 mod error;
 pub mod files;
 

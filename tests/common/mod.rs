@@ -2,7 +2,10 @@
 //! a world with an issuer registry, a holder and three credentials.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::OnceLock;
+use std::{
+    collections::HashMap,
+    sync::{Mutex, OnceLock},
+};
 
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth::{
@@ -18,7 +21,7 @@ use zkhealth::{
     },
     prover::{setup, ProveRequest, Prover, ProverError},
     verifier::{
-        Expected, LocalRoots, MemoryNullifiers, Presentation, VerifyError, Verified, Verifier,
+        Expected, LocalRoots, MemoryNullifiers, Presentation, Verified, Verifier, VerifyError,
         VerifyingKey,
     },
 };
@@ -44,10 +47,17 @@ pub fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
 }
 
-/// The shared prover (setup once per test binary, seeded: tests only).
+/// The shared prover at [`DEPTH`] (setup once per test binary, seeded: tests only).
 pub fn prover() -> &'static Prover {
-    static P: OnceLock<Prover> = OnceLock::new();
-    P.get_or_init(|| Prover::new(setup(DEPTH, &mut rng(1)).unwrap().0))
+    prover_at(DEPTH)
+}
+
+/// The shared prover for a registry depth (one seeded setup per depth and process).
+pub fn prover_at(depth: u32) -> &'static Prover {
+    static P: OnceLock<Mutex<HashMap<u32, &'static Prover>>> = OnceLock::new();
+    let mut map = P.get_or_init(Default::default).lock().unwrap();
+    map.entry(depth)
+        .or_insert_with(|| Box::leak(Box::new(Prover::new(setup(depth, &mut rng(1)).unwrap().0))))
 }
 
 pub fn vk() -> &'static VerifyingKey {
@@ -69,7 +79,10 @@ pub fn vaccination_record(dob: &str, dose_day: Day) -> Record {
 }
 
 pub fn identity_record(dob: &str) -> Record {
-    Record::Identity(IdentityRecord { dob: DobInterval::parse(dob).unwrap(), nationality: "NL".into() })
+    Record::Identity(IdentityRecord {
+        dob: DobInterval::parse(dob).unwrap(),
+        nationality: "NL".into(),
+    })
 }
 
 pub fn coverage_record() -> Record {
@@ -93,6 +106,7 @@ pub struct Held {
 
 /// An issuer registry, a holder and some credentials.
 pub struct World {
+    pub depth: u32,
     pub registry: Registry,
     pub secret: HolderSecret,
     pub issued_at: u64,
@@ -101,13 +115,23 @@ pub struct World {
 
 impl World {
     pub fn new(seed: u64) -> Self {
+        Self::with_depth(seed, DEPTH)
+    }
+
+    pub fn with_depth(seed: u64, depth: u32) -> Self {
         let mut rng = rng(seed);
         let secret = HolderSecret::random(&mut rng);
-        let mut registry = Registry::new(DEPTH, WINDOW).unwrap();
+        let mut registry = Registry::new(depth, WINDOW).unwrap();
         let issued_at = noon(today()) - 86_400;
         // Someone else's credential first, so the holder's leaf is not at index 0.
         registry.append(Fr::from(12_345u64), issued_at).unwrap();
-        World { registry, secret, issued_at, rng }
+        World {
+            depth,
+            registry,
+            secret,
+            issued_at,
+            rng,
+        }
     }
 
     /// Issues a credential to this world's holder.
@@ -120,7 +144,10 @@ impl World {
             &mut self.rng,
         )
         .unwrap();
-        let index = self.registry.append(credential.commit(), self.issued_at).unwrap();
+        let index = self
+            .registry
+            .append(credential.commit(), self.issued_at)
+            .unwrap();
         Held { credential, index }
     }
 
@@ -139,7 +166,7 @@ impl World {
         scope: Fr,
     ) -> Result<Presentation, ProverError> {
         let path = self.registry.path(held.index).unwrap();
-        prover().prove_with_rng(
+        prover_at(self.depth).prove_with_rng(
             &ProveRequest {
                 secret: &self.secret,
                 credential: &held.credential,
@@ -154,12 +181,22 @@ impl World {
     }
 
     pub fn verifier(&self, policy: &Policy) -> Verifier<LocalRoots> {
-        Verifier::new(vk().clone(), policy.clone(), LocalRoots::new(self.registry.history().clone()))
-            .unwrap()
+        let vk = prover_at(self.depth).artifact().verifying_key();
+        Verifier::new(
+            vk.clone(),
+            policy.clone(),
+            LocalRoots::new(self.registry.history().clone()),
+        )
+        .unwrap()
     }
 
     /// Proves and verifies in one go, with a fresh nullifier store.
-    pub fn round_trip(&self, held: &Held, policy: &Policy, today: Day) -> Result<Verified, VerifyError> {
+    pub fn round_trip(
+        &self,
+        held: &Held,
+        policy: &Policy,
+        today: Day,
+    ) -> Result<Verified, VerifyError> {
         let (challenge, scope) = (Fr::from(777u64), Fr::from(888u64));
         let p = self
             .present(held, policy, today, challenge, scope)
@@ -191,7 +228,7 @@ impl World {
             challenge,
             scope,
         };
-        prover().prepare(&req).unwrap()
+        prover_at(self.depth).prepare(&req).unwrap()
     }
 }
 
@@ -201,13 +238,26 @@ fn challenge_seed(c: &Fr) -> u64 {
 }
 
 pub fn expected(challenge: Fr, scope: Fr, today: Day) -> Expected {
-    Expected { challenge, scope, today, now_unix_secs: noon(today) }
+    Expected {
+        challenge,
+        scope,
+        today,
+        now_unix_secs: noon(today),
+    }
 }
 
 /// Proves a circuit without the native pre-check.
 pub fn force_proof(statement: Statement, witness: PresentationWitness) -> Presentation {
     let proof = prover()
-        .prove_circuit(PresentationCircuit::new(DEPTH, statement, witness.clone()), &mut rng(99))
+        .prove_circuit(
+            PresentationCircuit::new(DEPTH, statement, witness.clone()),
+            &mut rng(99),
+        )
         .unwrap();
-    Presentation { key_id: vk().id(), statement, disclosed: vec![], proof }
+    Presentation {
+        key_id: vk().id(),
+        statement,
+        disclosed: vec![],
+        proof,
+    }
 }

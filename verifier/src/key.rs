@@ -99,6 +99,8 @@ pub struct VerifyingKey {
     pvk: PreparedVerifyingKey<Bn254>,
     depth: u32,
     id: KeyId,
+    /// The canonical payload (depth and compressed key), kept for writing the file.
+    payload: Vec<u8>,
 }
 
 impl VerifyingKey {
@@ -121,7 +123,13 @@ impl VerifyingKey {
         let payload = payload(&vk, depth)?;
         let id = KeyId(Sha256::digest(&payload).into());
         let pvk = ark_groth16::prepare_verifying_key(&vk);
-        Ok(VerifyingKey { vk, pvk, depth, id })
+        Ok(VerifyingKey {
+            vk,
+            pvk,
+            depth,
+            id,
+            payload,
+        })
     }
 
     /// The key's id (SHA-256 of its canonical payload).
@@ -146,10 +154,7 @@ impl VerifyingKey {
 
     /// The key file: a [`container`] of kind [`Kind::VerifyingKey`].
     pub fn to_file_bytes(&self) -> Vec<u8> {
-        // The key was serialized once in `new`, so this cannot fail; fall back to an empty
-        // payload rather than panic (it would be rejected on load).
-        let payload = payload(&self.vk, self.depth).unwrap_or_default();
-        container::seal(Kind::VerifyingKey, &payload)
+        container::seal(Kind::VerifyingKey, &self.payload)
     }
 
     /// Reads a key file: checks the container (magic, kind, version, length, digest), then
@@ -174,7 +179,7 @@ impl VerifyingKey {
             )));
         }
         let key = VerifyingKey::new(vk, depth)?;
-        if payload != self::payload(&key.vk, depth)?.as_slice() {
+        if payload != key.payload.as_slice() {
             return Err(VerifyError::MalformedKey(
                 "key is not canonically encoded".into(),
             ));

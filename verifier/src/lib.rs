@@ -40,7 +40,7 @@
 //! # }
 //! ```
 //!
-//! For a bare proof check without policy, roots or nullifiers, use [`verify`].
+//! For a bare proof check without policy, roots or nullifiers, use [`verify()`].
 //!
 //! # Modules
 //!

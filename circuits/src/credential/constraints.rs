@@ -152,7 +152,7 @@ mod tests {
         let s =
             HolderSecretVar::new_witness(cs.clone(), || Ok(HolderSecret(Fr::from(9u8)))).unwrap();
         let key = s.holder_key().unwrap().value().unwrap();
-        let commit_tagged = hash_with_domain(Domain::Commitment, &[s.0.clone()])
+        let commit_tagged = hash_with_domain(Domain::Commitment, std::slice::from_ref(&s.0))
             .unwrap()
             .value()
             .unwrap();

@@ -572,13 +572,12 @@ impl Policy {
         let mut conditions = [Condition::noop().compile()?; MAX_CONDITIONS];
         for (i, c) in self.conditions.iter().enumerate() {
             for s in &c.slots {
-                if kinds.get(*s).is_none_or(|(_, k)| *k == SlotKind::Unused) {
-                    if c.op != Operator::Noop {
-                        return Err(Error::InvalidPolicy(format!(
-                            "condition {i}: schema {:?} has no slot {s}",
-                            self.schema
-                        )));
-                    }
+                let unused = kinds.get(*s).is_none_or(|(_, k)| *k == SlotKind::Unused);
+                if unused && c.op != Operator::Noop {
+                    return Err(Error::InvalidPolicy(format!(
+                        "condition {i}: schema {:?} has no slot {s}",
+                        self.schema
+                    )));
                 }
             }
             conditions[i] = c.compile().map_err(|e| match e {

@@ -126,7 +126,7 @@ mod tests {
             &[Fr::from(1u8), Fr::from(2u8)],
             AllocationMode::Witness,
         );
-        hash2(&v[0], &v[1]).unwrap();
+        let _ = hash2(&v[0], &v[1]).unwrap();
         assert_eq!(cs.num_constraints(), 240);
     }
 

@@ -1,0 +1,563 @@
+//! The `zkhealth` CLI, end to end through its files, at registry depth 4 (fast setup).
+//!
+//! One key set is generated per test run (shared through a `OnceLock`); each test builds its
+//! own registry, credential and presentation in a temporary directory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    sync::OnceLock,
+};
+
+use serde_json::Value;
+use tempfile::TempDir;
+use zkhealth::circuits::{credential::HolderSecret, date::Day, field::fr_to_hex};
+
+const DEPTH: &str = "4";
+const ISSUER: &str = "NL-RIVM";
+
+/// Runs `zkhealth` with `args`, with the data directory inside `data_dir`.
+fn zk(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkhealth"))
+        .args(args)
+        .env("ZKHEALTH_DATA_DIR", data_dir.join("data"))
+        .output()
+        .expect("the zkhealth binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs a command that must succeed; returns its stdout.
+fn ok(data_dir: &Path, args: &[&str]) -> String {
+    let o = zk(data_dir, args);
+    assert!(
+        o.status.success(),
+        "zkhealth {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// Runs a command that must fail with `code` and no panic; returns its stderr.
+fn fails(data_dir: &Path, args: &[&str], code: i32) -> String {
+    let o = zk(data_dir, args);
+    let err = stderr(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "zkhealth {args:?}\nstdout:\n{}\nstderr:\n{err}",
+        stdout(&o)
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("temporary paths are UTF-8")
+}
+
+/// The key directory, set up once per test run.
+fn keys() -> &'static Path {
+    static KEYS: OnceLock<PathBuf> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-keys-depth-4");
+        let out = ok(
+            &dir,
+            &["setup", "--depth", DEPTH, "--out-dir", s(&dir.join("keys"))],
+        );
+        assert!(out.contains("key id") && out.contains("0x"), "{out}");
+        assert!(out.contains("development setup"), "{out}");
+        dir.join("keys")
+    })
+}
+
+fn pk() -> PathBuf {
+    keys().join("presentation-depth-4.pk")
+}
+
+fn vk() -> PathBuf {
+    keys().join("presentation-depth-4.vk")
+}
+
+/// A holder with one vaccination credential in a fresh registry, and a verifier's policy,
+/// challenge and scope.
+struct Flow {
+    dir: TempDir,
+    challenge: String,
+    scope: String,
+}
+
+impl Flow {
+    fn p(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn ps(&self, name: &str) -> String {
+        s(&self.p(name)).to_string()
+    }
+
+    fn new() -> Flow {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let today = Day::today().unwrap();
+        let f = |name: &str| s(&d.join(name)).to_string();
+
+        let out = ok(d, &["holder-key", "--out", &f("secret.json")]);
+        let secret: HolderSecret =
+            serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
+        let holder_key = fr_to_hex(&secret.holder_key());
+        assert!(out.contains(&holder_key), "{out}");
+
+        let record = serde_json::json!({
+            "schema": "vaccination",
+            "disease": "840539006",
+            "vaccine": "J07BX03",
+            "product": "EU/1/20/1528",
+            "manufacturer": "ORG-100030215",
+            "dose_number": 2,
+            "total_doses": 2,
+            "date": Day(today.0 - 60).to_string(),
+            "country": "NL",
+            "dob": {"earliest": 19900412, "latest": 19900412}
+        });
+        fs::write(d.join("record.json"), record.to_string()).unwrap();
+        let expiry = Day(today.0 + 300).to_string();
+        let out = ok(
+            d,
+            &[
+                "issue",
+                "--registry",
+                &f("registry.redb"),
+                "--depth",
+                DEPTH,
+                "--issuer",
+                ISSUER,
+                "--record",
+                &f("record.json"),
+                "--holder-key",
+                &holder_key,
+                "--expiry",
+                &expiry,
+                "--out",
+                &f("credential.json"),
+            ],
+        );
+        assert!(out.contains("leaf 0"), "{out}");
+        let issued: Value =
+            serde_json::from_str(&fs::read_to_string(d.join("credential.json")).unwrap()).unwrap();
+        assert_eq!(issued["leaf_index"], 0);
+        assert_eq!(issued["record"]["country"], "NL");
+
+        ok(
+            d,
+            &[
+                "path",
+                "--registry",
+                &f("registry.redb"),
+                "--index",
+                "0",
+                "--out",
+                &f("path.json"),
+            ],
+        );
+        ok(
+            d,
+            &[
+                "roots",
+                "--registry",
+                &f("registry.redb"),
+                "--out",
+                &f("roots.json"),
+            ],
+        );
+        let out = ok(
+            d,
+            &[
+                "policy",
+                "standard-vaccination",
+                "--issuer",
+                ISSUER,
+                "--disclose",
+                "country",
+                "--out",
+                &f("policy.json"),
+            ],
+        );
+        assert!(out.contains("discloses country"), "{out}");
+        let challenge = ok(d, &["challenge"]).trim().to_string();
+        let scope = ok(
+            d,
+            &[
+                "scope",
+                "--verifier",
+                "checkpoint-AMS",
+                "--event",
+                "2026-boarding",
+            ],
+        )
+        .trim()
+        .to_string();
+        assert_eq!(challenge.len(), 66);
+        assert_eq!(scope.len(), 66);
+        Flow {
+            dir,
+            challenge,
+            scope,
+        }
+    }
+
+    fn prove_args(&self, out: &str) -> Vec<String> {
+        [
+            "prove",
+            "--pk",
+            s(&pk()),
+            "--credential",
+            &self.ps("credential.json"),
+            "--secret",
+            &self.ps("secret.json"),
+            "--path",
+            &self.ps("path.json"),
+            "--policy",
+            &self.ps("policy.json"),
+            "--challenge",
+            &self.challenge,
+            "--scope",
+            &self.scope,
+            "--roots",
+            &self.ps("roots.json"),
+            "--out",
+            &self.ps(out),
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    fn prove(&self) -> String {
+        let mut args = self.prove_args("presentation.json");
+        args.push("--qr".into());
+        ok(self.dir.path(), &refs(&args))
+    }
+
+    fn verify_args(&self, presentation: &str) -> Vec<String> {
+        [
+            "verify",
+            "--vk",
+            s(&vk()),
+            "--policy",
+            &self.ps("policy.json"),
+            "--roots",
+            &self.ps("roots.json"),
+            "--presentation",
+            &self.ps(presentation),
+            "--challenge",
+            &self.challenge,
+            "--scope",
+            &self.scope,
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+}
+
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn file_flow_proves_and_verifies_and_refuses_reuse() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    let out = flow.prove();
+    assert!(out.contains("proved in"), "{out}");
+    let qr = out
+        .lines()
+        .find(|l| l.starts_with("ZKH1:"))
+        .expect("--qr prints the QR text");
+    fs::write(d.join("presentation.qr.txt"), qr).unwrap();
+    // Pretty-printed JSON.
+    let json = fs::read_to_string(d.join("presentation.json")).unwrap();
+    assert!(json.contains("\n  \"key_id\""), "{json}");
+
+    let mut args = flow.verify_args("presentation.json");
+    args.extend(["--nullifiers".into(), flow.ps("used.json")]);
+    let out = ok(d, &refs(&args));
+    assert!(out.contains("ACCEPTED"), "{out}");
+    assert!(out.contains("disclosed country = NL"), "{out}");
+
+    // The same presentation again, with the verifier's record of used nullifiers.
+    let err = fails(d, &refs(&args), 3);
+    assert!(
+        err.contains("REJECTED") && err.contains("already used"),
+        "{err}"
+    );
+
+    // The QR text form verifies too (no nullifier store: a different verifier).
+    let out = ok(d, &refs(&flow.verify_args("presentation.qr.txt")));
+    assert!(out.contains("ACCEPTED"), "{out}");
+
+    // Another challenge: a replay.
+    let mut args = flow.verify_args("presentation.json");
+    let other = ok(d, &["challenge"]).trim().to_string();
+    let i = args.iter().position(|a| a == "--challenge").unwrap();
+    args[i + 1] = other;
+    let err = fails(d, &refs(&args), 3);
+    assert!(err.contains("challenge"), "{err}");
+}
+
+#[test]
+fn verify_rejects_tampered_presentation() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    flow.prove();
+    let original: Value =
+        serde_json::from_str(&fs::read_to_string(d.join("presentation.json")).unwrap()).unwrap();
+
+    // A different nullifier (a valid field element): the proof no longer verifies.
+    let mut tampered = original.clone();
+    tampered["statement"]["nullifier"] = Value::String(fr_to_hex(&7u64.into()));
+    fs::write(d.join("tampered.json"), tampered.to_string()).unwrap();
+    let err = fails(d, &refs(&flow.verify_args("tampered.json")), 3);
+    assert!(
+        err.contains("REJECTED") && err.contains("proof is not valid"),
+        "{err}"
+    );
+
+    // A different disclosed country: the policy's query hash no longer matches.
+    let mut tampered = original.clone();
+    tampered["disclosed"][0] =
+        Value::String(fr_to_hex(&zkhealth::circuits::codes::encode("BE").unwrap()));
+    fs::write(d.join("tampered.json"), tampered.to_string()).unwrap();
+    let err = fails(d, &refs(&flow.verify_args("tampered.json")), 3);
+    assert!(err.contains("policy"), "{err}");
+
+    // A proof byte flipped: malformed or invalid, never accepted, never a panic.
+    let mut tampered = original;
+    let proof = tampered["proof"].as_str().unwrap().to_string();
+    let flipped = format!(
+        "{}{}",
+        &proof[..10],
+        if &proof[10..11] == "0" { "1" } else { "0" }
+    ) + &proof[11..];
+    tampered["proof"] = Value::String(flipped);
+    fs::write(d.join("tampered.json"), tampered.to_string()).unwrap();
+    let o = zk(d, &refs(&flow.verify_args("tampered.json")));
+    assert!(!o.status.success());
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+#[test]
+fn malformed_and_missing_files_give_errors_naming_the_file() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+
+    fs::write(d.join("policy.json"), "{\"schema\": \"vaccination\", oops").unwrap();
+    let err = fails(d, &refs(&flow.prove_args("p.json")), 1);
+    assert!(
+        err.contains(&flow.ps("policy.json")) && err.contains("not a valid policy file"),
+        "{err}"
+    );
+
+    fs::write(d.join("path.json"), "[1, 2, 3]").unwrap();
+    let err = fails(d, &refs(&flow.prove_args("p.json")), 1);
+    assert!(
+        err.contains(&flow.ps("path.json")) && err.contains("Merkle path"),
+        "{err}"
+    );
+
+    fs::remove_file(d.join("secret.json")).unwrap();
+    let err = fails(d, &refs(&flow.prove_args("p.json")), 1);
+    assert!(
+        err.contains("cannot read") && err.contains(&flow.ps("secret.json")),
+        "{err}"
+    );
+
+    fs::write(d.join("garbage.vk"), b"not a key").unwrap();
+    let mut args = flow.verify_args("credential.json");
+    let i = args.iter().position(|a| a == "--vk").unwrap();
+    args[i + 1] = flow.ps("garbage.vk");
+    let err = fails(d, &refs(&args), 1);
+    assert!(
+        err.contains(&flow.ps("garbage.vk")) && err.contains("verifying key"),
+        "{err}"
+    );
+
+    let err = fails(
+        d,
+        &[
+            "issue",
+            "--registry",
+            &flow.ps("registry.redb"),
+            "--depth",
+            DEPTH,
+            "--issuer",
+            ISSUER,
+            "--record",
+            &flow.ps("missing-record.json"),
+            "--holder-key",
+            "0x12",
+            "--expiry",
+            "2030-01-01",
+            "--out",
+            &flow.ps("c.json"),
+        ],
+        1,
+    );
+    assert!(err.contains("missing-record.json"), "{err}");
+
+    let err = fails(
+        d,
+        &[
+            "revoke",
+            "--registry",
+            &flow.ps("no-such.redb"),
+            "--index",
+            "0",
+        ],
+        1,
+    );
+    assert!(err.contains("no registry database"), "{err}");
+
+    // Another depth for an existing registry.
+    fs::write(
+        d.join("record2.json"),
+        fs::read(d.join("record.json")).unwrap(),
+    )
+    .unwrap();
+    let err = fails(
+        d,
+        &[
+            "issue",
+            "--registry",
+            &flow.ps("registry.redb"),
+            "--depth",
+            "5",
+            "--issuer",
+            ISSUER,
+            "--record",
+            &flow.ps("record2.json"),
+            "--holder-key",
+            &fr_to_hex(&1u64.into()),
+            "--expiry",
+            "2030-01-01",
+            "--out",
+            &flow.ps("c.json"),
+        ],
+        1,
+    );
+    assert!(err.contains("depth 4, not 5"), "{err}");
+}
+
+#[test]
+fn holder_key_refuses_to_replace_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let secret = s(&d.join("secret.json")).to_string();
+    ok(d, &["holder-key", "--out", &secret]);
+    let before = fs::read(&secret).unwrap();
+    let err = fails(d, &["holder-key", "--out", &secret], 1);
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(fs::read(&secret).unwrap(), before);
+    ok(d, &["holder-key", "--out", &secret, "--force"]);
+    assert_ne!(fs::read(&secret).unwrap(), before);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&secret).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "secret readable by others: {mode:o}");
+    }
+}
+
+#[test]
+fn prove_refuses_a_revoked_credential() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    let registry = flow.ps("registry.redb");
+    let out = ok(d, &["revoke", "--registry", &registry, "--index", "0"]);
+    assert!(out.contains("new root"), "{out}");
+    ok(
+        d,
+        &[
+            "path",
+            "--registry",
+            &registry,
+            "--index",
+            "0",
+            "--out",
+            &flow.ps("path.json"),
+        ],
+    );
+    ok(
+        d,
+        &[
+            "roots",
+            "--registry",
+            &registry,
+            "--out",
+            &flow.ps("roots.json"),
+        ],
+    );
+    let err = fails(d, &refs(&flow.prove_args("p.json")), 1);
+    assert!(err.contains("not in the registry"), "{err}");
+    assert!(!d.join("p.json").exists());
+    // Revoking twice is an error, not a panic.
+    let err = fails(d, &["revoke", "--registry", &registry, "--index", "0"], 1);
+    assert!(err.contains("already revoked"), "{err}");
+}
+
+#[test]
+fn demo_at_depth_4_runs_every_step_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Reuse the shared keys through the demo's cache.
+    let cache = d.join("data").join("keys");
+    fs::create_dir_all(&cache).unwrap();
+    fs::copy(pk(), cache.join("depth-4.pk")).unwrap();
+    fs::copy(vk(), cache.join("depth-4.vk")).unwrap();
+    let out = ok(d, &["demo", "--depth", "4"]);
+    for expected in [
+        "loaded from cache",
+        "development setup",
+        "disclosed country = NL",
+        "ChallengeMismatch",
+        "NullifierReused",
+        "PolicyMismatch",
+        "credential expired on",
+        "RootNotAccepted",
+        "not in the registry",
+        "every outcome was as expected",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+    assert!(!out.contains("UNEXPECTED"), "{out}");
+    // A second run reuses the keys and starts a fresh registry.
+    let out = ok(d, &["demo", "--depth", "4"]);
+    assert!(
+        out.contains("loaded from cache") && out.contains("leaf 0"),
+        "{out}"
+    );
+}
+
+#[test]
+fn demo_regenerates_corrupt_cached_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cache = d.join("data").join("keys");
+    fs::create_dir_all(&cache).unwrap();
+    fs::write(cache.join("depth-2.pk"), b"corrupt").unwrap();
+    fs::copy(vk(), cache.join("depth-2.vk")).unwrap();
+    let out = ok(d, &["demo", "--depth", "2"]);
+    assert!(out.contains("cached keys unusable"), "{out}");
+    assert!(out.contains("generated in"), "{out}");
+    assert!(out.contains("every outcome was as expected"), "{out}");
+}
