@@ -273,3 +273,20 @@ fn json_presentation_round_trips_and_verifies() {
         )
         .unwrap();
 }
+
+#[test]
+fn the_prove_path_synthesizes_the_witness_only() {
+    let mut w = World::new(12);
+    let v = w.vaccination();
+    let policy = claims::standard_vaccination(ISSUER).unwrap();
+    let (statement, witness) = w.honest_parts(&v, &policy, today(), Fr::from(1u8), Fr::from(2u8));
+    let circuit = zkhealth::circuits::circuit::PresentationCircuit::new(DEPTH, statement, witness);
+    let cs = prover().synthesize_witness(circuit).unwrap();
+    assert!(!cs.should_construct_matrices());
+    assert!(!cs.is_in_setup_mode());
+    let m = prover().artifact().matrices();
+    assert_eq!(
+        cs.num_instance_variables() + cs.num_witness_variables(),
+        m.num_instance_variables + m.num_witness_variables
+    );
+}

@@ -111,10 +111,12 @@ impl Day {
         Ok(self)
     }
 
-    /// The `YYYYMMDD` form of this day.
+    /// The `YYYYMMDD` form of this day. For a day past 9999-12-31 (which no parser or decoder
+    /// produces) the value saturates instead of overflowing.
     pub fn ymd(self) -> Ymd {
         let (y, m, d) = self.to_civil();
-        Ymd(y * 10_000 + m * 100 + d)
+        let n = u64::from(y) * 10_000 + u64::from(m) * 100 + u64::from(d);
+        Ymd(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     /// The day `n` days later, if in range.
@@ -353,6 +355,15 @@ mod tests {
         }
         assert!(Ymd::try_from(20230229).is_err());
         assert!(Day(u32::MAX).validate().is_err());
+    }
+
+    #[test]
+    fn out_of_range_days_do_not_panic() {
+        let far = Day(u32::MAX);
+        assert!(far.validate().is_err());
+        let _ = far.ymd();
+        let _ = far.to_string();
+        assert!(Day::from_unix_seconds(u64::MAX).is_err());
     }
 
     #[test]

@@ -509,6 +509,43 @@ mod tests {
         assert_ne!(p4.query_hash(&[slots[7]]).unwrap(), h);
     }
 
+    /// `is_ge` against exact integer comparison, for `x` below 2^32 and any operand within 2^32
+    /// of it (negative operands included); beyond that window the witness cannot be completed.
+    fn is_ge_case(x: u64, a: i64) -> Option<bool> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let xv = FpVar::new_witness(cs.clone(), || Ok(Fr::from(x))).unwrap();
+        let a_fr = if a < 0 {
+            -Fr::from(a.unsigned_abs())
+        } else {
+            Fr::from(a as u64)
+        };
+        let av = FpVar::new_input(cs.clone(), || Ok(a_fr)).unwrap();
+        enforce_less_than_pow2(&xv, COMPARISON_BITS).unwrap();
+        let ge = is_ge(&xv, &av).unwrap();
+        cs.is_satisfied().unwrap().then(|| ge.value().unwrap())
+    }
+
+    proptest! {
+        #[test]
+        fn is_ge_matches_integer_comparison(x in 0u64..(1 << 32), d in -(1i64 << 33)..(1i64 << 33)) {
+            let a = x as i64 - d;
+            let expected = (-(1i64 << 32)..(1i64 << 32)).contains(&d).then_some(x as i64 >= a);
+            prop_assert_eq!(is_ge_case(x, a), expected);
+        }
+    }
+
+    #[test]
+    fn is_ge_edges() {
+        let max = (1u64 << 32) - 1;
+        assert_eq!(is_ge_case(0, 0), Some(true));
+        assert_eq!(is_ge_case(0, 1), Some(false));
+        assert_eq!(is_ge_case(max, max as i64), Some(true));
+        assert_eq!(is_ge_case(max - 1, -1), Some(true)); // x - a = 2^32 - 1: the edge
+        assert_eq!(is_ge_case(max, -1), None); // x - a = 2^32: outside the window
+        assert_eq!(is_ge_case(0, 1 << 32), Some(false));
+        assert_eq!(is_ge_case(0, (1 << 32) + 1), None);
+    }
+
     fn operator() -> impl Strategy<Value = Operator> {
         proptest::sample::select(Operator::ALL.to_vec())
     }

@@ -12,8 +12,12 @@
 //! [`Operator`], and operands are constants, another slot, or offsets from the verifier's date,
 //! in days or in years (compared in `YYYYMMDD` form), so a policy does not change from day to day.
 //!
-//! Comparisons are between whole numbers below 2^32: the slot's value is range-checked in the
-//! circuit, and the operands, which the verifier fixes, are checked to lie in `[0, 2^32)` natively.
+//! Comparisons are exact integer comparisons of a slot value below 2^32 (range-checked in the
+//! circuit) with an operand the verifier fixes (a constant, another slot, or the verifier's date
+//! plus an offset, which may be negative): the circuit decides `x >= a` from the 33-bit
+//! decomposition of `x - a + 2^32`, which is exact whenever `|x - a| < 2^32` and has no witness
+//! otherwise, so a comparison can fail to be provable but never gives a wrong answer. The native
+//! check ([`Policy::check`]) applies the same rule.
 
 #[cfg(feature = "r1cs")]
 pub mod constraints;
@@ -413,12 +417,17 @@ impl Condition {
             }
             op => {
                 let xv = i64::from(small(x).ok_or("slot does not hold a number below 2^32")?);
+                // The circuit decides `x >= a` from the 33-bit decomposition of
+                // `x - a + 2^32`, which is exact exactly when -2^32 <= x - a < 2^32; outside that
+                // no witness exists, so the prover refuses here, before proving.
+                let window = COMPARISON_BOUND as i64;
+                let comparable = |d: i64| (-window..window).contains(&d);
                 let bound = |v: &Operand| -> Result<i64, String> {
                     let n = v.integer(slots, today)?;
-                    if (0..COMPARISON_BOUND as i64).contains(&n) {
+                    if comparable(xv - n) {
                         Ok(n)
                     } else {
-                        Err(format!("operand {n} is outside [0, 2^32)"))
+                        Err(format!("operand {n} is 2^32 or more away from {xv}"))
                     }
                 };
                 let a = bound(first(&self.values)?)?;
@@ -428,7 +437,11 @@ impl Condition {
                     Operator::Gt => ok(xv > a, &format!("{xv} is not > {a}")),
                     Operator::Ge => ok(xv >= a, &format!("{xv} is not >= {a}")),
                     _ => {
-                        let b = bound(self.values.get(1).ok_or("missing upper bound")?)?;
+                        let b = self.values.get(1).ok_or("missing upper bound")?;
+                        let b = b.integer(slots, today)?;
+                        if !comparable(b - xv) {
+                            return Err(format!("operand {b} is 2^32 or more away from {xv}"));
+                        }
                         ok(a <= xv && xv <= b, &format!("{xv} is not in [{a}, {b}]"))
                     }
                 }

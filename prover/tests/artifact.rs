@@ -1,0 +1,112 @@
+//! Proving artifact files, cached matrices and the witness-only prove path (small depth).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::OnceLock;
+
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+use zkhealth_circuits::{circuit::PresentationCircuit, Fr};
+use zkhealth_prover::{matrices::ConstraintMatrices, setup, Prover, ProverError, ProvingArtifact};
+use zkhealth_verifier::{VerifyError, VerifyingKey};
+
+const DEPTH: u32 = 2;
+
+fn artifact() -> &'static (ProvingArtifact, VerifyingKey) {
+    static A: OnceLock<(ProvingArtifact, VerifyingKey)> = OnceLock::new();
+    A.get_or_init(|| setup(DEPTH, &mut ChaCha20Rng::seed_from_u64(1)).unwrap())
+}
+
+#[test]
+fn setup_rejects_unsupported_depths() {
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    assert!(matches!(setup(0, &mut rng), Err(ProverError::Mismatch(_))));
+    assert!(matches!(setup(33, &mut rng), Err(ProverError::Mismatch(_))));
+}
+
+#[test]
+fn artifact_file_round_trips() {
+    let (a, vk) = artifact();
+    let bytes = a.to_file_bytes().unwrap();
+    let back = ProvingArtifact::from_file_bytes(&bytes).unwrap();
+    assert_eq!(back.verifying_key().id(), vk.id());
+    assert_eq!(back.depth(), DEPTH);
+    assert_eq!(back.matrices(), a.matrices());
+    assert_eq!(back.proving_key(), a.proving_key());
+}
+
+#[test]
+fn artifact_file_rejects_corruption_truncation_and_the_wrong_kind() {
+    let (a, vk) = artifact();
+    let bytes = a.to_file_bytes().unwrap();
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 1;
+    assert!(matches!(
+        ProvingArtifact::from_file_bytes(&flipped),
+        Err(ProverError::KeyFile(VerifyError::DigestMismatch))
+    ));
+    for len in [0, 10, 40, bytes.len() - 1] {
+        assert!(ProvingArtifact::from_file_bytes(&bytes[..len]).is_err());
+    }
+    assert!(matches!(
+        ProvingArtifact::from_file_bytes(&vk.to_file_bytes()),
+        Err(ProverError::KeyFile(VerifyError::WrongKind { .. }))
+    ));
+    assert!(VerifyingKey::from_file_bytes(&bytes).is_err());
+}
+
+#[test]
+fn an_artifact_with_another_setups_verifying_key_is_refused() {
+    let (a, _) = artifact();
+    let (other, _) = setup(DEPTH, &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+    // Rebuild a file whose embedded verifying key is the other setup's.
+    let mine = a.to_file_bytes().unwrap();
+    let theirs = other.to_file_bytes().unwrap();
+    let payload_of = |file: &[u8]| {
+        zkhealth_verifier::container::open(
+            zkhealth_verifier::container::Kind::ProvingArtifact,
+            file,
+        )
+        .unwrap()
+        .to_vec()
+    };
+    let (p_mine, p_theirs) = (payload_of(&mine), payload_of(&theirs));
+    let vk_len = u64::from_le_bytes(p_mine[..8].try_into().unwrap()) as usize;
+    let mut mixed = p_mine[..8].to_vec();
+    mixed.extend_from_slice(&p_theirs[8..8 + vk_len]);
+    mixed.extend_from_slice(&p_mine[8 + vk_len..]);
+    let file = zkhealth_verifier::container::seal(
+        zkhealth_verifier::container::Kind::ProvingArtifact,
+        &mixed,
+    );
+    assert!(matches!(
+        ProvingArtifact::from_file_bytes(&file),
+        Err(ProverError::Mismatch(_))
+    ));
+}
+
+#[test]
+fn cached_matrices_are_the_circuits() {
+    let (a, _) = artifact();
+    let fresh = ConstraintMatrices::for_depth(DEPTH).unwrap();
+    assert_eq!(&fresh, a.matrices());
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+    PresentationCircuit::blank(DEPTH)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    cs.finalize();
+    assert_eq!(fresh.num_constraints, cs.num_constraints());
+    assert_eq!(fresh.num_instance_variables, 8);
+    assert!(fresh.non_zeros().iter().all(|n| *n > 0));
+}
+
+#[test]
+fn synthesis_refuses_a_circuit_of_another_depth() {
+    let (a, _) = artifact();
+    let prover = Prover::new(a.clone());
+    let err = prover
+        .synthesize_witness(PresentationCircuit::blank(DEPTH + 1))
+        .unwrap_err();
+    assert!(matches!(err, ProverError::Mismatch(_)));
+}
