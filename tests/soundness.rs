@@ -41,12 +41,23 @@ fn valid() -> &'static (World, Presentation) {
 }
 
 fn verify(w: &World, p: &Presentation) -> Result<(), VerifyError> {
-    w.verifier(&standard())
-        .verify_presentation(
-            p,
-            &expected(Fr::from(7u8), Fr::from(8u8), today()),
-            &mut MemoryNullifiers::new(),
-        )
+    verify_as(
+        w,
+        &standard(),
+        p,
+        expected(Fr::from(7u8), Fr::from(8u8), today()),
+    )
+}
+
+/// Verifies with a fresh nullifier store, as a verifier with `policy` and these expectations.
+fn verify_as(
+    w: &World,
+    policy: &zkhealth::circuits::policy::Policy,
+    p: &Presentation,
+    exp: zkhealth::verifier::Expected,
+) -> Result<(), VerifyError> {
+    w.verifier(policy)
+        .verify_presentation(p, &exp, &mut MemoryNullifiers::new())
         .map(|_| ())
 }
 
@@ -114,26 +125,24 @@ fn changing_the_statement_fails_verification_with_invalid_proof() {
 #[test]
 fn replayed_challenge_is_refused() {
     let (w, p) = valid();
-    let err = w
-        .verifier(&standard())
-        .verify_presentation(
-            p,
-            &expected(Fr::from(70u8), Fr::from(8u8), today()),
-            &mut MemoryNullifiers::new(),
-        )
-        .unwrap_err();
+    let err = verify_as(
+        w,
+        &standard(),
+        p,
+        expected(Fr::from(70u8), Fr::from(8u8), today()),
+    )
+    .unwrap_err();
     assert_eq!(err, VerifyError::ChallengeMismatch);
     // Rewriting the challenge in the statement breaks the proof.
     let mut forged = p.clone();
     forged.statement.challenge = Fr::from(70u8);
-    let err = w
-        .verifier(&standard())
-        .verify_presentation(
-            &forged,
-            &expected(Fr::from(70u8), Fr::from(8u8), today()),
-            &mut MemoryNullifiers::new(),
-        )
-        .unwrap_err();
+    let err = verify_as(
+        w,
+        &standard(),
+        &forged,
+        expected(Fr::from(70u8), Fr::from(8u8), today()),
+    )
+    .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);
 }
 
@@ -190,14 +199,13 @@ fn wrong_policy_is_refused() {
         .age_at_least(18)
         .build()
         .unwrap();
-    let err = w
-        .verifier(&stricter)
-        .verify_presentation(
-            p,
-            &expected(Fr::from(7u8), Fr::from(8u8), today()),
-            &mut MemoryNullifiers::new(),
-        )
-        .unwrap_err();
+    let err = verify_as(
+        w,
+        &stricter,
+        p,
+        expected(Fr::from(7u8), Fr::from(8u8), today()),
+    )
+    .unwrap_err();
     assert!(matches!(err, VerifyError::PolicyMismatch(_)), "{err}");
 }
 
@@ -541,14 +549,13 @@ fn a_disclosed_value_cannot_be_swapped() {
     statement.query_hash = policy.query_hash(&[be]).unwrap();
     let mut p = force_proof(statement, witness);
     p.disclosed = vec![be];
-    let err = w
-        .verifier(&policy)
-        .verify_presentation(
-            &p,
-            &expected(Fr::from(7u8), Fr::from(8u8), today()),
-            &mut MemoryNullifiers::new(),
-        )
-        .unwrap_err();
+    let err = verify_as(
+        &w,
+        &policy,
+        &p,
+        expected(Fr::from(7u8), Fr::from(8u8), today()),
+    )
+    .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);
 }
 

@@ -4,39 +4,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{fr, vectors};
+
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::ConstraintSystem;
-use serde::Deserialize;
 use zkhealth_circuits::{
-    field::fr_from_decimal,
     merkle::{constraints::MerklePathVar, zero_hashes, MerkleTree, MAX_DEPTH},
     Fr,
 };
 
-#[derive(Deserialize)]
-struct Vectors {
-    merkle_zero_roots: Vec<String>,
-    merkle: Vec<Case>,
-}
-
-#[derive(Deserialize)]
-struct Case {
-    depth: u32,
-    leaves: Vec<String>,
-    root: String,
-}
-
-fn vectors() -> Vectors {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/vectors/poseidon_circomlib.json"
-    );
-    let text = std::fs::read_to_string(path).expect("vectors file beside the repository");
-    serde_json::from_str(&text).expect("vectors parse")
-}
-
 fn parse(s: &str) -> Fr {
-    fr_from_decimal(s).expect("canonical decimal")
+    fr(s)
 }
 
 #[test]

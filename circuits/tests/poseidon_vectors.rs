@@ -2,36 +2,16 @@
 //! in the circuit.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{fr, vectors};
+
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::ConstraintSystem;
-use serde::Deserialize;
-use zkhealth_circuits::{field::fr_from_decimal, poseidon, Fr};
-
-#[derive(Deserialize)]
-struct Vectors {
-    field_modulus: String,
-    poseidon: Vec<Case>,
-}
-
-#[derive(Deserialize)]
-struct Case {
-    inputs: Vec<String>,
-    output: String,
-}
-
-fn vectors() -> Vectors {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/vectors/poseidon_circomlib.json"
-    );
-    let text = std::fs::read_to_string(path).expect("vectors file beside the repository");
-    serde_json::from_str(&text).expect("vectors parse")
-}
+use zkhealth_circuits::{poseidon, Fr};
 
 fn parse(xs: &[String]) -> Vec<Fr> {
-    xs.iter()
-        .map(|s| fr_from_decimal(s).expect("canonical decimal"))
-        .collect()
+    xs.iter().map(|s| fr(s)).collect()
 }
 
 #[test]
@@ -49,7 +29,7 @@ fn native_poseidon_reproduces_circomlib_for_1_to_16_inputs() {
     let mut arities = std::collections::BTreeSet::new();
     for case in &v.poseidon {
         let inputs = parse(&case.inputs);
-        let expected = fr_from_decimal(&case.output).unwrap();
+        let expected = fr(&case.output);
         assert_eq!(
             poseidon::hash(&inputs).unwrap(),
             expected,
@@ -66,7 +46,7 @@ fn poseidon_gadget_reproduces_circomlib_for_1_to_16_inputs() {
     let v = vectors();
     for case in &v.poseidon {
         let inputs = parse(&case.inputs);
-        let expected = fr_from_decimal(&case.output).unwrap();
+        let expected = fr(&case.output);
         let cs = ConstraintSystem::<Fr>::new_ref();
         let vars: Vec<FpVar<Fr>> = inputs
             .iter()

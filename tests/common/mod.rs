@@ -157,6 +157,27 @@ impl World {
     }
 
     /// Proves `policy` about `held` for the verifier's date, challenge and scope.
+    /// Runs `f` on the prove request for `held` and `policy` with the verifier's date,
+    /// challenge and scope (the path is the registry's current one).
+    fn with_request<T>(
+        &self,
+        held: &Held,
+        policy: &Policy,
+        (today, challenge, scope): (Day, Fr, Fr),
+        f: impl FnOnce(&ProveRequest<'_>) -> T,
+    ) -> T {
+        let path = self.registry.path(held.index).unwrap();
+        f(&ProveRequest {
+            secret: &self.secret,
+            credential: &held.credential,
+            path: &path,
+            policy,
+            today,
+            challenge,
+            scope,
+        })
+    }
+
     pub fn present(
         &self,
         held: &Held,
@@ -165,19 +186,9 @@ impl World {
         challenge: Fr,
         scope: Fr,
     ) -> Result<Presentation, ProverError> {
-        let path = self.registry.path(held.index).unwrap();
-        prover_at(self.depth).prove_with_rng(
-            &ProveRequest {
-                secret: &self.secret,
-                credential: &held.credential,
-                path: &path,
-                policy,
-                today,
-                challenge,
-                scope,
-            },
-            &mut rng(challenge_seed(&challenge)),
-        )
+        self.with_request(held, policy, (today, challenge, scope), |req| {
+            prover_at(self.depth).prove_with_rng(req, &mut rng(challenge_seed(&challenge)))
+        })
     }
 
     pub fn verifier(&self, policy: &Policy) -> Verifier<LocalRoots> {
@@ -218,17 +229,9 @@ impl World {
         challenge: Fr,
         scope: Fr,
     ) -> (Statement, PresentationWitness) {
-        let path = self.registry.path(held.index).unwrap();
-        let req = ProveRequest {
-            secret: &self.secret,
-            credential: &held.credential,
-            path: &path,
-            policy,
-            today,
-            challenge,
-            scope,
-        };
-        prover_at(self.depth).prepare(&req).unwrap()
+        self.with_request(held, policy, (today, challenge, scope), |req| {
+            prover_at(self.depth).prepare(req).unwrap()
+        })
     }
 }
 
