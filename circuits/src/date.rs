@@ -111,12 +111,11 @@ impl Day {
         Ok(self)
     }
 
-    /// The `YYYYMMDD` form of this day. For a day past 9999-12-31 (which no parser or decoder
-    /// produces) the value saturates instead of overflowing.
+    /// The `YYYYMMDD` form of this day. A day past 9999-12-31 (which no parser or decoder
+    /// produces) maps to 99991231, so every [`Ymd`] is a valid date.
     pub fn ymd(self) -> Ymd {
-        let (y, m, d) = self.to_civil();
-        let n = u64::from(y) * 10_000 + u64::from(m) * 100 + u64::from(d);
-        Ymd(u32::try_from(n).unwrap_or(u32::MAX))
+        let (y, m, d) = self.min(Self::max()).to_civil();
+        Ymd(y * 10_000 + m * 100 + d)
     }
 
     /// The day `n` days later, if in range.
@@ -361,7 +360,8 @@ mod tests {
     fn out_of_range_days_do_not_panic() {
         let far = Day(u32::MAX);
         assert!(far.validate().is_err());
-        let _ = far.ymd();
+        assert_eq!(far.ymd().get(), 99_991_231);
+        assert_eq!(far.ymd().to_string(), "9999-12-31");
         let _ = far.to_string();
         assert!(Day::from_unix_seconds(u64::MAX).is_err());
     }
