@@ -9,6 +9,9 @@ use zkhealth_circuits::{circuit::PresentationCircuit, Fr};
 
 use crate::ProverError;
 
+/// Bytes of one matrix entry: variable index (u32) and coefficient (32 bytes).
+const ENTRY_LEN: usize = 4 + 32;
+
 /// The R1CS matrices `A`, `B`, `C` of the circuit for one depth, with its dimensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConstraintMatrices {
@@ -63,7 +66,7 @@ impl ConstraintMatrices {
 
     /// Writes the matrices: dimensions (u64 LE), then per matrix and row the entry count (u32 LE)
     /// and each entry's variable index (u32 LE) and coefficient (32 bytes BE).
-    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+    pub fn write(&self, out: &mut Vec<u8>) {
         for n in [
             self.num_instance_variables,
             self.num_witness_variables,
@@ -100,7 +103,8 @@ impl ConstraintMatrices {
         let nvars = ni
             .checked_add(nw)
             .ok_or_else(|| bad("dimension overflows"))?;
-        if nc > bytes.len() {
+        // Every row takes at least 4 bytes: bound allocations by what the input can hold.
+        if nc > bytes.len() / 4 {
             return Err(bad("more constraints than bytes"));
         }
         let mut abc: [Matrix<Fr>; 3] = Default::default();
@@ -114,8 +118,8 @@ impl ConstraintMatrices {
                     Ok(u32::from_le_bytes(a) as usize)
                 };
                 let len = word(bytes, "truncated row")?;
-                if len > nvars {
-                    return Err(bad("row longer than the variable count"));
+                if len > nvars || len > bytes.len() / ENTRY_LEN {
+                    return Err(bad("row longer than the variable count or the input"));
                 }
                 let mut row = Vec::with_capacity(len);
                 for _ in 0..len {

@@ -67,16 +67,15 @@ impl Prover {
             ));
         }
         let choices = req.policy.check(req.credential, req.today)?;
-        let root = req.path.root(&req.credential.commit());
         let policy = req.policy.compile()?;
         let disclosed = req.policy.disclosed_values(req.credential);
         let statement = Statement {
-            root,
+            root: req.path.root(&req.credential.commit()),
             today: req.today,
             challenge: req.challenge,
             scope: req.scope,
             nullifier: req.secret.nullifier(&req.scope),
-            query_hash: req.policy.query_hash(&disclosed)?,
+            query_hash: policy.query_hash(&req.policy.expand_disclosed(&disclosed)?),
         };
         let witness = PresentationWitness {
             secret: req.secret.clone(),

@@ -110,3 +110,41 @@ fn synthesis_refuses_a_circuit_of_another_depth() {
         .unwrap_err();
     assert!(matches!(err, ProverError::Mismatch(_)));
 }
+
+#[test]
+fn forged_matrix_counts_are_refused_without_allocating() {
+    let (a, _) = artifact();
+    let bytes = a.to_file_bytes().unwrap();
+    let payload = zkhealth_verifier::container::open(
+        zkhealth_verifier::container::Kind::ProvingArtifact,
+        &bytes,
+    )
+    .unwrap()
+    .to_vec();
+    // The matrices start after the verifying key and the proving key: find them by writing them.
+    let mut m = Vec::new();
+    a.matrices().write(&mut m);
+    let at = payload.len() - m.len();
+    for (offset, value) in [
+        (16usize, u64::MAX),
+        (16, 1 << 40),
+        (0, u64::MAX),
+        (8, u64::MAX),
+    ] {
+        let mut forged = payload.clone();
+        forged[at + offset..at + offset + 8].copy_from_slice(&value.to_le_bytes());
+        let file = zkhealth_verifier::container::seal(
+            zkhealth_verifier::container::Kind::ProvingArtifact,
+            &forged,
+        );
+        assert!(ProvingArtifact::from_file_bytes(&file).is_err());
+    }
+    // A row claiming 2^32 - 1 entries.
+    let mut forged = payload.clone();
+    forged[at + 24..at + 28].copy_from_slice(&u32::MAX.to_le_bytes());
+    let file = zkhealth_verifier::container::seal(
+        zkhealth_verifier::container::Kind::ProvingArtifact,
+        &forged,
+    );
+    assert!(ProvingArtifact::from_file_bytes(&file).is_err());
+}
