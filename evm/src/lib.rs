@@ -1,0 +1,1 @@
+//! zkhealth on the EVM: Solidity verifier generation, contract artifacts and presentation calldata.
