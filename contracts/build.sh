@@ -1,0 +1,9 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT OR Apache-2.0
+# Builds contracts/out/ZkhRegistry.json with the pinned solc; installs the npm tools first if needed.
+set -eu
+cd "$(dirname "$0")"
+if [ ! -d node_modules/solc ]; then
+    npm ci --no-audit --no-fund
+fi
+node compile.mjs "$@"
