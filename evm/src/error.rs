@@ -13,4 +13,10 @@ pub enum EvmError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Compiling contracts failed (Node.js, npm or solc).
+    #[error("building contracts: {reason}")]
+    Build {
+        /// What failed.
+        reason: String,
+    },
 }

@@ -4,7 +4,56 @@
 //! Its constructor is `constructor(address issuer, uint64 freshnessWindow)`; a replaced root stays
 //! accepted for the window counted from its replacement, as `RootHistory::is_accepted`.
 
+use alloy_sol_types::sol;
+
 use crate::{Artifact, EvmError};
+
+sol! {
+    /// The registry's interface (contracts/src/ZkhRegistry.sol).
+    #[derive(Debug, PartialEq, Eq)]
+    interface IZkhRegistry {
+        /// A root became current.
+        event RootPublished(uint256 indexed root, uint256 indexed previousRoot, uint64 publishedAt);
+        /// The issuer changed.
+        event IssuerChanged(address indexed previousIssuer, address indexed newIssuer);
+        /// The owner changed.
+        event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+
+        /// The caller is not the issuer.
+        error NotIssuer();
+        /// The caller is not the owner.
+        error NotOwner();
+        /// The root is not below the scalar field modulus.
+        error RootOutOfField(uint256 root);
+        /// The root was published before.
+        error RootAlreadyPublished(uint256 root);
+        /// Zero is never a root.
+        error ZeroRoot();
+        /// The zero address is refused.
+        error ZeroAddress();
+
+        /// Publishes a root (issuer).
+        function publishRoot(uint256 root) external;
+        /// The current root, 0 before any.
+        function currentRoot() external view returns (uint256);
+        /// When a root was published and replaced.
+        function rootInfo(uint256 root) external view returns (uint64 publishedAt, uint64 replacedAt);
+        /// Whether a root is accepted now.
+        function isAcceptedRoot(uint256 root) external view returns (bool);
+        /// Whether a root is accepted at a time.
+        function isAcceptedRootAt(uint256 root, uint64 time) external view returns (bool);
+        /// The freshness window in seconds.
+        function freshnessWindow() external view returns (uint64);
+        /// The issuer.
+        function issuer() external view returns (address);
+        /// The owner.
+        function owner() external view returns (address);
+        /// Appoints the issuer (owner).
+        function setIssuer(address newIssuer) external;
+        /// Hands ownership over (owner).
+        function transferOwnership(address newOwner) external;
+    }
+}
 
 /// The contract's name in the sources and artifacts.
 pub const NAME: &str = "ZkhRegistry";

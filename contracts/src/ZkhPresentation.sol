@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+import {Groth16Verifier} from "Groth16Verifier.sol";
+
+/// @notice The part of ZkhRegistry a presentation check reads.
+interface IZkhRootRegistry {
+    /// @notice Whether a proof against `root` is accepted at `block.timestamp`.
+    function isAcceptedRoot(uint256 root) external view returns (bool);
+}
+
+/// @title ZkhPresentation
+/// @notice Checks a zkhealth presentation in one call: the Groth16 proof (the verifier generated
+///         for one verifying key, inherited), the registry root, the policy, the caller-bound
+///         challenge, the date, the scope and the nullifier, which it then records.
+/// @dev Compiled per verifying key, together with the generated `Groth16Verifier.sol`.
+///
+///      Public inputs, in circuit order: [root, day, ymd, challenge, scope, nullifier, queryHash].
+///      - root: accepted by `registry` at `block.timestamp` (ZkhRegistry's freshness rule);
+///      - day: days since 1900-01-01, within one day of the block's UTC day
+///        (`block.timestamp / 86400 + 25567`): a holder proves with its own date, and the block
+///        that includes the transaction may fall on the next day, or its clock may lag by one;
+///      - ymd: the YYYYMMDD form of `day` (computed here);
+///      - challenge: `keccak256(abi.encode(block.chainid, address(this), msg.sender)) mod r`, so a
+///        proof made for one caller, contract or chain fails for any other;
+///      - scope: this contract's `scope`;
+///      - nullifier: never seen here before; recorded on success;
+///      - queryHash: a policy the owner accepted. Accepting a policy stores
+///        `IC_0 + scope * IC_scope + queryHash * IC_queryHash`, the part of the input combination
+///        that is constant per (contract, policy), so a presentation pays five scalar
+///        multiplications instead of seven.
+///      The only external call is the registry view call (STATICCALL), made before any state
+///      change; everything else is precompiles.
+contract ZkhPresentation is Groth16Verifier {
+    /// @dev Calldata of `verifyPresentation`: selector, 8 proof words, the public inputs.
+    uint256 private constant CALLDATA_LENGTH = 4 + 32 * (8 + NUM_INPUTS);
+    /// @dev Days from 1900-01-01 to 1970-01-01.
+    uint256 private constant DAYS_1900_TO_1970 = 25567;
+
+    /// @notice The registry whose roots are accepted.
+    IZkhRootRegistry public immutable registry;
+    /// @notice The nullifier scope every presentation here must use.
+    uint256 public immutable scope;
+    /// @notice Who manages the accepted policies.
+    address public owner;
+
+    struct G1Point {
+        uint256 x;
+        uint256 y;
+    }
+
+    /// @dev query hash => IC_0 + scope * IC_5 + queryHash * IC_7; (0, 0) if not accepted.
+    mapping(uint256 => G1Point) private _policyPoint;
+    /// @dev nullifier => used.
+    mapping(uint256 => bool) private _nullifierUsed;
+
+    /// @notice A presentation was accepted and its nullifier recorded.
+    event PresentationVerified(
+        uint256 indexed nullifier, address indexed sender, uint256 indexed queryHash, uint256 root
+    );
+    /// @notice The owner accepted a policy (by its query hash).
+    event PolicyAccepted(uint256 indexed queryHash);
+    /// @notice The owner withdrew a policy.
+    event PolicyRevoked(uint256 indexed queryHash);
+    /// @notice The owner changed.
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+
+    /// @notice The caller is not the owner.
+    error NotOwner();
+    /// @notice The zero address cannot be the registry or the owner.
+    error ZeroAddress();
+    /// @notice The scope is not below the scalar field modulus.
+    error ScopeOutOfField(uint256 scope);
+    /// @notice The query hash is not below the scalar field modulus.
+    error QueryHashOutOfField(uint256 queryHash);
+    /// @notice The policy's constant point is the point at infinity (never for a real key).
+    error DegeneratePolicy(uint256 queryHash);
+    /// @notice Calldata of `verifyPresentation` must be exactly `expected` bytes.
+    error MalformedCalldata(uint256 length, uint256 expected);
+    /// @notice The presentation's query hash is not one of the accepted policies.
+    error PolicyNotAccepted(uint256 queryHash);
+    /// @notice The presentation's scope is not this contract's.
+    error WrongScope(uint256 presented, uint256 expected);
+    /// @notice The challenge is not the one bound to this caller, contract and chain.
+    error WrongChallenge(uint256 presented, uint256 expected);
+    /// @notice The presentation's day is more than one day from the block's day.
+    error DayNotToday(uint256 presented, uint256 blockDay);
+    /// @notice The presentation's YYYYMMDD input is not the date of its day number.
+    error DateMismatch(uint256 presented, uint256 expected);
+    /// @notice The nullifier was used before.
+    error NullifierAlreadyUsed(uint256 nullifier);
+    /// @notice The registry does not accept the root now.
+    error RootNotAccepted(uint256 root);
+    /// @notice The proof does not verify for these public inputs.
+    error InvalidProof();
+
+    /// @param registry_ the ZkhRegistry whose roots are accepted
+    /// @param scope_ the nullifier scope of this contract (a field element)
+    constructor(IZkhRootRegistry registry_, uint256 scope_) {
+        if (address(registry_) == address(0)) revert ZeroAddress();
+        if (scope_ >= SCALAR_MODULUS) revert ScopeOutOfField(scope_);
+        registry = registry_;
+        scope = scope_;
+        owner = msg.sender;
+        emit OwnershipTransferred(address(0), msg.sender);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Presentation
+    // -----------------------------------------------------------------------------------------
+
+    /// @notice Checks a presentation made by the caller and records its nullifier; reverts with
+    ///         the reason otherwise.
+    /// @param proof [A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y]
+    /// @param input [root, day, ymd, challenge, scope, nullifier, queryHash]
+    function verifyPresentation(uint256[8] calldata proof, uint256[NUM_INPUTS] calldata input)
+        external
+    {
+        if (msg.data.length != CALLDATA_LENGTH) {
+            revert MalformedCalldata(msg.data.length, CALLDATA_LENGTH);
+        }
+        _checkProofWords(proof);
+        for (uint256 i = 0; i < NUM_INPUTS; ++i) {
+            if (input[i] >= SCALAR_MODULUS) revert PublicInputOutOfField(i, input[i]);
+        }
+        uint256 root = input[0];
+        uint256 nullifier = input[5];
+        uint256 queryHash = input[6];
+
+        if (input[4] != scope) revert WrongScope(input[4], scope);
+        G1Point memory k = _policyPoint[queryHash];
+        if (k.x == 0 && k.y == 0) revert PolicyNotAccepted(queryHash);
+        uint256 expectedChallenge = challengeFor(msg.sender);
+        if (input[3] != expectedChallenge) revert WrongChallenge(input[3], expectedChallenge);
+        _checkDate(input[1], input[2]);
+        if (_nullifierUsed[nullifier]) revert NullifierAlreadyUsed(nullifier);
+        if (!registry.isAcceptedRoot(root)) revert RootNotAccepted(root);
+
+        // L = (IC_0 + scope * IC_5 + queryHash * IC_7) + the five inputs that vary.
+        (uint256 x, uint256 y) = _mulAdd(k.x, k.y, IC1_X, IC1_Y, root);
+        (x, y) = _mulAdd(x, y, IC2_X, IC2_Y, input[1]);
+        (x, y) = _mulAdd(x, y, IC3_X, IC3_Y, input[2]);
+        (x, y) = _mulAdd(x, y, IC4_X, IC4_Y, input[3]);
+        (x, y) = _mulAdd(x, y, IC6_X, IC6_Y, nullifier);
+        if (!_pairingCheck(proof, x, y)) revert InvalidProof();
+
+        _nullifierUsed[nullifier] = true;
+        emit PresentationVerified(nullifier, msg.sender, queryHash, root);
+    }
+
+    /// @notice The challenge a presentation sent by `sender` must carry:
+    ///         `uint256(keccak256(abi.encode(block.chainid, address(this), sender))) % r`.
+    function challengeFor(address sender) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), sender))) % SCALAR_MODULUS;
+    }
+
+    /// @notice Whether `nullifier` was used in an accepted presentation.
+    function isNullifierUsed(uint256 nullifier) external view returns (bool) {
+        return _nullifierUsed[nullifier];
+    }
+
+    /// @notice Whether presentations for the policy with this query hash are accepted.
+    function isPolicyAccepted(uint256 queryHash) external view returns (bool) {
+        G1Point memory k = _policyPoint[queryHash];
+        return k.x != 0 || k.y != 0;
+    }
+
+    /// @notice The YYYYMMDD form of a day number (days since 1900-01-01), as in the circuit.
+    function ymdOfDay(uint256 day) public pure returns (uint256) {
+        // Howard Hinnant's civil_from_days, on days since 0000-03-01 (non-negative here).
+        uint256 z = day + 719468 - DAYS_1900_TO_1970;
+        uint256 era = z / 146097;
+        uint256 doe = z - era * 146097;
+        uint256 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        uint256 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        uint256 mp = (5 * doy + 2) / 153;
+        uint256 d = doy - (153 * mp + 2) / 5 + 1;
+        uint256 m = mp < 10 ? mp + 3 : mp - 9;
+        uint256 year = yoe + era * 400 + (m <= 2 ? 1 : 0);
+        return year * 10000 + m * 100 + d;
+    }
+
+    /// @dev `day` within one day of the block's day, `ymd` its YYYYMMDD form.
+    function _checkDate(uint256 day, uint256 ymd) private view {
+        uint256 blockDay = block.timestamp / 86400 + DAYS_1900_TO_1970;
+        if (day + 1 < blockDay || day > blockDay + 1) revert DayNotToday(day, blockDay);
+        uint256 expected = ymdOfDay(day);
+        if (ymd != expected) revert DateMismatch(ymd, expected);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Administration
+    // -----------------------------------------------------------------------------------------
+
+    /// @notice Accepts presentations of the policy with this query hash. Only the owner.
+    function acceptPolicy(uint256 queryHash) external {
+        if (msg.sender != owner) revert NotOwner();
+        if (queryHash >= SCALAR_MODULUS) revert QueryHashOutOfField(queryHash);
+        (uint256 x, uint256 y) = _mulAdd(IC0_X, IC0_Y, IC5_X, IC5_Y, scope);
+        (x, y) = _mulAdd(x, y, IC7_X, IC7_Y, queryHash);
+        if (x == 0 && y == 0) revert DegeneratePolicy(queryHash);
+        _policyPoint[queryHash] = G1Point(x, y);
+        emit PolicyAccepted(queryHash);
+    }
+
+    /// @notice Stops accepting presentations of the policy with this query hash. Only the owner.
+    function revokePolicy(uint256 queryHash) external {
+        if (msg.sender != owner) revert NotOwner();
+        delete _policyPoint[queryHash];
+        emit PolicyRevoked(queryHash);
+    }
+
+    /// @notice Hands ownership to `newOwner`. Only the owner.
+    function transferOwnership(address newOwner) external {
+        if (msg.sender != owner) revert NotOwner();
+        if (newOwner == address(0)) revert ZeroAddress();
+        address previous = owner;
+        owner = newOwner;
+        emit OwnershipTransferred(previous, newOwner);
+    }
+}

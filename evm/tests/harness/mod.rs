@@ -1,0 +1,321 @@
+//! Test harness: an in-process EVM (revm) with deploy/call helpers and a gas probe.
+//!
+//! Shared by the unit tests (`#[path]`-included from `src/lib.rs` under `cfg(test)`) and the
+//! integration tests (`mod harness`); it is not part of the public API.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{path::PathBuf, sync::OnceLock};
+
+use alloy_primitives::{Address, Bytes, Log, U256};
+use alloy_sol_types::{SolCall, SolError, SolValue};
+use revm::{
+    context::{
+        result::{ExecutionResult, Output},
+        TxEnv,
+    },
+    database::{CacheDB, EmptyDB},
+    handler::MainnetContext,
+    interpreter::{interpreter_types::Jumps, CallInputs, CallOutcome, Interpreter},
+    Context, InspectCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
+};
+use zkhealth_evm::{build::KeyContracts, Artifact};
+use zkhealth_verifier::VerifyingKey;
+
+/// The chain id of the test chain.
+pub const CHAIN_ID: u64 = 31_337;
+
+/// Gas limit of every transaction.
+pub const GAS_LIMIT: u64 = 10_000_000;
+
+type Ctx = MainnetContext<CacheDB<EmptyDB>>;
+
+/// One call made by the top-level contract (depth 1 → 2), in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubCall {
+    /// The called address (a precompile or a contract).
+    pub target: Address,
+    /// Gas the callee used (its frame only).
+    pub frame_gas: u64,
+    /// Gas the calling opcode cost the caller in all (access cost, memory, the callee's gas).
+    pub opcode_gas: u64,
+}
+
+/// Records the gas of the top-level frame and of the calls it makes.
+#[derive(Debug, Default)]
+pub struct GasProbe {
+    depth: usize,
+    /// Gas remaining before each top-frame step that is a CALL-family opcode, pending its
+    /// return.
+    pending: Option<u64>,
+    /// Gas remaining at the start of the top frame and at its end.
+    pub top_gas_limit: u64,
+    /// Gas used by the top frame (the transaction's execution, without intrinsic gas).
+    pub top_gas_used: u64,
+    /// The calls the top frame made, in order.
+    pub calls: Vec<SubCall>,
+    frame_gas_of_last_call: u64,
+}
+
+impl GasProbe {
+    fn reset(&mut self) {
+        *self = GasProbe::default();
+    }
+}
+
+const CALL: u8 = 0xf1;
+const STATICCALL: u8 = 0xfa;
+const DELEGATECALL: u8 = 0xf4;
+
+impl Inspector<Ctx> for GasProbe {
+    fn step(&mut self, interp: &mut Interpreter, _ctx: &mut Ctx) {
+        if self.depth != 1 {
+            return;
+        }
+        let remaining = interp.gas.remaining();
+        if let Some(before) = self.pending.take() {
+            // First step after a call returned: charge the whole opcode to that call.
+            if let Some(last) = self.calls.last_mut() {
+                last.opcode_gas = before - remaining;
+            }
+        }
+        let op = interp.bytecode.opcode();
+        if op == CALL || op == STATICCALL || op == DELEGATECALL {
+            self.pending = Some(remaining);
+        }
+    }
+
+    fn call(&mut self, _ctx: &mut Ctx, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        self.depth += 1;
+        if self.depth == 1 {
+            self.top_gas_limit = inputs.gas_limit;
+        }
+        None
+    }
+
+    fn call_end(&mut self, _ctx: &mut Ctx, inputs: &CallInputs, outcome: &mut CallOutcome) {
+        let used = inputs.gas_limit - outcome.result.gas.remaining();
+        if self.depth == 2 {
+            self.calls.push(SubCall {
+                target: inputs.bytecode_address,
+                frame_gas: used,
+                opcode_gas: 0,
+            });
+        }
+        if self.depth == 1 {
+            self.top_gas_used = used;
+        }
+        self.depth -= 1;
+    }
+}
+
+/// What a transaction did.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Success, with its return data and logs.
+    Success {
+        /// Return data.
+        output: Bytes,
+        /// Logs emitted.
+        logs: Vec<Log>,
+    },
+    /// Reverted, with the revert data.
+    Revert(Bytes),
+    /// Halted (out of gas, invalid opcode...).
+    Halt(String),
+}
+
+impl Outcome {
+    /// The return data of a success; panics otherwise.
+    pub fn output(&self) -> &Bytes {
+        match self {
+            Outcome::Success { output, .. } => output,
+            other => panic!("expected success, got {other:?}"),
+        }
+    }
+
+    /// The logs of a success; panics otherwise.
+    pub fn logs(&self) -> &[Log] {
+        match self {
+            Outcome::Success { logs, .. } => logs,
+            other => panic!("expected success, got {other:?}"),
+        }
+    }
+
+    /// Whether the revert data is the error `E` and equals `expected`.
+    pub fn reverted_with<E: SolError + PartialEq + std::fmt::Debug>(&self, expected: &E) -> bool {
+        match self {
+            Outcome::Revert(data) => match E::abi_decode(data) {
+                Ok(e) => &e == expected,
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The revert data; panics on anything else.
+    pub fn revert_data(&self) -> &Bytes {
+        match self {
+            Outcome::Revert(data) => data,
+            other => panic!("expected a revert, got {other:?}"),
+        }
+    }
+}
+
+/// A transaction's outcome and gas.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// What happened.
+    pub outcome: Outcome,
+    /// Total gas of the transaction (intrinsic, calldata and execution, after refunds).
+    pub tx_gas: u64,
+    /// Gas used by the top-level call frame (execution without the intrinsic part).
+    pub execution_gas: u64,
+    /// The calls the top frame made.
+    pub calls: Vec<SubCall>,
+}
+
+/// An in-process chain.
+pub struct Chain {
+    evm: revm::handler::MainnetEvm<Ctx, GasProbe>,
+}
+
+impl Default for Chain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Chain {
+    /// A fresh chain (Osaka rules), block time 1.
+    pub fn new() -> Self {
+        let ctx = Context::mainnet()
+            .with_db(CacheDB::new(EmptyDB::default()))
+            .modify_cfg_chained(|cfg| {
+                cfg.chain_id = CHAIN_ID;
+                cfg.disable_nonce_check = true;
+            });
+        Chain {
+            evm: ctx.build_mainnet_with_inspector(GasProbe::default()),
+        }
+    }
+
+    /// Sets the block timestamp (unix seconds).
+    pub fn set_time(&mut self, unix_secs: u64) {
+        self.evm.ctx.block.timestamp = U256::from(unix_secs);
+    }
+
+    /// The block timestamp.
+    pub fn time(&self) -> u64 {
+        self.evm.ctx.block.timestamp.to::<u64>()
+    }
+
+    fn tx(from: Address, to: Option<Address>, data: Vec<u8>) -> TxEnv {
+        let builder = TxEnv::builder()
+            .caller(from)
+            .gas_limit(GAS_LIMIT)
+            .gas_price(0)
+            .chain_id(Some(CHAIN_ID))
+            .data(Bytes::from(data));
+        match to {
+            Some(to) => builder.call(to),
+            None => builder.create(),
+        }
+        .build()
+        .unwrap()
+    }
+
+    fn receipt(&mut self, result: ExecutionResult) -> (Receipt, Option<Address>) {
+        let probe = &mut self.evm.inspector;
+        let (execution_gas, calls) = (probe.top_gas_used, std::mem::take(&mut probe.calls));
+        probe.reset();
+        let tx_gas = result.tx_gas_used();
+        let (outcome, created) = match result {
+            ExecutionResult::Success { output, logs, .. } => match output {
+                Output::Call(out) => (Outcome::Success { output: out, logs }, None),
+                Output::Create(out, address) => (Outcome::Success { output: out, logs }, address),
+            },
+            ExecutionResult::Revert { output, .. } => (Outcome::Revert(output), None),
+            ExecutionResult::Halt { reason, .. } => (Outcome::Halt(format!("{reason:?}")), None),
+        };
+        (
+            Receipt {
+                outcome,
+                tx_gas,
+                execution_gas,
+                calls,
+            },
+            created,
+        )
+    }
+
+    /// Deploys `bytecode ‖ constructor_args` from `from`; panics if the creation fails.
+    pub fn deploy(&mut self, from: Address, bytecode: &[u8], constructor_args: &[u8]) -> Address {
+        let mut code = bytecode.to_vec();
+        code.extend_from_slice(constructor_args);
+        let result = self
+            .evm
+            .inspect_tx_commit(Self::tx(from, None, code))
+            .unwrap();
+        let (receipt, created) = self.receipt(result);
+        match (&receipt.outcome, created) {
+            (Outcome::Success { .. }, Some(address)) => address,
+            _ => panic!("deployment failed: {:?}", receipt.outcome),
+        }
+    }
+
+    /// Sends a transaction and commits its effects.
+    pub fn send(&mut self, from: Address, to: Address, data: Vec<u8>) -> Receipt {
+        let result = self
+            .evm
+            .inspect_tx_commit(Self::tx(from, Some(to), data))
+            .unwrap();
+        self.receipt(result).0
+    }
+
+    /// Sends an encoded call.
+    pub fn send_call<C: SolCall>(&mut self, from: Address, to: Address, call: &C) -> Receipt {
+        self.send(from, to, call.abi_encode())
+    }
+
+    /// Runs a call without committing anything (an `eth_call`).
+    pub fn view(&mut self, from: Address, to: Address, data: Vec<u8>) -> Receipt {
+        let result = self.evm.inspect_tx(Self::tx(from, Some(to), data)).unwrap();
+        self.receipt(result.result).0
+    }
+
+    /// Runs a view call and decodes its return value; panics on failure.
+    pub fn read<C: SolCall>(&mut self, to: Address, call: &C) -> C::Return {
+        let r = self.view(Address::ZERO, to, call.abi_encode());
+        C::abi_decode_returns(r.outcome.output()).unwrap()
+    }
+}
+
+/// An address from a small number, for test accounts.
+pub fn account(n: u8) -> Address {
+    let mut bytes = [0u8; 20];
+    bytes[0] = 0xaa;
+    bytes[19] = n;
+    Address::from(bytes)
+}
+
+/// ABI-encoded constructor arguments (a tuple of them).
+pub fn constructor_args<T: SolValue>(args: T) -> Vec<u8>
+where
+    for<'a> <T::SolType as alloy_sol_types::SolType>::Token<'a>: alloy_sol_types::abi::TokenSeq<'a>,
+{
+    args.abi_encode_params()
+}
+
+/// The per-key contracts compiled once per test binary and key id.
+pub fn contracts_for(key: &VerifyingKey) -> KeyContracts {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+    let work: PathBuf = dir.path().join(key.id().to_hex());
+    zkhealth_evm::build::compile_for_key(key, &work).unwrap()
+}
+
+/// The committed registry artifact.
+pub fn registry_artifact() -> Artifact {
+    zkhealth_evm::registry::artifact().unwrap()
+}
