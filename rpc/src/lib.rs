@@ -1,1 +1,37 @@
-//! zkhealth over EVM JSON-RPC: a root source reading the registry contract, deployment and root publication.
+//! zkhealth over EVM JSON-RPC: a root source reading the registry contract, deployment and root
+//! publication.
+//!
+//! - [`EvmRoots`] implements the verifier's [`RootSource`](zkhealth_verifier::RootSource) by
+//!   calling the registry's `isAcceptedRootAt(root, now)` with the verifier's clock.
+//! - [`Client`] deploys the registry ([`Client::deploy_registry`]), publishes roots
+//!   ([`Client::publish_root`]), appoints the issuer ([`Client::set_issuer`]) and reads the
+//!   history ([`Client::current_root`], [`Client::root_info`]); the free functions
+//!   [`deploy_registry`], [`publish_root`], [`set_issuer`], [`current_root`] and [`root_info`]
+//!   do one step each with the default time limits.
+//!
+//! Everything is blocking: the client holds a single-threaded tokio runtime, and every request
+//! runs under a time limit ([`RpcOptions`]). Failures are typed ([`RpcError`]): unreachable
+//! node, timeout, revert (with the contract's custom error named, e.g. `NotIssuer`), no
+//! contract at the address, malformed answer, invalid URL, address or key.
+//!
+//! Plain `http://` endpoints only, unless the crate is built with its `tls` feature (rustls).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod client;
+mod error;
+mod keys;
+mod revert;
+mod roots;
+
+pub use alloy_primitives::{Address, TxHash};
+pub use client::{
+    current_root, deploy_registry, publish_root, root_info, set_issuer, Client, Deployed, Mined,
+    RootInfo, RpcOptions,
+};
+pub use error::{Revert, RpcError};
+pub use keys::{fr_to_u256, parse_address, parse_url, u256_to_fr, SignerKey};
+pub use revert::decode as decode_revert;
+pub use roots::EvmRoots;

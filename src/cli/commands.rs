@@ -18,7 +18,7 @@ use zkhealth::{
     },
     prover::{self, ProveRequest, Prover},
     store::RegistryStore,
-    verifier::{Expected, LocalRoots, MemoryNullifiers, Verifier},
+    verifier::{Expected, MemoryNullifiers, Verifier},
 };
 
 use super::{
@@ -322,7 +322,11 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
 pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
     let key = files::read_verifying_key(&args.vk)?;
     let policy: Policy = files::read_json(&args.policy, "policy")?;
-    let history: RootHistory = files::read_json(&args.roots, "root history")?;
+    let roots = super::chain::root_source(
+        args.roots.as_deref(),
+        args.rpc_url.as_deref(),
+        args.registry.as_deref(),
+    )?;
     let presentation = files::read_presentation(&args.presentation)?;
     let challenge = files::parse_fr("challenge", &args.challenge)?;
     let scope = files::parse_fr("scope", &args.scope)?;
@@ -335,7 +339,7 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
         Some(p) if p.exists() => files::read_json(p, "nullifier store")?,
         _ => MemoryNullifiers::new(),
     };
-    let verifier = Verifier::new(key, policy, LocalRoots::new(history))
+    let verifier = Verifier::new(key, policy, roots.as_ref())
         .map_err(CliError::from_verify)?
         .with_clock_tolerance_days(args.tolerance_days);
     let expected = Expected {

@@ -92,6 +92,9 @@ pub enum CliError {
     /// Verification could not be carried out (malformed input, verifier-side problem).
     #[error("cannot verify: {0}")]
     Verify(VerifyError),
+    /// A JSON-RPC node or the registry contract failed or refused.
+    #[error("chain: {0}")]
+    Chain(#[from] zkhealth_rpc::RpcError),
     /// The system clock is unusable.
     #[error("system clock: {0}")]
     Clock(String),

@@ -1,5 +1,6 @@
 //! The `zkhealth` command line: argument definitions and dispatch.
 
+pub mod chain;
 pub mod commands;
 mod error;
 pub mod files;
@@ -59,6 +60,12 @@ pub enum Command {
     Prove(ProveArgs),
     /// Verify a presentation (exit code 3 when it is refused).
     Verify(VerifyArgs),
+    /// Deploy the registry contract to an EVM chain (prints its address).
+    DeployRegistry(chain::DeployRegistryArgs),
+    /// Publish a registry root to the registry contract.
+    PublishRoot(chain::PublishRootArgs),
+    /// Show the registry contract's current root, window, issuer and owner.
+    ChainRoots(chain::ChainRootsArgs),
 }
 
 /// `demo`.
@@ -263,9 +270,15 @@ pub struct VerifyArgs {
     /// The verifier's policy.
     #[arg(long)]
     pub policy: PathBuf,
-    /// The issuer's root history (from `roots`).
-    #[arg(long)]
-    pub roots: PathBuf,
+    /// The issuer's root history (from `roots`); or give `--rpc-url` and `--registry`.
+    #[arg(long, required_unless_present = "rpc_url", conflicts_with = "rpc_url")]
+    pub roots: Option<PathBuf>,
+    /// Read the roots from the registry contract on this node (JSON-RPC URL).
+    #[arg(long, requires = "registry")]
+    pub rpc_url: Option<String>,
+    /// The registry contract's address (with `--rpc-url`).
+    #[arg(long, requires = "rpc_url")]
+    pub registry: Option<String>,
     /// The presentation (JSON, or a file holding its `ZKH1:` QR text).
     #[arg(long)]
     pub presentation: PathBuf,
@@ -304,5 +317,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Scope(args) => commands::scope(&args),
         Command::Prove(args) => commands::prove(&args),
         Command::Verify(args) => commands::verify(&args),
+        Command::DeployRegistry(args) => chain::deploy_registry(&args),
+        Command::PublishRoot(args) => chain::publish_root(&args),
+        Command::ChainRoots(args) => chain::chain_roots(&args),
     }
 }
