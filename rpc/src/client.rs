@@ -94,8 +94,19 @@ pub struct Deployed {
 pub struct Client {
     url: Url,
     options: RpcOptions,
-    runtime: Runtime,
+    /// Always `Some` until dropped (see the `Drop` impl).
+    runtime: Option<Runtime>,
     reader: RootProvider,
+}
+
+impl Drop for Client {
+    /// Shuts the runtime down without blocking, so a client may be dropped anywhere, inside an
+    /// async context included (dropping a tokio runtime there normally panics).
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// The JSON-RPC error codes nodes use for "execution reverted".
@@ -122,7 +133,7 @@ impl Client {
         Ok(Client {
             url,
             options,
-            runtime,
+            runtime: Some(runtime),
             reader,
         })
     }
@@ -276,7 +287,10 @@ impl Client {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(RpcError::InsideAsyncRuntime);
         }
-        Ok(self.runtime.block_on(f))
+        match &self.runtime {
+            Some(runtime) => Ok(runtime.block_on(f)),
+            None => Err(RpcError::Runtime("the runtime was shut down".into())),
+        }
     }
 
     /// Awaits one request under the request time limit.
