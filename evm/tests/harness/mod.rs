@@ -16,7 +16,9 @@ use revm::{
     },
     database::{CacheDB, EmptyDB},
     handler::MainnetContext,
-    interpreter::{interpreter_types::Jumps, CallInputs, CallOutcome, Interpreter},
+    interpreter::{
+        interpreter_types::Jumps, CallInputs, CallOutcome, CreateInputs, CreateOutcome, Interpreter,
+    },
     Context, InspectCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
 };
 use zkhealth_evm::{build::KeyContracts, Artifact};
@@ -37,51 +39,27 @@ pub struct SubCall {
     pub target: Address,
     /// Gas the callee used (its frame only).
     pub frame_gas: u64,
-    /// Gas the calling opcode cost the caller in all (access cost, memory, the callee's gas).
-    pub opcode_gas: u64,
 }
 
-/// Records the gas of the top-level frame and of the calls it makes.
+/// Records every step of the top-level frame (opcode, gas remaining before it) and the calls it
+/// makes, so that the gas of each opcode (a call included, with its access cost and the
+/// callee's gas) is the difference between consecutive steps.
 #[derive(Debug, Default)]
 pub struct GasProbe {
     depth: usize,
-    /// Gas remaining before each top-frame step that is a CALL-family opcode, pending its
-    /// return.
-    pending: Option<u64>,
-    /// Gas remaining at the start of the top frame and at its end.
-    pub top_gas_limit: u64,
-    /// Gas used by the top frame (the transaction's execution, without intrinsic gas).
-    pub top_gas_used: u64,
-    /// The calls the top frame made, in order.
-    pub calls: Vec<SubCall>,
-    frame_gas_of_last_call: u64,
+    /// Gas available to the top frame.
+    top_gas_limit: u64,
+    /// Gas used by the top frame.
+    top_gas_used: u64,
+    steps: Vec<(u8, u64)>,
+    calls: Vec<SubCall>,
 }
-
-impl GasProbe {
-    fn reset(&mut self) {
-        *self = GasProbe::default();
-    }
-}
-
-const CALL: u8 = 0xf1;
-const STATICCALL: u8 = 0xfa;
-const DELEGATECALL: u8 = 0xf4;
 
 impl Inspector<Ctx> for GasProbe {
     fn step(&mut self, interp: &mut Interpreter, _ctx: &mut Ctx) {
-        if self.depth != 1 {
-            return;
-        }
-        let remaining = interp.gas.remaining();
-        if let Some(before) = self.pending.take() {
-            // First step after a call returned: charge the whole opcode to that call.
-            if let Some(last) = self.calls.last_mut() {
-                last.opcode_gas = before - remaining;
-            }
-        }
-        let op = interp.bytecode.opcode();
-        if op == CALL || op == STATICCALL || op == DELEGATECALL {
-            self.pending = Some(remaining);
+        if self.depth == 1 {
+            self.steps
+                .push((interp.bytecode.opcode(), interp.gas.remaining()));
         }
     }
 
@@ -93,13 +71,27 @@ impl Inspector<Ctx> for GasProbe {
         None
     }
 
+    fn create(&mut self, _ctx: &mut Ctx, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+        self.depth += 1;
+        if self.depth == 1 {
+            self.top_gas_limit = inputs.gas_limit();
+        }
+        None
+    }
+
+    fn create_end(&mut self, _ctx: &mut Ctx, inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+        if self.depth == 1 {
+            self.top_gas_used = inputs.gas_limit() - outcome.gas().remaining();
+        }
+        self.depth -= 1;
+    }
+
     fn call_end(&mut self, _ctx: &mut Ctx, inputs: &CallInputs, outcome: &mut CallOutcome) {
         let used = inputs.gas_limit - outcome.result.gas.remaining();
         if self.depth == 2 {
             self.calls.push(SubCall {
                 target: inputs.bytecode_address,
                 frame_gas: used,
-                opcode_gas: 0,
             });
         }
         if self.depth == 1 {
@@ -107,6 +99,33 @@ impl Inspector<Ctx> for GasProbe {
         }
         self.depth -= 1;
     }
+}
+
+/// One opcode executed by the top frame and the gas it cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// The opcode.
+    pub opcode: u8,
+    /// Its gas (for a call: access cost, memory expansion and the gas the callee used).
+    pub gas: u64,
+}
+
+/// Opcodes the gas breakdown names.
+pub mod op {
+    /// SLOAD.
+    pub const SLOAD: u8 = 0x54;
+    /// SSTORE.
+    pub const SSTORE: u8 = 0x55;
+    /// KECCAK256.
+    pub const KECCAK256: u8 = 0x20;
+    /// LOG4.
+    pub const LOG4: u8 = 0xa4;
+    /// LOG0.
+    pub const LOG0: u8 = 0xa0;
+    /// CALL.
+    pub const CALL: u8 = 0xf1;
+    /// STATICCALL.
+    pub const STATICCALL: u8 = 0xfa;
 }
 
 /// What a transaction did.
@@ -169,10 +188,27 @@ pub struct Receipt {
     pub outcome: Outcome,
     /// Total gas of the transaction (intrinsic, calldata and execution, after refunds).
     pub tx_gas: u64,
+    /// Gas charged before execution: 21,000 plus calldata (and access lists, none here).
+    pub intrinsic_gas: u64,
     /// Gas used by the top-level call frame (execution without the intrinsic part).
     pub execution_gas: u64,
-    /// The calls the top frame made.
+    /// The opcodes the top frame executed, with their gas.
+    pub steps: Vec<Step>,
+    /// The calls the top frame made, in order (one per CALL-family step).
     pub calls: Vec<SubCall>,
+}
+
+impl Receipt {
+    /// The steps that are calls, with the call each made.
+    pub fn call_steps(&self) -> Vec<(usize, &SubCall, u64)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.opcode, 0xf1 | 0xf2 | 0xf4 | 0xfa))
+            .zip(&self.calls)
+            .map(|((i, s), c)| (i, c, s.gas))
+            .collect()
+    }
 }
 
 /// An in-process chain.
@@ -226,9 +262,20 @@ impl Chain {
     }
 
     fn receipt(&mut self, result: ExecutionResult) -> (Receipt, Option<Address>) {
-        let probe = &mut self.evm.inspector;
-        let (execution_gas, calls) = (probe.top_gas_used, std::mem::take(&mut probe.calls));
-        probe.reset();
+        let probe = std::mem::take(&mut self.evm.inspector);
+        let end = probe.top_gas_limit - probe.top_gas_used;
+        let steps = probe
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, &(opcode, before))| {
+                let after = probe.steps.get(i + 1).map_or(end, |s| s.1);
+                Step {
+                    opcode,
+                    gas: before - after,
+                }
+            })
+            .collect();
         let tx_gas = result.tx_gas_used();
         let (outcome, created) = match result {
             ExecutionResult::Success { output, logs, .. } => match output {
@@ -242,8 +289,10 @@ impl Chain {
             Receipt {
                 outcome,
                 tx_gas,
-                execution_gas,
-                calls,
+                intrinsic_gas: GAS_LIMIT - probe.top_gas_limit,
+                execution_gas: probe.top_gas_used,
+                steps,
+                calls: probe.calls,
             },
             created,
         )
