@@ -290,3 +290,143 @@ fn the_prove_path_synthesizes_the_witness_only() {
         m.num_instance_variables + m.num_witness_variables
     );
 }
+
+#[test]
+fn the_cached_matrix_prover_matches_stock_groth16_for_the_same_randomness() {
+    use ark_groth16::Groth16;
+    use zkhealth::prover::groth16;
+
+    let mut w = World::new(13);
+    let v = w.vaccination();
+    let policy = claims::standard_vaccination(ISSUER).unwrap();
+    let (statement, witness) = w.honest_parts(&v, &policy, today(), Fr::from(3u8), Fr::from(4u8));
+    let circuit = zkhealth::circuits::circuit::PresentationCircuit::new(DEPTH, statement, witness);
+    let artifact = prover().artifact();
+    let pk = artifact.proving_key();
+    let (r, s) = (Fr::from(11u8), Fr::from(12u8));
+
+    let cs = prover().synthesize_witness(circuit.clone()).unwrap();
+    let mut z = cs.instance_assignment().unwrap();
+    z.extend(cs.witness_assignment().unwrap());
+    let ours = groth16::create_proof(pk, artifact.matrices(), &z, r, s).unwrap();
+
+    let stock =
+        Groth16::<ark_bn254::Bn254>::create_proof_with_reduction(circuit, pk, r, s).unwrap();
+    assert_eq!(ours, stock);
+
+    // Another witness length is refused, not truncated.
+    let short = &z[..z.len() - 1];
+    assert!(groth16::create_proof(pk, artifact.matrices(), short, r, s).is_err());
+}
+
+#[test]
+fn an_insurer_checks_a_batch_and_each_refusal_is_named() {
+    use zkhealth::verifier::Expected;
+
+    let mut w = World::new(14);
+    let v = w.vaccination();
+    let policy = claims::standard_vaccination(ISSUER).unwrap();
+    let scope = Fr::from(5_000u64);
+    let present = |w: &World, challenge: u64, scope: Fr| {
+        w.present(&v, &policy, today(), Fr::from(challenge), scope)
+            .unwrap()
+    };
+    let good: Vec<Presentation> = (0..3)
+        .map(|i| present(&w, 10 + i, scope + Fr::from(i)))
+        .collect();
+    let mut bad_proof = present(&w, 20, scope + Fr::from(10u8));
+    bad_proof.proof = good[0].proof.clone();
+    let reused = present(&w, 21, scope); // same scope as good[0]: same nullifier
+    let wrong_challenge = present(&w, 22, scope + Fr::from(11u8));
+
+    let exp = |p: &Presentation| expected(p.statement.challenge, p.statement.scope, today());
+    let mut items: Vec<(Presentation, Expected)> =
+        good.iter().map(|p| (p.clone(), exp(p))).collect();
+    items.push((bad_proof.clone(), exp(&bad_proof)));
+    items.push((reused.clone(), exp(&reused)));
+    let mut e = exp(&wrong_challenge);
+    e.challenge += Fr::from(1u8);
+    items.push((wrong_challenge, e));
+
+    let mut used = MemoryNullifiers::new();
+    let results = w
+        .verifier(&policy)
+        .verify_presentations(&items, &mut used, &mut rng(1));
+    assert_eq!(results.len(), 6);
+    for (r, p) in results.iter().zip(&good) {
+        assert_eq!(r.as_ref().unwrap().nullifier, p.statement.nullifier);
+    }
+    assert_eq!(results[3], Err(VerifyError::InvalidProof));
+    assert!(matches!(results[4], Err(VerifyError::NullifierReused { .. })));
+    assert_eq!(results[5], Err(VerifyError::ChallengeMismatch));
+
+    // The same items one by one give the same answers.
+    let mut used = MemoryNullifiers::new();
+    let verifier = w.verifier(&policy);
+    let one_by_one: Vec<_> = items
+        .iter()
+        .map(|(p, e)| verifier.verify_presentation(p, e, &mut used))
+        .collect();
+    assert_eq!(one_by_one, results);
+}
+
+#[test]
+fn batch_verification_names_the_invalid_proof_among_real_ones() {
+    use zkhealth::verifier::{verify_batch, Proof};
+    let mut w = World::new(15);
+    let v = w.vaccination();
+    let policy = claims::standard_vaccination(ISSUER).unwrap();
+    let mut items: Vec<(zkhealth::circuits::Statement, Proof)> = (0..5u64)
+        .map(|i| {
+            let p = w
+                .present(&v, &policy, today(), Fr::from(30 + i), Fr::from(40 + i))
+                .unwrap();
+            (p.statement, p.proof)
+        })
+        .collect();
+    assert_eq!(verify_batch(vk(), &items, &mut rng(2)), Ok(()));
+    items[2].0.root += Fr::from(1u8);
+    assert_eq!(
+        verify_batch(vk(), &items, &mut rng(3)),
+        Err(VerifyError::InvalidProofsInBatch { invalid: vec![2] })
+    );
+}
+
+#[test]
+fn batch_proving_keeps_request_order_and_each_error_under_both_schedules() {
+    use zkhealth::{
+        circuits::credential::HolderSecret,
+        prover::{ProveRequest, Schedule},
+        verifier::verify,
+    };
+    let mut w = World::new(16);
+    let v = w.vaccination();
+    let policy = claims::standard_vaccination(ISSUER).unwrap();
+    let path = w.registry.path(v.index).unwrap();
+    let stranger = HolderSecret::random(&mut rng(5));
+    let requests: Vec<ProveRequest<'_>> = (0..5u64)
+        .map(|i| ProveRequest {
+            secret: if i == 3 { &stranger } else { &w.secret },
+            credential: &v.credential,
+            path: &path,
+            policy: &policy,
+            today: today(),
+            challenge: Fr::from(50 + i),
+            scope: Fr::from(60u8),
+        })
+        .collect();
+    for schedule in [Schedule::ThreadsPerProof, Schedule::ProofPerThread] {
+        let out = prover().prove_batch_with(&requests, schedule);
+        assert_eq!(out.len(), 5);
+        for (i, r) in out.iter().enumerate() {
+            if i == 3 {
+                assert!(matches!(r, Err(ProverError::Mismatch(_))), "{schedule:?}");
+            } else {
+                let p = r.as_ref().unwrap();
+                assert_eq!(p.statement.challenge, Fr::from(50 + i as u64));
+                assert_eq!(verify(vk(), &p.statement, &p.proof), Ok(()));
+            }
+        }
+    }
+    assert!(prover().prove_batch(&[]).is_empty());
+}

@@ -18,10 +18,13 @@
 #![warn(missing_docs)]
 
 mod artifact;
+mod batch;
 mod error;
+pub mod groth16;
 pub mod matrices;
 mod prove;
 
 pub use artifact::{setup, ProvingArtifact};
+pub use batch::Schedule;
 pub use error::ProverError;
 pub use prove::{ProveRequest, Prover};

@@ -1,5 +1,3 @@
-use ark_bn254::Bn254;
-use ark_groth16::Groth16;
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystemRef, SynthesisError, SynthesisMode,
 };
@@ -15,7 +13,7 @@ use zkhealth_circuits::{
 };
 use zkhealth_verifier::{Presentation, Proof};
 
-use crate::{matrices::new_cs, ProverError, ProvingArtifact};
+use crate::{groth16, matrices::new_cs, ProverError, ProvingArtifact};
 
 /// What a holder proves: its credential, secret and path, against the verifier's policy, date,
 /// challenge and scope.
@@ -146,27 +144,9 @@ impl Prover {
         let err = |e: SynthesisError| ProverError::Proving(e.to_string());
         let mut assignment = cs.instance_assignment().map_err(err)?;
         assignment.extend(cs.witness_assignment().map_err(err)?);
-        // Without matrices the constraint system does not count constraints; the variable
-        // count is what must agree with the cached matrices.
-        if assignment.len() != m.num_instance_variables + m.num_witness_variables {
-            return Err(ProverError::Proving(format!(
-                "the witness has {} variables, the cached constraint matrices {}",
-                assignment.len(),
-                m.num_instance_variables + m.num_witness_variables
-            )));
-        }
         let r = Fr::rand(rng);
         let s = Fr::rand(rng);
-        let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
-            &self.artifact.pk,
-            r,
-            s,
-            &m.abc,
-            m.num_instance_variables,
-            m.num_constraints,
-            &assignment,
-        )
-        .map_err(err)?;
+        let proof = groth16::create_proof(&self.artifact.pk, m, &assignment, r, s)?;
         Ok(Proof(proof))
     }
 }

@@ -159,7 +159,7 @@ impl World {
     /// Proves `policy` about `held` for the verifier's date, challenge and scope.
     /// Runs `f` on the prove request for `held` and `policy` with the verifier's date,
     /// challenge and scope (the path is the registry's current one).
-    fn with_request<T>(
+    pub fn with_request<T>(
         &self,
         held: &Held,
         policy: &Policy,
