@@ -209,6 +209,13 @@ pub enum VerifyError {
     /// The Groth16 pairing check failed: the proof is not valid for this key and statement.
     #[error("the proof is not valid for this key and statement")]
     InvalidProof,
+    /// A batch check failed; these proofs (indices into the batch) are the invalid ones, each
+    /// checked on its own. The others are valid.
+    #[error("{} proof(s) in the batch are invalid, at indices {invalid:?}", invalid.len())]
+    InvalidProofsInBatch {
+        /// Indices of the invalid proofs, ascending.
+        invalid: Vec<usize>,
+    },
     /// The presentation was made for a different verifying key.
     #[error("presentation is for key {got}, this verifier uses key {expected}")]
     WrongKey {
@@ -302,6 +309,7 @@ impl VerifyError {
             | InvalidBase45(_)
             | Json(_) => ErrorClass::Malformed,
             InvalidProof
+            | InvalidProofsInBatch { .. }
             | WrongKey { .. }
             | TodayOutOfTolerance { .. }
             | ChallengeMismatch

@@ -17,6 +17,7 @@
 use std::{fmt, str::FromStr};
 
 use ark_bn254::Bn254;
+use ark_ec::pairing::Pairing;
 use ark_groth16::PreparedVerifyingKey;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -25,6 +26,7 @@ use zkhealth_circuits::{merkle::MAX_DEPTH, Statement};
 
 use crate::{
     container::{self, Kind},
+    fixed_base::InputTables,
     VerifyError,
 };
 
@@ -97,6 +99,10 @@ impl<'de> Deserialize<'de> for KeyId {
 pub struct VerifyingKey {
     vk: ark_groth16::VerifyingKey<Bn254>,
     pvk: PreparedVerifyingKey<Bn254>,
+    /// Fixed-base tables of the input points.
+    tables: InputTables,
+    /// `β` in G2, prepared for batch verification's Miller loop.
+    beta_g2_pc: <Bn254 as Pairing>::G2Prepared,
     depth: u32,
     id: KeyId,
     /// The canonical payload (depth and compressed key), kept for writing the file.
@@ -123,9 +129,13 @@ impl VerifyingKey {
         let payload = payload(&vk, depth)?;
         let id = KeyId(Sha256::digest(&payload).into());
         let pvk = ark_groth16::prepare_verifying_key(&vk);
+        let tables = InputTables::new(&vk.gamma_abc_g1);
+        let beta_g2_pc = vk.beta_g2.into();
         Ok(VerifyingKey {
             vk,
             pvk,
+            tables,
+            beta_g2_pc,
             depth,
             id,
             payload,
@@ -150,6 +160,16 @@ impl VerifyingKey {
     /// The prepared key used for verification.
     pub(crate) fn prepared(&self) -> &PreparedVerifyingKey<Bn254> {
         &self.pvk
+    }
+
+    /// Fixed-base tables of the input points `γᵢ`.
+    pub(crate) fn input_tables(&self) -> &InputTables {
+        &self.tables
+    }
+
+    /// `β` in G2, prepared.
+    pub(crate) fn beta_g2_prepared(&self) -> &<Bn254 as Pairing>::G2Prepared {
+        &self.beta_g2_pc
     }
 
     /// The key file: a [`container`] of kind [`Kind::VerifyingKey`].

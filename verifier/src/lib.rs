@@ -55,8 +55,10 @@
 #![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod batch;
 pub mod container;
 pub mod error;
+mod fixed_base;
 pub mod key;
 pub mod nullifiers;
 pub mod presentation;
@@ -71,6 +73,7 @@ mod testkit;
 #[cfg(test)]
 extern crate self as zkhealth_verifier;
 
+pub use batch::verify_batch;
 pub use error::{ErrorClass, ProofPoint, VerifyError};
 pub use key::{KeyId, VerifyingKey};
 pub use nullifiers::{MemoryNullifiers, NullifierStore};

@@ -10,6 +10,8 @@ use zkhealth_circuits::{
     Fr,
 };
 
+use rand_core::{CryptoRng, RngCore};
+
 use crate::{verify, NullifierStore, Presentation, RootSource, VerifyError, VerifyingKey};
 
 /// The default tolerance between the presentation's date and the verifier's, in days: one day
@@ -135,6 +137,63 @@ impl<R: RootSource> Verifier<R> {
         expected: &Expected,
         nullifiers: &mut impl NullifierStore,
     ) -> Result<Verified, VerifyError> {
+        self.check_statement(p, expected)?;
+        verify(&self.key, &p.statement, &p.proof)?;
+        self.record(p, nullifiers)
+    }
+
+    /// Checks many presentations, each against its own expectations, with one batch proof check
+    /// ([`crate::verify_batch`]) for all those that pass the cheap checks. Results are in input
+    /// order, each exactly what [`Self::verify_presentation`] would give for that presentation
+    /// checked in turn: the nullifiers of the accepted ones are recorded in order, so the second
+    /// use of a nullifier within the batch is [`VerifyError::NullifierReused`].
+    ///
+    /// `rng` draws the batch's random weights: a cryptographic RNG the provers cannot predict.
+    pub fn verify_presentations<G: RngCore + CryptoRng + ?Sized>(
+        &self,
+        items: &[(Presentation, Expected)],
+        nullifiers: &mut impl NullifierStore,
+        rng: &mut G,
+    ) -> Vec<Result<Verified, VerifyError>> {
+        let mut results: Vec<Result<(), VerifyError>> = items
+            .iter()
+            .map(|(p, expected)| self.check_statement(p, expected))
+            .collect();
+        let passed: Vec<usize> = (0..items.len())
+            .filter(|i| results.get(*i).is_some_and(Result::is_ok))
+            .collect();
+        let batch: Vec<_> = passed
+            .iter()
+            .filter_map(|i| items.get(*i))
+            .map(|(p, _)| (p.statement, p.proof.clone()))
+            .collect();
+        match crate::verify_batch(&self.key, &batch, rng) {
+            Ok(()) => {}
+            Err(VerifyError::InvalidProofsInBatch { invalid }) => {
+                for j in invalid {
+                    if let Some(r) = passed.get(j).and_then(|i| results.get_mut(*i)) {
+                        *r = Err(VerifyError::InvalidProof);
+                    }
+                }
+            }
+            Err(e) => {
+                for i in &passed {
+                    if let Some(r) = results.get_mut(*i) {
+                        *r = Err(e.clone());
+                    }
+                }
+            }
+        }
+        items
+            .iter()
+            .zip(results)
+            .map(|((p, _), r)| r.and_then(|()| self.record(p, nullifiers)))
+            .collect()
+    }
+
+    /// Checks 1 to 6 of [`Self::verify_presentation`]: everything but the proof and the
+    /// nullifier.
+    fn check_statement(&self, p: &Presentation, expected: &Expected) -> Result<(), VerifyError> {
         let s = &p.statement;
         if p.key_id != self.key.id() {
             return Err(VerifyError::WrongKey {
@@ -172,7 +231,16 @@ impl<R: RootSource> Verifier<R> {
                 now_unix_secs: expected.now_unix_secs,
             });
         }
-        verify(&self.key, s, &p.proof)?;
+        Ok(())
+    }
+
+    /// Check 8: records the nullifier of a presentation whose proof verified.
+    fn record(
+        &self,
+        p: &Presentation,
+        nullifiers: &mut impl NullifierStore,
+    ) -> Result<Verified, VerifyError> {
+        let s = &p.statement;
         let reused = || VerifyError::NullifierReused {
             nullifier: fr_to_hex(&s.nullifier),
         };

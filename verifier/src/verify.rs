@@ -1,8 +1,9 @@
 //! Groth16 verification of one proof against one statement.
 
 use ark_bn254::{Bn254, G1Projective};
-use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
-use zkhealth_circuits::Statement;
+use ark_ec::{pairing::Pairing, CurveGroup};
+use ark_ff::One;
+use zkhealth_circuits::{Fr, Statement};
 
 use crate::{Proof, VerifyError, VerifyingKey};
 
@@ -16,21 +17,7 @@ use crate::{Proof, VerifyError, VerifyingKey};
 /// final exponentiation.
 pub fn verify(key: &VerifyingKey, statement: &Statement, proof: &Proof) -> Result<(), VerifyError> {
     let pvk = key.prepared();
-    let inputs = statement.to_field_elements();
-    // `VerifyingKey::new` guarantees one point per input plus the constant term.
-    let (constant, bases) = pvk
-        .vk
-        .gamma_abc_g1
-        .split_first()
-        .ok_or(VerifyError::InvalidProof)?;
-    if bases.len() != inputs.len() {
-        return Err(VerifyError::KeyInputCount {
-            expected: inputs.len() + 1,
-            got: pvk.vk.gamma_abc_g1.len(),
-        });
-    }
-    let acc = G1Projective::msm(bases, &inputs).map_err(|_| VerifyError::InvalidProof)?
-        + constant.into_group();
+    let acc = input_point(key, &Fr::one(), &statement.to_field_elements())?;
     let miller = Bn254::multi_miller_loop(
         [
             <Bn254 as Pairing>::G1Prepared::from(proof.0.a),
@@ -51,9 +38,26 @@ pub fn verify(key: &VerifyingKey, statement: &Statement, proof: &Proof) -> Resul
     }
 }
 
+/// `c·γ₀ + Σ xᵢ·γᵢ` with the key's fixed-base tables (`c = 1` for one proof; the sum of the
+/// random weights in a batch).
+pub(crate) fn input_point(
+    key: &VerifyingKey,
+    constant: &Fr,
+    inputs: &[Fr],
+) -> Result<G1Projective, VerifyError> {
+    let tables = key.input_tables();
+    if tables.len() != inputs.len() {
+        return Err(VerifyError::KeyInputCount {
+            expected: inputs.len() + 1,
+            got: tables.len() + 1,
+        });
+    }
+    Ok(tables.combine(constant, inputs))
+}
+
 #[cfg(test)]
 mod tests {
-    use zkhealth_circuits::{date::Day, Fr};
+    use zkhealth_circuits::date::Day;
 
     use super::*;
     use crate::testkit;
