@@ -1,26 +1,45 @@
-//! Proving and verification of the standard vaccination presentation, at registry depths 20 and
-//! 32: our cached-matrix prover against stock `Groth16::prove` on the same circuit and witness,
-//! and single verification against one pairing, in the same run.
+//! The performance figures of the README, in one run:
 //!
-//! `cargo bench --bench presentation`
+//! - proving the standard vaccination presentation at registry depths 20 and 32: our prover
+//!   against stock `Groth16::prove` on the same circuit and witness, and against the floor (the
+//!   sum of the proof's own MSMs and FFTs on the same witness, each timed alone);
+//! - batch proving throughput for 1, 4 and 16 proofs, threads-per-proof vs proof-per-thread;
+//! - single verification against one pairing, and batch verification of 64 proofs;
+//! - the issuer's registry: 100,000 appends, one append and one path lookup at that size.
+//!
+//! `cargo bench --bench presentation` runs everything and prints the ratio table at the end.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::hint::black_box;
+use std::{hint::black_box, path::PathBuf, time::Duration};
 
-use ark_bn254::{Bn254, G1Affine, G2Affine};
-use ark_ec::{pairing::Pairing, AffineRepr};
+use ark_bn254::{Bn254, Fr as ArkFr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{pairing::Pairing, AffineRepr, VariableBaseMSM};
 use ark_groth16::Groth16;
+use ark_poly::EvaluationDomain;
 use ark_snark::SNARK;
 use common::*;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use rand_core::OsRng;
 use zkhealth::{
-    circuits::{circuit::PresentationCircuit, claims, Fr},
-    verifier::verify,
+    circuits::{
+        circuit::PresentationCircuit,
+        claims,
+        merkle::{MerkleTree, Registry},
+        Fr, Statement,
+    },
+    prover::{groth16, Schedule},
+    verifier::{verify, verify_batch, Proof},
 };
+
+const DEPTHS: [u32; 2] = [20, 32];
+const BATCH_SIZES: [usize; 3] = [1, 4, 16];
+const VERIFY_BATCH: usize = 64;
+const REGISTRY_LEAVES: usize = 100_000;
+const REGISTRY_DEPTH: u32 = 32;
 
 fn fixture(depth: u32) -> (World, PresentationCircuit) {
     let mut w = World::with_depth(1, depth);
@@ -34,7 +53,7 @@ fn fixture(depth: u32) -> (World, PresentationCircuit) {
 fn prove(c: &mut Criterion) {
     let mut group = c.benchmark_group("prove");
     group.sample_size(10);
-    for depth in [20u32, 32] {
+    for depth in DEPTHS {
         let (_w, circuit) = fixture(depth);
         let prover = prover_at(depth);
         let mut r = rng(3);
@@ -61,9 +80,132 @@ fn prove(c: &mut Criterion) {
     group.finish();
 }
 
+/// Each MSM and the seven FFTs of one proof, timed alone on the same witness.
+fn floor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("floor");
+    group.sample_size(20);
+    for depth in DEPTHS {
+        let (_w, circuit) = fixture(depth);
+        let prover = prover_at(depth);
+        let artifact = prover.artifact();
+        let (pk, m) = (artifact.proving_key(), artifact.matrices());
+        let cs = prover.synthesize_witness(circuit).unwrap();
+        let mut z = cs.instance_assignment().unwrap();
+        z.extend(cs.witness_assignment().unwrap());
+        let domain = groth16::domain(m).unwrap();
+        let evals = groth16::witness_evaluations(m, &z, &domain).unwrap();
+        let h = groth16::quotient(&domain, evals.clone()).unwrap();
+        let (zb, hb) = (groth16::to_bigints(&z), groth16::to_bigints(&h));
+        let wb = &zb[m.num_instance_variables..];
+        let coset = domain
+            .get_coset(<ArkFr as ark_ff::FftField>::GENERATOR)
+            .unwrap();
+
+        group.bench_function(BenchmarkId::new("ffts", depth), |b| {
+            b.iter(|| {
+                let [mut a, mut bb, mut cc] = evals.clone();
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || domain.ifft_in_place(&mut a),
+                            || domain.ifft_in_place(&mut bb),
+                        )
+                    },
+                    || domain.ifft_in_place(&mut cc),
+                );
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || coset.fft_in_place(&mut a),
+                            || coset.fft_in_place(&mut bb),
+                        )
+                    },
+                    || coset.fft_in_place(&mut cc),
+                );
+                coset.ifft_in_place(&mut a);
+                a
+            })
+        });
+        group.bench_function(BenchmarkId::new("msm-a", depth), |b| {
+            b.iter(|| G1Projective::msm_bigint(&pk.a_query, black_box(&zb)))
+        });
+        group.bench_function(BenchmarkId::new("msm-b-g1", depth), |b| {
+            b.iter(|| G1Projective::msm_bigint(&pk.b_g1_query, black_box(&zb)))
+        });
+        group.bench_function(BenchmarkId::new("msm-b-g2", depth), |b| {
+            b.iter(|| G2Projective::msm_bigint(&pk.b_g2_query, black_box(&zb)))
+        });
+        group.bench_function(BenchmarkId::new("msm-l", depth), |b| {
+            b.iter(|| G1Projective::msm_bigint(&pk.l_query, black_box(wb)))
+        });
+        group.bench_function(BenchmarkId::new("msm-h", depth), |b| {
+            b.iter(|| G1Projective::msm_bigint(&pk.h_query, black_box(&hb)))
+        });
+        // Not part of the floor: what the proof does besides MSMs and FFTs.
+        group.bench_function(BenchmarkId::new("synthesis", depth), |b| {
+            b.iter(|| {
+                let (_w, circuit) = fixture_circuit_only(depth);
+                prover.synthesize_witness(circuit).unwrap()
+            })
+        });
+        group.bench_function(BenchmarkId::new("matrix-eval", depth), |b| {
+            b.iter(|| groth16::witness_evaluations(m, black_box(&z), &domain).unwrap())
+        });
+    }
+    group.finish();
+}
+
+/// The circuit alone, built once per depth and cloned.
+fn fixture_circuit_only(depth: u32) -> ((), PresentationCircuit) {
+    use std::{collections::HashMap, sync::Mutex, sync::OnceLock};
+    static CIRCUITS: OnceLock<Mutex<HashMap<u32, PresentationCircuit>>> = OnceLock::new();
+    let map = CIRCUITS.get_or_init(Default::default);
+    let mut map = map.lock().unwrap();
+    let circuit = map.entry(depth).or_insert_with(|| fixture(depth).1).clone();
+    ((), circuit)
+}
+
+fn prove_batch(c: &mut Criterion) {
+    let mut group = c.benchmark_group("prove-batch");
+    group.sample_size(10);
+    let depth = 20;
+    let prover = prover_at(depth);
+    let mut w = World::with_depth(2, depth);
+    let held = w.vaccination();
+    let policy = claims::standard_vaccination(ISSUER).unwrap();
+    let path = w.registry.path(held.index).unwrap();
+    for n in BATCH_SIZES {
+        let requests: Vec<_> = (0..n)
+            .map(|i| zkhealth::prover::ProveRequest {
+                secret: &w.secret,
+                credential: &held.credential,
+                path: &path,
+                policy: &policy,
+                today: today(),
+                challenge: Fr::from(i as u64 + 1),
+                scope: Fr::from(8u8),
+            })
+            .collect();
+        group.throughput(Throughput::Elements(n as u64));
+        for (name, schedule) in [
+            ("threads-per-proof", Schedule::ThreadsPerProof),
+            ("proof-per-thread", Schedule::ProofPerThread),
+        ] {
+            group.bench_with_input(BenchmarkId::new(name, n), &requests, |b, requests| {
+                b.iter(|| {
+                    let out = prover.prove_batch_with(black_box(requests), schedule);
+                    assert!(out.iter().all(Result::is_ok));
+                    out
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 fn verification(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify");
-    for depth in [20u32, 32] {
+    for depth in DEPTHS {
         let (_w, circuit) = fixture(depth);
         let prover = prover_at(depth);
         let statement = circuit.statement.unwrap();
@@ -74,6 +216,42 @@ fn verification(c: &mut Criterion) {
             b.iter(|| verify(key, black_box(&statement), black_box(proof)).unwrap())
         });
     }
+
+    // 64 proofs under one key (distinct challenges and scopes).
+    let depth = 32;
+    let prover = prover_at(depth);
+    let mut w = World::with_depth(3, depth);
+    let held = w.vaccination();
+    let policy = claims::standard_vaccination(ISSUER).unwrap();
+    let path = w.registry.path(held.index).unwrap();
+    let requests: Vec<_> = (0..VERIFY_BATCH)
+        .map(|i| zkhealth::prover::ProveRequest {
+            secret: &w.secret,
+            credential: &held.credential,
+            path: &path,
+            policy: &policy,
+            today: today(),
+            challenge: Fr::from(i as u64 + 100),
+            scope: Fr::from(i as u64 + 200),
+        })
+        .collect();
+    let items: Vec<(Statement, Proof)> = prover
+        .prove_batch(&requests)
+        .into_iter()
+        .map(|p| {
+            let p = p.unwrap();
+            (p.statement, p.proof)
+        })
+        .collect();
+    let key = prover.artifact().verifying_key();
+    verify_batch(key, &items, &mut OsRng).unwrap();
+    group.throughput(Throughput::Elements(VERIFY_BATCH as u64));
+    group.bench_with_input(
+        BenchmarkId::new("batch", VERIFY_BATCH),
+        &items,
+        |b, items| b.iter(|| verify_batch(key, black_box(items), &mut OsRng).unwrap()),
+    );
+    group.throughput(Throughput::Elements(1));
     let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
     group.bench_function("one-pairing", |b| {
         b.iter(|| Bn254::pairing(black_box(g1), black_box(g2)))
@@ -81,5 +259,188 @@ fn verification(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, prove, verification);
-criterion_main!(benches);
+fn registry(c: &mut Criterion) {
+    let mut group = c.benchmark_group("registry");
+    group.sample_size(10);
+    let leaves: Vec<Fr> = (0..REGISTRY_LEAVES as u64)
+        .map(|i| Fr::from(i + 1))
+        .collect();
+    group.throughput(Throughput::Elements(REGISTRY_LEAVES as u64));
+    group.bench_function(BenchmarkId::new("extend", REGISTRY_LEAVES), |b| {
+        b.iter(|| {
+            let mut tree = MerkleTree::new(REGISTRY_DEPTH).unwrap();
+            tree.extend(black_box(&leaves)).unwrap();
+            tree
+        })
+    });
+    let mut full = Registry::new(REGISTRY_DEPTH, WINDOW).unwrap();
+    full.extend(&leaves, 0).unwrap();
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(BenchmarkId::new("append-one", REGISTRY_LEAVES), |b| {
+        b.iter_batched_ref(
+            || full.clone(),
+            |r| r.append(black_box(Fr::from(7u8)), 1).unwrap(),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    let mut i = 0u64;
+    group.bench_function(BenchmarkId::new("path", REGISTRY_LEAVES), |b| {
+        b.iter(|| {
+            i = (i + 7919) % REGISTRY_LEAVES as u64;
+            full.path(black_box(i)).unwrap()
+        })
+    });
+    group.finish();
+}
+
+// ---- the table ------------------------------------------------------------------------------
+
+/// Mean time in nanoseconds of one bench of this run, from criterion's estimates.
+fn mean_ns(id: &str) -> Option<f64> {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    let path = dir.join("criterion").join(id).join("new/estimates.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    // The slope when criterion fitted one (linear sampling), else the mean: what it prints.
+    json["slope"]["point_estimate"]
+        .as_f64()
+        .or_else(|| json["mean"]["point_estimate"].as_f64())
+}
+
+fn ms(ns: f64) -> String {
+    format!("{:.2} ms", ns / 1e6)
+}
+
+fn print_table() {
+    println!(
+        "\n== zkhealth performance ({} rayon threads) ==",
+        rayon::current_num_threads()
+    );
+    println!("| measurement | depth 20 | depth 32 | target |");
+    println!("|---|---:|---:|---|");
+    let row = |name: &str, f: &dyn Fn(u32) -> Option<String>, target: &str| {
+        let cell = |d| f(d).unwrap_or_else(|| "not run".into());
+        println!("| {name} | {} | {} | {target} |", cell(20), cell(32));
+    };
+    let ratio = |a: Option<f64>, b: Option<f64>| Some(format!("{:.2}", a? / b?));
+    let floor = |d: u32| -> Option<f64> {
+        ["ffts", "msm-a", "msm-b-g1", "msm-b-g2", "msm-l", "msm-h"]
+            .iter()
+            .map(|p| mean_ns(&format!("floor/{p}/{d}")))
+            .sum()
+    };
+    let ours = |d: u32| mean_ns(&format!("prove/zkhealth/{d}"));
+    row(
+        "proof / stock `Groth16::prove`",
+        &|d| ratio(ours(d), mean_ns(&format!("prove/stock-groth16/{d}"))),
+        "<= 0.70",
+    );
+    row(
+        "proof / (its MSMs + FFTs)",
+        &|d| ratio(ours(d), floor(d)),
+        "<= 1.10",
+    );
+    let single = |d: u32| mean_ns(&format!("verify/single/{d}"));
+    let pairing = mean_ns("verify/one-pairing");
+    row(
+        "verification / one pairing",
+        &|d| ratio(single(d), pairing),
+        "<= 1.5",
+    );
+    let batch = mean_ns(&format!("verify/batch/{VERIFY_BATCH}")).map(|t| t / VERIFY_BATCH as f64);
+    row(
+        &format!("batch verification, per proof at N = {VERIFY_BATCH} / single"),
+        &|d| (d == 32).then(|| ratio(batch, single(32))).flatten(),
+        "<= 0.35",
+    );
+    row("proof, ours", &|d| ours(d).map(ms), "");
+    row(
+        "proof, stock",
+        &|d| mean_ns(&format!("prove/stock-groth16/{d}")).map(ms),
+        "",
+    );
+    row("floor: MSMs + FFTs", &|d| floor(d).map(ms), "");
+    row(
+        "  of which FFTs",
+        &|d| mean_ns(&format!("floor/ffts/{d}")).map(ms),
+        "",
+    );
+    row(
+        "  of which MSM B in G2",
+        &|d| mean_ns(&format!("floor/msm-b-g2/{d}")).map(ms),
+        "",
+    );
+    row(
+        "witness synthesis",
+        &|d| mean_ns(&format!("floor/synthesis/{d}")).map(ms),
+        "",
+    );
+    row(
+        "matrix–vector products",
+        &|d| mean_ns(&format!("floor/matrix-eval/{d}")).map(ms),
+        "",
+    );
+    row("verification, single", &|d| single(d).map(ms), "");
+    println!(
+        "| one pairing | {} | | |",
+        pairing.map(ms).unwrap_or_else(|| "not run".into())
+    );
+    println!(
+        "| batch verification, per proof (N = {VERIFY_BATCH}) | | {} | |",
+        batch.map(ms).unwrap_or_else(|| "not run".into())
+    );
+
+    println!("\n| batch proving at depth 20 | N = 1 | N = 4 | N = 16 |");
+    println!("|---|---:|---:|---:|");
+    for name in ["threads-per-proof", "proof-per-thread"] {
+        let cells: Vec<String> = BATCH_SIZES
+            .iter()
+            .map(|n| {
+                mean_ns(&format!("prove-batch/{name}/{n}"))
+                    .map(|t| format!("{:.2} proofs/s", *n as f64 / (t / 1e9)))
+                    .unwrap_or_else(|| "not run".into())
+            })
+            .collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
+
+    println!("\n| registry (depth {REGISTRY_DEPTH}) | time |");
+    println!("|---|---:|");
+    for (name, id) in [
+        (
+            format!("append {REGISTRY_LEAVES} leaves (extend)"),
+            format!("registry/extend/{REGISTRY_LEAVES}"),
+        ),
+        (
+            format!("append one leaf at {REGISTRY_LEAVES}"),
+            format!("registry/append-one/{REGISTRY_LEAVES}"),
+        ),
+        (
+            format!("path lookup at {REGISTRY_LEAVES}"),
+            format!("registry/path/{REGISTRY_LEAVES}"),
+        ),
+    ] {
+        let t = mean_ns(&id).map(|t| {
+            if t > 1e6 {
+                ms(t)
+            } else {
+                format!("{:.1} µs", t / 1e3)
+            }
+        });
+        println!("| {name} | {} |", t.unwrap_or_else(|| "not run".into()));
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(2));
+    targets = prove, floor, prove_batch, verification, registry
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    print_table();
+}
