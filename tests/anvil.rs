@@ -1,0 +1,684 @@
+//! Roots over EVM JSON-RPC, against a local anvil node: the registry contract deployed and fed
+//! through the CLI, presentations verified against it (`verify --rpc-url --registry`), a
+//! revocation taking effect once the freshness window has passed, and the typed errors of
+//! `zkhealth-rpc` against a real node.
+//!
+//! Anvil comes from npm (`contracts/node_modules/.bin/anvil`, pinned in contracts/package.json);
+//! if it is missing, `npm ci` is run in contracts/ first. Each test starts its own node on a
+//! free port of 127.0.0.1 and kills it when done (also when the test fails).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    fs,
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::OnceLock,
+    thread,
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use zkhealth::{
+    circuits::{
+        credential::HolderSecret,
+        date::Day,
+        field::{fr_from_hex, fr_to_hex},
+        Fr,
+    },
+    verifier::{ErrorClass, RootSource},
+};
+use zkhealth_rpc::{Address, Client, EvmRoots, RpcError, RpcOptions, SignerKey};
+
+const DEPTH: &str = "4";
+const ISSUER: &str = "NL-RIVM";
+/// The registry's freshness window in these tests, in seconds.
+const WINDOW: u64 = 600;
+
+/// Anvil's default development accounts (derived from its public test mnemonic; never use
+/// them on a real chain): the owner who deploys, the issuer who publishes, and a stranger.
+const OWNER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const ISSUER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const STRANGER_KEY: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+
+// ---- the node ---------------------------------------------------------------------------------
+
+/// The anvil binary, installed with `npm ci` in contracts/ if it is not there yet.
+fn anvil_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts");
+        let bin = contracts.join("node_modules/.bin/anvil");
+        if !bin.exists() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&contracts)
+                .status()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "anvil is not installed ({}) and npm cannot be run ({e}): install \
+                         Node.js and npm, then run `npm ci` in contracts/",
+                        bin.display()
+                    )
+                });
+            assert!(status.success(), "`npm ci` in contracts/ failed ({status})");
+            assert!(bin.exists(), "`npm ci` did not install {}", bin.display());
+        }
+        bin
+    })
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One JSON-RPC request over plain HTTP/1.1; `None` if the node does not answer.
+fn raw_rpc(port: u16, method: &str, params: Value) -> Option<Value> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (_, json) = response.split_once("\r\n\r\n")?;
+    let value: Value = serde_json::from_str(json).ok()?;
+    Some(value.get("result")?.clone())
+}
+
+/// A running anvil node, killed on drop (also while a failing test unwinds).
+struct Anvil {
+    child: Child,
+    port: u16,
+}
+
+impl Anvil {
+    fn start() -> Anvil {
+        let log_dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        for _attempt in 0..3 {
+            let port = free_port();
+            let log = fs::File::create(log_dir.join(format!("anvil-{port}.log"))).unwrap();
+            let child = Command::new(anvil_bin())
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("anvil starts");
+            let mut node = Anvil { child, port };
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if raw_rpc(port, "eth_chainId", json!([])).is_some() {
+                    return node;
+                }
+                if node.child.try_wait().unwrap().is_some() {
+                    break; // exited (port taken in the meantime?): try another port
+                }
+                thread::sleep(Duration::from_millis(50));
+            }
+        }
+        panic!("anvil did not start (logs in {})", log_dir.display());
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Moves the chain's clock forward and mines a block with the new time.
+    fn advance_time(&self, secs: u64) {
+        raw_rpc(self.port, "evm_increaseTime", json!([secs])).expect("evm_increaseTime");
+        raw_rpc(self.port, "evm_mine", json!([])).expect("evm_mine");
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---- the CLI ----------------------------------------------------------------------------------
+
+/// Runs `zkhealth` with `args`, with the data directory inside `dir`.
+fn zk(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkhealth"))
+        .args(args)
+        .env("ZKHEALTH_DATA_DIR", dir.join("data"))
+        .output()
+        .expect("the zkhealth binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs a command that must succeed; returns its stdout.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = zk(dir, args);
+    assert!(
+        o.status.success(),
+        "zkhealth {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    text(&o.stdout)
+}
+
+/// Runs a command that must fail with `code` and no panic; returns its stderr.
+fn fails(dir: &Path, args: &[&str], code: i32) -> String {
+    let o = zk(dir, args);
+    let err = text(&o.stderr);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "zkhealth {args:?}\nstdout:\n{}\nstderr:\n{err}",
+        text(&o.stdout)
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("temporary paths are UTF-8")
+}
+
+/// Development keys for depth 4, set up once per test run.
+fn keys() -> &'static Path {
+    static KEYS: OnceLock<PathBuf> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("anvil-keys-depth-4");
+        ok(
+            &dir,
+            &["setup", "--depth", DEPTH, "--out-dir", s(&dir.join("keys"))],
+        );
+        dir.join("keys")
+    })
+}
+
+/// The value after `label` on the line of `out` that contains it.
+fn after<'a>(out: &'a str, label: &str) -> &'a str {
+    let line = out
+        .lines()
+        .find(|l| l.contains(label))
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{out}"));
+    let rest = &line[line.find(label).unwrap() + label.len()..];
+    rest.split(|c: char| c.is_whitespace() || c == ',')
+        .find(|w| !w.is_empty())
+        .unwrap()
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn signer(key: &str) -> SignerKey {
+    SignerKey::from_hex(key).unwrap()
+}
+
+// ---- the flow through the CLI -----------------------------------------------------------------
+
+#[test]
+fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_window() {
+    let anvil = Anvil::start();
+    let url = anvil.url();
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let f = |name: &str| s(&d.join(name)).to_string();
+    let (pk, vk) = (
+        s(&keys().join("presentation-depth-4.pk")).to_string(),
+        s(&keys().join("presentation-depth-4.vk")).to_string(),
+    );
+    let today = Day::today().unwrap().to_string();
+    fs::write(d.join("owner.key"), format!("{OWNER_KEY}\n")).unwrap();
+    fs::write(d.join("issuer.key"), &ISSUER_KEY[2..]).unwrap();
+    let issuer_address = signer(ISSUER_KEY).address().to_string();
+
+    // Holder and issuer, off chain.
+    ok(d, &["holder-key", "--out", &f("secret.json")]);
+    let secret: HolderSecret =
+        serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
+    let day = Day::today().unwrap();
+    let record = json!({
+        "schema": "vaccination", "disease": "840539006", "vaccine": "J07BX03",
+        "product": "EU/1/20/1528", "manufacturer": "ORG-100030215", "dose_number": 2,
+        "total_doses": 2, "date": Day(day.0 - 60).to_string(), "country": "NL",
+        "dob": {"earliest": 19900412, "latest": 19900412}
+    });
+    fs::write(d.join("record.json"), record.to_string()).unwrap();
+    ok(
+        d,
+        &[
+            "issue",
+            "--registry",
+            &f("registry.redb"),
+            "--depth",
+            DEPTH,
+            "--window-secs",
+            &WINDOW.to_string(),
+            "--issuer",
+            ISSUER,
+            "--record",
+            &f("record.json"),
+            "--holder-key",
+            &fr_to_hex(&secret.holder_key()),
+            "--expiry",
+            &Day(day.0 + 300).to_string(),
+            "--out",
+            &f("credential.json"),
+        ],
+    );
+    ok(
+        d,
+        &[
+            "path",
+            "--registry",
+            &f("registry.redb"),
+            "--index",
+            "0",
+            "--out",
+            &f("path.json"),
+        ],
+    );
+
+    // The owner deploys the registry contract; the issuer publishes the registry's root.
+    let out = ok(
+        d,
+        &[
+            "deploy-registry",
+            "--rpc-url",
+            &url,
+            "--private-key-file",
+            &f("owner.key"),
+            "--issuer",
+            &issuer_address,
+            "--window-secs",
+            &WINDOW.to_string(),
+        ],
+    );
+    let registry = out.lines().next().unwrap().trim().to_string();
+    assert!(registry.starts_with("0x") && registry.len() == 42, "{out}");
+    assert_eq!(after(&out, "issuer"), issuer_address, "{out}");
+    let out = ok(
+        d,
+        &[
+            "publish-root",
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--private-key-file",
+            &f("issuer.key"),
+            "--db",
+            &f("registry.redb"),
+        ],
+    );
+    let first_root = after(&out, "published root").to_string();
+    let out = ok(
+        d,
+        &["chain-roots", "--rpc-url", &url, "--registry", &registry],
+    );
+    assert_eq!(after(&out, "current root"), first_root, "{out}");
+    assert_eq!(after(&out, "freshness window"), WINDOW.to_string(), "{out}");
+    assert_eq!(after(&out, "issuer"), issuer_address, "{out}");
+    assert_eq!(
+        after(&out, "owner"),
+        signer(OWNER_KEY).address().to_string(),
+        "{out}"
+    );
+    // Publishing the same root again is a no-op, not a revert.
+    let out = ok(
+        d,
+        &[
+            "publish-root",
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--private-key",
+            ISSUER_KEY,
+            "--root",
+            &first_root,
+        ],
+    );
+    assert!(out.contains("nothing to publish"), "{out}");
+
+    // The verifier's policy, challenge and scope; the holder proves.
+    ok(
+        d,
+        &[
+            "policy",
+            "standard-vaccination",
+            "--issuer",
+            ISSUER,
+            "--disclose",
+            "country",
+            "--out",
+            &f("policy.json"),
+        ],
+    );
+    let challenge = ok(d, &["challenge"]).trim().to_string();
+    let scope = ok(
+        d,
+        &[
+            "scope",
+            "--verifier",
+            "checkpoint-AMS",
+            "--event",
+            "2026-boarding",
+        ],
+    )
+    .trim()
+    .to_string();
+    ok(
+        d,
+        &[
+            "prove",
+            "--pk",
+            &pk,
+            "--credential",
+            &f("credential.json"),
+            "--secret",
+            &f("secret.json"),
+            "--path",
+            &f("path.json"),
+            "--policy",
+            &f("policy.json"),
+            "--challenge",
+            &challenge,
+            "--scope",
+            &scope,
+            "--today",
+            &today,
+            "--out",
+            &f("presentation.json"),
+        ],
+    );
+    let presentation: Value =
+        serde_json::from_str(&fs::read_to_string(d.join("presentation.json")).unwrap()).unwrap();
+    assert_eq!(presentation["statement"]["root"], first_root.as_str());
+
+    let verify = |now: Option<u64>| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "verify",
+            "--vk",
+            &vk,
+            "--policy",
+            &f("policy.json"),
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--presentation",
+            &f("presentation.json"),
+            "--challenge",
+            &challenge,
+            "--scope",
+            &scope,
+            "--today",
+            &today,
+        ]
+        .map(String::from)
+        .to_vec();
+        if let Some(now) = now {
+            args.extend(["--now".into(), now.to_string()]);
+        }
+        args
+    };
+    // Accepted against the chain's current root, at the verifier's own clock.
+    let out = ok(d, &strs(&verify(None)));
+    assert!(out.contains("ACCEPTED"), "{out}");
+    assert!(out.contains(&first_root), "{out}");
+    assert!(out.contains("disclosed country = NL"), "{out}");
+
+    // A local root file and the chain at once is a usage error.
+    let mut both = verify(None);
+    both.extend(["--roots".into(), f("roots.json")]);
+    fails(d, &strs(&both), 2);
+
+    // The issuer revokes the credential and publishes the new root.
+    ok(
+        d,
+        &["revoke", "--registry", &f("registry.redb"), "--index", "0"],
+    );
+    let out = ok(
+        d,
+        &[
+            "publish-root",
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--private-key-file",
+            &f("issuer.key"),
+            "--db",
+            &f("registry.redb"),
+        ],
+    );
+    let second_root = after(&out, "published root").to_string();
+    assert_ne!(second_root, first_root);
+    assert_eq!(after(&out, "replaced root"), first_root, "{out}");
+
+    // When was the first root replaced? The CLI and the library agree.
+    let out = ok(
+        d,
+        &[
+            "chain-roots",
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--root",
+            &first_root,
+        ],
+    );
+    assert_eq!(after(&out, "current root"), second_root, "{out}");
+    let replaced_at: u64 = after(&out, "replaced at").parse().unwrap();
+    let until: u64 = after(&out, "accepted until").parse().unwrap();
+    assert_eq!(until, replaced_at + WINDOW);
+    let info = zkhealth_rpc::root_info(
+        &url,
+        zkhealth_rpc::parse_address(&registry).unwrap(),
+        &fr_from_hex(&first_root).unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(info.replaced_at, Some(replaced_at));
+    assert!(info.published_at <= replaced_at);
+
+    // The verifier's clock decides: within the window the old root is still accepted, from
+    // the end of the window on it is refused (exit code 3).
+    let out = ok(d, &strs(&verify(Some(replaced_at + WINDOW - 1))));
+    assert!(out.contains("ACCEPTED"), "{out}");
+    let err = fails(d, &strs(&verify(Some(replaced_at + WINDOW))), 3);
+    assert!(
+        err.contains("REJECTED") && err.contains("not accepted"),
+        "{err}"
+    );
+    assert!(err.contains(&first_root), "{err}");
+
+    // The chain's own clock agrees once it has moved past the window.
+    let client = Client::new(&url).unwrap();
+    let registry_address = zkhealth_rpc::parse_address(&registry).unwrap();
+    let first = fr_from_hex(&first_root).unwrap();
+    assert!(client.is_accepted_root(registry_address, &first).unwrap());
+    anvil.advance_time(WINDOW + 1);
+    assert!(!client.is_accepted_root(registry_address, &first).unwrap());
+    assert!(client
+        .is_accepted_root(registry_address, &fr_from_hex(&second_root).unwrap())
+        .unwrap());
+
+    // The node goes away: verification cannot be carried out (exit code 1), it is not a
+    // refusal.
+    drop(anvil);
+    let err = fails(d, &strs(&verify(None)), 1);
+    assert!(
+        err.contains("cannot verify") && err.contains("cannot reach"),
+        "{err}"
+    );
+}
+
+// ---- the library against a real node ---------------------------------------------------------
+
+fn deploy(client: &Client) -> Address {
+    client
+        .deploy_registry(&signer(OWNER_KEY), signer(ISSUER_KEY).address(), WINDOW)
+        .unwrap()
+        .address
+}
+
+#[test]
+fn evm_roots_answer_false_for_unknown_roots_and_typed_errors_for_codeless_or_gone_nodes() {
+    let anvil = Anvil::start();
+    let client = Client::new(&anvil.url()).unwrap();
+    let registry = deploy(&client);
+    assert_eq!(client.current_root(registry).unwrap(), None);
+    assert_eq!(client.freshness_window(registry).unwrap(), WINDOW);
+
+    let roots = EvmRoots::new(&anvil.url(), registry).unwrap();
+    // Nothing published: an unknown root is refused, not an error.
+    assert!(!roots.is_accepted(&Fr::from(7u8), 1_780_000_000).unwrap());
+    let root = Fr::from(0x5eed_u64);
+    client
+        .publish_root(&signer(ISSUER_KEY), registry, &root)
+        .unwrap();
+    assert!(roots.is_accepted(&root, 1_780_000_000).unwrap());
+    assert!(!roots.is_accepted(&Fr::from(7u8), 1_780_000_000).unwrap());
+    assert_eq!(client.current_root(registry).unwrap(), Some(root));
+    let info = client.root_info(registry, &root).unwrap().unwrap();
+    assert_eq!(info.replaced_at, None);
+    assert_eq!(client.root_info(registry, &Fr::from(7u8)).unwrap(), None);
+
+    // An account without code (the stranger's) is not a registry.
+    let stranger = signer(STRANGER_KEY).address();
+    let codeless = EvmRoots::new(&anvil.url(), stranger).unwrap();
+    let err = codeless.is_accepted_at(&root, 1_780_000_000).unwrap_err();
+    assert!(
+        matches!(err, RpcError::NoContractCode { address } if address == stranger),
+        "{err}"
+    );
+    let err = codeless.is_accepted(&root, 1_780_000_000).unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Verifier);
+    let err = client
+        .publish_root(&signer(ISSUER_KEY), stranger, &root)
+        .unwrap_err();
+    assert!(matches!(err, RpcError::NoContractCode { .. }), "{err}");
+
+    // The node goes away: the typed unavailable error, quickly.
+    let quick = EvmRoots::with_options(
+        &anvil.url(),
+        registry,
+        RpcOptions {
+            request_timeout: Duration::from_secs(2),
+            ..RpcOptions::default()
+        },
+    )
+    .unwrap();
+    drop(anvil);
+    let start = Instant::now();
+    let err = quick.is_accepted_at(&root, 1_780_000_000).unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+    assert!(matches!(err, RpcError::Unreachable { .. }), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn registry_reverts_name_the_contract_custom_errors() {
+    let anvil = Anvil::start();
+    let client = Client::new(&anvil.url()).unwrap();
+    let registry = deploy(&client);
+    let (owner, issuer, stranger) = (signer(OWNER_KEY), signer(ISSUER_KEY), signer(STRANGER_KEY));
+    let root = Fr::from(41u8);
+
+    // Only the issuer publishes: the owner is refused with the contract's custom error.
+    let err = client.publish_root(&owner, registry, &root).unwrap_err();
+    assert_eq!(
+        err.revert().and_then(|r| r.custom_name()),
+        Some("NotIssuer"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("NotIssuer()"), "{err}");
+
+    let mined = client.publish_root(&issuer, registry, &root).unwrap();
+    assert!(mined.gas_used > 21_000, "{mined:?}");
+    let err = client.publish_root(&issuer, registry, &root).unwrap_err();
+    assert_eq!(
+        err.revert().and_then(|r| r.custom_name()),
+        Some("RootAlreadyPublished"),
+        "{err}"
+    );
+
+    // Only the owner appoints the issuer.
+    let err = client
+        .set_issuer(&stranger, registry, stranger.address())
+        .unwrap_err();
+    assert_eq!(
+        err.revert().and_then(|r| r.custom_name()),
+        Some("NotOwner"),
+        "{err}"
+    );
+    client
+        .set_issuer(&owner, registry, stranger.address())
+        .unwrap();
+    assert_eq!(client.issuer(registry).unwrap(), stranger.address());
+    assert_eq!(client.owner(registry).unwrap(), owner.address());
+    let err = client
+        .publish_root(&issuer, registry, &Fr::from(42u8))
+        .unwrap_err();
+    assert_eq!(
+        err.revert().and_then(|r| r.custom_name()),
+        Some("NotIssuer"),
+        "{err}"
+    );
+    client
+        .publish_root(&stranger, registry, &Fr::from(42u8))
+        .unwrap();
+    assert_eq!(client.current_root(registry).unwrap(), Some(Fr::from(42u8)));
+    let info = client.root_info(registry, &root).unwrap().unwrap();
+    assert!(info.replaced_at.is_some_and(|t| t >= info.published_at));
+
+    // A registry without an issuer cannot be deployed.
+    let err = client
+        .deploy_registry(&owner, Address::ZERO, WINDOW)
+        .unwrap_err();
+    assert_eq!(
+        err.revert().and_then(|r| r.custom_name()),
+        Some("ZeroAddress"),
+        "{err}"
+    );
+
+    // The CLI reports the same, with exit code 1.
+    let dir = TempDir::new().unwrap();
+    let err = fails(
+        dir.path(),
+        &[
+            "publish-root",
+            "--rpc-url",
+            &anvil.url(),
+            "--registry",
+            &registry.to_string(),
+            "--private-key",
+            OWNER_KEY,
+            "--root",
+            &fr_to_hex(&Fr::from(43u8)),
+        ],
+        1,
+    );
+    assert!(err.contains("reverted: custom error NotIssuer()"), "{err}");
+}
