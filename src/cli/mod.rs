@@ -3,6 +3,7 @@
 pub mod chain;
 pub mod commands;
 mod error;
+pub mod evm;
 pub mod files;
 
 use std::path::PathBuf;
@@ -66,6 +67,10 @@ pub enum Command {
     PublishRoot(chain::PublishRootArgs),
     /// Show the registry contract's current root, window, issuer and owner.
     ChainRoots(chain::ChainRootsArgs),
+    /// Write the Solidity Groth16 verifier of a verifying key.
+    ExportSolidity(evm::ExportSolidityArgs),
+    /// Print the `verifyPresentation` calldata of a presentation (hex, or words as JSON).
+    Calldata(evm::CalldataArgs),
 }
 
 /// `demo`.
@@ -320,5 +325,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::DeployRegistry(args) => chain::deploy_registry(&args),
         Command::PublishRoot(args) => chain::publish_root(&args),
         Command::ChainRoots(args) => chain::chain_roots(&args),
+        Command::ExportSolidity(args) => evm::export_solidity(&args),
+        Command::Calldata(args) => evm::calldata(&args),
     }
 }

@@ -1,0 +1,113 @@
+//! The EVM export commands of the `zkhealth` CLI: `export-solidity` and `calldata`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::{
+    path::Path,
+    process::{Command, Output},
+};
+
+use common::{today, World};
+use zkhealth::circuits::{claims, Fr};
+use zkhealth_evm::{render_verifier, verify_presentation_calldata, CalldataJson};
+
+fn zk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkhealth"))
+        .args(args)
+        .output()
+        .expect("the zkhealth binary runs")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("temporary paths are UTF-8")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = zk(args);
+    assert!(
+        o.status.success(),
+        "zkhealth {args:?} failed\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn fails(args: &[&str]) -> String {
+    let o = zk(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "zkhealth {args:?}\nstderr:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn export_solidity_writes_the_verifier_of_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let vk = common::vk();
+    let vk_path = dir.path().join("presentation.vk");
+    std::fs::write(&vk_path, vk.to_file_bytes()).unwrap();
+    let out = dir.path().join("sol/Groth16Verifier.sol");
+
+    let stdout = ok(&["export-solidity", "--vk", s(&vk_path), "--out", s(&out)]);
+    assert!(stdout.contains(&vk.id().to_hex()), "{stdout}");
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written, render_verifier(vk));
+    assert!(written.contains("contract Groth16Verifier"));
+
+    // A corrupted key file is refused, naming the file.
+    let mut bytes = vk.to_file_bytes();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&vk_path, bytes).unwrap();
+    let err = fails(&["export-solidity", "--vk", s(&vk_path), "--out", s(&out)]);
+    assert!(err.contains("presentation.vk"), "{err}");
+}
+
+#[test]
+fn calldata_prints_the_presentation_calldata_as_hex_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut world = World::new(31);
+    let held = world.vaccination();
+    let policy = claims::standard_vaccination(common::ISSUER).unwrap();
+    let presentation = world
+        .present(&held, &policy, today(), Fr::from(5u8), Fr::from(6u8))
+        .unwrap();
+    let json_path = dir.path().join("presentation.json");
+    std::fs::write(&json_path, presentation.to_json()).unwrap();
+    let qr_path = dir.path().join("presentation.qr");
+    std::fs::write(&qr_path, presentation.to_qr_text().unwrap()).unwrap();
+
+    let expected = format!(
+        "0x{}",
+        hex::encode(verify_presentation_calldata(&presentation))
+    );
+    assert_eq!(expected.len(), 2 + 2 * (4 + 15 * 32));
+    for path in [&json_path, &qr_path] {
+        let stdout = ok(&["calldata", "--presentation", s(path)]);
+        assert_eq!(stdout.trim(), expected);
+    }
+
+    let stdout = ok(&["calldata", "--presentation", s(&json_path), "--json"]);
+    let printed: CalldataJson = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(printed, CalldataJson::new(&presentation));
+    assert_eq!(printed.calldata, expected);
+    assert_eq!(
+        printed.function,
+        "verifyPresentation(uint256[8],uint256[7])"
+    );
+    assert_eq!(
+        printed.input[4],
+        zkhealth::circuits::field::fr_to_hex(&Fr::from(6u8))
+    );
+
+    // Not a presentation.
+    std::fs::write(&json_path, "{\"key_id\": 1}").unwrap();
+    let err = fails(&["calldata", "--presentation", s(&json_path)]);
+    assert!(err.contains("presentation.json"), "{err}");
+}
