@@ -117,10 +117,10 @@ fn address(what: &'static str, value: &str) -> Result<Address, CliError> {
 fn signer(key: &KeyArgs) -> Result<SignerKey, CliError> {
     match (&key.private_key, &key.private_key_file) {
         (Some(hex), _) => {
-            SignerKey::from_hex(hex).map_err(|e| argument("private key", "<not shown>", e))
+            SignerKey::from_hex(hex).map_err(|e| argument("--private-key", "<not shown>", e))
         }
         (None, Some(path)) => SignerKey::from_hex(&files::read_text(path)?)
-            .map_err(|e| argument("private key file", &shown(path), e)),
+            .map_err(|e| argument("--private-key-file", &shown(path), e)),
         (None, None) => Err(CliError::Argument {
             what: "private key",
             value: String::new(),
