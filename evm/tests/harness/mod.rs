@@ -5,7 +5,11 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::{path::PathBuf, sync::OnceLock};
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Mutex, OnceLock},
+};
 
 use alloy_primitives::{Address, Bytes, Log, U256};
 use alloy_sol_types::{SolCall, SolError, SolValue};
@@ -356,12 +360,22 @@ where
     args.abi_encode_params()
 }
 
-/// The per-key contracts compiled once per test binary and key id.
+/// The per-key contracts, compiled once per test binary and key id (tests of one binary run in
+/// parallel: the lock keeps them from compiling into the same directory at once).
 pub fn contracts_for(key: &VerifyingKey) -> KeyContracts {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
-    let work: PathBuf = dir.path().join(key.id().to_hex());
-    zkhealth_evm::build::compile_for_key(key, &work).unwrap()
+    static CACHE: OnceLock<(tempfile::TempDir, Mutex<HashMap<String, KeyContracts>>)> =
+        OnceLock::new();
+    let (dir, compiled) =
+        CACHE.get_or_init(|| (tempfile::tempdir().unwrap(), Mutex::new(HashMap::new())));
+    let mut compiled = compiled.lock().unwrap();
+    let id = key.id().to_hex();
+    compiled
+        .entry(id.clone())
+        .or_insert_with(|| {
+            let work: PathBuf = dir.path().join(&id);
+            zkhealth_evm::build::compile_for_key(key, &work).unwrap()
+        })
+        .clone()
 }
 
 /// The committed registry artifact.
