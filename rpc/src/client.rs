@@ -75,7 +75,7 @@ pub struct Mined {
     pub gas_used: u64,
 }
 
-/// A deployed registry contract.
+/// A deployed contract (the registry, or a presentation contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deployed {
     /// The contract's address.
@@ -96,7 +96,7 @@ pub struct Client {
     options: RpcOptions,
     /// Always `Some` until dropped (see the `Drop` impl).
     runtime: Option<Runtime>,
-    reader: RootProvider,
+    pub(crate) reader: RootProvider,
 }
 
 impl Drop for Client {
@@ -165,19 +165,7 @@ impl Client {
         let mut code =
             zkhealth_evm::registry::bytecode().map_err(|e| RpcError::Artifact(e.to_string()))?;
         code.extend((issuer, window_secs).abi_encode_params());
-        let tx = TransactionRequest::default().with_deploy_code(code);
-        let what = "deploying the registry".to_string();
-        let receipt = self.transact(signer, &what, tx)?;
-        let address = receipt
-            .contract_address()
-            .ok_or_else(|| RpcError::MalformedReturn {
-                what,
-                reason: "the receipt of a contract creation has no contract address".into(),
-            })?;
-        Ok(Deployed {
-            address,
-            tx: mined(&receipt),
-        })
+        self.deploy(signer, "deploying the registry", code)
     }
 
     /// Publishes `root` as the registry's current root (only its issuer may). Waits for the
@@ -283,7 +271,7 @@ impl Client {
     // ---- internals --------------------------------------------------------------------------
 
     /// Runs `f` to completion on the client's runtime.
-    fn block_on<F: Future>(&self, f: F) -> Result<F::Output, RpcError> {
+    pub(crate) fn block_on<F: Future>(&self, f: F) -> Result<F::Output, RpcError> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(RpcError::InsideAsyncRuntime);
         }
@@ -294,7 +282,7 @@ impl Client {
     }
 
     /// Awaits one request under the request time limit.
-    async fn request<T>(
+    pub(crate) async fn request<T>(
         &self,
         what: &str,
         fut: impl Future<Output = Result<T, TransportError>>,
@@ -380,8 +368,12 @@ impl Client {
         Ok(!code.is_empty())
     }
 
-    /// Calls a view function of the registry and decodes its return data strictly.
-    fn view<C: SolCall>(&self, registry: Address, call: C) -> Result<C::Return, RpcError> {
+    /// Calls a view function of a contract and decodes its return data strictly.
+    pub(crate) fn view<C: SolCall>(
+        &self,
+        registry: Address,
+        call: C,
+    ) -> Result<C::Return, RpcError> {
         let what = C::SIGNATURE;
         self.block_on(async {
             let tx = TransactionRequest::default()
@@ -408,8 +400,31 @@ impl Client {
         })?
     }
 
-    /// Sends a call to the registry as a transaction.
-    fn send_call(
+    /// Deploys `code` (creation bytecode with its constructor arguments appended) and waits
+    /// for the deployment to be mined.
+    pub(crate) fn deploy(
+        &self,
+        signer: &SignerKey,
+        what: &str,
+        code: Vec<u8>,
+    ) -> Result<Deployed, RpcError> {
+        let tx = TransactionRequest::default().with_deploy_code(code);
+        let receipt = self.transact(signer, what, tx)?;
+        let address = receipt
+            .contract_address()
+            .ok_or_else(|| RpcError::MalformedReturn {
+                what: what.into(),
+                reason: "the receipt of a contract creation has no contract address".into(),
+            })?;
+        Ok(Deployed {
+            address,
+            tx: mined(&receipt),
+        })
+    }
+
+    /// Sends a call to a contract as a transaction, after checking that there is code at its
+    /// address.
+    pub(crate) fn send_call(
         &self,
         signer: &SignerKey,
         registry: Address,
@@ -427,7 +442,7 @@ impl Client {
 
     /// Fills (nonce, gas, fees, chain id), signs and sends `tx`, waits for its receipt, and
     /// turns a reverted transaction into [`RpcError::Reverted`] with the reason replayed.
-    fn transact(
+    pub(crate) fn transact(
         &self,
         signer: &SignerKey,
         what: &str,
@@ -494,7 +509,7 @@ impl Client {
     }
 }
 
-fn mined(receipt: &TransactionReceipt) -> Mined {
+pub(crate) fn mined(receipt: &TransactionReceipt) -> Mined {
     Mined {
         tx_hash: receipt.transaction_hash(),
         block_number: receipt.block_number(),
