@@ -156,8 +156,9 @@ pub enum RpcError {
     /// The client's runtime could not be started.
     #[error("cannot start the JSON-RPC client's runtime: {0}")]
     Runtime(String),
-    /// The registry contract's committed artifact could not be read.
-    #[error("registry contract artifact: {0}")]
+    /// A contract artifact could not be read (the registry's committed one) or built (a
+    /// presentation contract compiled for a verifying key).
+    #[error("contract artifact: {0}")]
     Artifact(String),
 }
 

@@ -5,7 +5,7 @@
 use alloy_primitives::Address;
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::BlockNumberOrTag;
-use alloy_sol_types::{SolCall, SolValue};
+use alloy_sol_types::{sol, SolCall, SolValue};
 use zkhealth_circuits::Fr;
 use zkhealth_evm::calldata::IZkhPresentation;
 
@@ -13,6 +13,14 @@ use crate::{
     keys::{fr_to_u256, u256_to_fr},
     Client, Deployed, Mined, RpcError, SignerKey,
 };
+
+sol! {
+    /// The generated verifier's key pin (contracts/templates/Groth16Verifier.sol.tmpl), which
+    /// the presentation contract inherits.
+    interface IZkhVerifierKey {
+        function VERIFYING_KEY_ID() external view returns (bytes32);
+    }
+}
 
 impl Client {
     /// Deploys a presentation contract, signed by `signer` (who becomes its owner, the one who
@@ -102,6 +110,13 @@ impl Client {
             what: IZkhPresentation::scopeCall::SIGNATURE.into(),
             reason: format!("{word:#x} is not a BN254 scalar field element"),
         })
+    }
+
+    /// The id of the verifying key the contract was compiled for (its `VERIFYING_KEY_ID`, the
+    /// SHA-256 digest a verifier pins).
+    pub fn verifying_key_id(&self, contract: Address) -> Result<[u8; 32], RpcError> {
+        self.view(contract, IZkhVerifierKey::VERIFYING_KEY_IDCall {})
+            .map(|id| id.0)
     }
 
     /// The chain's id (`eth_chainId`).

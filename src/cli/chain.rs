@@ -1,19 +1,25 @@
-//! The chain commands: deploy the registry contract, publish roots to it, read it; and the
-//! on-chain root source of `verify`.
+//! The chain commands: deploy the registry contract, publish roots to it, read it; deploy a
+//! presentation contract for a verifying key, accept policies on it, submit presentations to
+//! it, and compute the challenge it expects; and the on-chain root source of `verify`.
 
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use clap::Args;
 use zkhealth::{
-    circuits::{field::fr_to_hex, Fr},
+    circuits::{field::fr_to_hex, policy::Policy, Fr},
     store::RegistryStore,
-    verifier::{LocalRoots, RootSource},
+    verifier::{KeyId, LocalRoots, RootSource, VerifyError},
 };
+use zkhealth_evm::{build::compile_for_key, challenge_for, verify_presentation_calldata};
 use zkhealth_rpc::{
     parse_address, Address, Client, EvmRoots, Mined, RpcError, RpcOptions, SignerKey,
 };
 
 use super::{
+    error::EXIT_REJECTED,
     files::{self, shown},
     CliError,
 };
@@ -94,12 +100,97 @@ pub struct ChainRootsArgs {
     pub root: Option<String>,
 }
 
+/// `deploy-presentation`.
+#[derive(Debug, Args)]
+pub struct DeployPresentationArgs {
+    /// The node.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The deployer's key; the deployer becomes the contract's owner (who accepts policies).
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The verifying key (`presentation-depth-N.vk`) the contract verifies proofs for.
+    #[arg(long)]
+    pub vk: PathBuf,
+    /// The registry contract whose roots are accepted.
+    #[arg(long)]
+    pub registry: String,
+    /// The nullifier scope of the contract (`0x` + 64 hex digits; see `zkhealth scope`).
+    #[arg(long)]
+    pub scope: String,
+    /// A policy to accept right away (JSON, without disclosed values); repeatable.
+    #[arg(long)]
+    pub policy: Vec<PathBuf>,
+}
+
+/// `accept-policy`.
+#[derive(Debug, Args)]
+pub struct AcceptPolicyArgs {
+    /// The node.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The contract owner's key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The presentation contract's address.
+    #[arg(long)]
+    pub contract: String,
+    /// The policy to accept (JSON, without disclosed values); repeatable.
+    #[arg(long, required = true)]
+    pub policy: Vec<PathBuf>,
+}
+
+/// `submit-presentation`.
+#[derive(Debug, Args)]
+pub struct SubmitPresentationArgs {
+    /// The node.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The sender's key: the presentation's challenge must be the contract's challenge for
+    /// this sender (`zkhealth challenge --contract ADDR --sender ADDR`).
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The presentation contract's address.
+    #[arg(long)]
+    pub contract: String,
+    /// The presentation (JSON, or a file holding its `ZKH1:` QR text).
+    #[arg(long)]
+    pub presentation: PathBuf,
+}
+
+/// `challenge`: without `--contract`, a random challenge; with it, the one the presentation
+/// contract expects from `--sender` on the chain given by `--rpc-url` or `--chain-id`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("chain").multiple(false).args(["rpc_url", "chain_id"]))]
+pub struct ChallengeArgs {
+    /// The presentation contract's address.
+    #[arg(long, requires_all = ["sender", "chain"])]
+    pub contract: Option<String>,
+    /// The address that will submit the presentation.
+    #[arg(long, requires = "contract")]
+    pub sender: Option<String>,
+    /// Ask this node (JSON-RPC URL) for the chain id; if the contract is deployed there, its
+    /// own `challengeFor(sender)` is checked against the one computed here.
+    #[arg(long, requires = "contract")]
+    pub rpc_url: Option<String>,
+    /// The chain id, without asking a node.
+    #[arg(long, requires = "contract")]
+    pub chain_id: Option<u64>,
+    /// Time limit for each request to the node, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub rpc_timeout_secs: u64,
+}
+
 fn client(rpc: &RpcArgs) -> Result<Client, CliError> {
+    client_for(&rpc.rpc_url, rpc.rpc_timeout_secs)
+}
+
+fn client_for(url: &str, timeout_secs: u64) -> Result<Client, CliError> {
     let options = RpcOptions {
-        request_timeout: Duration::from_secs(rpc.rpc_timeout_secs.max(1)),
+        request_timeout: Duration::from_secs(timeout_secs.max(1)),
         ..RpcOptions::default()
     };
-    Client::with_options(&rpc.rpc_url, options).map_err(|e| argument("RPC URL", &rpc.rpc_url, e))
+    Client::with_options(url, options).map_err(|e| argument("RPC URL", url, e))
 }
 
 fn argument(what: &'static str, value: &str, e: RpcError) -> CliError {
@@ -240,6 +331,200 @@ fn print_root_info(
         },
     }
     Ok(())
+}
+
+/// Reads a policy and returns its query hash, the value a presentation contract accepts it by.
+/// A policy that discloses values is refused: its query hash also covers the holder's disclosed
+/// values, so it differs from holder to holder and no single hash accepts it.
+fn policy_query_hash(path: &Path) -> Result<Fr, CliError> {
+    let policy: Policy = files::read_json(path, "policy")?;
+    let disclosed = policy.disclosed_slots();
+    if !disclosed.is_empty() {
+        let names: Vec<&str> = disclosed
+            .iter()
+            .map(|s| policy.schema.slots().get(*s).map_or("?", |(name, _)| *name))
+            .collect();
+        return Err(CliError::Argument {
+            what: "policy",
+            value: shown(path),
+            reason: format!(
+                "it discloses {}: the query hash of a policy with disclosed values depends on \
+                 each holder's values, so a contract cannot accept it by one hash; use a policy \
+                 without disclosure on chain",
+                names.join(", ")
+            ),
+        });
+    }
+    Ok(policy.query_hash(&[])?)
+}
+
+/// A fresh directory for compiling contracts.
+fn build_dir() -> Result<PathBuf, CliError> {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dir =
+        std::env::temp_dir().join(format!("zkhealth-contracts-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(dir)
+}
+
+fn accept(
+    client: &Client,
+    signer: &SignerKey,
+    contract: Address,
+    policies: &[(PathBuf, Fr)],
+) -> Result<(), CliError> {
+    for (path, query_hash) in policies {
+        let tx = client.accept_policy(signer, contract, query_hash)?;
+        println!(
+            "  accepted policy {} (query hash {})",
+            shown(path),
+            fr_to_hex(query_hash)
+        );
+        print_tx(&tx);
+    }
+    Ok(())
+}
+
+/// `deploy-presentation`: compiles the presentation contract for a verifying key, deploys it and
+/// accepts the given policies; prints the contract's address on the first line.
+pub fn deploy_presentation(args: &DeployPresentationArgs) -> Result<(), CliError> {
+    // Everything that can be refused is checked before compiling and deploying.
+    let client = client(&args.rpc)?;
+    let signer = signer(&args.key)?;
+    let registry = address("registry address", &args.registry)?;
+    let scope = files::parse_fr("scope", &args.scope)?;
+    let key = files::read_verifying_key(&args.vk)?;
+    let policies = args
+        .policy
+        .iter()
+        .map(|path| Ok((path.clone(), policy_query_hash(path)?)))
+        .collect::<Result<Vec<_>, CliError>>()?;
+    if !client.has_code(registry)? {
+        return Err(RpcError::NoContractCode { address: registry }.into());
+    }
+
+    let dir = build_dir()?;
+    let compiled = compile_for_key(&key, &dir);
+    // The artifacts are not needed once read; a leftover temporary directory is harmless.
+    let _ = std::fs::remove_dir_all(&dir);
+    let compiled = compiled.map_err(|e| RpcError::Artifact(e.to_string()))?;
+    let deployed =
+        client.deploy_presentation(&signer, &compiled.presentation.bytecode, registry, &scope)?;
+    let contract = deployed.address;
+    println!("{contract}");
+    println!("  owner     {}", signer.address());
+    println!("  registry  {registry}");
+    println!("  scope     {}", fr_to_hex(&scope));
+    println!("  key id    {}", key.id());
+    print_tx(&deployed.tx);
+    accept(&client, &signer, contract, &policies)
+}
+
+/// `accept-policy`.
+pub fn accept_policy(args: &AcceptPolicyArgs) -> Result<(), CliError> {
+    let client = client(&args.rpc)?;
+    let signer = signer(&args.key)?;
+    let contract = address("contract address", &args.contract)?;
+    let policies = args
+        .policy
+        .iter()
+        .map(|path| Ok((path.clone(), policy_query_hash(path)?)))
+        .collect::<Result<Vec<_>, CliError>>()?;
+    println!("contract {contract}");
+    accept(&client, &signer, contract, &policies)
+}
+
+/// `challenge`: a random challenge, or the one a presentation contract expects from a sender.
+pub fn challenge(args: &ChallengeArgs) -> Result<(), CliError> {
+    let (Some(contract), Some(sender)) = (&args.contract, &args.sender) else {
+        return super::commands::challenge();
+    };
+    let contract = address("contract address", contract)?;
+    let sender = address("sender address", sender)?;
+    let challenge = match (&args.rpc_url, args.chain_id) {
+        (_, Some(chain_id)) => challenge_for(chain_id, contract.into_array(), sender.into_array()),
+        (Some(url), None) => {
+            let client = client_for(url, args.rpc_timeout_secs)?;
+            let chain_id = client.chain_id()?;
+            let challenge = challenge_for(chain_id, contract.into_array(), sender.into_array());
+            // The contract may not be deployed yet; if it is, it must agree.
+            if client.has_code(contract)? {
+                let on_chain = client.challenge_for(contract, sender)?;
+                if on_chain != challenge {
+                    return Err(CliError::Argument {
+                        what: "contract address",
+                        value: contract.to_string(),
+                        reason: format!(
+                            "its challengeFor({sender}) is {}, not {} as a presentation \
+                             contract on chain {chain_id} computes: not a zkhealth presentation \
+                             contract?",
+                            fr_to_hex(&on_chain),
+                            fr_to_hex(&challenge)
+                        ),
+                    });
+                }
+            }
+            challenge
+        }
+        (None, None) => {
+            return Err(CliError::Argument {
+                what: "chain",
+                value: String::new(),
+                reason: "give --rpc-url or --chain-id with --contract".into(),
+            })
+        }
+    };
+    println!("{}", fr_to_hex(&challenge));
+    Ok(())
+}
+
+/// `submit-presentation`: sends a presentation to the presentation contract. A presentation
+/// the contract refuses ends the process with exit code 3 and the decoded reason, as `verify`
+/// does; other failures are errors (exit code 1).
+pub fn submit_presentation(args: &SubmitPresentationArgs) -> Result<(), CliError> {
+    let client = client(&args.rpc)?;
+    let signer = signer(&args.key)?;
+    let contract = address("contract address", &args.contract)?;
+    let presentation = files::read_presentation(&args.presentation)?;
+    // The contract verifies proofs of one key: a presentation for another is refused here,
+    // with both ids, rather than as an invalid proof on chain.
+    let contract_key = KeyId(client.verifying_key_id(contract)?);
+    if presentation.key_id != contract_key {
+        return Err(CliError::Rejected(VerifyError::WrongKey {
+            expected: contract_key,
+            got: presentation.key_id,
+        }));
+    }
+    let calldata = verify_presentation_calldata(&presentation);
+    match client.submit_presentation(&signer, contract, &calldata) {
+        Ok(tx) => {
+            println!(
+                "presentation ACCEPTED on chain by {contract}: transaction {}, gas used {}",
+                tx.tx_hash, tx.gas_used
+            );
+            if let Some(block) = tx.block_number {
+                println!("  block      {block}");
+            }
+            println!("  sender     {}", signer.address());
+            println!(
+                "  nullifier  {} (now used)",
+                fr_to_hex(&presentation.statement.nullifier)
+            );
+            Ok(())
+        }
+        Err(e @ RpcError::Reverted { .. }) => {
+            drop(client);
+            eprintln!("error: presentation REJECTED on chain: {e}");
+            std::process::exit(i32::from(EXIT_REJECTED));
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The root source of `verify`: a root-history file, or the registry contract on a node.

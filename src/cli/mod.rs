@@ -53,8 +53,9 @@ pub enum Command {
     /// Write a verifier policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Print a fresh random challenge (a verifier's nonce).
-    Challenge,
+    /// Print a fresh random challenge (a verifier's nonce), or with `--contract` and `--sender`
+    /// the challenge a presentation contract expects from that sender.
+    Challenge(chain::ChallengeArgs),
     /// Print the nullifier scope of a verifier and an event.
     Scope(ScopeArgs),
     /// Prove a policy about a credential: write a presentation.
@@ -67,6 +68,13 @@ pub enum Command {
     PublishRoot(chain::PublishRootArgs),
     /// Show the registry contract's current root, window, issuer and owner.
     ChainRoots(chain::ChainRootsArgs),
+    /// Deploy a presentation contract for a verifying key (prints its address), accepting
+    /// policies.
+    DeployPresentation(chain::DeployPresentationArgs),
+    /// Accept presentations of a policy on a presentation contract (owner).
+    AcceptPolicy(chain::AcceptPolicyArgs),
+    /// Submit a presentation to a presentation contract (exit code 3 when it is refused).
+    SubmitPresentation(chain::SubmitPresentationArgs),
     /// Write the Solidity Groth16 verifier of a verifying key.
     ExportSolidity(evm::ExportSolidityArgs),
     /// Print the `verifyPresentation` calldata of a presentation (hex, or words as JSON).
@@ -318,13 +326,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Path(args) => commands::path(&args),
         Command::Roots(args) => commands::roots(&args),
         Command::Policy(cmd) => commands::policy(&cmd),
-        Command::Challenge => commands::challenge(),
+        Command::Challenge(args) => chain::challenge(&args),
         Command::Scope(args) => commands::scope(&args),
         Command::Prove(args) => commands::prove(&args),
         Command::Verify(args) => commands::verify(&args),
         Command::DeployRegistry(args) => chain::deploy_registry(&args),
         Command::PublishRoot(args) => chain::publish_root(&args),
         Command::ChainRoots(args) => chain::chain_roots(&args),
+        Command::DeployPresentation(args) => chain::deploy_presentation(&args),
+        Command::AcceptPolicy(args) => chain::accept_policy(&args),
+        Command::SubmitPresentation(args) => chain::submit_presentation(&args),
         Command::ExportSolidity(args) => evm::export_solidity(&args),
         Command::Calldata(args) => evm::calldata(&args),
     }
