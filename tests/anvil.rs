@@ -1,7 +1,9 @@
 //! Roots over EVM JSON-RPC, against a local anvil node: the registry contract deployed and fed
 //! through the CLI, presentations verified against it (`verify --rpc-url --registry`), a
-//! revocation taking effect once the freshness window has passed, and the typed errors of
-//! `zkhealth-rpc` against a real node.
+//! revocation taking effect once the freshness window has passed, a presentation contract
+//! deployed for the test key and a presentation submitted to it (accepted once, then refused as a
+//! reused nullifier and from another sender), and the typed errors of `zkhealth-rpc` against a
+//! real node.
 //!
 //! Anvil comes from npm (`contracts/node_modules/.bin/anvil`, pinned in contracts/package.json);
 //! if it is missing, `npm ci` is run in contracts/ first. Each test starts its own node on a
@@ -43,6 +45,10 @@ const WINDOW: u64 = 600;
 const OWNER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ISSUER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const STRANGER_KEY: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+/// The account that submits presentations on chain (anvil's fourth development account).
+const SUBMITTER_KEY: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+/// Anvil's default chain id.
+const ANVIL_CHAIN_ID: u64 = 31337;
 
 // ---- the node ---------------------------------------------------------------------------------
 
@@ -528,6 +534,311 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
         err.contains("cannot verify") && err.contains("cannot reach"),
         "{err}"
     );
+}
+
+// ---- a presentation submitted on chain, through the CLI --------------------------------------
+
+/// Issues a vaccination credential (dose 60 days before `day`) into `registry.redb` in `d` and
+/// writes the holder's `secret.json`, `credential.json` and `path.json`.
+fn issue_credential(d: &Path, day: Day) {
+    let f = |name: &str| s(&d.join(name)).to_string();
+    ok(d, &["holder-key", "--out", &f("secret.json")]);
+    let secret: HolderSecret =
+        serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
+    let record = json!({
+        "schema": "vaccination", "disease": "840539006", "vaccine": "J07BX03",
+        "product": "EU/1/20/1528", "manufacturer": "ORG-100030215", "dose_number": 2,
+        "total_doses": 2, "date": Day(day.0 - 60).to_string(), "country": "NL",
+        "dob": {"earliest": 19900412, "latest": 19900412}
+    });
+    fs::write(d.join("record.json"), record.to_string()).unwrap();
+    ok(
+        d,
+        &[
+            "issue",
+            "--registry",
+            &f("registry.redb"),
+            "--depth",
+            DEPTH,
+            "--window-secs",
+            &WINDOW.to_string(),
+            "--issuer",
+            ISSUER,
+            "--record",
+            &f("record.json"),
+            "--holder-key",
+            &fr_to_hex(&secret.holder_key()),
+            "--expiry",
+            &Day(day.0 + 300).to_string(),
+            "--out",
+            &f("credential.json"),
+        ],
+    );
+    ok(
+        d,
+        &[
+            "path",
+            "--registry",
+            &f("registry.redb"),
+            "--index",
+            "0",
+            "--out",
+            &f("path.json"),
+        ],
+    );
+}
+
+#[test]
+fn cli_presentation_is_accepted_on_chain_once_and_refused_when_reused_or_sent_by_another() {
+    let anvil = Anvil::start();
+    let url = anvil.url();
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let f = |name: &str| s(&d.join(name)).to_string();
+    let (pk, vk) = (
+        s(&keys().join("presentation-depth-4.pk")).to_string(),
+        s(&keys().join("presentation-depth-4.vk")).to_string(),
+    );
+    let client = Client::new(&url).unwrap();
+    // The holder proves for the chain's date, the date the contract checks against.
+    let chain_day = Day::from_unix_seconds(client.latest_block_time().unwrap()).unwrap();
+    issue_credential(d, chain_day);
+
+    // The registry, with the issuer's root published.
+    let out = ok(
+        d,
+        &[
+            "deploy-registry",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            OWNER_KEY,
+            "--issuer",
+            &signer(ISSUER_KEY).address().to_string(),
+            "--window-secs",
+            &WINDOW.to_string(),
+        ],
+    );
+    let registry = out.lines().next().unwrap().trim().to_string();
+    ok(
+        d,
+        &[
+            "publish-root",
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--private-key",
+            ISSUER_KEY,
+            "--db",
+            &f("registry.redb"),
+        ],
+    );
+
+    // The standard vaccination policy without disclosure, and a scope.
+    ok(
+        d,
+        &[
+            "policy",
+            "standard-vaccination",
+            "--issuer",
+            ISSUER,
+            "--out",
+            &f("policy.json"),
+        ],
+    );
+    let scope = ok(
+        d,
+        &[
+            "scope",
+            "--verifier",
+            "settlement-contract",
+            "--event",
+            "2026-claims",
+        ],
+    )
+    .trim()
+    .to_string();
+    let deploy = |policy: &str| -> Vec<String> {
+        [
+            "deploy-presentation",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            OWNER_KEY,
+            "--vk",
+            &vk,
+            "--registry",
+            &registry,
+            "--scope",
+            &scope,
+            "--policy",
+            policy,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+
+    // A policy that discloses values has a query hash per holder: refused before deploying.
+    ok(
+        d,
+        &[
+            "policy",
+            "standard-vaccination",
+            "--issuer",
+            ISSUER,
+            "--disclose",
+            "country",
+            "--out",
+            &f("policy-disclosing.json"),
+        ],
+    );
+    let err = fails(d, &strs(&deploy(&f("policy-disclosing.json"))), 1);
+    assert!(
+        err.contains("policy-disclosing.json") && err.contains("discloses country"),
+        "{err}"
+    );
+
+    let out = ok(d, &strs(&deploy(&f("policy.json"))));
+    let contract_hex = out.lines().next().unwrap().trim().to_string();
+    assert!(
+        contract_hex.starts_with("0x") && contract_hex.len() == 42,
+        "{out}"
+    );
+    let contract = zkhealth_rpc::parse_address(&contract_hex).unwrap();
+    let query_hash = after(&out, "query hash").trim_end_matches(')').to_string();
+    assert!(client
+        .is_policy_accepted(contract, &fr_from_hex(&query_hash).unwrap())
+        .unwrap());
+    assert_eq!(
+        fr_to_hex(&client.presentation_scope(contract).unwrap()),
+        scope
+    );
+
+    // The challenge the contract expects from the submitter: from the node's chain id (and
+    // checked against the contract's own `challengeFor`), or from a chain id given.
+    let submitter = signer(SUBMITTER_KEY).address().to_string();
+    let challenge = ok(
+        d,
+        &[
+            "challenge",
+            "--contract",
+            &contract_hex,
+            "--sender",
+            &submitter,
+            "--rpc-url",
+            &url,
+        ],
+    )
+    .trim()
+    .to_string();
+    let offline = ok(
+        d,
+        &[
+            "challenge",
+            "--contract",
+            &contract_hex,
+            "--sender",
+            &submitter,
+            "--chain-id",
+            &ANVIL_CHAIN_ID.to_string(),
+        ],
+    );
+    assert_eq!(offline.trim(), challenge);
+    assert_eq!(
+        fr_to_hex(
+            &client
+                .challenge_for(contract, signer(SUBMITTER_KEY).address())
+                .unwrap()
+        ),
+        challenge
+    );
+    assert_ne!(ok(d, &["challenge"]).trim(), challenge);
+
+    ok(
+        d,
+        &[
+            "prove",
+            "--pk",
+            &pk,
+            "--credential",
+            &f("credential.json"),
+            "--secret",
+            &f("secret.json"),
+            "--path",
+            &f("path.json"),
+            "--policy",
+            &f("policy.json"),
+            "--challenge",
+            &challenge,
+            "--scope",
+            &scope,
+            "--today",
+            &chain_day.to_string(),
+            "--out",
+            &f("presentation.json"),
+        ],
+    );
+    let presentation: Value =
+        serde_json::from_str(&fs::read_to_string(d.join("presentation.json")).unwrap()).unwrap();
+    let nullifier = fr_from_hex(presentation["statement"]["nullifier"].as_str().unwrap()).unwrap();
+    assert!(!client.is_nullifier_used(contract, &nullifier).unwrap());
+
+    let submit = |key: &str| -> Vec<String> {
+        [
+            "submit-presentation",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            key,
+            "--contract",
+            &contract_hex,
+            "--presentation",
+            &f("presentation.json"),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    // Accepted once, by the sender it was proven for; the nullifier is now used.
+    let out = ok(d, &strs(&submit(SUBMITTER_KEY)));
+    assert!(out.contains("ACCEPTED"), "{out}");
+    let tx_hash = after(&out, "transaction").to_string();
+    assert!(tx_hash.starts_with("0x") && tx_hash.len() == 66, "{out}");
+    let gas: u64 = after(&out, "gas used").parse().unwrap();
+    println!("verifyPresentation on anvil: gas used {gas} (transaction {tx_hash})");
+    assert!(gas > 21_000 && gas < 1_000_000, "{out}");
+    assert!(client.is_nullifier_used(contract, &nullifier).unwrap());
+
+    // The same presentation again: refused (exit code 3), naming the contract's error.
+    let err = fails(d, &strs(&submit(SUBMITTER_KEY)), 3);
+    assert!(
+        err.contains("REJECTED") && err.contains("NullifierAlreadyUsed"),
+        "{err}"
+    );
+    // Sent by another account, the challenge is not that sender's.
+    let err = fails(d, &strs(&submit(STRANGER_KEY)), 3);
+    assert!(
+        err.contains("REJECTED") && err.contains("WrongChallenge"),
+        "{err}"
+    );
+
+    // Only the owner accepts policies: the contract's error, exit code 1 (not a presentation).
+    let err = fails(
+        d,
+        &[
+            "accept-policy",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            STRANGER_KEY,
+            "--contract",
+            &contract_hex,
+            "--policy",
+            &f("policy.json"),
+        ],
+        1,
+    );
+    assert!(err.contains("NotOwner"), "{err}");
 }
 
 // ---- the library against a real node ---------------------------------------------------------
