@@ -89,7 +89,7 @@ fn floor(c: &mut Criterion) {
         let prover = prover_at(depth);
         let artifact = prover.artifact();
         let (pk, m) = (artifact.proving_key(), artifact.matrices());
-        let cs = prover.synthesize_witness(circuit).unwrap();
+        let cs = prover.synthesize_witness(circuit.clone()).unwrap();
         let mut z = cs.instance_assignment().unwrap();
         z.extend(cs.witness_assignment().unwrap());
         let domain = groth16::domain(m).unwrap();
@@ -101,31 +101,53 @@ fn floor(c: &mut Criterion) {
             .get_coset(<ArkFr as ark_ff::FftField>::GENERATOR)
             .unwrap();
 
-        group.bench_function(BenchmarkId::new("ffts", depth), |b| {
+        let ffts = || {
+            let [mut a, mut bb, mut cc] = evals.clone();
+            rayon::join(
+                || {
+                    rayon::join(
+                        || domain.ifft_in_place(&mut a),
+                        || domain.ifft_in_place(&mut bb),
+                    )
+                },
+                || domain.ifft_in_place(&mut cc),
+            );
+            rayon::join(
+                || {
+                    rayon::join(
+                        || coset.fft_in_place(&mut a),
+                        || coset.fft_in_place(&mut bb),
+                    )
+                },
+                || coset.fft_in_place(&mut cc),
+            );
+            coset.ifft_in_place(&mut a);
+            a
+        };
+        // The ratio's two sides, timed back to back: the whole proof, and its seven FFTs and
+        // five MSMs one after the other.
+        let mut r = rng(5);
+        group.bench_function(BenchmarkId::new("proof", depth), |b| {
             b.iter(|| {
-                let [mut a, mut bb, mut cc] = evals.clone();
-                rayon::join(
-                    || {
-                        rayon::join(
-                            || domain.ifft_in_place(&mut a),
-                            || domain.ifft_in_place(&mut bb),
-                        )
-                    },
-                    || domain.ifft_in_place(&mut cc),
-                );
-                rayon::join(
-                    || {
-                        rayon::join(
-                            || coset.fft_in_place(&mut a),
-                            || coset.fft_in_place(&mut bb),
-                        )
-                    },
-                    || coset.fft_in_place(&mut cc),
-                );
-                coset.ifft_in_place(&mut a);
-                a
+                prover
+                    .prove_circuit(black_box(circuit.clone()), &mut r)
+                    .unwrap()
             })
         });
+        group.bench_function(BenchmarkId::new("msms-and-ffts", depth), |b| {
+            b.iter(|| {
+                (
+                    ffts(),
+                    G1Projective::msm_bigint(&pk.a_query, black_box(&zb)),
+                    G1Projective::msm_bigint(&pk.b_g1_query, black_box(&zb)),
+                    G2Projective::msm_bigint(&pk.b_g2_query, black_box(&zb)),
+                    G1Projective::msm_bigint(&pk.l_query, black_box(wb)),
+                    G1Projective::msm_bigint(&pk.h_query, black_box(&hb)),
+                )
+            })
+        });
+        // Each part alone: where the time goes.
+        group.bench_function(BenchmarkId::new("ffts", depth), |b| b.iter(ffts));
         group.bench_function(BenchmarkId::new("msm-a", depth), |b| {
             b.iter(|| G1Projective::msm_bigint(&pk.a_query, black_box(&zb)))
         });
@@ -144,8 +166,9 @@ fn floor(c: &mut Criterion) {
         // Not part of the floor: what the proof does besides MSMs and FFTs.
         group.bench_function(BenchmarkId::new("synthesis", depth), |b| {
             b.iter(|| {
-                let (_w, circuit) = fixture_circuit_only(depth);
-                prover.synthesize_witness(circuit).unwrap()
+                prover
+                    .synthesize_witness(black_box(circuit.clone()))
+                    .unwrap()
             })
         });
         group.bench_function(BenchmarkId::new("matrix-eval", depth), |b| {
@@ -153,16 +176,6 @@ fn floor(c: &mut Criterion) {
         });
     }
     group.finish();
-}
-
-/// The circuit alone, built once per depth and cloned.
-fn fixture_circuit_only(depth: u32) -> ((), PresentationCircuit) {
-    use std::{collections::HashMap, sync::Mutex, sync::OnceLock};
-    static CIRCUITS: OnceLock<Mutex<HashMap<u32, PresentationCircuit>>> = OnceLock::new();
-    let map = CIRCUITS.get_or_init(Default::default);
-    let mut map = map.lock().unwrap();
-    let circuit = map.entry(depth).or_insert_with(|| fixture(depth).1).clone();
-    ((), circuit)
 }
 
 fn prove_batch(c: &mut Criterion) {
@@ -325,12 +338,7 @@ fn print_table() {
         println!("| {name} | {} | {} | {target} |", cell(20), cell(32));
     };
     let ratio = |a: Option<f64>, b: Option<f64>| Some(format!("{:.2}", a? / b?));
-    let floor = |d: u32| -> Option<f64> {
-        ["ffts", "msm-a", "msm-b-g1", "msm-b-g2", "msm-l", "msm-h"]
-            .iter()
-            .map(|p| mean_ns(&format!("floor/{p}/{d}")))
-            .sum()
-    };
+    let floor = |d: u32| mean_ns(&format!("floor/msms-and-ffts/{d}"));
     let ours = |d: u32| mean_ns(&format!("prove/zkhealth/{d}"));
     row(
         "proof / stock `Groth16::prove`",

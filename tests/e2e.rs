@@ -357,7 +357,10 @@ fn an_insurer_checks_a_batch_and_each_refusal_is_named() {
         assert_eq!(r.as_ref().unwrap().nullifier, p.statement.nullifier);
     }
     assert_eq!(results[3], Err(VerifyError::InvalidProof));
-    assert!(matches!(results[4], Err(VerifyError::NullifierReused { .. })));
+    assert!(matches!(
+        results[4],
+        Err(VerifyError::NullifierReused { .. })
+    ));
     assert_eq!(results[5], Err(VerifyError::ChallengeMismatch));
 
     // The same items one by one give the same answers.
