@@ -19,7 +19,6 @@ use zkhealth_rpc::{
 };
 
 use super::{
-    error::EXIT_REJECTED,
     files::{self, shown},
     CliError,
 };
@@ -518,11 +517,7 @@ pub fn submit_presentation(args: &SubmitPresentationArgs) -> Result<(), CliError
             );
             Ok(())
         }
-        Err(e @ RpcError::Reverted { .. }) => {
-            drop(client);
-            eprintln!("error: presentation REJECTED on chain: {e}");
-            std::process::exit(i32::from(EXIT_REJECTED));
-        }
+        Err(e @ RpcError::Reverted { .. }) => Err(CliError::ChainRejected(e)),
         Err(e) => Err(e.into()),
     }
 }

@@ -95,6 +95,9 @@ pub enum CliError {
     /// A JSON-RPC node or the registry contract failed or refused.
     #[error("chain: {0}")]
     Chain(#[from] zkhealth_rpc::RpcError),
+    /// The presentation contract refused the presentation (the transaction reverted).
+    #[error("presentation REJECTED on chain: {0}")]
+    ChainRejected(zkhealth_rpc::RpcError),
     /// The system clock is unusable.
     #[error("system clock: {0}")]
     Clock(String),
@@ -107,7 +110,7 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Rejected(_) => EXIT_REJECTED,
+            CliError::Rejected(_) | CliError::ChainRejected(_) => EXIT_REJECTED,
             _ => 1,
         }
     }
