@@ -253,51 +253,7 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
     let issuer_address = signer(ISSUER_KEY).address().to_string();
 
     // Holder and issuer, off chain.
-    ok(d, &["holder-key", "--out", &f("secret.json")]);
-    let secret: HolderSecret =
-        serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
-    let day = Day::today().unwrap();
-    let record = json!({
-        "schema": "vaccination", "disease": "840539006", "vaccine": "J07BX03",
-        "product": "EU/1/20/1528", "manufacturer": "ORG-100030215", "dose_number": 2,
-        "total_doses": 2, "date": Day(day.0 - 60).to_string(), "country": "NL",
-        "dob": {"earliest": 19900412, "latest": 19900412}
-    });
-    fs::write(d.join("record.json"), record.to_string()).unwrap();
-    ok(
-        d,
-        &[
-            "issue",
-            "--registry",
-            &f("registry.redb"),
-            "--depth",
-            DEPTH,
-            "--window-secs",
-            &WINDOW.to_string(),
-            "--issuer",
-            ISSUER,
-            "--record",
-            &f("record.json"),
-            "--holder-key",
-            &fr_to_hex(&secret.holder_key()),
-            "--expiry",
-            &Day(day.0 + 300).to_string(),
-            "--out",
-            &f("credential.json"),
-        ],
-    );
-    ok(
-        d,
-        &[
-            "path",
-            "--registry",
-            &f("registry.redb"),
-            "--index",
-            "0",
-            "--out",
-            &f("path.json"),
-        ],
-    );
+    issue_credential(d, Day::today().unwrap());
 
     // The owner deploys the registry contract; the issuer publishes the registry's root.
     let out = ok(
