@@ -269,6 +269,25 @@ fn verification(c: &mut Criterion) {
     group.bench_function("one-pairing", |b| {
         b.iter(|| Bn254::pairing(black_box(g1), black_box(g2)))
     });
+    // Where a single verification's time goes: its Miller loop (three pairs, one G2 point
+    // prepared per proof) and its final exponentiation.
+    let (_, proof) = &items[0];
+    let pvk = ark_groth16::prepare_verifying_key(key.inner());
+    let miller = || {
+        Bn254::multi_miller_loop(
+            [proof.0.a, key.inner().gamma_abc_g1[0], proof.0.c],
+            [
+                <Bn254 as Pairing>::G2Prepared::from(proof.0.b),
+                pvk.gamma_g2_neg_pc.clone(),
+                pvk.delta_g2_neg_pc.clone(),
+            ],
+        )
+    };
+    group.bench_function("miller-loop-3", |b| b.iter(miller));
+    let m = miller();
+    group.bench_function("final-exponentiation", |b| {
+        b.iter(|| Bn254::final_exponentiation(black_box(m)))
+    });
     group.finish();
 }
 
@@ -391,6 +410,18 @@ fn print_table() {
         "",
     );
     row("verification, single", &|d| single(d).map(ms), "");
+    for (name, id) in [
+        ("  of which Miller loop (3 pairs)", "verify/miller-loop-3"),
+        (
+            "  of which final exponentiation",
+            "verify/final-exponentiation",
+        ),
+    ] {
+        println!(
+            "| {name} | | {} | |",
+            mean_ns(id).map(ms).unwrap_or_else(|| "not run".into())
+        );
+    }
     println!(
         "| one pairing | {} | | |",
         pairing.map(ms).unwrap_or_else(|| "not run".into())
