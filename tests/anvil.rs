@@ -344,30 +344,7 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
     )
     .trim()
     .to_string();
-    ok(
-        d,
-        &[
-            "prove",
-            "--pk",
-            &pk,
-            "--credential",
-            &f("credential.json"),
-            "--secret",
-            &f("secret.json"),
-            "--path",
-            &f("path.json"),
-            "--policy",
-            &f("policy.json"),
-            "--challenge",
-            &challenge,
-            "--scope",
-            &scope,
-            "--today",
-            &today,
-            "--out",
-            &f("presentation.json"),
-        ],
-    );
+    prove(d, &pk, &challenge, &scope, &today);
     let presentation: Value =
         serde_json::from_str(&fs::read_to_string(d.join("presentation.json")).unwrap()).unwrap();
     assert_eq!(presentation["statement"]["root"], first_root.as_str());
@@ -489,6 +466,35 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
     assert!(
         err.contains("cannot verify") && err.contains("cannot reach"),
         "{err}"
+    );
+}
+
+/// Proves the policy in `d` about the credential issued there, into `presentation.json`.
+fn prove(d: &Path, pk: &str, challenge: &str, scope: &str, today: &str) {
+    let f = |name: &str| s(&d.join(name)).to_string();
+    ok(
+        d,
+        &[
+            "prove",
+            "--pk",
+            pk,
+            "--credential",
+            &f("credential.json"),
+            "--secret",
+            &f("secret.json"),
+            "--path",
+            &f("path.json"),
+            "--policy",
+            &f("policy.json"),
+            "--challenge",
+            challenge,
+            "--scope",
+            scope,
+            "--today",
+            today,
+            "--out",
+            &f("presentation.json"),
+        ],
     );
 }
 
@@ -711,30 +717,7 @@ fn cli_presentation_is_accepted_on_chain_once_and_refused_when_reused_or_sent_by
     );
     assert_ne!(ok(d, &["challenge"]).trim(), challenge);
 
-    ok(
-        d,
-        &[
-            "prove",
-            "--pk",
-            &pk,
-            "--credential",
-            &f("credential.json"),
-            "--secret",
-            &f("secret.json"),
-            "--path",
-            &f("path.json"),
-            "--policy",
-            &f("policy.json"),
-            "--challenge",
-            &challenge,
-            "--scope",
-            &scope,
-            "--today",
-            &chain_day.to_string(),
-            "--out",
-            &f("presentation.json"),
-        ],
-    );
+    prove(d, &pk, &challenge, &scope, &chain_day.to_string());
     let presentation: Value =
         serde_json::from_str(&fs::read_to_string(d.join("presentation.json")).unwrap()).unwrap();
     let nullifier = fr_from_hex(presentation["statement"]["nullifier"].as_str().unwrap()).unwrap();

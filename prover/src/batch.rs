@@ -43,24 +43,18 @@ impl Prover {
         }
         // Thread t proves requests t, t + threads, t + 2·threads, ... in a one-thread pool, so
         // the MSMs and FFTs inside a proof do not spread over the other threads.
-        let mut results: Vec<Option<Result<Presentation, ProverError>>> =
-            requests.iter().map(|_| None).collect();
-        let done: Vec<Vec<(usize, Result<Presentation, ProverError>)>> = std::thread::scope(|s| {
+        let per_thread: Vec<Vec<Result<Presentation, ProverError>>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
-                    s.spawn(move || -> Vec<(usize, Result<Presentation, ProverError>)> {
+                    s.spawn(move || {
                         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
                         requests
                             .iter()
-                            .enumerate()
                             .skip(t)
                             .step_by(threads)
-                            .map(|(i, r)| {
-                                let proof = match &pool {
-                                    Ok(pool) => pool.install(|| self.prove_with_rng(r, &mut OsRng)),
-                                    Err(_) => self.prove(r),
-                                };
-                                (i, proof)
+                            .map(|r| match &pool {
+                                Ok(pool) => pool.install(|| self.prove_with_rng(r, &mut OsRng)),
+                                Err(_) => self.prove(r),
                             })
                             .collect()
                     })
@@ -68,18 +62,20 @@ impl Prover {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| vec![]))
+                .map(|h| h.join().unwrap_or_default())
                 .collect()
         });
-        for (i, r) in done.into_iter().flatten() {
-            if let Some(slot) = results.get_mut(i) {
-                *slot = Some(r);
-            }
-        }
-        results
-            .into_iter()
-            .map(|r| {
-                r.unwrap_or_else(|| Err(ProverError::Proving("a proving thread panicked".into())))
+        // Interleave back into request order; a thread that panicked left its requests without
+        // a result.
+        let mut iters: Vec<_> = per_thread.into_iter().map(Vec::into_iter).collect();
+        (0..requests.len())
+            .map(|i| {
+                iters
+                    .get_mut(i % threads)
+                    .and_then(Iterator::next)
+                    .unwrap_or_else(|| {
+                        Err(ProverError::Proving("a proving thread panicked".into()))
+                    })
             })
             .collect()
     }
