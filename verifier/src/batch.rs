@@ -18,7 +18,12 @@ use ark_ff::{PrimeField, Zero};
 use rand_core::{CryptoRng, RngCore};
 use zkhealth_circuits::Statement;
 
-use crate::{verify, verify::input_point, Proof, VerifyError, VerifyingKey};
+use crate::{
+    pairing::{final_exponentiation, multi_miller_loop, Normalized},
+    verify,
+    verify::input_point,
+    Proof, VerifyError, VerifyingKey,
+};
 
 /// Verifies every `(statement, proof)` pair under `key`.
 ///
@@ -83,26 +88,25 @@ fn batch_holds<R: RngCore + CryptoRng + ?Sized>(
     let c_sum = G1Projective::msm_bigint(&cs, &small);
     let alpha = key.inner().alpha_g1 * -weight_sum;
 
-    let mut g1: Vec<G1Projective> = items
+    let a: Vec<G1Projective> = items
         .iter()
         .zip(&small)
         .map(|((_, p), w)| p.0.a.mul_bigint(w))
         .collect();
-    g1.extend([inputs, c_sum, alpha]);
-    let g1 = G1Projective::normalize_batch(&g1);
-
-    let pvk = key.prepared();
-    let g2 = items
+    let a = G1Projective::normalize_batch(&a);
+    let b: Vec<_> = items
         .iter()
         .map(|(_, p)| <Bn254 as Pairing>::G2Prepared::from(p.0.b))
-        .chain([
-            pvk.gamma_g2_neg_pc.clone(),
-            pvk.delta_g2_neg_pc.clone(),
-            key.beta_g2_prepared().clone(),
-        ]);
-    let miller =
-        Bn254::multi_miller_loop(g1.into_iter().map(<Bn254 as Pairing>::G1Prepared::from), g2);
-    Ok(Bn254::final_exponentiation(miller).is_some_and(|r| r.is_zero()))
+        .collect();
+    let fixed = Normalized::batch(&[inputs, c_sum, alpha]);
+    let lines = key.lines();
+    let miller = multi_miller_loop(
+        a.into_iter().zip(&b),
+        fixed
+            .into_iter()
+            .zip([&lines.gamma_neg, &lines.delta_neg, &lines.beta]),
+    );
+    Ok(final_exponentiation(miller).is_some_and(|r| r.is_zero()))
 }
 
 #[cfg(test)]

@@ -16,9 +16,8 @@
 
 use std::{fmt, str::FromStr};
 
-use ark_bn254::Bn254;
+use ark_bn254::{Bn254, Fq12, G2Affine};
 use ark_ec::pairing::Pairing;
-use ark_groth16::PreparedVerifyingKey;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
@@ -27,6 +26,7 @@ use zkhealth_circuits::{merkle::MAX_DEPTH, Statement};
 use crate::{
     container::{self, Kind},
     fixed_base::InputTables,
+    pairing::FixedLines,
     VerifyError,
 };
 
@@ -98,15 +98,44 @@ impl<'de> Deserialize<'de> for KeyId {
 #[derive(Clone)]
 pub struct VerifyingKey {
     vk: ark_groth16::VerifyingKey<Bn254>,
-    pvk: PreparedVerifyingKey<Bn254>,
+    /// `e(α, β)`, the right-hand side of every check.
+    alpha_beta: Fq12,
+    /// The normalized lines of −γ, −δ and β (the last for batches).
+    lines: KeyLines,
     /// Fixed-base tables of the input points.
     tables: InputTables,
-    /// `β` in G2, prepared for batch verification's Miller loop.
-    beta_g2_pc: <Bn254 as Pairing>::G2Prepared,
     depth: u32,
     id: KeyId,
     /// The canonical payload (depth and compressed key), kept for writing the file.
     payload: Vec<u8>,
+}
+
+/// The lines of the key's fixed G2 points, normalized for the Miller loop.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyLines {
+    /// −γ, paired with the inputs' combination.
+    pub(crate) gamma_neg: FixedLines,
+    /// −δ, paired with `C`.
+    pub(crate) delta_neg: FixedLines,
+    /// β, paired with the weighted −α of a batch.
+    pub(crate) beta: FixedLines,
+}
+
+impl KeyLines {
+    fn new(vk: &ark_groth16::VerifyingKey<Bn254>) -> Result<Self, VerifyError> {
+        let lines = |name: &str, q: G2Affine| {
+            FixedLines::new(q).ok_or_else(|| {
+                VerifyError::MalformedKey(format!(
+                    "{name} is the point at infinity or not of prime order"
+                ))
+            })
+        };
+        Ok(KeyLines {
+            gamma_neg: lines("γ", -vk.gamma_g2)?,
+            delta_neg: lines("δ", -vk.delta_g2)?,
+            beta: lines("β", vk.beta_g2)?,
+        })
+    }
 }
 
 impl VerifyingKey {
@@ -128,14 +157,14 @@ impl VerifyingKey {
         }
         let payload = payload(&vk, depth)?;
         let id = KeyId(Sha256::digest(&payload).into());
-        let pvk = ark_groth16::prepare_verifying_key(&vk);
+        let lines = KeyLines::new(&vk)?;
+        let alpha_beta = Bn254::pairing(vk.alpha_g1, vk.beta_g2).0;
         let tables = InputTables::new(&vk.gamma_abc_g1);
-        let beta_g2_pc = vk.beta_g2.into();
         Ok(VerifyingKey {
             vk,
-            pvk,
+            alpha_beta,
+            lines,
             tables,
-            beta_g2_pc,
             depth,
             id,
             payload,
@@ -157,19 +186,19 @@ impl VerifyingKey {
         &self.vk
     }
 
-    /// The prepared key used for verification.
-    pub(crate) fn prepared(&self) -> &PreparedVerifyingKey<Bn254> {
-        &self.pvk
+    /// `e(α, β)`.
+    pub(crate) fn alpha_beta(&self) -> &Fq12 {
+        &self.alpha_beta
+    }
+
+    /// The normalized lines of the key's G2 points.
+    pub(crate) fn lines(&self) -> &KeyLines {
+        &self.lines
     }
 
     /// Fixed-base tables of the input points `γᵢ`.
     pub(crate) fn input_tables(&self) -> &InputTables {
         &self.tables
-    }
-
-    /// `β` in G2, prepared.
-    pub(crate) fn beta_g2_prepared(&self) -> &<Bn254 as Pairing>::G2Prepared {
-        &self.beta_g2_pc
     }
 
     /// The key file: a [`container`] of kind [`Kind::VerifyingKey`].
@@ -292,6 +321,25 @@ mod tests {
             VerifyingKey::new(fake_vk(8), MAX_DEPTH + 1),
             Err(VerifyError::UnsupportedDepth { .. })
         ));
+    }
+
+    /// A key whose γ, δ or β is the point at infinity would let a proof leave out the inputs'
+    /// or `C`'s pair (or make `e(α, β)` trivial): it is refused, not prepared.
+    #[test]
+    fn new_refuses_g2_points_at_infinity() {
+        for which in 0..3 {
+            let mut vk = fake_vk(8);
+            match which {
+                0 => vk.gamma_g2 = G2Affine::zero(),
+                1 => vk.delta_g2 = G2Affine::zero(),
+                _ => vk.beta_g2 = G2Affine::zero(),
+            }
+            let err = VerifyingKey::new(vk, 20).err();
+            assert!(
+                matches!(&err, Some(VerifyError::MalformedKey(m)) if m.contains("infinity")),
+                "{err:?}"
+            );
+        }
     }
 
     #[test]

@@ -46,7 +46,9 @@
 //!
 //! - [`proof`]: the 128-byte proof encoding (points validated, subgroup-checked, canonical).
 //! - [`key`]: verifying keys, their files and [`KeyId`]s; [`container`]: the file envelope.
-//! - [`mod@verify`]: Groth16 verification of one statement.
+//! - [`mod@verify`]: Groth16 verification of one statement; [`batch`]: of many at once.
+//! - [`pairing`]: the Miller loop with the key's fixed G2 lines precomputed, and the final
+//!   exponentiation, both used by verification.
 //! - [`presentation`]: JSON, binary and QR text forms.
 //! - [`roots`], [`nullifiers`]: the [`RootSource`] and [`NullifierStore`] traits.
 //! - [`verifier`]: the full check, [`Verifier::verify_presentation`].
@@ -61,6 +63,7 @@ pub mod error;
 mod fixed_base;
 pub mod key;
 pub mod nullifiers;
+pub mod pairing;
 pub mod presentation;
 pub mod proof;
 pub mod roots;

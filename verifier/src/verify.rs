@@ -1,11 +1,14 @@
 //! Groth16 verification of one proof against one statement.
 
 use ark_bn254::{Bn254, G1Projective};
-use ark_ec::{pairing::Pairing, CurveGroup};
+use ark_ec::pairing::Pairing;
 use ark_ff::One;
 use zkhealth_circuits::{Fr, Statement};
 
-use crate::{Proof, VerifyError, VerifyingKey};
+use crate::{
+    pairing::{final_exponentiation, multi_miller_loop, Normalized},
+    Proof, VerifyError, VerifyingKey,
+};
 
 /// Verifies `proof` for `statement` under `key`.
 ///
@@ -13,25 +16,19 @@ use crate::{Proof, VerifyError, VerifyingKey};
 /// written). Returns `Err(VerifyError::InvalidProof)` when the pairing check fails; a decoded
 /// [`Proof`] is already known to hold valid subgroup points, so nothing else can fail here.
 ///
-/// Checks `e(A, B) · e(Σ xᵢ·γᵢ, −γ) · e(C, −δ) = e(α, β)` with one multi-Miller loop and one
-/// final exponentiation.
+/// Checks `e(A, B) · e(Σ xᵢ·γᵢ, −γ) · e(C, −δ) = e(α, β)` with one multi-Miller loop, in which
+/// the lines of −γ and −δ are the key's precomputed ones, and one final exponentiation.
 pub fn verify(key: &VerifyingKey, statement: &Statement, proof: &Proof) -> Result<(), VerifyError> {
-    let pvk = key.prepared();
     let acc = input_point(key, &Fr::one(), &statement.to_field_elements())?;
-    let miller = Bn254::multi_miller_loop(
-        [
-            <Bn254 as Pairing>::G1Prepared::from(proof.0.a),
-            acc.into_affine().into(),
-            proof.0.c.into(),
-        ],
-        [
-            <Bn254 as Pairing>::G2Prepared::from(proof.0.b),
-            pvk.gamma_g2_neg_pc.clone(),
-            pvk.delta_g2_neg_pc.clone(),
-        ],
+    let lines = key.lines();
+    let g1 = Normalized::batch(&[acc, proof.0.c.into()]);
+    let b = <Bn254 as Pairing>::G2Prepared::from(proof.0.b);
+    let miller = multi_miller_loop(
+        [(proof.0.a, &b)],
+        g1.into_iter().zip([&lines.gamma_neg, &lines.delta_neg]),
     );
-    let result = Bn254::final_exponentiation(miller).ok_or(VerifyError::InvalidProof)?;
-    if result.0 == pvk.alpha_g1_beta_g2 {
+    let result = final_exponentiation(miller).ok_or(VerifyError::InvalidProof)?;
+    if result.0 == *key.alpha_beta() {
         Ok(())
     } else {
         Err(VerifyError::InvalidProof)
