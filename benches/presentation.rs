@@ -18,9 +18,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::{
     collections::BTreeMap,
     hint::black_box,
@@ -34,19 +31,16 @@ use ark_ec::{pairing::Pairing, AffineRepr, VariableBaseMSM};
 use ark_groth16::Groth16;
 use ark_poly::EvaluationDomain;
 use ark_snark::SNARK;
-use common::*;
 use criterion::{
     criterion_group, measurement::WallTime, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
 };
 use rand_core::OsRng;
+use zkhealth::testing::*;
 use zkhealth::{
-    circuits::{
-        circuit::PresentationCircuit,
-        claims,
-        merkle::{MerkleTree, Registry},
-        Fr, Statement,
-    },
+    circuits::{circuit::PresentationCircuit, merkle::MerkleTree, Fr, Statement},
     prover::{groth16, Schedule},
+    records::claims,
+    registry::Registry,
     verifier::{
         pairing::{self, FixedLines, Normalized},
         verify, verify_batch, Proof,

@@ -6,16 +6,20 @@
 //! revealing it; a verifier checks the proof in about a millisecond against the registry roots
 //! the issuer published.
 //!
-//! This crate is the facade: it re-exports the three library crates and adds the issuer's
-//! persistent registry ([`store::RegistryStore`]). The `zkhealth` binary is a CLI over all of it
-//! (`zkhealth demo` runs the whole flow).
+//! This crate is the facade: it re-exports the library crates by role, each behind a feature, and
+//! adds nothing of its own. An app that only proves or only verifies compiles neither the CLI's
+//! argument parser nor the chain clients (alloy, tokio); the `zkhealth` binary is the separate
+//! `zkhealth-cli` crate (`zkhealth demo` runs the whole flow).
 //!
-//! | module | crate | what |
-//! |--------|-------|------|
-//! | [`circuits`] | `zkhealth-circuits` | credentials, codes, dates, registry, policies, statement, circuit |
-//! | [`prover`] | `zkhealth-prover` | setup, proving artifacts, [`prover::Prover`] |
-//! | [`verifier`] | `zkhealth-verifier` | keys, presentations, [`verifier::Verifier`], root sources, nullifiers |
-//! | [`store`] | this crate | the issuer's registry in a redb database |
+//! | module | crate | feature | what |
+//! |--------|-------|---------|------|
+//! | [`circuits`] | `zkhealth-circuits` | always | the relation: hash, dates, credentials, Merkle tree and path, policies, statement, circuit |
+//! | [`records`] | `zkhealth-records` | always | records of the shipped schemas, named codes, claim builders |
+//! | `registry` | `zkhealth-registry` | `registry` (default) | the issuer's registry, its root history, its redb store |
+//! | `prover` | `zkhealth-prover` | `prove` (default) | setup, proving artifacts, the prover |
+//! | `verifier` | `zkhealth-verifier` | `verify` (default) | keys, presentations, the verifier, root sources, nullifiers |
+//! | `evm` | `zkhealth-evm` | `evm` | contracts' artifacts, calldata, challenges |
+//! | `rpc` | `zkhealth-rpc` | `rpc` | JSON-RPC clients for the registry and presentation contracts |
 //!
 //! # The flow
 //!
@@ -23,13 +27,13 @@
 //! use rand_core::OsRng;
 //! use zkhealth::{
 //!     circuits::{
-//!         claims, codes,
-//!         credential::{self, Credential, HolderSecret, Record, VaccinationRecord},
+//!         credential::{self, Credential, HolderSecret},
 //!         date::{Day, DobInterval},
 //!         Fr,
 //!     },
 //!     prover::{setup, ProveRequest, Prover},
-//!     store::RegistryStore,
+//!     records::{claims, codes, Record, VaccinationRecord},
+//!     registry::store::RegistryStore,
 //!     verifier::{Expected, LocalRoots, MemoryNullifiers, Verifier},
 //! };
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -89,7 +93,18 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub use zkhealth_circuits as circuits;
+pub use zkhealth_records as records;
+
+#[cfg(feature = "evm")]
+pub use zkhealth_evm as evm;
+#[cfg(feature = "prove")]
 pub use zkhealth_prover as prover;
+#[cfg(feature = "registry")]
+pub use zkhealth_registry as registry;
+#[cfg(feature = "rpc")]
+pub use zkhealth_rpc as rpc;
+#[cfg(feature = "verify")]
 pub use zkhealth_verifier as verifier;
 
-pub mod store;
+#[cfg(feature = "test-utils")]
+pub mod testing;

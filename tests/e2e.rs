@@ -1,17 +1,16 @@
 //! End to end, for each claim: issue, register, prove with Groth16, verify against the registry.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use zkhealth::testing as common;
 
 use common::*;
 use zkhealth::{
-    circuits::{
+    circuits::{date::Day, Error, Fr},
+    prover::ProverError,
+    records::{
         claims::{self, Claims},
         codes,
-        date::Day,
-        Error, Fr,
     },
-    prover::ProverError,
     verifier::{MemoryNullifiers, Presentation, VerifyError},
 };
 
@@ -80,7 +79,7 @@ fn disease_and_series_complete_are_accepted_and_incomplete_series_refused() {
         .unwrap();
     w.round_trip(&v, &policy, today()).unwrap();
     let mut record = vaccination_record("1990-04-12", day("2026-10-01"));
-    if let zkhealth::circuits::credential::Record::Vaccination(r) = &mut record {
+    if let zkhealth::records::Record::Vaccination(r) = &mut record {
         r.dose_number = 1;
     }
     let partial = w.issue(&record, "2027-06-01");

@@ -3,7 +3,7 @@
 //! the verifier makes comes with the right error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use zkhealth::testing as common;
 
 use std::sync::OnceLock;
 
@@ -12,7 +12,6 @@ use ark_groth16::Groth16;
 use common::*;
 use zkhealth::{
     circuits::{
-        claims::{self, Claims},
         credential::{HolderSecret, NUM_SLOTS},
         date::Day,
         merkle::MerkleTree,
@@ -20,6 +19,7 @@ use zkhealth::{
         Error, Fr, Statement,
     },
     prover::{setup, ProverError},
+    records::claims::{self, Claims},
     verifier::{MemoryNullifiers, Presentation, VerifyError},
 };
 
@@ -193,7 +193,7 @@ fn wrong_scope_and_wrong_date_are_refused() {
 fn wrong_policy_is_refused() {
     let (w, p) = valid();
     let stricter = Claims::vaccination(ISSUER)
-        .product_in(&zkhealth::circuits::codes::product::EU_AUTHORISED_COVID_19)
+        .product_in(&zkhealth::records::codes::product::EU_AUTHORISED_COVID_19)
         .dose_at_least(3)
         .last_dose_between_days_ago(14, 365)
         .age_at_least(18)

@@ -9,7 +9,6 @@
 
 #[cfg(feature = "r1cs")]
 pub mod circuit;
-pub mod claims;
 pub mod codes;
 pub mod credential;
 pub mod date;

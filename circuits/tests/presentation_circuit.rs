@@ -6,12 +6,12 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMod
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{
     circuit::{PresentationCircuit, PresentationWitness},
-    claims,
-    credential::{Credential, HolderSecret, Record, VaccinationRecord},
+    credential::{Credential, HolderSecret},
     date::{Day, DobInterval},
-    merkle::Registry,
     Fr, Statement,
 };
+use zkhealth_records::{claims, Record, VaccinationRecord};
+use zkhealth_registry::Registry;
 
 fn honest(depth: u32) -> (Statement, PresentationWitness) {
     let mut rng = ChaCha20Rng::seed_from_u64(42);

@@ -18,10 +18,9 @@ use harness::{
 };
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{
-    claims,
-    credential::{Credential, HolderSecret, Record, VaccinationRecord},
+    credential::{Credential, HolderSecret},
     date::{Day, DobInterval},
-    merkle::{MerkleTree, RootHistory},
+    merkle::MerkleTree,
     policy::Policy,
     Fr, Statement,
 };
@@ -34,6 +33,8 @@ use zkhealth_evm::{
     CalldataJson,
 };
 use zkhealth_prover::{setup, ProveRequest, Prover};
+use zkhealth_records::{claims, Record, VaccinationRecord};
+use zkhealth_registry::RootHistory;
 use zkhealth_verifier::{verify, Presentation};
 
 const DEPTH: u32 = 4;

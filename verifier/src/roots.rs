@@ -7,7 +7,8 @@
 //! source reading the registry contract implements the same trait.
 
 use serde::{Deserialize, Serialize};
-use zkhealth_circuits::{merkle::RootHistory, Fr};
+use zkhealth_circuits::Fr;
+use zkhealth_registry::RootHistory;
 
 use crate::VerifyError;
 

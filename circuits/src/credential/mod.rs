@@ -1,4 +1,7 @@
-//! Credentials: schemas, records, the holder's secret, commitments and nullifiers.
+//! Credentials: schemas and their slots, the holder's secret, commitments and nullifiers.
+//!
+//! The records a credential is made from (vaccination, identity, coverage) are in
+//! `zkhealth_records`; here a record is anything with [`Attributes`].
 //!
 //! A credential is `(schema, issuer, holder_key, expiry, salt, slots[10])`; its commitment, the
 //! registry leaf, is `Poseidon(commitment tag, schema, issuer, holder_key, expiry, salt, slots...)`
@@ -16,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     codes,
-    date::{Day, DobInterval},
+    date::Day,
     field::{fr_to_hex, serde_fr},
     poseidon::{self, Domain},
     Error, Fr,
@@ -173,136 +176,13 @@ impl Schema {
     }
 }
 
-/// An EU DCC vaccination entry with the holder's birth-date interval.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VaccinationRecord {
-    /// Target disease (`tg`).
-    pub disease: String,
-    /// Vaccine or prophylaxis (`vp`).
-    pub vaccine: String,
-    /// Medicinal product (`mp`).
-    pub product: String,
-    /// Marketing-authorisation holder (`ma`).
-    pub manufacturer: String,
-    /// Dose number (`dn`).
-    pub dose_number: u32,
-    /// Total doses in the series (`sd`).
-    pub total_doses: u32,
-    /// Date of vaccination (`dt`).
-    pub date: Day,
-    /// Country of vaccination (`co`).
-    pub country: String,
-    /// Birth-date interval.
-    pub dob: DobInterval,
-}
-
-/// Birth date and nationality.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityRecord {
-    /// Birth-date interval.
-    pub dob: DobInterval,
-    /// Nationality (ISO 3166-1 alpha-2).
-    pub nationality: String,
-}
-
-/// Health-insurance coverage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CoverageRecord {
-    /// Payer id.
-    pub payer: String,
-    /// Plan id.
-    pub plan: String,
-    /// Status (e.g. `active`).
-    pub status: String,
-    /// First covered day.
-    pub period_start: Day,
-    /// Last covered day.
-    pub period_end: Day,
-    /// Covered service categories (at most 4).
-    pub categories: Vec<String>,
-    /// Annual limit in the currency's minor unit.
-    pub annual_limit: u32,
-}
-
-/// A record of one of the shipped schemas.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "schema", rename_all = "snake_case")]
-pub enum Record {
-    /// A vaccination.
-    Vaccination(VaccinationRecord),
-    /// An identity.
-    Identity(IdentityRecord),
-    /// A coverage.
-    Coverage(CoverageRecord),
-}
-
-impl Record {
+/// What a credential is made of: a record of one schema, as slot values. The records of the
+/// shipped schemas (`zkhealth_records::Record`) implement it.
+pub trait Attributes {
     /// The record's schema.
-    pub fn schema(&self) -> Schema {
-        match self {
-            Record::Vaccination(_) => Schema::Vaccination,
-            Record::Identity(_) => Schema::Identity,
-            Record::Coverage(_) => Schema::Coverage,
-        }
-    }
-
+    fn schema(&self) -> Schema;
     /// The record's slot values; fails on invalid codes or inconsistent fields.
-    pub fn to_slots(&self) -> Result<[Fr; NUM_SLOTS], Error> {
-        let mut s = [Fr::from(0u8); NUM_SLOTS];
-        match self {
-            Record::Vaccination(v) => {
-                use vaccination::*;
-                if v.dose_number == 0 || v.total_doses == 0 {
-                    return Err(Error::InvalidCredential(
-                        "dose number and total doses start at 1".into(),
-                    ));
-                }
-                s[DISEASE] = codes::encode(&v.disease)?;
-                s[VACCINE] = codes::encode(&v.vaccine)?;
-                s[PRODUCT] = codes::encode(&v.product)?;
-                s[MANUFACTURER] = codes::encode(&v.manufacturer)?;
-                s[DOSE_NUMBER] = Fr::from(v.dose_number);
-                s[TOTAL_DOSES] = Fr::from(v.total_doses);
-                s[DATE] = v.date.validate()?.to_field();
-                s[COUNTRY] = codes::encode(&v.country)?;
-                s[DOB_EARLIEST] = v.dob.earliest.to_field();
-                s[DOB_LATEST] = v.dob.latest.to_field();
-            }
-            Record::Identity(i) => {
-                s[identity::NATIONALITY] = codes::encode(&i.nationality)?;
-                s[identity::DOB_EARLIEST] = i.dob.earliest.to_field();
-                s[identity::DOB_LATEST] = i.dob.latest.to_field();
-            }
-            Record::Coverage(c) => {
-                use coverage::*;
-                if c.period_start > c.period_end {
-                    return Err(Error::InvalidCredential(format!(
-                        "coverage period starts ({}) after it ends ({})",
-                        c.period_start, c.period_end
-                    )));
-                }
-                if c.categories.len() > MAX_CATEGORIES {
-                    return Err(Error::InvalidCredential(format!(
-                        "{} service categories, at most {MAX_CATEGORIES} fit",
-                        c.categories.len()
-                    )));
-                }
-                s[PAYER] = codes::encode(&c.payer)?;
-                s[PLAN] = codes::encode(&c.plan)?;
-                s[STATUS] = codes::encode(&c.status)?;
-                s[PERIOD_START] = c.period_start.validate()?.to_field();
-                s[PERIOD_END] = c.period_end.validate()?.to_field();
-                s[ANNUAL_LIMIT] = Fr::from(c.annual_limit);
-                for (i, cat) in c.categories.iter().enumerate() {
-                    s[CATEGORIES + i] = codes::encode(cat)?;
-                }
-            }
-        }
-        Ok(s)
-    }
+    fn to_slots(&self) -> Result<[Fr; NUM_SLOTS], Error>;
 }
 
 /// The holder's secret: a random field element that never leaves the holder's device.
@@ -373,8 +253,8 @@ pub struct Credential {
 
 impl Credential {
     /// A credential for `record`, issued by `issuer` to the holder of `holder_key`, with a fresh salt.
-    pub fn new<R: RngCore + CryptoRng>(
-        record: &Record,
+    pub fn new<A: Attributes + ?Sized, R: RngCore + CryptoRng>(
+        record: &A,
         issuer: &str,
         holder_key: Fr,
         expiry: Day,
@@ -420,19 +300,35 @@ mod tests {
     use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 
     use super::*;
+    use crate::date::DobInterval;
 
-    pub(crate) fn sample_record() -> Record {
-        Record::Vaccination(VaccinationRecord {
-            disease: "840539006".into(),
-            vaccine: "J07BX03".into(),
-            product: "EU/1/20/1528".into(),
-            manufacturer: "ORG-100030215".into(),
-            dose_number: 2,
-            total_doses: 2,
-            date: "2026-05-01".parse().unwrap(),
-            country: "NL".into(),
-            dob: DobInterval::parse("1990-04-12").unwrap(),
-        })
+    /// A vaccination record's slots (the values of `zkhealth_records`' sample record).
+    pub(crate) struct SampleRecord;
+
+    impl Attributes for SampleRecord {
+        fn schema(&self) -> Schema {
+            Schema::Vaccination
+        }
+
+        fn to_slots(&self) -> Result<[Fr; NUM_SLOTS], Error> {
+            use vaccination::*;
+            let mut s = [Fr::from(0u8); NUM_SLOTS];
+            s[DISEASE] = codes::encode("840539006")?;
+            s[VACCINE] = codes::encode("J07BX03")?;
+            s[PRODUCT] = codes::encode("EU/1/20/1528")?;
+            s[MANUFACTURER] = codes::encode("ORG-100030215")?;
+            s[DOSE_NUMBER] = Fr::from(2u8);
+            s[TOTAL_DOSES] = Fr::from(2u8);
+            s[DATE] = "2026-05-01".parse::<Day>()?.to_field();
+            s[COUNTRY] = codes::encode("NL")?;
+            s[DOB_EARLIEST] = DobInterval::parse("1990-04-12")?.earliest.to_field();
+            s[DOB_LATEST] = DobInterval::parse("1990-04-12")?.latest.to_field();
+            Ok(s)
+        }
+    }
+
+    pub(crate) fn sample_record() -> SampleRecord {
+        SampleRecord
     }
 
     #[test]
@@ -481,28 +377,5 @@ mod tests {
         assert_ne!(s.nullifier(&Fr::from(1u8)), s.nullifier(&Fr::from(2u8)));
         assert_eq!(s.nullifier(&Fr::from(1u8)), s.nullifier(&Fr::from(1u8)));
         assert_eq!(format!("{s:?}"), "HolderSecret(..)");
-    }
-
-    #[test]
-    fn records_validate_and_round_trip_json() {
-        let r = sample_record();
-        let json = serde_json::to_string(&r).unwrap();
-        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), r);
-        let mut bad = r.clone();
-        if let Record::Vaccination(v) = &mut bad {
-            v.product = "has space".into();
-        }
-        assert!(bad.to_slots().is_err());
-        let cov = Record::Coverage(CoverageRecord {
-            payer: "P".into(),
-            plan: "Q".into(),
-            status: "active".into(),
-            period_start: Day(10),
-            period_end: Day(9),
-            categories: vec![],
-            annual_limit: 1,
-        });
-        assert!(cov.to_slots().is_err());
-        assert!(serde_json::from_str::<Record>(r#"{"schema":"identity","dob":{"earliest":19900101,"latest":19900101},"nationality":"NL","extra":1}"#).is_err());
     }
 }

@@ -8,9 +8,8 @@ mod testkit;
 
 pub use testkit::*;
 
-use zkhealth_circuits::{
-    codes, credential::Schema, date::Day, merkle::RootHistory, policy::Policy, Fr, Statement,
-};
+use zkhealth_circuits::{codes, credential::Schema, date::Day, policy::Policy, Fr, Statement};
+use zkhealth_registry::RootHistory;
 use zkhealth_verifier::{Expected, LocalRoots, Presentation};
 
 /// The verifier's clock: 2025-06-15T15:06:40Z.

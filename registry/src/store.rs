@@ -20,9 +20,9 @@
 //! [`StoreError::Corrupt`], never a panic.
 //!
 //! ```no_run
-//! use zkhealth::store::RegistryStore;
-//! # fn main() -> Result<(), zkhealth::store::StoreError> {
-//! # let commitment = zkhealth::circuits::Fr::from(7u8);
+//! use zkhealth_registry::store::RegistryStore;
+//! # fn main() -> Result<(), zkhealth_registry::store::StoreError> {
+//! # let commitment = zkhealth_circuits::Fr::from(7u8);
 //! let mut store = RegistryStore::open_or_create("registry.redb", 32, 3600)?;
 //! let index = store.append(commitment, 1_750_000_000)?;
 //! let path = store.path(index)?; // for the holder
@@ -38,9 +38,11 @@ use thiserror::Error;
 use zkhealth_circuits::{
     codes,
     field::{fr_from_bytes_be, fr_to_bytes_be, fr_to_hex},
-    merkle::{MerklePath, MerkleTree, Registry, RootEntry, RootHistory, EMPTY_LEAF},
+    merkle::{MerklePath, MerkleTree},
     Fr,
 };
+
+use crate::{Change, Registry, RegistryError, RootEntry, RootHistory};
 
 /// Registry metadata: format version, depth, freshness window, issuer id.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -117,7 +119,10 @@ pub enum StoreError {
     },
     /// The registry refused the operation (tree full, leaf already revoked, time going back...).
     #[error("registry: {0}")]
-    Registry(#[from] zkhealth_circuits::Error),
+    Registry(#[from] RegistryError),
+    /// The issuer id cannot be encoded as a code.
+    #[error("issuer id: {0}")]
+    InvalidIssuer(#[from] zkhealth_circuits::Error),
 }
 
 /// The issuer's registry, persisted in a redb database (see the [module docs](self)).
@@ -286,119 +291,52 @@ impl RegistryStore {
         self.registry.history()
     }
 
-    /// The authentication path of the leaf at `index`.
+    /// The authentication path of the appended leaf at `index` (for its holder).
     pub fn path(&self, index: u64) -> Result<MerklePath, StoreError> {
-        if index >= self.len() {
-            return Err(zkhealth_circuits::Error::Registry(format!(
-                "leaf {index} has not been appended ({} leaves)",
-                self.len()
-            ))
-            .into());
-        }
         Ok(self.registry.path(index)?)
     }
 
     /// Appends a commitment at time `now` (unix seconds) and publishes the new root; returns the
     /// leaf index. Nothing changes, on disk or in memory, if it fails.
     pub fn append(&mut self, commitment: Fr, now: u64) -> Result<u64, StoreError> {
-        if commitment == EMPTY_LEAF {
-            return Err(zkhealth_circuits::Error::Registry(
-                "cannot append the empty leaf 0 (it marks revoked slots)".into(),
-            )
-            .into());
-        }
-        self.check_time(now)?;
-        let index = self.len();
-        // The path of the next free slot does not depend on its value: it gives the new root
-        // without touching the in-memory tree.
-        let new_root = self.registry.path(index)?.root(&commitment);
-        self.write(index, commitment, new_root, now)?;
-        self.apply(|r| r.append(commitment, now).map(|_| ()), new_root)?;
-        Ok(index)
+        let change = self.registry.prepare_append(commitment, now)?;
+        self.commit(&change)?;
+        Ok(change.index)
     }
 
     /// Revokes the leaf at `index` at time `now` (unix seconds): sets it to the empty value and
     /// publishes the new root. Fails, changing nothing, if the leaf was not appended or is
     /// already revoked.
     pub fn revoke(&mut self, index: u64, now: u64) -> Result<(), StoreError> {
-        match self.registry.tree().leaf(index) {
-            None => {
-                return Err(zkhealth_circuits::Error::Registry(format!(
-                    "cannot revoke leaf {index}: it has not been appended ({} leaves)",
-                    self.len()
-                ))
-                .into())
-            }
-            Some(leaf) if leaf == EMPTY_LEAF => {
-                return Err(zkhealth_circuits::Error::Registry(format!(
-                    "leaf {index} is already revoked"
-                ))
-                .into())
-            }
-            Some(_) => {}
-        }
-        self.check_time(now)?;
-        let new_root = self.registry.path(index)?.root(&EMPTY_LEAF);
-        self.write(index, EMPTY_LEAF, new_root, now)?;
-        self.apply(|r| r.revoke(index, now), new_root)
+        let change = self.registry.prepare_revoke(index, now)?;
+        self.commit(&change)
     }
 
-    /// Fails if `now` is before the last publication (the history only moves forward).
-    fn check_time(&self, now: u64) -> Result<(), StoreError> {
-        match self.history().entries().last() {
-            Some(last) if now < last.published_at => {
-                Err(zkhealth_circuits::Error::Registry(format!(
-                    "cannot publish at {now}: the current root was published later, at {}",
-                    last.published_at
-                ))
-                .into())
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Writes leaf `index` and the publication of `new_root` at `now` in one transaction.
-    fn write(&self, index: u64, leaf: Fr, new_root: Fr, now: u64) -> Result<(), StoreError> {
+    /// Writes a prepared change (the leaf and the root-history entries) in one transaction,
+    /// then applies it to the in-memory registry.
+    fn commit(&mut self, change: &Change) -> Result<(), StoreError> {
         let path = self.file.as_path();
-        let entries = self.history().entries();
         let txn = self.db.begin_write().or_db(path)?;
         {
             let mut leaves = txn.open_table(LEAVES).or_db(path)?;
             leaves
-                .insert(index, fr_to_bytes_be(&leaf).as_slice())
+                .insert(change.index, fr_to_bytes_be(&change.leaf).as_slice())
                 .or_db(path)?;
             let mut roots = txn.open_table(ROOTS).or_db(path)?;
-            let current = entries.last().copied();
-            if current.map(|e| e.root) != Some(new_root) {
-                if let Some(mut last) = current {
-                    last.replaced_at = Some(now);
-                    let pos = entries.len() as u64 - 1;
-                    roots
-                        .insert(pos, encode_entry(&last).as_slice())
-                        .or_db(path)?;
-                }
-                let entry = RootEntry {
-                    root: new_root,
-                    published_at: now,
-                    replaced_at: None,
-                };
+            for (position, entry) in &change.entries {
                 roots
-                    .insert(entries.len() as u64, encode_entry(&entry).as_slice())
+                    .insert(*position, encode_entry(entry).as_slice())
                     .or_db(path)?;
             }
         }
-        txn.commit().or_db(path)
+        txn.commit().or_db(path)?;
+        self.apply(change)
     }
 
-    /// Applies a committed mutation to the in-memory registry. If that fails or disagrees with
-    /// what was written (which validation beforehand rules out), memory is reloaded from disk.
-    fn apply(
-        &mut self,
-        f: impl FnOnce(&mut Registry) -> Result<(), zkhealth_circuits::Error>,
-        expected_root: Fr,
-    ) -> Result<(), StoreError> {
-        let result = f(&mut self.registry);
-        if result.is_ok() && self.registry.root() == expected_root {
+    /// Applies a committed change to the in-memory registry. If that fails (which preparing the
+    /// change on this very registry rules out), memory is reloaded from disk.
+    fn apply(&mut self, change: &Change) -> Result<(), StoreError> {
+        if self.registry.apply(change).is_ok() && self.registry.root() == change.root {
             return Ok(());
         }
         let (registry, issuer) = read(&self.db, &self.file)?;
@@ -408,7 +346,7 @@ impl RegistryStore {
             path: self.file.clone(),
             reason: format!(
                 "in-memory registry diverged from the committed root {}; reloaded from disk",
-                fr_to_hex(&expected_root)
+                fr_to_hex(&change.root)
             ),
         })
     }
@@ -541,6 +479,7 @@ fn decode_entry(bytes: &[u8]) -> Result<RootEntry, String> {
 mod tests {
     use ark_std::UniformRand;
     use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+    use zkhealth_circuits::merkle::EMPTY_LEAF;
 
     use super::*;
 

@@ -1,30 +1,30 @@
-//! Shared fixtures for the end-to-end tests: one key set per process (small registry depth),
-//! a world with an issuer registry, a holder and three credentials.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Shared test fixtures (feature `test-utils`; never for production): one seeded key set per
+//! process and registry depth, and a world with an issuer registry, a holder and its
+//! credentials. Keys come from a seeded development setup: anyone can forge proofs for them.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
     collections::HashMap,
     sync::{Mutex, OnceLock},
 };
 
-use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
-use zkhealth::{
+use crate::{
     circuits::{
         circuit::{PresentationCircuit, PresentationWitness},
-        credential::{
-            CoverageRecord, Credential, HolderSecret, IdentityRecord, Record, VaccinationRecord,
-        },
-        date::{Day, DobInterval},
-        merkle::Registry,
+        credential::{Credential, HolderSecret},
+        date::Day,
         policy::Policy,
         Fr, Statement,
     },
     prover::{setup, ProveRequest, Prover, ProverError},
+    records::{testing as records, Record},
+    registry::Registry,
     verifier::{
         Expected, LocalRoots, MemoryNullifiers, Presentation, Verified, Verifier, VerifyError,
         VerifyingKey,
     },
 };
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 
 /// Registry depth for tests where depth does not matter.
 pub const DEPTH: u32 = 6;
@@ -64,37 +64,19 @@ pub fn vk() -> &'static VerifyingKey {
     prover().artifact().verifying_key()
 }
 
+/// A second dose of Comirnaty on `dose_day` for someone born on `dob`.
 pub fn vaccination_record(dob: &str, dose_day: Day) -> Record {
-    Record::Vaccination(VaccinationRecord {
-        disease: "840539006".into(),
-        vaccine: "J07BX03".into(),
-        product: "EU/1/20/1528".into(),
-        manufacturer: "ORG-100030215".into(),
-        dose_number: 2,
-        total_doses: 2,
-        date: dose_day,
-        country: "NL".into(),
-        dob: DobInterval::parse(dob).unwrap(),
-    })
+    records::vaccination(dob, dose_day)
 }
 
+/// A Dutch national born on `dob`.
 pub fn identity_record(dob: &str) -> Record {
-    Record::Identity(IdentityRecord {
-        dob: DobInterval::parse(dob).unwrap(),
-        nationality: "NL".into(),
-    })
+    records::identity(dob)
 }
 
+/// Basic Dutch health insurance for 2026.
 pub fn coverage_record() -> Record {
-    Record::Coverage(CoverageRecord {
-        payer: "NL-ZILVERENKRUIS".into(),
-        plan: "BASIS-2026".into(),
-        status: "active".into(),
-        period_start: "2026-01-01".parse().unwrap(),
-        period_end: "2026-12-31".parse().unwrap(),
-        categories: vec!["outpatient".into(), "pharmacy".into()],
-        annual_limit: 500_000,
-    })
+    records::coverage()
 }
 
 /// A holder's credential in a registry.
@@ -236,7 +218,7 @@ impl World {
 }
 
 fn challenge_seed(c: &Fr) -> u64 {
-    let bytes = zkhealth::circuits::field::fr_to_bytes_be(c);
+    let bytes = crate::circuits::field::fr_to_bytes_be(c);
     u64::from_be_bytes(bytes[24..].try_into().unwrap())
 }
 

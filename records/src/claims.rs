@@ -1,7 +1,7 @@
 //! Typed claim builders: the claims people think in, compiled to generic [`Condition`]s.
 //!
 //! ```
-//! use zkhealth_circuits::{claims::Claims, codes};
+//! use zkhealth_records::{claims::Claims, codes};
 //!
 //! // Vaccinated with an EU-authorised COVID-19 product, at least two doses, last dose 14 to 365
 //! // days ago, and at least 18 years old: four conditions, one proof.
@@ -16,16 +16,17 @@
 //! ```
 //!
 //! Ages are in calendar years, compared in `YYYYMMDD` form against the verifier's date (see
-//! [`crate::date`]): "at least N" uses the latest possible birth date and "at most N" the earliest,
+//! `zkhealth_circuits::date`): "at least N" uses the latest possible birth date and "at most N" the earliest,
 //! so a partial birth date never gives a wrong yes.
 
-use crate::{
-    codes,
+use zkhealth_circuits::{
     credential::{coverage, identity, vaccination, Schema},
     date::Day,
     policy::{Condition, Operand, Operator, Policy, MAX_CONDITIONS},
     Error,
 };
+
+use crate::codes;
 
 /// A policy under construction. Errors (a field the schema lacks, too many conditions) are
 /// reported by [`Claims::build`].

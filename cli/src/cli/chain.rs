@@ -10,7 +10,7 @@ use std::{
 use clap::Args;
 use zkhealth::{
     circuits::{field::fr_to_hex, policy::Policy, Fr},
-    store::RegistryStore,
+    registry::store::RegistryStore,
     verifier::{KeyId, LocalRoots, RootSource, VerifyError},
 };
 use zkhealth_evm::{build::compile_for_key, challenge_for, verify_presentation_calldata};

@@ -1,7 +1,7 @@
 //! The EVM export commands of the `zkhealth` CLI: `export-solidity` and `calldata`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use zkhealth::testing as common;
 
 use std::{
     path::Path,
@@ -9,7 +9,7 @@ use std::{
 };
 
 use common::{today, World};
-use zkhealth::circuits::{claims, Fr};
+use zkhealth::{circuits::Fr, records::claims};
 use zkhealth_evm::{render_verifier, verify_presentation_calldata, CalldataJson};
 
 fn zk(args: &[&str]) -> Output {

@@ -3,7 +3,7 @@
 use std::{io, path::PathBuf};
 
 use thiserror::Error;
-use zkhealth::{prover::ProverError, store::StoreError, verifier::VerifyError};
+use zkhealth::{prover::ProverError, registry::store::StoreError, verifier::VerifyError};
 
 /// Exit code of a presentation the verifier refused (a decodable presentation that failed a
 /// check). Other failures exit with 1; clap's usage errors with 2.

@@ -13,10 +13,7 @@ use ark_std::UniformRand;
 use rand_core::OsRng;
 use zkhealth::{
     circuits::{
-        claims::{self, Claims},
-        codes,
-        credential::{self, vaccination, Credential, HolderSecret, Record},
-        credential::{IdentityRecord, VaccinationRecord},
+        credential::{self, vaccination, Credential, HolderSecret},
         date::{Day, DobInterval},
         field::fr_to_hex,
         merkle::MerklePath,
@@ -24,7 +21,11 @@ use zkhealth::{
         Fr,
     },
     prover::{self, ProveRequest, Prover, ProverError, ProvingArtifact},
-    store::RegistryStore,
+    records::{
+        claims::{self, Claims},
+        codes, IdentityRecord, Record, VaccinationRecord,
+    },
+    registry::store::RegistryStore,
     verifier::{
         Expected, LocalRoots, MemoryNullifiers, Presentation, Verified, Verifier, VerifyError,
         VerifyingKey,

@@ -8,16 +8,19 @@ use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use zkhealth::{
     circuits::{
-        claims::{self, Claims},
-        credential::{self, Credential, HolderSecret, Record, Schema},
+        credential::{self, Credential, HolderSecret, Schema},
         date::Day,
         field::fr_to_hex,
-        merkle::{MerklePath, RootHistory},
+        merkle::MerklePath,
         policy::Policy,
         Fr,
     },
     prover::{self, ProveRequest, Prover},
-    store::RegistryStore,
+    records::{
+        claims::{self, Claims},
+        Record,
+    },
+    registry::{store::RegistryStore, RootHistory},
     verifier::{Expected, MemoryNullifiers, Verifier},
 };
 

@@ -1,0 +1,182 @@
+//! Records of the shipped schemas, as an issuer holds them before committing: an EU DCC
+//! vaccination entry, an identity, a health-insurance coverage.
+
+use serde::{Deserialize, Serialize};
+use zkhealth_circuits::{
+    credential::{coverage, identity, vaccination, Attributes, Schema, NUM_SLOTS},
+    date::{Day, DobInterval},
+    Error, Fr,
+};
+
+use crate::codes;
+
+/// An EU DCC vaccination entry with the holder's birth-date interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaccinationRecord {
+    /// Target disease (`tg`).
+    pub disease: String,
+    /// Vaccine or prophylaxis (`vp`).
+    pub vaccine: String,
+    /// Medicinal product (`mp`).
+    pub product: String,
+    /// Marketing-authorisation holder (`ma`).
+    pub manufacturer: String,
+    /// Dose number (`dn`).
+    pub dose_number: u32,
+    /// Total doses in the series (`sd`).
+    pub total_doses: u32,
+    /// Date of vaccination (`dt`).
+    pub date: Day,
+    /// Country of vaccination (`co`).
+    pub country: String,
+    /// Birth-date interval.
+    pub dob: DobInterval,
+}
+
+/// Birth date and nationality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityRecord {
+    /// Birth-date interval.
+    pub dob: DobInterval,
+    /// Nationality (ISO 3166-1 alpha-2).
+    pub nationality: String,
+}
+
+/// Health-insurance coverage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageRecord {
+    /// Payer id.
+    pub payer: String,
+    /// Plan id.
+    pub plan: String,
+    /// Status (e.g. `active`).
+    pub status: String,
+    /// First covered day.
+    pub period_start: Day,
+    /// Last covered day.
+    pub period_end: Day,
+    /// Covered service categories (at most 4).
+    pub categories: Vec<String>,
+    /// Annual limit in the currency's minor unit.
+    pub annual_limit: u32,
+}
+
+/// A record of one of the shipped schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "schema", rename_all = "snake_case")]
+pub enum Record {
+    /// A vaccination.
+    Vaccination(VaccinationRecord),
+    /// An identity.
+    Identity(IdentityRecord),
+    /// A coverage.
+    Coverage(CoverageRecord),
+}
+
+impl Attributes for Record {
+    fn schema(&self) -> Schema {
+        Record::schema(self)
+    }
+
+    fn to_slots(&self) -> Result<[Fr; NUM_SLOTS], Error> {
+        Record::to_slots(self)
+    }
+}
+
+impl Record {
+    /// The record's schema.
+    pub fn schema(&self) -> Schema {
+        match self {
+            Record::Vaccination(_) => Schema::Vaccination,
+            Record::Identity(_) => Schema::Identity,
+            Record::Coverage(_) => Schema::Coverage,
+        }
+    }
+
+    /// The record's slot values; fails on invalid codes or inconsistent fields.
+    pub fn to_slots(&self) -> Result<[Fr; NUM_SLOTS], Error> {
+        let mut s = [Fr::from(0u8); NUM_SLOTS];
+        match self {
+            Record::Vaccination(v) => {
+                use vaccination::*;
+                if v.dose_number == 0 || v.total_doses == 0 {
+                    return Err(Error::InvalidCredential(
+                        "dose number and total doses start at 1".into(),
+                    ));
+                }
+                s[DISEASE] = codes::encode(&v.disease)?;
+                s[VACCINE] = codes::encode(&v.vaccine)?;
+                s[PRODUCT] = codes::encode(&v.product)?;
+                s[MANUFACTURER] = codes::encode(&v.manufacturer)?;
+                s[DOSE_NUMBER] = Fr::from(v.dose_number);
+                s[TOTAL_DOSES] = Fr::from(v.total_doses);
+                s[DATE] = v.date.validate()?.to_field();
+                s[COUNTRY] = codes::encode(&v.country)?;
+                s[DOB_EARLIEST] = v.dob.earliest.to_field();
+                s[DOB_LATEST] = v.dob.latest.to_field();
+            }
+            Record::Identity(i) => {
+                s[identity::NATIONALITY] = codes::encode(&i.nationality)?;
+                s[identity::DOB_EARLIEST] = i.dob.earliest.to_field();
+                s[identity::DOB_LATEST] = i.dob.latest.to_field();
+            }
+            Record::Coverage(c) => {
+                use coverage::*;
+                if c.period_start > c.period_end {
+                    return Err(Error::InvalidCredential(format!(
+                        "coverage period starts ({}) after it ends ({})",
+                        c.period_start, c.period_end
+                    )));
+                }
+                if c.categories.len() > MAX_CATEGORIES {
+                    return Err(Error::InvalidCredential(format!(
+                        "{} service categories, at most {MAX_CATEGORIES} fit",
+                        c.categories.len()
+                    )));
+                }
+                s[PAYER] = codes::encode(&c.payer)?;
+                s[PLAN] = codes::encode(&c.plan)?;
+                s[STATUS] = codes::encode(&c.status)?;
+                s[PERIOD_START] = c.period_start.validate()?.to_field();
+                s[PERIOD_END] = c.period_end.validate()?.to_field();
+                s[ANNUAL_LIMIT] = Fr::from(c.annual_limit);
+                for (i, cat) in c.categories.iter().enumerate() {
+                    s[CATEGORIES + i] = codes::encode(cat)?;
+                }
+            }
+        }
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::sample_vaccination;
+
+    #[test]
+    fn records_validate_and_round_trip_json() {
+        let r = sample_vaccination();
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), r);
+        let mut bad = r.clone();
+        if let Record::Vaccination(v) = &mut bad {
+            v.product = "has space".into();
+        }
+        assert!(bad.to_slots().is_err());
+        let cov = Record::Coverage(CoverageRecord {
+            payer: "P".into(),
+            plan: "Q".into(),
+            status: "active".into(),
+            period_start: Day(10),
+            period_end: Day(9),
+            categories: vec![],
+            annual_limit: 1,
+        });
+        assert!(cov.to_slots().is_err());
+        assert!(serde_json::from_str::<Record>(r#"{"schema":"identity","dob":{"earliest":19900101,"latest":19900101},"nationality":"NL","extra":1}"#).is_err());
+    }
+}
