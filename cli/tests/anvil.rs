@@ -56,7 +56,7 @@ const ANVIL_CHAIN_ID: u64 = 31337;
 fn anvil_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts");
+        let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts");
         let bin = contracts.join("node_modules/.bin/anvil");
         if !bin.exists() {
             let status = Command::new("npm")
