@@ -44,6 +44,19 @@ pub enum Error {
         /// The verifier's date (ISO).
         today: String,
     },
+    /// A Merkle path does not lead from a leaf to the expected root.
+    #[error(
+        "leaf {index} with this commitment leads to root {reached}, not to the registry's root \
+         {root} (revoked, or a stale path)"
+    )]
+    NotInRegistry {
+        /// The path's leaf index.
+        index: u64,
+        /// The root the path leads to (hex).
+        reached: String,
+        /// The root expected (hex).
+        root: String,
+    },
     /// The witness does not match the statement (wrong secret, path, root...).
     #[error("witness does not match the statement: {0}")]
     WitnessMismatch(String),

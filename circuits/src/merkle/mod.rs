@@ -21,7 +21,11 @@ use std::{ops::Range, sync::OnceLock};
 use ark_ff::AdditiveGroup;
 use serde::{Deserialize, Serialize};
 
-use crate::{field::serde_fr_vec, poseidon::hash2, Error, Fr};
+use crate::{
+    field::{fr_to_hex, serde_fr_vec},
+    poseidon::hash2,
+    Error, Fr,
+};
 
 /// The depth used when none is chosen: 2^32 leaves, about four billion credentials.
 pub const DEFAULT_DEPTH: u32 = 32;
@@ -430,6 +434,21 @@ impl MerklePath {
         self.root(leaf) == *root
     }
 
+    /// The native membership check a holder runs before proving: fails with
+    /// [`Error::NotInRegistry`] unless the path leads from `leaf` to `root` (a revoked
+    /// credential, a stale path or another registry).
+    pub fn check_membership(&self, leaf: &Fr, root: &Fr) -> Result<(), Error> {
+        let reached = self.root(leaf);
+        if reached == *root {
+            return Ok(());
+        }
+        Err(Error::NotInRegistry {
+            index: self.index,
+            reached: fr_to_hex(&reached),
+            root: fr_to_hex(root),
+        })
+    }
+
     /// Checks that the path fits a tree of depth `depth`: `depth` siblings and `index < 2^depth`.
     pub fn validate(&self, depth: u32) -> Result<(), Error> {
         check_depth(depth)?;
@@ -456,7 +475,6 @@ mod tests {
     use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 
     use super::*;
-    use crate::field::fr_to_hex;
 
     fn random_leaves(n: usize, seed: u64) -> Vec<Fr> {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
@@ -774,5 +792,23 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<MerkleTree>(&bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn membership_check_names_the_root_reached() {
+        let leaves = random_leaves(3, 21);
+        let mut tree = MerkleTree::from_leaves(4, &leaves).unwrap();
+        let path = tree.path(1).unwrap();
+        assert_eq!(path.check_membership(&leaves[1], &tree.root()), Ok(()));
+        let before = tree.root();
+        tree.revoke(1).unwrap();
+        assert_eq!(
+            path.check_membership(&leaves[1], &tree.root()),
+            Err(Error::NotInRegistry {
+                index: 1,
+                reached: fr_to_hex(&before),
+                root: fr_to_hex(&tree.root()),
+            })
+        );
     }
 }

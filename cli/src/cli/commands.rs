@@ -51,25 +51,15 @@ pub fn key_stem(depth: u32) -> String {
     format!("presentation-depth-{depth}")
 }
 
-/// Checks that `path` leads from the credential's commitment to `root`: the native membership
-/// check a holder runs before proving against a registry's current root.
+/// Checks that `path` leads from the credential's commitment to `root`
+/// ([`MerklePath::check_membership`]).
 pub fn check_membership(
     credential: &Credential,
     path: &MerklePath,
     root: &Fr,
 ) -> Result<(), CliError> {
-    let reached = path.root(&credential.commit());
-    if reached == *root {
-        Ok(())
-    } else {
-        Err(CliError::NotInRegistry(format!(
-            "leaf {} with this credential's commitment leads to root {}, not to the registry's \
-             root {} (revoked, or a stale path)",
-            path.index,
-            fr_to_hex(&reached),
-            fr_to_hex(root)
-        )))
-    }
+    path.check_membership(&credential.commit(), root)
+        .map_err(|e| CliError::NotInRegistry(e.to_string()))
 }
 
 /// `setup`.
