@@ -258,7 +258,7 @@ fn prove_batch(c: &mut Criterion) {
         ] {
             group.bench_with_input(BenchmarkId::new(name, n), &requests, |b, requests| {
                 b.iter(|| {
-                    let out = prover.prove_batch_with(black_box(requests), schedule);
+                    let out = prover.prove_batch_with(black_box(requests), schedule, &mut OsRng);
                     assert!(out.iter().all(Result::is_ok));
                     out
                 })
@@ -321,7 +321,7 @@ fn verification(c: &mut Criterion) {
         })
         .collect();
     let items: Vec<(Statement, Proof)> = prover
-        .prove_batch(&requests)
+        .prove_batch(&requests, &mut OsRng)
         .into_iter()
         .map(|p| {
             let p = p.unwrap();

@@ -133,21 +133,13 @@ impl Day {
         Fr::from(self.0)
     }
 
-    /// The UTC day of a Unix timestamp (seconds).
+    /// The UTC day of a Unix timestamp (seconds). The library reads no clock: whoever knows the
+    /// time (a CLI, a service, a browser) passes it here.
     pub fn from_unix_seconds(secs: u64) -> Result<Day, Error> {
         let n = secs / 86_400 + DAYS_1900_TO_1970 as u64;
         u32::try_from(n)
             .map_err(|_| Error::InvalidDate(format!("timestamp {secs} out of range")))
             .and_then(|d| Day(d).validate())
-    }
-
-    /// The UTC day of the system clock.
-    pub fn today() -> Result<Day, Error> {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_err(|_| Error::InvalidDate("system clock is before 1970".into()))?
-            .as_secs();
-        Day::from_unix_seconds(secs)
     }
 }
 

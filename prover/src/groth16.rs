@@ -10,6 +10,9 @@
 //!
 //! The steps are public so that a bench can time each on the same witness and compare the
 //! whole proof with the sum of its MSMs and FFTs (the floor for this algorithm).
+//!
+//! With the `parallel` feature the independent steps run concurrently on the rayon pool; without
+//! it they run one after the other on the calling thread and give the same proof.
 
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
@@ -17,9 +20,17 @@ use ark_ff::{BigInteger256, FftField, Field, One, PrimeField, Zero};
 use ark_groth16::{Proof, ProvingKey};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_relations::gr1cs::Matrix;
-use rayon::prelude::*;
+use ark_std::{cfg_iter, cfg_iter_mut};
+#[cfg(feature = "parallel")]
+use rayon::{join, prelude::*};
 
 use crate::{matrices::ConstraintMatrices, ProverError};
+
+/// Runs `a` then `b` (what `rayon::join` does without threads).
+#[cfg(not(feature = "parallel"))]
+fn join<RA, RB>(a: impl FnOnce() -> RA, b: impl FnOnce() -> RB) -> (RA, RB) {
+    (a(), b())
+}
 
 /// The evaluation domain of the quotient polynomial: the smallest power of two holding the
 /// constraints and one row per instance variable.
@@ -48,11 +59,9 @@ fn row_dot(row: &[(Fr, usize)], z: &[Fr]) -> Result<Fr, ProverError> {
 
 /// `M·z` over the domain: one value per constraint, zero-padded to the domain size.
 fn mat_vec(m: &Matrix<Fr>, z: &[Fr], size: usize) -> Result<Vec<Fr>, ProverError> {
-    let mut out = Vec::with_capacity(size);
-    m.par_iter()
+    let mut values = cfg_iter!(m)
         .map(|row| row_dot(row, z))
-        .collect_into_vec(&mut out);
-    let mut values = out.into_iter().collect::<Result<Vec<Fr>, ProverError>>()?;
+        .collect::<Result<Vec<Fr>, ProverError>>()?;
     values.resize(size, Fr::zero());
     Ok(values)
 }
@@ -66,8 +75,8 @@ pub fn witness_evaluations(
 ) -> Result<[Vec<Fr>; 3], ProverError> {
     let size = domain.size();
     let [ma, mb, mc] = &m.abc;
-    let ((a, b), c) = rayon::join(
-        || rayon::join(|| mat_vec(ma, z, size), || mat_vec(mb, z, size)),
+    let ((a, b), c) = join(
+        || join(|| mat_vec(ma, z, size), || mat_vec(mb, z, size)),
         || mat_vec(mc, z, size),
     );
     let mut a = a?;
@@ -93,8 +102,8 @@ pub fn quotient(
         domain.ifft_in_place(v);
         coset.fft_in_place(v);
     };
-    rayon::join(
-        || rayon::join(|| to_coset(&mut a), || to_coset(&mut b)),
+    join(
+        || join(|| to_coset(&mut a), || to_coset(&mut b)),
         || to_coset(&mut c),
     );
     // Z(x) = x^n − 1 is the same constant g^n − 1 at every point of the coset g·H.
@@ -102,9 +111,9 @@ pub fn quotient(
         .evaluate_vanishing_polynomial(Fr::GENERATOR)
         .inverse()
         .ok_or_else(no_coset)?;
-    a.par_iter_mut()
-        .zip(b.par_iter())
-        .zip(c.par_iter())
+    cfg_iter_mut!(a)
+        .zip(cfg_iter!(b))
+        .zip(cfg_iter!(c))
         .for_each(|((a, b), c)| *a = (*a * b - c) * z_inv);
     drop((b, c));
     coset.ifft_in_place(&mut a);
@@ -113,7 +122,7 @@ pub fn quotient(
 
 /// Field elements to the big-integer form MSMs take.
 pub fn to_bigints(v: &[Fr]) -> Vec<BigInteger256> {
-    v.par_iter().map(|x| x.into_bigint()).collect()
+    cfg_iter!(v).map(|x| x.into_bigint()).collect()
 }
 
 /// The five MSMs of a proof, each `Σ scalarᵢ · baseᵢ` with the key's query bases.
@@ -192,12 +201,12 @@ pub fn create_proof(
     let domain = domain(m)?;
     let z_big = to_bigints(z);
     let witness = z_big.get(m.num_instance_variables..).unwrap_or(&[]);
-    let (b_g2, rest) = rayon::join(
+    let (b_g2, rest) = join(
         || G2Projective::msm_bigint(&pk.b_g2_query, &z_big),
         || -> Result<_, ProverError> {
-            let ((a, b_g1), h) = rayon::join(
+            let ((a, b_g1), h) = join(
                 || {
-                    rayon::join(
+                    join(
                         || G1Projective::msm_bigint(&pk.a_query, &z_big),
                         || G1Projective::msm_bigint(&pk.b_g1_query, &z_big),
                     )

@@ -1,5 +1,5 @@
 //! `EvmRoots` and `Client` against a scripted JSON-RPC node on 127.0.0.1: every way a node or a
-//! contract can answer badly gives a typed error, quickly, and never a panic or a hang.
+//! contract can answer badly gives a typed error, never a panic or a hang.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,7 +8,7 @@ use std::{
     net::{TcpListener, TcpStream},
     sync::{Arc, Mutex},
     thread,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use alloy_primitives::{hex, keccak256, Address, U256};
@@ -125,7 +125,7 @@ fn selector(signature: &str) -> Vec<u8> {
 }
 
 #[test]
-fn unreachable_node_gives_the_typed_unavailable_error_quickly() {
+fn unreachable_node_gives_the_typed_unavailable_error() {
     // A port nobody listens on.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -134,13 +134,7 @@ fn unreachable_node_gives_the_typed_unavailable_error_quickly() {
         .port();
     let roots =
         EvmRoots::with_options(&format!("http://127.0.0.1:{port}"), registry(), fast()).unwrap();
-    let start = Instant::now();
     let err = roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap_err();
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        start.elapsed()
-    );
     assert!(matches!(err, RpcError::Unreachable { .. }), "{err}");
     assert!(err.is_unavailable());
     // Through the verifier's trait: a verifier-side error, not a refusal.
@@ -156,15 +150,14 @@ fn unreachable_node_gives_the_typed_unavailable_error_quickly() {
 fn silent_node_times_out_instead_of_hanging() {
     let url = mock_node(|_, _| Reply::Silent);
     let roots = EvmRoots::with_options(&url, registry(), fast()).unwrap();
-    let start = Instant::now();
+    // The node holds the connection open and silent for longer than the client's timeout, then
+    // closes it: only the client's own timeout gives `Timeout` (a close gives another error).
     let err = roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap_err();
-    let elapsed = start.elapsed();
-    assert!(matches!(err, RpcError::Timeout { .. }), "{err}");
-    assert!(err.is_unavailable());
     assert!(
-        elapsed >= Duration::from_millis(400) && elapsed < Duration::from_secs(2),
-        "{elapsed:?}"
+        matches!(&err, RpcError::Timeout { after, .. } if *after == fast().request_timeout),
+        "{err}"
     );
+    assert!(err.is_unavailable());
 }
 
 #[test]

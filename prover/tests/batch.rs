@@ -1,0 +1,153 @@
+//! Batch proving at a small depth: request order, per-request errors, and randomness taken from
+//! the caller's RNG (one derived RNG per proof). Runs with and without the `parallel` feature.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::OnceLock;
+
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+use zkhealth_circuits::{
+    claims,
+    credential::{Credential, HolderSecret, Record, VaccinationRecord},
+    date::{Day, DobInterval},
+    merkle::{MerklePath, MerkleTree},
+    policy::Policy,
+    Fr,
+};
+use zkhealth_prover::{setup, ProveRequest, Prover, ProverError, Schedule};
+use zkhealth_verifier::{verify, Presentation};
+
+const DEPTH: u32 = 2;
+const ISSUER: &str = "NL-RIVM";
+
+fn rng(seed: u64) -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(seed)
+}
+
+fn prover() -> &'static Prover {
+    static P: OnceLock<Prover> = OnceLock::new();
+    P.get_or_init(|| Prover::new(setup(DEPTH, &mut rng(1)).unwrap().0))
+}
+
+fn today() -> Day {
+    "2026-11-21".parse().unwrap()
+}
+
+/// A holder, its vaccination credential in a registry, that credential's path and the policy.
+struct Fixture {
+    secret: HolderSecret,
+    stranger: HolderSecret,
+    credential: Credential,
+    path: MerklePath,
+    policy: Policy,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let mut rng = rng(2);
+        let secret = HolderSecret::random(&mut rng);
+        let record = Record::Vaccination(VaccinationRecord {
+            disease: "840539006".into(),
+            vaccine: "J07BX03".into(),
+            product: "EU/1/20/1528".into(),
+            manufacturer: "ORG-100030215".into(),
+            dose_number: 2,
+            total_doses: 2,
+            date: today().checked_sub(60).unwrap(),
+            country: "NL".into(),
+            dob: DobInterval::parse("1990-04-12").unwrap(),
+        });
+        let expiry = "2027-06-01".parse().unwrap();
+        let credential =
+            Credential::new(&record, ISSUER, secret.holder_key(), expiry, &mut rng).unwrap();
+        let mut tree = MerkleTree::new(DEPTH).unwrap();
+        tree.append(Fr::from(12_345u64)).unwrap();
+        let index = tree.append(credential.commit()).unwrap();
+        Fixture {
+            stranger: HolderSecret::random(&mut rng),
+            secret,
+            credential,
+            path: tree.path(index).unwrap(),
+            policy: claims::standard_vaccination(ISSUER).unwrap(),
+        }
+    })
+}
+
+/// Requests for challenges 50, 51, ...; the one at `wrong_secret` uses a stranger's secret.
+fn requests(n: u64, wrong_secret: Option<u64>) -> Vec<ProveRequest<'static>> {
+    let f = fixture();
+    (0..n)
+        .map(|i| ProveRequest {
+            secret: if Some(i) == wrong_secret {
+                &f.stranger
+            } else {
+                &f.secret
+            },
+            credential: &f.credential,
+            path: &f.path,
+            policy: &f.policy,
+            today: today(),
+            challenge: Fr::from(50 + i),
+            scope: Fr::from(60u8),
+        })
+        .collect()
+}
+
+fn proofs(out: Vec<Result<Presentation, ProverError>>) -> Vec<Presentation> {
+    out.into_iter().map(Result::unwrap).collect()
+}
+
+#[test]
+fn batch_keeps_request_order_and_each_error_under_both_schedules() {
+    let requests = requests(4, Some(2));
+    let vk = prover().artifact().verifying_key();
+    for schedule in [Schedule::ThreadsPerProof, Schedule::ProofPerThread] {
+        let out = prover().prove_batch_with(&requests, schedule, &mut rng(3));
+        assert_eq!(out.len(), 4);
+        for (i, r) in out.iter().enumerate() {
+            if i == 2 {
+                assert!(matches!(r, Err(ProverError::Mismatch(_))), "{schedule:?}");
+            } else {
+                let p = r.as_ref().unwrap();
+                assert_eq!(p.statement.challenge, Fr::from(50 + i as u64));
+                assert_eq!(verify(vk, &p.statement, &p.proof), Ok(()));
+            }
+        }
+    }
+    assert!(prover().prove_batch(&[], &mut rng(3)).is_empty());
+}
+
+#[test]
+fn batch_randomness_comes_from_the_callers_rng_one_seed_per_request() {
+    let requests = requests(3, None);
+    let threads =
+        proofs(prover().prove_batch_with(&requests, Schedule::ThreadsPerProof, &mut rng(4)));
+    let per_thread =
+        proofs(prover().prove_batch_with(&requests, Schedule::ProofPerThread, &mut rng(4)));
+    // The same caller RNG state gives the same proofs, whichever schedule.
+    assert_eq!(threads, per_thread);
+    // Request i is proved with a ChaCha20Rng seeded by the i-th 32 bytes of the caller's RNG.
+    let mut caller = rng(4);
+    for (req, batch) in requests.iter().zip(&threads) {
+        let mut seed = [0u8; 32];
+        rand_chacha::rand_core::RngCore::fill_bytes(&mut caller, &mut seed);
+        let single = prover()
+            .prove_with_rng(req, &mut ChaCha20Rng::from_seed(seed))
+            .unwrap();
+        assert_eq!(&single, batch);
+    }
+    // Another caller RNG state gives other proofs of the same statements.
+    let other = proofs(prover().prove_batch(&requests, &mut rng(5)));
+    for (a, b) in threads.iter().zip(&other) {
+        assert_eq!(a.statement, b.statement);
+        assert_ne!(a.proof, b.proof);
+    }
+}
+
+#[test]
+fn identical_requests_in_one_batch_get_independent_randomness() {
+    let one = requests(1, None).remove(0);
+    let out = proofs(prover().prove_batch(&[one.clone(), one], &mut rng(6)));
+    assert_eq!(out[0].statement, out[1].statement);
+    assert_ne!(out[0].proof, out[1].proof);
+}
