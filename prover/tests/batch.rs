@@ -6,14 +6,14 @@ use std::sync::OnceLock;
 
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{
-    claims,
-    credential::{Credential, HolderSecret, Record, VaccinationRecord},
-    date::{Day, DobInterval},
+    credential::{Credential, HolderSecret},
+    date::Day,
     merkle::{MerklePath, MerkleTree},
     policy::Policy,
     Fr,
 };
 use zkhealth_prover::{setup, ProveRequest, Prover, ProverError, Schedule};
+use zkhealth_records::{claims, testing};
 use zkhealth_verifier::{verify, Presentation};
 
 const DEPTH: u32 = 2;
@@ -46,17 +46,7 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let mut rng = rng(2);
         let secret = HolderSecret::random(&mut rng);
-        let record = Record::Vaccination(VaccinationRecord {
-            disease: "840539006".into(),
-            vaccine: "J07BX03".into(),
-            product: "EU/1/20/1528".into(),
-            manufacturer: "ORG-100030215".into(),
-            dose_number: 2,
-            total_doses: 2,
-            date: today().checked_sub(60).unwrap(),
-            country: "NL".into(),
-            dob: DobInterval::parse("1990-04-12").unwrap(),
-        });
+        let record = testing::vaccination("1990-04-12", today().checked_sub(60).unwrap());
         let expiry = "2027-06-01".parse().unwrap();
         let credential =
             Credential::new(&record, ISSUER, secret.holder_key(), expiry, &mut rng).unwrap();
