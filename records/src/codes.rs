@@ -27,8 +27,8 @@
 //! `uint256(bytes32(bytes(code))) >> (8 * (32 - bytes(code).length))`.
 //!
 //! Strings outside the alphabet (empty, longer than 31 bytes, with a space, a control byte or any
-//! non-ASCII character) are rejected with [`Error::InvalidCode`] rather than normalised, so one
-//! string never has two encodings.
+//! non-ASCII character) are rejected with [`zkhealth_circuits::Error::InvalidCode`] rather than
+//! normalised, so one string never has two encodings.
 //!
 //! # Named codes
 //!
@@ -199,7 +199,7 @@ pub mod country {
     ];
 
     /// Encodes an ISO 3166-1 alpha-2 country code; anything but two uppercase ASCII letters is
-    /// [`Error::InvalidCode`]. Whether the code is assigned by ISO is not checked.
+    /// [`zkhealth_circuits::Error::InvalidCode`]. Whether the code is assigned by ISO is not checked.
     pub fn country(code: &str) -> Result<Fr, Error> {
         let bytes = code.as_bytes();
         if bytes.len() != 2 || !bytes.iter().all(u8::is_ascii_uppercase) {
