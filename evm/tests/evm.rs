@@ -12,7 +12,7 @@ mod harness;
 use std::sync::OnceLock;
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use ark_ff::PrimeField;
 use harness::{account, constructor_args, op, registry_artifact, Chain, Outcome, Receipt};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
@@ -29,7 +29,7 @@ use zkhealth_evm::{
     calldata::{verify_presentation_call, verify_presentation_calldata},
     challenge_for, presentation_deploy_code,
     words::{fr_word, input_words, proof_words},
-    CalldataJson,
+    CalldataJson, KeyWords,
 };
 use zkhealth_prover::{setup, ProveRequest, Prover};
 use zkhealth_verifier::{verify, Presentation, VerifyingKey};
@@ -435,6 +435,37 @@ fn valid_presentation_is_accepted_and_records_its_nullifier() {
         },
     );
     assert!(ok);
+}
+
+#[test]
+fn presentation_contract_holds_the_key_and_refuses_bad_constructor_arguments() {
+    let f = fixture();
+    let mut d = Deployment::new();
+    let id = d.chain.read(d.presentation, &P::VERIFYING_KEY_IDCall {});
+    assert_eq!(id.0, f.vk.id().0);
+    assert_eq!(
+        d.chain.read(d.presentation, &P::scopeCall {}),
+        fr_word(&scope())
+    );
+    assert_eq!(
+        d.chain.read(d.presentation, &P::registryCall {}),
+        d.registry
+    );
+
+    // No registry.
+    let code = presentation_deploy_code(&f.vk, Address::ZERO, &scope()).unwrap();
+    let (r, created) = d.chain.try_deploy(owner(), code);
+    assert_eq!(created, None);
+    assert_reverts(&r, P::ZeroAddress {});
+    // A scope that is not a field element.
+    let mut constructor = KeyWords::new(&f.vk)
+        .unwrap()
+        .presentation_constructor(d.registry, &scope());
+    constructor.scope_ = r_modulus();
+    let code = [P::BYTECODE.as_ref(), &constructor.abi_encode()].concat();
+    let (r, created) = d.chain.try_deploy(owner(), code);
+    assert_eq!(created, None);
+    assert_reverts(&r, P::ScopeOutOfField { scope: r_modulus() });
 }
 
 #[test]

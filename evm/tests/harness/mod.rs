@@ -295,6 +295,16 @@ impl Chain {
         )
     }
 
+    /// Sends a contract creation with `code` (creation code and constructor arguments); the
+    /// created address on success.
+    pub fn try_deploy(&mut self, from: Address, code: Vec<u8>) -> (Receipt, Option<Address>) {
+        let result = self
+            .evm
+            .inspect_tx_commit(Self::tx(from, None, code))
+            .unwrap();
+        self.receipt(result)
+    }
+
     /// Deploys `bytecode ‖ constructor_args` from `from`; panics if the creation fails.
     pub fn deploy(&mut self, from: Address, bytecode: &[u8], constructor_args: &[u8]) -> Address {
         let mut code = bytecode.to_vec();
