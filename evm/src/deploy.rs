@@ -125,6 +125,9 @@ pub fn presentation_deploy_code(
     Ok([ZkhPresentation::BYTECODE.as_ref(), &args].concat())
 }
 
+/// The verifier's constructor parameters, as a Solidity tuple type.
+type VerifierParameters = <Groth16Verifier::constructorCall as SolConstructor>::Parameters<'static>;
+
 /// What deploying the bare verifier for one key takes, for people and other tools: the
 /// contract, its compiler, the key's words and the creation code (`zkhealth export-solidity`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,10 +172,7 @@ impl VerifierDeployment {
         Ok(Self {
             contract: Contract::Verifier.name().into(),
             solc: artifact.solc,
-            constructor: format!(
-                "constructor{}",
-                <<Groth16Verifier::constructorCall as SolConstructor>::Parameters<'static> as SolType>::SOL_NAME
-            ),
+            constructor: format!("constructor{}", VerifierParameters::SOL_NAME),
             key_id: key.id().to_hex(),
             depth: key.depth(),
             neg_alpha: [a0, a1],
@@ -181,7 +181,10 @@ impl VerifierDeployment {
             neg_delta: words.neg_delta.map(|w| word_hex(&w)),
             ic: hex_all(&words.ic),
             constructor_args: format!("0x{}", hex::encode(&args)),
-            creation_code: format!("0x{}", hex::encode([&artifact.bytecode[..], &args].concat())),
+            creation_code: format!(
+                "0x{}",
+                hex::encode([&artifact.bytecode[..], &args].concat())
+            ),
             abi: artifact.abi,
         })
     }

@@ -18,8 +18,8 @@
 //! Everything is blocking: the client holds a single-threaded tokio runtime, and every request
 //! runs under a time limit ([`RpcOptions`]). Failures are typed ([`RpcError`]): unreachable
 //! node, timeout, revert (decoded into the contracts' generated error types, e.g. `NotIssuer` or
-//! `NullifierAlreadyUsed`; see [`Revert`]), no contract at the address, malformed answer, invalid URL, address
-//! or key.
+//! `NullifierAlreadyUsed`; see [`Revert`]), no contract at the address, malformed answer,
+//! invalid URL, address or key.
 //!
 //! Plain `http://` endpoints only, unless the crate is built with its `tls` feature (rustls).
 
