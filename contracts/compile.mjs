@@ -5,12 +5,14 @@
 // "solc": "<version>"}. Settings are fixed so that the same sources always give the same files.
 //
 // Usage:
-//   node compile.mjs                       # src/ZkhRegistry.sol -> out/ZkhRegistry.json
+//   node compile.mjs                       # the contracts of src/ -> ../evm/artifacts/*.json
 //   node compile.mjs [--out-dir DIR] [--source FILE]... [--contract NAME]...
 //
 // Every --source is compiled under its base name; imports are resolved by base name in the
-// directories of the given sources, then in contracts/src. Without --source, src/ZkhRegistry.sol
-// is compiled; without --contract, ZkhRegistry is written. Errors go to stderr with exit code 1.
+// directories of the given sources, then in contracts/src. Without --source, the three sources
+// of src/ are compiled; without --contract, ZkhRegistry, Groth16Verifier and ZkhPresentation are
+// written. The default output directory is the evm crate's artifacts/, whose files the crate
+// embeds. Errors go to stderr with exit code 1.
 
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -23,6 +25,7 @@ const solc = require("solc");
 const SOLC_VERSION = "0.8.37";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SRC_DIR = join(HERE, "src");
+const CONTRACTS = ["ZkhRegistry", "Groth16Verifier", "ZkhPresentation"];
 
 const SETTINGS = {
   optimizer: { enabled: true, runs: 10000 },
@@ -37,7 +40,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const args = { outDir: join(HERE, "out"), sources: [], contracts: [] };
+  const args = { outDir: join(HERE, "..", "evm", "artifacts"), sources: [], contracts: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -57,8 +60,8 @@ function parseArgs(argv) {
     }
     i++;
   }
-  if (args.sources.length === 0) args.sources.push(join(SRC_DIR, "ZkhRegistry.sol"));
-  if (args.contracts.length === 0) args.contracts.push("ZkhRegistry");
+  if (args.sources.length === 0) args.sources.push(...CONTRACTS.map((c) => join(SRC_DIR, `${c}.sol`)));
+  if (args.contracts.length === 0) args.contracts.push(...CONTRACTS);
   return args;
 }
 

@@ -10,7 +10,7 @@ use std::{
 
 use common::{today, World};
 use zkhealth::{circuits::Fr, records::claims};
-use zkhealth_evm::{render_verifier, verify_presentation_calldata, CalldataJson};
+use zkhealth_evm::{verify_presentation_calldata, CalldataJson, VerifierDeployment};
 
 fn zk(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkhealth"))
@@ -47,18 +47,19 @@ fn fails(args: &[&str]) -> String {
 }
 
 #[test]
-fn export_solidity_writes_the_verifier_of_the_key() {
+fn export_solidity_writes_the_verifier_deployment_of_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let vk = common::vk();
     let vk_path = dir.path().join("presentation.vk");
     std::fs::write(&vk_path, vk.to_file_bytes()).unwrap();
-    let out = dir.path().join("sol/Groth16Verifier.sol");
+    let out = dir.path().join("evm/Groth16Verifier.deploy.json");
 
     let stdout = ok(&["export-solidity", "--vk", s(&vk_path), "--out", s(&out)]);
     assert!(stdout.contains(&vk.id().to_hex()), "{stdout}");
-    let written = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(written, render_verifier(vk));
-    assert!(written.contains("contract Groth16Verifier"));
+    let written: VerifierDeployment =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written, VerifierDeployment::new(vk).unwrap());
+    assert_eq!(written.contract, "Groth16Verifier");
 
     // A corrupted key file is refused, naming the file.
     let mut bytes = vk.to_file_bytes();

@@ -10,10 +10,12 @@ interface IZkhRootRegistry {
 }
 
 /// @title ZkhPresentation
-/// @notice Checks a zkhealth presentation in one call: the Groth16 proof (the verifier generated
-///         for one verifying key, inherited), the registry root, the policy, the caller-bound
-///         challenge, the date, the scope and the nullifier, which it then records.
-/// @dev Compiled per verifying key, together with the generated `Groth16Verifier.sol`.
+/// @notice Checks a zkhealth presentation in one call: the Groth16 proof (the generic verifier,
+///         inherited, holding one verifying key in immutables), the registry root, the policy,
+///         the caller-bound challenge, the date, the scope and the nullifier, which it then
+///         records.
+/// @dev Compiled once; a deployment for a verifying key appends the key to the constructor
+///      arguments (see `Groth16Verifier`'s constructor).
 ///
 ///      Public inputs, in circuit order: [root, day, ymd, challenge, scope, nullifier, queryHash].
 ///      - root: accepted by `registry` at `block.timestamp` (ZkhRegistry's freshness rule);
@@ -96,7 +98,22 @@ contract ZkhPresentation is Groth16Verifier {
 
     /// @param registry_ the ZkhRegistry whose roots are accepted
     /// @param scope_ the nullifier scope of this contract (a field element)
-    constructor(IZkhRootRegistry registry_, uint256 scope_) {
+    /// @param keyId the verifying key's id (see `Groth16Verifier`)
+    /// @param negAlpha -alpha of the verifying key
+    /// @param beta beta of the verifying key
+    /// @param negGamma -gamma of the verifying key
+    /// @param negDelta -delta of the verifying key
+    /// @param ic IC_0..IC_n of the verifying key
+    constructor(
+        IZkhRootRegistry registry_,
+        uint256 scope_,
+        bytes32 keyId,
+        uint256[2] memory negAlpha,
+        uint256[4] memory beta,
+        uint256[4] memory negGamma,
+        uint256[4] memory negDelta,
+        uint256[IC_WORDS] memory ic
+    ) Groth16Verifier(keyId, negAlpha, beta, negGamma, negDelta, ic) {
         if (address(registry_) == address(0)) revert ZeroAddress();
         if (scope_ >= SCALAR_MODULUS) revert ScopeOutOfField(scope_);
         registry = registry_;

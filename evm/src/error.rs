@@ -2,8 +2,8 @@
 
 use thiserror::Error;
 
-/// What can go wrong reading contract artifacts, rendering contracts or building calldata.
-#[derive(Debug, Error)]
+/// What can go wrong reading contract artifacts or laying out a verifying key for the contracts.
+#[derive(Debug, Error, PartialEq, Eq)]
 pub enum EvmError {
     /// A compiled-contract artifact is not the expected JSON.
     #[error("contract artifact {name}: {reason}")]
@@ -13,10 +13,16 @@ pub enum EvmError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Compiling contracts failed (Node.js, npm or solc).
-    #[error("building contracts: {reason}")]
-    Build {
-        /// What failed.
-        reason: String,
+    /// The verifying key has a number of input points (`IC_0..IC_n`) other than the contracts'
+    /// (the statement's public inputs plus one): it is a key of another circuit.
+    #[error(
+        "the verifying key has {got} input points, the contracts take {expected} (one per public \
+         input and the constant term)"
+    )]
+    KeyInputPoints {
+        /// The contracts' number of input points.
+        expected: usize,
+        /// The key's.
+        got: usize,
     },
 }

@@ -1,33 +1,35 @@
-//! zkhealth on the EVM: Solidity verifier generation, contract artifacts and presentation calldata.
+//! zkhealth on the EVM: the contracts, shipped compiled, their Rust bindings, deployment for a
+//! verifying key and presentation calldata. Nothing here compiles Solidity or needs Node.js.
 //!
-//! - [`registry`]: the `ZkhRegistry` root-history contract (committed artifact, interface).
-//! - [`solidity`]: the Groth16 verifier generated from a verifying key, and the presentation
-//!   contract (`ZkhPresentation`) that checks proof, root, policy, challenge, date, scope and
-//!   nullifier in one call.
+//! - [`artifact`]: the compiled contracts (`artifacts/*.json`, embedded): the registry, the
+//!   generic Groth16 verifier and the presentation contract.
+//! - [`bindings`]: calls, events, errors and constructors generated from those artifacts' ABIs.
+//! - [`registry`]: the `ZkhRegistry` root-history contract and its creation code.
+//! - [`deploy`]: a verifying key as the verifier's constructor arguments, and the creation code
+//!   of the verifier and of the presentation contract (`ZkhPresentation`, which checks proof,
+//!   root, policy, challenge, date, scope and nullifier in one call) for one key.
 //! - [`calldata`]: `verifyPresentation` calldata from a presentation, ABI-encoded or as JSON.
 //! - [`challenge_for`]: the challenge a presentation sent by an address must carry.
 //! - [`words`]: arkworks points and scalars as EVM words (G2 as `(c1, c0)`).
-//! - [`build`]: compiling contracts with the pinned solc (Node.js).
-//! - [`artifact`]: the compiled-contract files.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod artifact;
-pub mod build;
+pub mod bindings;
 pub mod calldata;
 mod challenge;
+pub mod deploy;
 pub mod error;
 pub mod registry;
-pub mod solidity;
 pub mod words;
 
-pub use artifact::Artifact;
+pub use artifact::{Artifact, Contract};
 pub use calldata::{verify_presentation_calldata, CalldataJson};
 pub use challenge::challenge_for;
+pub use deploy::{presentation_deploy_code, verifier_deploy_code, KeyWords, VerifierDeployment};
 pub use error::EvmError;
-pub use solidity::render_verifier;
 
 // Lets the shared test harness name this crate the same way in unit and integration tests.
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! The zkhealth contracts in an EVM (revm): registry, generated verifier, presentation contract.
+//! The zkhealth contracts in an EVM (revm): registry, generic verifier, presentation contract.
 //!
-//! One seeded setup at registry depth 4 and one compilation (solc via Node.js) per test binary;
-//! each test deploys on a fresh chain. Deployments are deterministic (same deployer, same
+//! One seeded setup at registry depth 4 per test binary; each test deploys the shipped contracts
+//! (the presentation contract with the key as constructor arguments, no compiler) on a fresh
+//! chain. Deployments are deterministic (same deployer, same
 //! nonces), so a presentation proven once for the presentation contract's address serves every
 //! test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -11,11 +12,9 @@ mod harness;
 use std::sync::OnceLock;
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use ark_ff::PrimeField;
-use harness::{
-    account, constructor_args, contracts_for, op, registry_artifact, Chain, Outcome, Receipt,
-};
+use harness::{account, constructor_args, op, registry_artifact, Chain, Outcome, Receipt};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{
     credential::{Credential, HolderSecret},
@@ -25,17 +24,16 @@ use zkhealth_circuits::{
     Fr, Statement,
 };
 use zkhealth_evm::{
-    build::KeyContracts,
-    calldata::{verify_presentation_call, verify_presentation_calldata, IZkhPresentation as P},
-    challenge_for,
-    registry::IZkhRegistry as R,
+    bindings::{ZkhPresentation as P, ZkhRegistry as R},
+    calldata::{verify_presentation_call, verify_presentation_calldata},
+    challenge_for, presentation_deploy_code,
     words::{fr_word, input_words, proof_words},
-    CalldataJson,
+    CalldataJson, KeyWords,
 };
 use zkhealth_prover::{setup, ProveRequest, Prover};
 use zkhealth_records::{claims, Record, VaccinationRecord};
 use zkhealth_registry::RootHistory;
-use zkhealth_verifier::{verify, Presentation};
+use zkhealth_verifier::{verify, Presentation, VerifyingKey};
 
 const DEPTH: u32 = 4;
 const ISSUER: &str = "NL-RIVM";
@@ -82,8 +80,8 @@ fn q_modulus() -> U256 {
     U256::from_limbs(ark_bn254::Fq::MODULUS.0)
 }
 
-/// The shared setup: keys, a registry with the holder's credential, a policy, the compiled
-/// contracts, and one presentation made for the presentation contract and the holder.
+/// The shared setup: keys, a registry with the holder's credential, a policy, and one
+/// presentation made for the presentation contract and the holder.
 struct Fixture {
     prover: Prover,
     tree: MerkleTree,
@@ -92,7 +90,7 @@ struct Fixture {
     index: u64,
     policy: Policy,
     query_hash: Fr,
-    contracts: KeyContracts,
+    vk: VerifyingKey,
     /// Where the deployment puts the contracts (checked by every deployment).
     registry: Address,
     presentation_contract: Address,
@@ -136,7 +134,6 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let (artifact, vk) = setup(DEPTH, &mut rng(1)).unwrap();
         let prover = Prover::new(artifact);
-        let contracts = contracts_for(&vk);
 
         let mut r = rng(2);
         let secret = HolderSecret::random(&mut r);
@@ -166,7 +163,7 @@ fn fixture() -> &'static Fixture {
         let query_hash = policy.query_hash(&[]).unwrap();
 
         // Deploy once to learn the addresses every deployment gives, then prove for them.
-        let d = Deployment::with(&contracts, query_hash, tree.root());
+        let d = Deployment::with(&vk, query_hash, tree.root());
         let mut fixture = Fixture {
             prover,
             tree,
@@ -175,7 +172,7 @@ fn fixture() -> &'static Fixture {
             index,
             policy,
             query_hash,
-            contracts,
+            vk: vk.clone(),
             registry: d.registry,
             presentation_contract: d.presentation,
             presentation: None,
@@ -200,7 +197,7 @@ struct Deployment {
 }
 
 impl Deployment {
-    fn with(contracts: &KeyContracts, query_hash: Fr, root: Fr) -> Self {
+    fn with(vk: &VerifyingKey, query_hash: Fr, root: Fr) -> Self {
         let mut chain = Chain::new();
         chain.set_time(noon(today()) - 86_400);
         let registry = chain.deploy(
@@ -210,8 +207,8 @@ impl Deployment {
         );
         let presentation = chain.deploy(
             owner(),
-            &contracts.presentation.bytecode,
-            &constructor_args((registry, fr_word(&scope()))),
+            &presentation_deploy_code(vk, registry, &scope()).unwrap(),
+            &[],
         );
         let mut d = Deployment {
             chain,
@@ -226,7 +223,7 @@ impl Deployment {
 
     fn new() -> Self {
         let f = fixture();
-        let d = Self::with(&f.contracts, f.query_hash, f.tree.root());
+        let d = Self::with(&f.vk, f.query_hash, f.tree.root());
         assert_eq!(d.registry, f.registry);
         assert_eq!(d.presentation, f.presentation_contract);
         d
@@ -442,6 +439,37 @@ fn valid_presentation_is_accepted_and_records_its_nullifier() {
 }
 
 #[test]
+fn presentation_contract_holds_the_key_and_refuses_bad_constructor_arguments() {
+    let f = fixture();
+    let mut d = Deployment::new();
+    let id = d.chain.read(d.presentation, &P::VERIFYING_KEY_IDCall {});
+    assert_eq!(id.0, f.vk.id().0);
+    assert_eq!(
+        d.chain.read(d.presentation, &P::scopeCall {}),
+        fr_word(&scope())
+    );
+    assert_eq!(
+        d.chain.read(d.presentation, &P::registryCall {}),
+        d.registry
+    );
+
+    // No registry.
+    let code = presentation_deploy_code(&f.vk, Address::ZERO, &scope()).unwrap();
+    let (r, created) = d.chain.try_deploy(owner(), code);
+    assert_eq!(created, None);
+    assert_reverts(&r, P::ZeroAddress {});
+    // A scope that is not a field element.
+    let mut constructor = KeyWords::new(&f.vk)
+        .unwrap()
+        .presentation_constructor(d.registry, &scope());
+    constructor.scope_ = r_modulus();
+    let code = [P::BYTECODE.as_ref(), &constructor.abi_encode()].concat();
+    let (r, created) = d.chain.try_deploy(owner(), code);
+    assert_eq!(created, None);
+    assert_reverts(&r, P::ScopeOutOfField { scope: r_modulus() });
+}
+
+#[test]
 fn tampered_proof_is_rejected() {
     let mut d = Deployment::new();
     // A negated (still a valid point): the equation fails.
@@ -559,8 +587,8 @@ fn unknown_root_is_rejected() {
     );
     let presentation = chain.deploy(
         owner(),
-        &f.contracts.presentation.bytecode,
-        &constructor_args((registry, fr_word(&scope()))),
+        &presentation_deploy_code(&f.vk, registry, &scope()).unwrap(),
+        &[],
     );
     assert_eq!(presentation, f.presentation_contract);
     chain

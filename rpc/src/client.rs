@@ -6,32 +6,17 @@ use alloy_network::{EthereumWallet, ReceiptResponse, TransactionBuilder};
 use alloy_primitives::{Address, Bytes, TxHash};
 use alloy_provider::{Provider, ProviderBuilder, RootProvider};
 use alloy_rpc_types_eth::{BlockId, TransactionReceipt, TransactionRequest};
-use alloy_sol_types::{sol, SolCall, SolValue};
+use alloy_sol_types::SolCall;
 use alloy_transport::{RpcError as TransportRpcError, TransportError, TransportErrorKind};
 use alloy_transport_http::reqwest::Url;
 use tokio::runtime::{Builder, Runtime};
 use zkhealth_circuits::Fr;
+use zkhealth_evm::bindings::ZkhRegistry;
 
 use crate::{
     keys::{fr_to_u256, parse_url, u256_to_fr},
     revert, Revert, RpcError, SignerKey,
 };
-
-sol! {
-    /// The registry contract's interface (contracts/src/ZkhRegistry.sol).
-    interface IZkhRegistry {
-        function publishRoot(uint256 root) external;
-        function currentRoot() external view returns (uint256);
-        function rootInfo(uint256 root) external view returns (uint64 publishedAt, uint64 replacedAt);
-        function isAcceptedRoot(uint256 root) external view returns (bool);
-        function isAcceptedRootAt(uint256 root, uint64 time) external view returns (bool);
-        function freshnessWindow() external view returns (uint64);
-        function issuer() external view returns (address);
-        function owner() external view returns (address);
-        function setIssuer(address newIssuer) external;
-        function transferOwnership(address newOwner) external;
-    }
-}
 
 /// Time limits of a [`Client`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,9 +147,7 @@ impl Client {
         issuer: Address,
         window_secs: u64,
     ) -> Result<Deployed, RpcError> {
-        let mut code =
-            zkhealth_evm::registry::bytecode().map_err(|e| RpcError::Artifact(e.to_string()))?;
-        code.extend((issuer, window_secs).abi_encode_params());
+        let code = zkhealth_evm::registry::deploy_code(issuer, window_secs);
         self.deploy(signer, "deploying the registry", code)
     }
 
@@ -177,7 +160,7 @@ impl Client {
         registry: Address,
         root: &Fr,
     ) -> Result<Mined, RpcError> {
-        let call = IZkhRegistry::publishRootCall {
+        let call = ZkhRegistry::publishRootCall {
             root: fr_to_u256(root),
         };
         self.send_call(signer, registry, "publishRoot", call.abi_encode())
@@ -190,7 +173,7 @@ impl Client {
         registry: Address,
         new_issuer: Address,
     ) -> Result<Mined, RpcError> {
-        let call = IZkhRegistry::setIssuerCall {
+        let call = ZkhRegistry::setIssuerCall {
             newIssuer: new_issuer,
         };
         self.send_call(signer, registry, "setIssuer", call.abi_encode())
@@ -199,7 +182,7 @@ impl Client {
     /// The registry's current root; `None` before the first publication (the contract
     /// reports 0).
     pub fn current_root(&self, registry: Address) -> Result<Option<Fr>, RpcError> {
-        let word = self.view(registry, IZkhRegistry::currentRootCall {})?;
+        let word = self.view(registry, ZkhRegistry::currentRootCall {})?;
         if word.is_zero() {
             return Ok(None);
         }
@@ -215,7 +198,7 @@ impl Client {
     pub fn root_info(&self, registry: Address, root: &Fr) -> Result<Option<RootInfo>, RpcError> {
         let r = self.view(
             registry,
-            IZkhRegistry::rootInfoCall {
+            ZkhRegistry::rootInfoCall {
                 root: fr_to_u256(root),
             },
         )?;
@@ -235,7 +218,7 @@ impl Client {
     ) -> Result<bool, RpcError> {
         self.view(
             registry,
-            IZkhRegistry::isAcceptedRootAtCall {
+            ZkhRegistry::isAcceptedRootAtCall {
                 root: fr_to_u256(root),
                 time,
             },
@@ -247,7 +230,7 @@ impl Client {
     pub fn is_accepted_root(&self, registry: Address, root: &Fr) -> Result<bool, RpcError> {
         self.view(
             registry,
-            IZkhRegistry::isAcceptedRootCall {
+            ZkhRegistry::isAcceptedRootCall {
                 root: fr_to_u256(root),
             },
         )
@@ -255,17 +238,17 @@ impl Client {
 
     /// How long, in seconds, a replaced root stays accepted.
     pub fn freshness_window(&self, registry: Address) -> Result<u64, RpcError> {
-        self.view(registry, IZkhRegistry::freshnessWindowCall {})
+        self.view(registry, ZkhRegistry::freshnessWindowCall {})
     }
 
     /// The address allowed to publish roots.
     pub fn issuer(&self, registry: Address) -> Result<Address, RpcError> {
-        self.view(registry, IZkhRegistry::issuerCall {})
+        self.view(registry, ZkhRegistry::issuerCall {})
     }
 
     /// The address allowed to change the issuer.
     pub fn owner(&self, registry: Address) -> Result<Address, RpcError> {
-        self.view(registry, IZkhRegistry::ownerCall {})
+        self.view(registry, ZkhRegistry::ownerCall {})
     }
 
     // ---- internals --------------------------------------------------------------------------

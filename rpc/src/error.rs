@@ -3,22 +3,24 @@
 use std::{fmt, time::Duration};
 
 use alloy_primitives::{hex, Address, TxHash};
+use alloy_sol_types::SolInterface;
 use thiserror::Error;
+use zkhealth_evm::{
+    bindings::{ZkhPresentation::ZkhPresentationErrors, ZkhRegistry::ZkhRegistryErrors},
+    EvmError,
+};
 use zkhealth_verifier::VerifyError;
 
 /// Why a call or a transaction reverted, decoded from its revert data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revert {
-    /// A custom error declared by the registry contract (`NotIssuer()`,
-    /// `RootAlreadyPublished(uint256)`, ...).
-    Custom {
-        /// The error's name, e.g. `NotIssuer`.
-        name: String,
-        /// Its signature, e.g. `RootAlreadyPublished(uint256)`.
-        signature: String,
-        /// The ABI-encoded arguments (after the 4-byte selector).
-        args: Vec<u8>,
-    },
+    /// A custom error of the registry contract (`NotIssuer()`, `RootAlreadyPublished(uint256)`,
+    /// ...), as its generated type.
+    Registry(ZkhRegistryErrors),
+    /// A custom error of a presentation contract, its verifier's included (`WrongChallenge`,
+    /// `NullifierAlreadyUsed`, `InvalidProof`, `PublicInputOutOfField`, ...), as its generated
+    /// type.
+    Presentation(ZkhPresentationErrors),
     /// `require(..., "message")` or `revert("message")`: Solidity's `Error(string)`.
     Message(String),
     /// A Solidity panic (`Panic(uint256)`: arithmetic overflow, assertion, ...), with its code.
@@ -28,28 +30,54 @@ pub enum Revert {
 }
 
 impl Revert {
-    /// The custom error's name, if the revert is one of the contract's custom errors.
-    pub fn custom_name(&self) -> Option<&str> {
+    /// The custom error's name (e.g. `NotIssuer`), if the revert is one of the contracts'
+    /// custom errors.
+    pub fn custom_name(&self) -> Option<&'static str> {
         match self {
-            Revert::Custom { name, .. } => Some(name),
+            Revert::Registry(e) => ZkhRegistryErrors::name_by_selector(e.selector()),
+            Revert::Presentation(e) => ZkhPresentationErrors::name_by_selector(e.selector()),
             _ => None,
         }
+    }
+
+    /// The custom error's signature (e.g. `RootAlreadyPublished(uint256)`), if the revert is one
+    /// of the contracts' custom errors.
+    pub fn custom_signature(&self) -> Option<&'static str> {
+        match self {
+            Revert::Registry(e) => ZkhRegistryErrors::signature_by_selector(e.selector()),
+            Revert::Presentation(e) => ZkhPresentationErrors::signature_by_selector(e.selector()),
+            _ => None,
+        }
+    }
+
+    /// The custom error's ABI-encoded arguments (after the selector).
+    fn custom_args(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            Revert::Registry(e) => e.abi_encode_raw(&mut out),
+            Revert::Presentation(e) => e.abi_encode_raw(&mut out),
+            _ => {}
+        }
+        out
     }
 }
 
 impl fmt::Display for Revert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Revert::Custom {
-                signature, args, ..
-            } if args.is_empty() => write!(f, "custom error {signature}"),
-            Revert::Custom {
-                signature, args, ..
-            } => write!(
-                f,
-                "custom error {signature} with arguments 0x{}",
-                hex::encode(args)
-            ),
+            Revert::Registry(_) | Revert::Presentation(_) => {
+                let signature = self.custom_signature().unwrap_or("?");
+                let args = self.custom_args();
+                if args.is_empty() {
+                    write!(f, "custom error {signature}")
+                } else {
+                    write!(
+                        f,
+                        "custom error {signature} with arguments 0x{}",
+                        hex::encode(args)
+                    )
+                }
+            }
             Revert::Message(m) => write!(f, "Error({m:?})"),
             Revert::Panic(code) => write!(f, "Panic(0x{code:02x})"),
             Revert::Unknown(data) if data.is_empty() => f.write_str("no revert data"),
@@ -156,10 +184,9 @@ pub enum RpcError {
     /// The client's runtime could not be started.
     #[error("cannot start the JSON-RPC client's runtime: {0}")]
     Runtime(String),
-    /// A contract artifact could not be read (the registry's committed one) or built (a
-    /// presentation contract compiled for a verifying key).
-    #[error("contract artifact: {0}")]
-    Artifact(String),
+    /// The contracts cannot be deployed for what was given (a verifying key of another circuit).
+    #[error("preparing the contract: {0}")]
+    Contract(#[from] EvmError),
 }
 
 impl RpcError {
@@ -168,6 +195,23 @@ impl RpcError {
         match self {
             RpcError::Reverted { revert, .. } => Some(revert),
             _ => None,
+        }
+    }
+
+    /// The same error, a revert read as coming from a presentation contract
+    /// ([`Revert::in_presentation_contract`]).
+    pub(crate) fn in_presentation_contract(self) -> Self {
+        match self {
+            RpcError::Reverted {
+                what,
+                revert,
+                tx_hash,
+            } => RpcError::Reverted {
+                what,
+                revert: Box::new(revert.in_presentation_contract()),
+                tx_hash,
+            },
+            other => other,
         }
     }
 
@@ -191,31 +235,45 @@ impl From<RpcError> for VerifyError {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use alloy_primitives::U256;
+    use zkhealth_evm::bindings::{ZkhPresentation, ZkhRegistry};
     use zkhealth_verifier::ErrorClass;
+
+    use super::*;
 
     #[test]
     fn reverts_display_their_decoded_reason() {
-        let r = Revert::Custom {
-            name: "NotIssuer".into(),
-            signature: "NotIssuer()".into(),
-            args: vec![],
-        };
+        let r = Revert::Registry(ZkhRegistryErrors::NotIssuer(ZkhRegistry::NotIssuer {}));
         assert_eq!(r.to_string(), "custom error NotIssuer()");
         assert_eq!(r.custom_name(), Some("NotIssuer"));
-        let r = Revert::Custom {
-            name: "RootAlreadyPublished".into(),
-            signature: "RootAlreadyPublished(uint256)".into(),
-            args: vec![0, 7],
-        };
+        let r = Revert::Registry(ZkhRegistryErrors::RootAlreadyPublished(
+            ZkhRegistry::RootAlreadyPublished {
+                root: U256::from(7u8),
+            },
+        ));
         assert_eq!(
             r.to_string(),
-            "custom error RootAlreadyPublished(uint256) with arguments 0x0007"
+            format!(
+                "custom error RootAlreadyPublished(uint256) with arguments 0x{}07",
+                "00".repeat(31)
+            )
         );
+        let r = Revert::Presentation(ZkhPresentationErrors::WrongScope(
+            ZkhPresentation::WrongScope {
+                presented: U256::from(1u8),
+                expected: U256::from(2u8),
+            },
+        ));
+        assert_eq!(r.custom_name(), Some("WrongScope"));
+        assert_eq!(r.custom_signature(), Some("WrongScope(uint256,uint256)"));
+        assert!(r
+            .to_string()
+            .starts_with("custom error WrongScope(uint256,uint256) with arguments 0x"));
         assert_eq!(Revert::Message("no".into()).to_string(), "Error(\"no\")");
         assert_eq!(Revert::Panic(0x11).to_string(), "Panic(0x11)");
         assert_eq!(Revert::Unknown(vec![]).to_string(), "no revert data");
         assert_eq!(Revert::Message("no".into()).custom_name(), None);
+        assert_eq!(Revert::Unknown(vec![1]).custom_signature(), None);
     }
 
     #[test]

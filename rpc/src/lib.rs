@@ -8,17 +8,18 @@
 //!   history ([`Client::current_root`], [`Client::root_info`]); the free functions
 //!   [`deploy_registry`], [`publish_root`], [`set_issuer`], [`current_root`] and [`root_info`]
 //!   do one step each with the default time limits.
-//! - The same [`Client`] drives a presentation contract (`ZkhPresentation`, compiled per
-//!   verifying key): [`Client::deploy_presentation`], [`Client::accept_policy`],
+//! - The same [`Client`] drives a presentation contract (`ZkhPresentation`, shipped compiled by
+//!   `zkhealth-evm`, the verifying key in its constructor arguments):
+//!   [`Client::deploy_presentation`], [`Client::accept_policy`],
 //!   [`Client::submit_presentation`], [`Client::is_nullifier_used`],
 //!   [`Client::challenge_for`]; and reads the chain's id and clock ([`Client::chain_id`],
 //!   [`Client::latest_block_time`]).
 //!
 //! Everything is blocking: the client holds a single-threaded tokio runtime, and every request
 //! runs under a time limit ([`RpcOptions`]). Failures are typed ([`RpcError`]): unreachable
-//! node, timeout, revert (with the contract's custom error named, e.g. `NotIssuer` or
-//! `NullifierAlreadyUsed`), no contract at the address, malformed answer, invalid URL, address
-//! or key.
+//! node, timeout, revert (decoded into the contracts' generated error types, e.g. `NotIssuer` or
+//! `NullifierAlreadyUsed`; see [`Revert`]), no contract at the address, malformed answer,
+//! invalid URL, address or key.
 //!
 //! Plain `http://` endpoints only, unless the crate is built with its `tls` feature (rustls).
 

@@ -1,46 +1,41 @@
-//! The presentation contract (`ZkhPresentation`, compiled per verifying key) over JSON-RPC:
+//! The presentation contract (`ZkhPresentation`, shipped compiled, the verifying key in its
+//! constructor arguments) over JSON-RPC:
 //! deployment, accepted policies, presentations submitted on chain and their nullifiers; and
 //! the chain's id and clock, which a holder needs to prove for an on-chain verifier.
 
 use alloy_primitives::Address;
 use alloy_provider::Provider;
 use alloy_rpc_types_eth::BlockNumberOrTag;
-use alloy_sol_types::{sol, SolCall, SolValue};
+use alloy_sol_types::SolCall;
 use zkhealth_circuits::Fr;
-use zkhealth_evm::calldata::IZkhPresentation;
+use zkhealth_evm::{bindings::ZkhPresentation, presentation_deploy_code};
+use zkhealth_verifier::VerifyingKey;
 
 use crate::{
     keys::{fr_to_u256, u256_to_fr},
     Client, Deployed, Mined, RpcError, SignerKey,
 };
 
-sol! {
-    /// The generated verifier's key pin (contracts/templates/Groth16Verifier.sol.tmpl), which
-    /// the presentation contract inherits.
-    interface IZkhVerifierKey {
-        function VERIFYING_KEY_ID() external view returns (bytes32);
-    }
-}
-
 impl Client {
-    /// Deploys a presentation contract, signed by `signer` (who becomes its owner, the one who
-    /// accepts policies): `creation_bytecode` is the `ZkhPresentation` compiled with the
-    /// verifier of one verifying key (`zkhealth_evm::build::compile_for_key`); the constructor
-    /// arguments `(registry, scope)` are appended here. Refuses a `registry` address without
-    /// code; waits for the deployment to be mined.
+    /// Deploys a presentation contract for the verifying key `key`, signed by `signer` (who
+    /// becomes its owner, the one who accepts policies), checking presentations against the
+    /// registry at `registry` with the nullifier scope `scope`: the embedded `ZkhPresentation`
+    /// bytecode with the key as constructor arguments (`zkhealth_evm::presentation_deploy_code`),
+    /// nothing compiled. Refuses a `registry` address without code; waits for the deployment to
+    /// be mined.
     pub fn deploy_presentation(
         &self,
         signer: &SignerKey,
-        creation_bytecode: &[u8],
+        key: &VerifyingKey,
         registry: Address,
         scope: &Fr,
     ) -> Result<Deployed, RpcError> {
+        let code = presentation_deploy_code(key, registry, scope)?;
         if !self.has_code(registry)? {
             return Err(RpcError::NoContractCode { address: registry });
         }
-        let mut code = creation_bytecode.to_vec();
-        code.extend((registry, fr_to_u256(scope)).abi_encode_params());
         self.deploy(signer, "deploying the presentation contract", code)
+            .map_err(RpcError::in_presentation_contract)
     }
 
     /// Accepts presentations of the policy with `query_hash` (only the contract's owner may;
@@ -51,17 +46,18 @@ impl Client {
         contract: Address,
         query_hash: &Fr,
     ) -> Result<Mined, RpcError> {
-        let call = IZkhPresentation::acceptPolicyCall {
+        let call = ZkhPresentation::acceptPolicyCall {
             queryHash: fr_to_u256(query_hash),
         };
         self.send_call(signer, contract, "acceptPolicy", call.abi_encode())
+            .map_err(RpcError::in_presentation_contract)
     }
 
     /// Whether the contract accepts presentations of the policy with `query_hash`.
     pub fn is_policy_accepted(&self, contract: Address, query_hash: &Fr) -> Result<bool, RpcError> {
         self.view(
             contract,
-            IZkhPresentation::isPolicyAcceptedCall {
+            ZkhPresentation::isPolicyAcceptedCall {
                 queryHash: fr_to_u256(query_hash),
             },
         )
@@ -80,13 +76,14 @@ impl Client {
         calldata: &[u8],
     ) -> Result<Mined, RpcError> {
         self.send_call(signer, contract, "verifyPresentation", calldata.to_vec())
+            .map_err(RpcError::in_presentation_contract)
     }
 
     /// Whether `nullifier` was used in a presentation the contract accepted.
     pub fn is_nullifier_used(&self, contract: Address, nullifier: &Fr) -> Result<bool, RpcError> {
         self.view(
             contract,
-            IZkhPresentation::isNullifierUsedCall {
+            ZkhPresentation::isNullifierUsedCall {
                 nullifier: fr_to_u256(nullifier),
             },
         )
@@ -96,26 +93,26 @@ impl Client {
     /// (`challengeFor(sender)`); equal to `zkhealth_evm::challenge_for(chain_id, contract,
     /// sender)`.
     pub fn challenge_for(&self, contract: Address, sender: Address) -> Result<Fr, RpcError> {
-        let word = self.view(contract, IZkhPresentation::challengeForCall { sender })?;
+        let word = self.view(contract, ZkhPresentation::challengeForCall { sender })?;
         u256_to_fr(word).ok_or_else(|| RpcError::MalformedReturn {
-            what: IZkhPresentation::challengeForCall::SIGNATURE.into(),
+            what: ZkhPresentation::challengeForCall::SIGNATURE.into(),
             reason: format!("{word:#x} is not a BN254 scalar field element"),
         })
     }
 
     /// The nullifier scope the contract was deployed with.
     pub fn presentation_scope(&self, contract: Address) -> Result<Fr, RpcError> {
-        let word = self.view(contract, IZkhPresentation::scopeCall {})?;
+        let word = self.view(contract, ZkhPresentation::scopeCall {})?;
         u256_to_fr(word).ok_or_else(|| RpcError::MalformedReturn {
-            what: IZkhPresentation::scopeCall::SIGNATURE.into(),
+            what: ZkhPresentation::scopeCall::SIGNATURE.into(),
             reason: format!("{word:#x} is not a BN254 scalar field element"),
         })
     }
 
-    /// The id of the verifying key the contract was compiled for (its `VERIFYING_KEY_ID`, the
+    /// The id of the verifying key the contract was deployed with (its `VERIFYING_KEY_ID`, the
     /// SHA-256 digest a verifier pins).
     pub fn verifying_key_id(&self, contract: Address) -> Result<[u8; 32], RpcError> {
-        self.view(contract, IZkhVerifierKey::VERIFYING_KEY_IDCall {})
+        self.view(contract, ZkhPresentation::VERIFYING_KEY_IDCall {})
             .map(|id| id.0)
     }
 

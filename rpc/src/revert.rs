@@ -1,68 +1,25 @@
-//! Decoding revert data: the custom errors of the registry contract (read from its committed
-//! ABI) and of the presentation contract (read from the declarations in its Solidity sources,
-//! `ZkhPresentation.sol` and the generated verifier's template, since it is compiled per key), so
-//! every error the contracts declare is named; then Solidity's `Error(string)` and
-//! `Panic(uint256)`.
+//! Decoding revert data through the contracts' generated error types
+//! ([`zkhealth_evm::bindings`]): the registry's custom errors, then the presentation
+//! contract's (its verifier's included), then Solidity's `Error(string)` and `Panic(uint256)`.
+//!
+//! Two errors are declared by both contracts with the same signature, `NotOwner()` and
+//! `ZeroAddress()`: [`decode`] names them as the registry's; the client's calls to a
+//! presentation contract re-read them as that contract's ([`Revert::in_presentation_contract`]).
 
-use std::sync::OnceLock;
-
-use alloy_json_abi::{Error as AbiError, JsonAbi};
-use alloy_sol_types::{Panic, Revert as SolRevert, SolError};
-use zkhealth_evm::solidity::{PRESENTATION_SOURCE, VERIFIER_TEMPLATE};
+use alloy_sol_types::{Panic, Revert as SolRevert, SolError, SolInterface};
+use zkhealth_evm::bindings::{
+    ZkhPresentation::ZkhPresentationErrors, ZkhRegistry::ZkhRegistryErrors,
+};
 
 use crate::Revert;
 
-/// The registry contract's ABI, from the committed artifact; `None` if it cannot be read.
-fn registry_abi() -> Option<JsonAbi> {
-    let abi = zkhealth_evm::registry::abi_json().ok()?;
-    serde_json::from_value(abi).ok()
-}
-
-/// The custom errors declared in Solidity source text: every line of the form
-/// `error Name(type a, ...);`.
-fn declared_errors(source: &str) -> impl Iterator<Item = AbiError> + '_ {
-    source.lines().filter_map(|line| {
-        let declaration = line.trim().strip_prefix("error ")?.strip_suffix(';')?;
-        AbiError::parse(declaration).ok()
-    })
-}
-
-/// The custom errors of the presentation contract and of the verifier it inherits.
-fn presentation_errors() -> Vec<AbiError> {
-    declared_errors(PRESENTATION_SOURCE)
-        .chain(declared_errors(VERIFIER_TEMPLATE))
-        .collect()
-}
-
-/// Every custom error the zkhealth contracts declare (computed once).
-fn known_errors() -> &'static [AbiError] {
-    static ERRORS: OnceLock<Vec<AbiError>> = OnceLock::new();
-    ERRORS.get_or_init(|| {
-        let mut errors: Vec<AbiError> = registry_abi()
-            .iter()
-            .flat_map(|abi| abi.errors().cloned())
-            .collect();
-        errors.extend(presentation_errors());
-        errors
-    })
-}
-
 /// Decodes revert data against the contracts' custom errors, then the standard ones.
 pub fn decode(data: &[u8]) -> Revert {
-    decode_with(known_errors(), data)
-}
-
-/// Decodes revert data against `errors`, then the standard ones.
-pub(crate) fn decode_with(errors: &[AbiError], data: &[u8]) -> Revert {
-    let (Some(selector), Some(args)) = (data.get(..4), data.get(4..)) else {
-        return Revert::Unknown(data.to_vec());
-    };
-    if let Some(error) = errors.iter().find(|e| e.selector().as_slice() == selector) {
-        return Revert::Custom {
-            name: error.name.clone(),
-            signature: error.signature(),
-            args: args.to_vec(),
-        };
+    if let Ok(e) = ZkhRegistryErrors::abi_decode_validate(data) {
+        return Revert::Registry(e);
+    }
+    if let Ok(e) = ZkhPresentationErrors::abi_decode_validate(data) {
+        return Revert::Presentation(e);
     }
     if let Ok(r) = SolRevert::abi_decode_validate(data) {
         return Revert::Message(r.reason);
@@ -75,11 +32,27 @@ pub(crate) fn decode_with(errors: &[AbiError], data: &[u8]) -> Revert {
     Revert::Unknown(data.to_vec())
 }
 
+impl Revert {
+    /// The same revert, read as coming from a presentation contract: a registry error that the
+    /// presentation contract declares too (`NotOwner()`, `ZeroAddress()`) becomes its own.
+    pub fn in_presentation_contract(self) -> Revert {
+        match self {
+            Revert::Registry(e) => {
+                match ZkhPresentationErrors::abi_decode_validate(&e.abi_encode()) {
+                    Ok(p) => Revert::Presentation(p),
+                    Err(_) => Revert::Registry(e),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_primitives::{keccak256, U256};
     use alloy_sol_types::SolValue;
-    use zkhealth_evm::calldata::IZkhPresentation;
+    use zkhealth_evm::bindings::{Groth16Verifier, ZkhPresentation, ZkhRegistry};
 
     use super::*;
 
@@ -87,89 +60,139 @@ mod tests {
         keccak256(signature.as_bytes())[..4].to_vec()
     }
 
+    /// The selector, then one zero word per argument (every argument here is a static word).
+    fn with_zero_args(selector: [u8; 4], signature: &str) -> Vec<u8> {
+        let args = if signature.ends_with("()") {
+            0
+        } else {
+            signature.matches(',').count() + 1
+        };
+        [&selector[..], &vec![0u8; 32 * args][..]].concat()
+    }
+
     #[test]
-    fn registry_custom_errors_are_named_from_the_committed_abi() {
-        let abi = registry_abi().expect("the committed registry artifact has an ABI");
-        assert!(abi.errors().any(|e| e.name == "NotIssuer"));
-        let r = decode(&selector("NotIssuer()"));
-        assert_eq!(r.custom_name(), Some("NotIssuer"));
+    fn registry_custom_errors_decode_to_the_generated_types() {
+        assert_eq!(
+            decode(&selector("NotIssuer()")),
+            Revert::Registry(ZkhRegistryErrors::NotIssuer(ZkhRegistry::NotIssuer {}))
+        );
         let mut data = selector("RootAlreadyPublished(uint256)");
         data.extend(U256::from(7u8).abi_encode());
-        match decode(&data) {
-            Revert::Custom {
-                name,
-                signature,
-                args,
-            } => {
-                assert_eq!(name, "RootAlreadyPublished");
-                assert_eq!(signature, "RootAlreadyPublished(uint256)");
-                assert_eq!(args, U256::from(7u8).abi_encode());
-            }
-            other => panic!("unexpected {other:?}"),
+        let r = decode(&data);
+        assert_eq!(
+            r,
+            Revert::Registry(ZkhRegistryErrors::RootAlreadyPublished(
+                ZkhRegistry::RootAlreadyPublished {
+                    root: U256::from(7u8)
+                }
+            ))
+        );
+        assert_eq!(r.custom_name(), Some("RootAlreadyPublished"));
+        assert_eq!(r.custom_signature(), Some("RootAlreadyPublished(uint256)"));
+        // Every registry error is named, by its selector.
+        for (sel, signature) in ZkhRegistryErrors::SELECTORS
+            .iter()
+            .zip(ZkhRegistryErrors::SIGNATURES)
+        {
+            let r = decode(&with_zero_args(*sel, signature));
+            assert!(matches!(r, Revert::Registry(_)), "{signature}: {r}");
+            assert_eq!(r.custom_signature(), Some(*signature));
         }
     }
 
     #[test]
-    fn presentation_custom_errors_are_named_from_the_contract_sources() {
-        let declared = presentation_errors();
-        // 14 in ZkhPresentation.sol, 4 in the verifier template.
-        assert_eq!(declared.len(), 18, "{declared:?}");
+    fn presentation_custom_errors_decode_to_the_generated_types() {
         let mut data = selector("NullifierAlreadyUsed(uint256)");
         data.extend(U256::from(9u8).abi_encode());
-        match decode(&data) {
-            Revert::Custom {
-                name,
-                signature,
-                args,
-            } => {
-                assert_eq!(name, "NullifierAlreadyUsed");
-                assert_eq!(signature, "NullifierAlreadyUsed(uint256)");
-                assert_eq!(args, U256::from(9u8).abi_encode());
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        for (signature, name) in [
-            ("WrongChallenge(uint256,uint256)", "WrongChallenge"),
-            ("DayNotToday(uint256,uint256)", "DayNotToday"),
-            ("ScopeOutOfField(uint256)", "ScopeOutOfField"),
-            ("InvalidProof()", "InvalidProof"),
-            ("InvalidProofPoint()", "InvalidProofPoint"),
-            ("CurveOperationFailed()", "CurveOperationFailed"),
+        let r = decode(&data);
+        assert_eq!(
+            r,
+            Revert::Presentation(ZkhPresentationErrors::NullifierAlreadyUsed(
+                ZkhPresentation::NullifierAlreadyUsed {
+                    nullifier: U256::from(9u8)
+                }
+            ))
+        );
+        assert_eq!(r.custom_name(), Some("NullifierAlreadyUsed"));
+        // The verifier's errors are the presentation contract's too.
+        let e = Groth16Verifier::PublicInputOutOfField {
+            index: U256::from(3u8),
+            value: U256::from(4u8),
+        };
+        assert_eq!(
+            decode(&e.abi_encode()),
+            Revert::Presentation(ZkhPresentationErrors::PublicInputOutOfField(
+                ZkhPresentation::PublicInputOutOfField {
+                    index: U256::from(3u8),
+                    value: U256::from(4u8)
+                }
+            ))
+        );
+        for (signature, args, name) in [
+            ("WrongChallenge(uint256,uint256)", 2, "WrongChallenge"),
+            ("DayNotToday(uint256,uint256)", 2, "DayNotToday"),
+            ("ScopeOutOfField(uint256)", 1, "ScopeOutOfField"),
+            ("InvalidProof()", 0, "InvalidProof"),
+            ("InvalidProofPoint()", 0, "InvalidProofPoint"),
+            ("CurveOperationFailed()", 0, "CurveOperationFailed"),
             (
                 "PublicInputOutOfField(uint256,uint256)",
+                2,
                 "PublicInputOutOfField",
             ),
         ] {
-            assert_eq!(decode(&selector(signature)).custom_name(), Some(name));
+            let mut data = selector(signature);
+            data.extend(vec![0u8; 32 * args]);
+            assert_eq!(decode(&data).custom_name(), Some(name), "{signature}");
         }
-        // Every error of the interface the calldata is built from is known, by its selector.
-        for sel in IZkhPresentation::IZkhPresentationErrors::SELECTORS {
-            let r = decode(sel);
-            assert!(r.custom_name().is_some(), "selector {sel:?} undecoded: {r}");
+        // Every error the presentation contract declares is named, by its selector.
+        assert_eq!(ZkhPresentationErrors::SELECTORS.len(), 18);
+        for (sel, signature) in ZkhPresentationErrors::SELECTORS
+            .iter()
+            .zip(ZkhPresentationErrors::SIGNATURES)
+        {
+            let r = decode(&with_zero_args(*sel, signature)).in_presentation_contract();
+            assert!(matches!(r, Revert::Presentation(_)), "{signature}: {r}");
+            assert_eq!(r.custom_signature(), Some(*signature));
         }
-        // A line that only looks like a declaration is not taken for one.
-        assert_eq!(declared_errors("    // error Foo(uint256);").count(), 0);
-        assert_eq!(declared_errors("error Foo(uint256)").count(), 0);
-        assert_eq!(declared_errors("  error Foo(uint256 a);").count(), 1);
+    }
+
+    #[test]
+    fn errors_both_contracts_declare_are_read_per_contract() {
+        let data = selector("NotOwner()");
+        let r = decode(&data);
+        assert_eq!(
+            r,
+            Revert::Registry(ZkhRegistryErrors::NotOwner(ZkhRegistry::NotOwner {}))
+        );
+        assert_eq!(
+            r.in_presentation_contract(),
+            Revert::Presentation(ZkhPresentationErrors::NotOwner(
+                ZkhPresentation::NotOwner {}
+            ))
+        );
+        // A registry-only error stays the registry's.
+        let r = decode(&selector("NotIssuer()"));
+        assert_eq!(r.clone().in_presentation_contract(), r);
     }
 
     #[test]
     fn standard_errors_and_garbage_decode_without_panicking() {
         let msg = SolRevert::from("nope").abi_encode();
-        assert_eq!(decode_with(&[], &msg), Revert::Message("nope".into()));
+        assert_eq!(decode(&msg), Revert::Message("nope".into()));
         let panic = Panic::from(0x11u64).abi_encode();
-        assert_eq!(decode_with(&[], &panic), Revert::Panic(0x11));
-        assert_eq!(decode_with(&[], &[]), Revert::Unknown(vec![]));
-        assert_eq!(decode_with(&[], &[1, 2, 3]), Revert::Unknown(vec![1, 2, 3]));
+        assert_eq!(decode(&panic), Revert::Panic(0x11));
+        assert_eq!(decode(&[]), Revert::Unknown(vec![]));
+        assert_eq!(decode(&[1, 2, 3]), Revert::Unknown(vec![1, 2, 3]));
         // An Error(string) selector followed by garbage is not a message.
         let mut bad = msg[..4].to_vec();
         bad.extend([0xff; 40]);
-        assert_eq!(decode_with(&[], &bad), Revert::Unknown(bad.clone()));
-        // Without the ABI a custom error stays undecoded.
-        let not_issuer = selector("NotIssuer()");
-        assert_eq!(
-            decode_with(&[], &not_issuer),
-            Revert::Unknown(not_issuer.clone())
-        );
+        assert_eq!(decode(&bad), Revert::Unknown(bad.clone()));
+        // A custom error's selector with missing arguments is not that error.
+        let short = selector("RootAlreadyPublished(uint256)");
+        assert_eq!(decode(&short), Revert::Unknown(short.clone()));
+        // An unknown selector stays undecoded.
+        let unknown = selector("Nope()");
+        assert_eq!(decode(&unknown), Revert::Unknown(unknown.clone()));
     }
 }

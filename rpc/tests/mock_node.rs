@@ -15,7 +15,11 @@ use alloy_primitives::{hex, keccak256, Address, U256};
 use alloy_sol_types::SolValue;
 use serde_json::{json, Value};
 use zkhealth_circuits::Fr;
-use zkhealth_rpc::{fr_to_u256, Client, EvmRoots, RpcError, RpcOptions};
+use zkhealth_evm::bindings::{
+    ZkhPresentation::{self, ZkhPresentationErrors},
+    ZkhRegistry::{self, ZkhRegistryErrors},
+};
+use zkhealth_rpc::{fr_to_u256, Client, EvmRoots, Revert, RpcError, RpcOptions, SignerKey};
 use zkhealth_verifier::{ErrorClass, RootSource, VerifyError};
 
 /// What the scripted node answers to one request.
@@ -261,6 +265,43 @@ fn reverted_call_names_the_registry_custom_error() {
         err.to_string().contains("custom error NotIssuer()"),
         "{err}"
     );
+}
+
+#[test]
+fn error_declared_by_both_contracts_is_read_as_the_called_one() {
+    // Code everywhere; every other request reverts with `NotOwner()`, which the registry and the
+    // presentation contract both declare.
+    let data = format!("0x{}", hex::encode(selector("NotOwner()")));
+    let url = mock_node(move |method, _| match method {
+        "eth_getCode" => Reply::Result(json!("0x6001")),
+        _ => Reply::Error(json!({"code": 3, "message": "execution reverted", "data": data})),
+    });
+    let client = Client::with_options(&url, fast()).unwrap();
+    // A development key (anvil's first account); nothing is signed for a real chain.
+    let signer =
+        SignerKey::from_hex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+            .unwrap();
+    let err = client
+        .set_issuer(&signer, registry(), Address::repeat_byte(1))
+        .unwrap_err();
+    assert_eq!(
+        err.revert(),
+        Some(&Revert::Registry(ZkhRegistryErrors::NotOwner(
+            ZkhRegistry::NotOwner {}
+        ))),
+        "{err}"
+    );
+    let err = client
+        .accept_policy(&signer, registry(), &Fr::from(5u8))
+        .unwrap_err();
+    assert_eq!(
+        err.revert(),
+        Some(&Revert::Presentation(ZkhPresentationErrors::NotOwner(
+            ZkhPresentation::NotOwner {}
+        ))),
+        "{err}"
+    );
+    assert!(err.to_string().contains("custom error NotOwner()"), "{err}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use clap::Args;
@@ -13,7 +13,7 @@ use zkhealth::{
     registry::store::RegistryStore,
     verifier::{KeyId, LocalRoots, RootSource, VerifyError},
 };
-use zkhealth_evm::{build::compile_for_key, challenge_for, verify_presentation_calldata};
+use zkhealth_evm::{challenge_for, verify_presentation_calldata};
 use zkhealth_rpc::{
     parse_address, Address, Client, EvmRoots, Mined, RpcError, RpcOptions, SignerKey,
 };
@@ -357,21 +357,6 @@ fn policy_query_hash(path: &Path) -> Result<Fr, CliError> {
     Ok(policy.query_hash(&[])?)
 }
 
-/// A fresh directory for compiling contracts.
-fn build_dir() -> Result<PathBuf, CliError> {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let dir =
-        std::env::temp_dir().join(format!("zkhealth-contracts-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|source| CliError::Write {
-        path: dir.clone(),
-        source,
-    })?;
-    Ok(dir)
-}
-
 fn accept(
     client: &Client,
     signer: &SignerKey,
@@ -390,10 +375,11 @@ fn accept(
     Ok(())
 }
 
-/// `deploy-presentation`: compiles the presentation contract for a verifying key, deploys it and
-/// accepts the given policies; prints the contract's address on the first line.
+/// `deploy-presentation`: deploys the shipped presentation contract with a verifying key as its
+/// constructor arguments and accepts the given policies; prints the contract's address on the
+/// first line.
 pub fn deploy_presentation(args: &DeployPresentationArgs) -> Result<(), CliError> {
-    // Everything that can be refused is checked before compiling and deploying.
+    // Everything that can be refused is checked before deploying.
     let client = client(&args.rpc)?;
     let signer = signer(&args.key)?;
     let registry = address("registry address", &args.registry)?;
@@ -408,13 +394,7 @@ pub fn deploy_presentation(args: &DeployPresentationArgs) -> Result<(), CliError
         return Err(RpcError::NoContractCode { address: registry }.into());
     }
 
-    let dir = build_dir()?;
-    let compiled = compile_for_key(&key, &dir);
-    // The artifacts are not needed once read; a leftover temporary directory is harmless.
-    let _ = std::fs::remove_dir_all(&dir);
-    let compiled = compiled.map_err(|e| RpcError::Artifact(e.to_string()))?;
-    let deployed =
-        client.deploy_presentation(&signer, &compiled.presentation.bytecode, registry, &scope)?;
+    let deployed = client.deploy_presentation(&signer, &key, registry, &scope)?;
     let contract = deployed.address;
     println!("{contract}");
     println!("  owner     {}", signer.address());

@@ -1,10 +1,11 @@
-//! The EVM export commands: the Solidity verifier of a verifying key, and the calldata of a
-//! presentation for the presentation contract.
+//! The EVM export commands: the deployment of the shipped Groth16 verifier for a verifying key,
+//! and the calldata of a presentation for the presentation contract.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use zkhealth_evm::{render_verifier, verify_presentation_calldata, CalldataJson};
+use zkhealth_evm::{verify_presentation_calldata, CalldataJson, VerifierDeployment};
+use zkhealth_rpc::RpcError;
 
 use super::{
     files::{self, shown},
@@ -17,8 +18,8 @@ pub struct ExportSolidityArgs {
     /// The verifying key (`presentation-depth-N.vk`).
     #[arg(long)]
     pub vk: PathBuf,
-    /// Where to write the verifier (`Groth16Verifier.sol`: the name
-    /// `contracts/src/ZkhPresentation.sol` imports it under).
+    /// Where to write the verifier's deployment (JSON: the contract's ABI, the key as
+    /// constructor arguments, and the creation code to send).
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -35,14 +36,21 @@ pub struct CalldataArgs {
     pub json: bool,
 }
 
-/// `export-solidity`: renders the Groth16 verifier of a verifying key.
+/// `export-solidity`: writes what deploying the shipped Groth16 verifier (compiled once, the key
+/// in its constructor arguments) for a verifying key takes.
 pub fn export_solidity(args: &ExportSolidityArgs) -> Result<(), CliError> {
     let key = files::read_verifying_key(&args.vk)?;
-    files::write_bytes(&args.out, render_verifier(&key).as_bytes())?;
-    println!("Solidity verifier written to {}", shown(&args.out));
+    let deployment = VerifierDeployment::new(&key).map_err(RpcError::from)?;
+    let json = serde_json::to_string_pretty(&deployment).map_err(|e| CliError::Write {
+        path: args.out.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    files::write_bytes(&args.out, format!("{json}\n").as_bytes())?;
+    println!("Verifier deployment written to {}", shown(&args.out));
     println!("  key id          {}", key.id());
     println!("  registry depth  {}", key.depth());
     println!("  contract        Groth16Verifier (verifyProof(uint256[8], uint256[7]))");
+    println!("  compiler        solc {}", deployment.solc);
     Ok(())
 }
 

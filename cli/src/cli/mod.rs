@@ -75,7 +75,8 @@ pub enum Command {
     AcceptPolicy(chain::AcceptPolicyArgs),
     /// Submit a presentation to a presentation contract (exit code 3 when it is refused).
     SubmitPresentation(chain::SubmitPresentationArgs),
-    /// Write the Solidity Groth16 verifier of a verifying key.
+    /// Write the deployment of the shipped Groth16 verifier for a verifying key (JSON: ABI,
+    /// constructor arguments, creation code).
     ExportSolidity(evm::ExportSolidityArgs),
     /// Print the `verifyPresentation` calldata of a presentation (hex, or words as JSON).
     Calldata(evm::CalldataArgs),

@@ -5,12 +5,6 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::{
-    collections::HashMap,
-    path::PathBuf,
-    sync::{Mutex, OnceLock},
-};
-
 use alloy_primitives::{Address, Bytes, Log, U256};
 use alloy_sol_types::{SolCall, SolError, SolValue};
 use revm::{
@@ -25,8 +19,7 @@ use revm::{
     },
     Context, InspectCommitEvm, InspectEvm, Inspector, MainBuilder, MainContext,
 };
-use zkhealth_evm::{build::KeyContracts, Artifact};
-use zkhealth_verifier::VerifyingKey;
+use zkhealth_evm::Artifact;
 
 /// The chain id of the test chain.
 pub const CHAIN_ID: u64 = 31_337;
@@ -302,6 +295,16 @@ impl Chain {
         )
     }
 
+    /// Sends a contract creation with `code` (creation code and constructor arguments); the
+    /// created address on success.
+    pub fn try_deploy(&mut self, from: Address, code: Vec<u8>) -> (Receipt, Option<Address>) {
+        let result = self
+            .evm
+            .inspect_tx_commit(Self::tx(from, None, code))
+            .unwrap();
+        self.receipt(result)
+    }
+
     /// Deploys `bytecode ‖ constructor_args` from `from`; panics if the creation fails.
     pub fn deploy(&mut self, from: Address, bytecode: &[u8], constructor_args: &[u8]) -> Address {
         let mut code = bytecode.to_vec();
@@ -358,24 +361,6 @@ where
     for<'a> <T::SolType as alloy_sol_types::SolType>::Token<'a>: alloy_sol_types::abi::TokenSeq<'a>,
 {
     args.abi_encode_params()
-}
-
-/// The per-key contracts, compiled once per test binary and key id (tests of one binary run in
-/// parallel: the lock keeps them from compiling into the same directory at once).
-pub fn contracts_for(key: &VerifyingKey) -> KeyContracts {
-    static CACHE: OnceLock<(tempfile::TempDir, Mutex<HashMap<String, KeyContracts>>)> =
-        OnceLock::new();
-    let (dir, compiled) =
-        CACHE.get_or_init(|| (tempfile::tempdir().unwrap(), Mutex::new(HashMap::new())));
-    let mut compiled = compiled.lock().unwrap();
-    let id = key.id().to_hex();
-    compiled
-        .entry(id.clone())
-        .or_insert_with(|| {
-            let work: PathBuf = dir.path().join(&id);
-            zkhealth_evm::build::compile_for_key(key, &work).unwrap()
-        })
-        .clone()
 }
 
 /// The committed registry artifact.

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Groth16Verifier
+/// @notice Groth16 verifier over BN254 for the zkhealth presentation circuit. One compiled
+///         contract serves every verifying key: the key is given to the constructor and kept in
+///         immutables, so deploying a verifier for a new key needs no compiler.
+/// @dev With the key (alpha, beta, gamma, delta, IC_0..IC_n) and the public inputs x_1..x_n, a proof
+///      (A, B, C) is valid iff
+///
+///          e(A, B) = e(alpha, beta) * e(L, gamma) * e(C, delta),   L = IC_0 + sum_i x_i * IC_i,
+///
+///      checked here as one product of four pairings equal to one, with the constant points
+///      negated by the deployer (zkhealth-evm does it in Rust before deployment):
+///
+///          e(A, B) * e(-alpha, beta) * e(L, -gamma) * e(C, -delta) = 1.
+///
+///      L is computed with the ECMUL (0x07) and ECADD (0x06) precompiles, the product with the
+///      pairing precompile (0x08). Words: G1 points are (x, y); G2 points are (x.c1, x.c0, y.c1,
+///      y.c0), the order the pairing precompile reads. A proof is the eight words
+///      [A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y].
+///      The public inputs, in circuit order: root, today (day number), today (YYYYMMDD),
+///      challenge, scope, nullifier, query hash.
+contract Groth16Verifier {
+    /// @notice The BN254 scalar field modulus: public inputs are below it.
+    uint256 internal constant SCALAR_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @notice The BN254 base field modulus: proof coordinates are below it.
+    uint256 internal constant BASE_MODULUS =
+        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+
+    /// @notice The number of public inputs (the statement's; `Statement::NUM_INPUTS` in Rust).
+    uint256 internal constant NUM_INPUTS = 7;
+    /// @notice The words of the input points IC_0..IC_n: (x, y) each.
+    uint256 internal constant IC_WORDS = 2 * (NUM_INPUTS + 1);
+
+    /// @notice The id of the verifying key (SHA-256 of its canonical encoding), as the deployer
+    ///         stated it.
+    bytes32 public immutable VERIFYING_KEY_ID;
+
+    // -alpha (G1)
+    uint256 internal immutable NEG_ALPHA_X;
+    uint256 internal immutable NEG_ALPHA_Y;
+    // beta (G2)
+    uint256 internal immutable BETA_X1;
+    uint256 internal immutable BETA_X0;
+    uint256 internal immutable BETA_Y1;
+    uint256 internal immutable BETA_Y0;
+    // -gamma (G2)
+    uint256 internal immutable NEG_GAMMA_X1;
+    uint256 internal immutable NEG_GAMMA_X0;
+    uint256 internal immutable NEG_GAMMA_Y1;
+    uint256 internal immutable NEG_GAMMA_Y0;
+    // -delta (G2)
+    uint256 internal immutable NEG_DELTA_X1;
+    uint256 internal immutable NEG_DELTA_X0;
+    uint256 internal immutable NEG_DELTA_Y1;
+    uint256 internal immutable NEG_DELTA_Y0;
+    // IC_0 (constant term) and IC_i, the point of public input i (G1)
+    uint256 internal immutable IC0_X;
+    uint256 internal immutable IC0_Y;
+    uint256 internal immutable IC1_X;
+    uint256 internal immutable IC1_Y;
+    uint256 internal immutable IC2_X;
+    uint256 internal immutable IC2_Y;
+    uint256 internal immutable IC3_X;
+    uint256 internal immutable IC3_Y;
+    uint256 internal immutable IC4_X;
+    uint256 internal immutable IC4_Y;
+    uint256 internal immutable IC5_X;
+    uint256 internal immutable IC5_Y;
+    uint256 internal immutable IC6_X;
+    uint256 internal immutable IC6_Y;
+    uint256 internal immutable IC7_X;
+    uint256 internal immutable IC7_Y;
+
+    /// @notice Public input `index` (0-based) is not below the scalar field modulus.
+    error PublicInputOutOfField(uint256 index, uint256 value);
+    /// @notice Proof word `index` (0-based, see the word order above) is not below the base field modulus.
+    error ProofCoordinateOutOfField(uint256 index, uint256 value);
+    /// @notice A proof point is not on the curve, or B is not in the prime-order subgroup of G2.
+    error InvalidProofPoint();
+    /// @notice An elliptic-curve precompile call failed.
+    error CurveOperationFailed();
+
+    /// @param keyId the verifying key's id (SHA-256 of its canonical encoding)
+    /// @param negAlpha -alpha: [x, y]
+    /// @param beta beta: [x.c1, x.c0, y.c1, y.c0]
+    /// @param negGamma -gamma: [x.c1, x.c0, y.c1, y.c0]
+    /// @param negDelta -delta: [x.c1, x.c0, y.c1, y.c0]
+    /// @param ic IC_0..IC_n: [IC_0.x, IC_0.y, IC_1.x, IC_1.y, ...]
+    constructor(
+        bytes32 keyId,
+        uint256[2] memory negAlpha,
+        uint256[4] memory beta,
+        uint256[4] memory negGamma,
+        uint256[4] memory negDelta,
+        uint256[IC_WORDS] memory ic
+    ) {
+        VERIFYING_KEY_ID = keyId;
+        NEG_ALPHA_X = negAlpha[0];
+        NEG_ALPHA_Y = negAlpha[1];
+        BETA_X1 = beta[0];
+        BETA_X0 = beta[1];
+        BETA_Y1 = beta[2];
+        BETA_Y0 = beta[3];
+        NEG_GAMMA_X1 = negGamma[0];
+        NEG_GAMMA_X0 = negGamma[1];
+        NEG_GAMMA_Y1 = negGamma[2];
+        NEG_GAMMA_Y0 = negGamma[3];
+        NEG_DELTA_X1 = negDelta[0];
+        NEG_DELTA_X0 = negDelta[1];
+        NEG_DELTA_Y1 = negDelta[2];
+        NEG_DELTA_Y0 = negDelta[3];
+        IC0_X = ic[0];
+        IC0_Y = ic[1];
+        IC1_X = ic[2];
+        IC1_Y = ic[3];
+        IC2_X = ic[4];
+        IC2_Y = ic[5];
+        IC3_X = ic[6];
+        IC3_Y = ic[7];
+        IC4_X = ic[8];
+        IC4_Y = ic[9];
+        IC5_X = ic[10];
+        IC5_Y = ic[11];
+        IC6_X = ic[12];
+        IC6_Y = ic[13];
+        IC7_X = ic[14];
+        IC7_Y = ic[15];
+    }
+
+    /// @notice Whether `proof` is valid for the public inputs `input`.
+    /// @dev Reverts on malformed input (an input or a coordinate out of its field, a point not on
+    ///      the curve); returns false for a well-formed proof that does not verify.
+    function verifyProof(uint256[8] calldata proof, uint256[NUM_INPUTS] calldata input)
+        public
+        view
+        returns (bool)
+    {
+        _checkProofWords(proof);
+        for (uint256 i = 0; i < NUM_INPUTS; ++i) {
+            if (input[i] >= SCALAR_MODULUS) revert PublicInputOutOfField(i, input[i]);
+        }
+        (uint256 x, uint256 y) = _mulAdd(IC0_X, IC0_Y, IC1_X, IC1_Y, input[0]);
+        (x, y) = _mulAdd(x, y, IC2_X, IC2_Y, input[1]);
+        (x, y) = _mulAdd(x, y, IC3_X, IC3_Y, input[2]);
+        (x, y) = _mulAdd(x, y, IC4_X, IC4_Y, input[3]);
+        (x, y) = _mulAdd(x, y, IC5_X, IC5_Y, input[4]);
+        (x, y) = _mulAdd(x, y, IC6_X, IC6_Y, input[5]);
+        (x, y) = _mulAdd(x, y, IC7_X, IC7_Y, input[6]);
+        return _pairingCheck(proof, x, y);
+    }
+
+    /// @dev Reverts unless every proof word is below the base field modulus.
+    function _checkProofWords(uint256[8] calldata proof) internal pure {
+        for (uint256 i = 0; i < 8; ++i) {
+            if (proof[i] >= BASE_MODULUS) revert ProofCoordinateOutOfField(i, proof[i]);
+        }
+    }
+
+    /// @dev (accX, accY) + s * (px, py), with ECMUL then ECADD. The caller checks s < r.
+    function _mulAdd(uint256 accX, uint256 accY, uint256 px, uint256 py, uint256 s)
+        internal
+        view
+        returns (uint256 x, uint256 y)
+    {
+        bool ok;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, px)
+            mstore(add(m, 0x20), py)
+            mstore(add(m, 0x40), s)
+            ok := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
+            mstore(add(m, 0x40), accX)
+            mstore(add(m, 0x60), accY)
+            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+            x := mload(m)
+            y := mload(add(m, 0x20))
+        }
+        if (!ok) revert CurveOperationFailed();
+    }
+
+    /// @dev Two words at `m`, `m + 0x20`.
+    function _store2(uint256 m, uint256 a, uint256 b) private pure {
+        assembly ("memory-safe") {
+            mstore(m, a)
+            mstore(add(m, 0x20), b)
+        }
+    }
+
+    /// @dev Four words from `m` on.
+    function _store4(uint256 m, uint256 a, uint256 b, uint256 c, uint256 d) private pure {
+        assembly ("memory-safe") {
+            mstore(m, a)
+            mstore(add(m, 0x20), b)
+            mstore(add(m, 0x40), c)
+            mstore(add(m, 0x60), d)
+        }
+    }
+
+    /// @dev e(A, B) * e(-alpha, beta) * e(L, -gamma) * e(C, -delta) == 1, with L = (lx, ly).
+    ///      The caller checks the proof words with `_checkProofWords` first. The pairing input
+    ///      is laid out past the free memory pointer (scratch, not allocated).
+    function _pairingCheck(uint256[8] calldata proof, uint256 lx, uint256 ly)
+        internal
+        view
+        returns (bool valid)
+    {
+        uint256 m;
+        assembly ("memory-safe") {
+            m := mload(0x40)
+            // (A, B): the first six proof words, already in precompile order.
+            calldatacopy(m, proof, 0xc0)
+            // C, after L.
+            calldatacopy(add(m, 0x240), add(proof, 0xc0), 0x40)
+        }
+        // The free memory pointer is far below 2^256 - 0x300: no overflow.
+        unchecked {
+            // (-alpha, beta)
+            _store2(m + 0xc0, NEG_ALPHA_X, NEG_ALPHA_Y);
+            _store4(m + 0x100, BETA_X1, BETA_X0, BETA_Y1, BETA_Y0);
+            // (L, -gamma)
+            _store2(m + 0x180, lx, ly);
+            _store4(m + 0x1c0, NEG_GAMMA_X1, NEG_GAMMA_X0, NEG_GAMMA_Y1, NEG_GAMMA_Y0);
+            // (C, -delta)
+            _store4(m + 0x280, NEG_DELTA_X1, NEG_DELTA_X0, NEG_DELTA_Y1, NEG_DELTA_Y0);
+        }
+        bool ok;
+        assembly ("memory-safe") {
+            ok := staticcall(gas(), 0x08, m, 0x300, m, 0x20)
+            valid := and(ok, eq(mload(m), 1))
+        }
+        if (!ok) revert InvalidProofPoint();
+    }
+}
