@@ -32,10 +32,11 @@ use zkhealth::{
     },
 };
 
-use crate::cli::{
-    commands::{check_membership, load_keys, DEV_SETUP_WARNING},
+use crate::{
+    error::CliError,
     files::{self, shown},
-    CliError,
+    holder::check_membership,
+    keys::{load_keys, DEV_SETUP_WARNING},
 };
 
 /// The demo's issuer.

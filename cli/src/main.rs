@@ -1,18 +1,137 @@
 //! The `zkhealth` command line. Run `zkhealth --help`, or `zkhealth demo` for the whole flow.
+//!
+//! Commands are grouped by party: [`keys`] (development setup), [`issuer`], [`holder`],
+//! [`verifier`], [`chain`] and [`evm`] (contracts and calldata), and the [`demo`] that runs them
+//! all; [`files`] and [`error`] are shared by every party. No party module uses another's
+//! commands except the verifier, which reads roots from the chain.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-mod cli;
+mod chain;
 mod demo;
+mod error;
+mod evm;
+mod files;
+mod holder;
+mod issuer;
+mod keys;
+mod verifier;
 
-use std::process::ExitCode;
+use std::{path::PathBuf, process::ExitCode};
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// Zero-knowledge health credentials: issue, prove and verify claims about health records
+/// without revealing them (Groth16 over BN254, Poseidon commitments, Merkle registries).
+///
+/// Quick start: `zkhealth demo` runs the whole flow with built-in data.
+#[derive(Debug, Parser)]
+#[command(name = "zkhealth", version, propagate_version = true)]
+pub struct Cli {
+    /// Directory for cached keys and the demo's registry.
+    #[arg(
+        long,
+        global = true,
+        env = "ZKHEALTH_DATA_DIR",
+        default_value = "./.zkhealth"
+    )]
+    pub data_dir: PathBuf,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole flow (keys, issuer, holder, verifier, rejections) on built-in data.
+    Demo(DemoArgs),
+    /// Generate proving and verifying keys for a registry depth (development setup).
+    Setup(keys::SetupArgs),
+    /// Generate a holder secret and print its holder key.
+    HolderKey(holder::HolderKeyArgs),
+    /// Issue a credential: commit a record and append it to the issuer's registry.
+    Issue(issuer::IssueArgs),
+    /// Revoke a credential: empty its leaf and publish the new root.
+    Revoke(issuer::RevokeArgs),
+    /// Write the Merkle path of a leaf (for the holder).
+    Path(issuer::PathArgs),
+    /// Write the registry's root history (for verifiers).
+    Roots(issuer::RootsArgs),
+    /// Write a verifier policy.
+    #[command(subcommand)]
+    Policy(verifier::PolicyCommand),
+    /// Print a fresh random challenge (a verifier's nonce), or with `--contract` and `--sender`
+    /// the challenge a presentation contract expects from that sender.
+    Challenge(chain::ChallengeArgs),
+    /// Print the nullifier scope of a verifier and an event.
+    Scope(verifier::ScopeArgs),
+    /// Prove a policy about a credential: write a presentation.
+    Prove(holder::ProveArgs),
+    /// Verify a presentation (exit code 3 when it is refused).
+    Verify(verifier::VerifyArgs),
+    /// Deploy the registry contract to an EVM chain (prints its address).
+    DeployRegistry(chain::DeployRegistryArgs),
+    /// Publish a registry root to the registry contract.
+    PublishRoot(chain::PublishRootArgs),
+    /// Show the registry contract's current root, window, issuer and owner.
+    ChainRoots(chain::ChainRootsArgs),
+    /// Deploy a presentation contract for a verifying key (prints its address), accepting
+    /// policies.
+    DeployPresentation(chain::DeployPresentationArgs),
+    /// Accept presentations of a policy on a presentation contract (owner).
+    AcceptPolicy(chain::AcceptPolicyArgs),
+    /// Submit a presentation to a presentation contract (exit code 3 when it is refused).
+    SubmitPresentation(chain::SubmitPresentationArgs),
+    /// Write the deployment of the shipped Groth16 verifier for a verifying key (JSON: ABI,
+    /// constructor arguments, creation code).
+    ExportSolidity(evm::ExportSolidityArgs),
+    /// Print the `verifyPresentation` calldata of a presentation (hex, or words as JSON).
+    Calldata(evm::CalldataArgs),
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Registry depth (1 to 32); keys are cached per depth in `<data-dir>/keys/`.
+    #[arg(long, default_value_t = 32)]
+    pub depth: u32,
+}
+
+/// Runs a parsed command line.
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Demo(args) => demo::run(&cli.data_dir, args.depth),
+        Command::Setup(args) => keys::setup(&args),
+        Command::HolderKey(args) => holder::holder_key(&args),
+        Command::Issue(args) => issuer::issue(&args),
+        Command::Revoke(args) => issuer::revoke(&args),
+        Command::Path(args) => issuer::path(&args),
+        Command::Roots(args) => issuer::roots(&args),
+        Command::Policy(cmd) => verifier::policy(&cmd),
+        Command::Challenge(args) if args.contract.is_none() => verifier::challenge(),
+        Command::Challenge(args) => chain::challenge(&args),
+        Command::Scope(args) => verifier::scope(&args),
+        Command::Prove(args) => holder::prove(&args),
+        Command::Verify(args) => verifier::verify(&args),
+        Command::DeployRegistry(args) => chain::deploy_registry(&args),
+        Command::PublishRoot(args) => chain::publish_root(&args),
+        Command::ChainRoots(args) => chain::chain_roots(&args),
+        Command::DeployPresentation(args) => chain::deploy_presentation(&args),
+        Command::AcceptPolicy(args) => chain::accept_policy(&args),
+        Command::SubmitPresentation(args) => chain::submit_presentation(&args),
+        Command::ExportSolidity(args) => evm::export_solidity(&args),
+        Command::Calldata(args) => evm::calldata(&args),
+    }
+}
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match cli::run(cli) {
+    let cli = Cli::parse();
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

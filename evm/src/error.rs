@@ -2,7 +2,8 @@
 
 use thiserror::Error;
 
-/// What can go wrong reading contract artifacts or laying out a verifying key for the contracts.
+/// What can go wrong reading contract artifacts, laying out a verifying key for the contracts,
+/// or choosing the policies a contract accepts.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum EvmError {
     /// A compiled-contract artifact is not the expected JSON.
@@ -25,4 +26,19 @@ pub enum EvmError {
         /// The key's.
         got: usize,
     },
+    /// A policy that discloses values cannot be accepted on chain: its query hash covers each
+    /// holder's disclosed values, so no single hash accepts it.
+    #[error(
+        "the policy discloses {}: the query hash of a policy with disclosed values depends on \
+         each holder's values, so a contract cannot accept it by one hash; use a policy without \
+         disclosure on chain",
+        slots.join(", ")
+    )]
+    DisclosingPolicy {
+        /// The names of the disclosed slots.
+        slots: Vec<String>,
+    },
+    /// The policy does not compile to the circuit's shape.
+    #[error("policy: {0}")]
+    Policy(#[from] zkhealth_circuits::Error),
 }

@@ -10,6 +10,7 @@
 //!   root, policy, challenge, date, scope and nullifier in one call) for one key.
 //! - [`calldata`]: `verifyPresentation` calldata from a presentation, ABI-encoded or as JSON.
 //! - [`challenge_for`]: the challenge a presentation sent by an address must carry.
+//! - [`policy`]: the query hash a contract accepts a policy by (never a disclosing policy).
 //! - [`words`]: arkworks points and scalars as EVM words (G2 as `(c1, c0)`).
 
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod calldata;
 mod challenge;
 pub mod deploy;
 pub mod error;
+pub mod policy;
 pub mod registry;
 pub mod words;
 
@@ -30,6 +32,7 @@ pub use calldata::{verify_presentation_calldata, CalldataJson};
 pub use challenge::challenge_for;
 pub use deploy::{presentation_deploy_code, verifier_deploy_code, KeyWords, VerifierDeployment};
 pub use error::EvmError;
+pub use policy::accepted_query_hash;
 
 // Lets the shared test harness name this crate the same way in unit and integration tests.
 #[cfg(test)]

@@ -15,7 +15,7 @@ use zkhealth::{
     verifier::{Presentation, VerifyingKey},
 };
 
-use super::CliError;
+use crate::error::CliError;
 
 /// Reads a whole file.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -202,6 +202,14 @@ pub fn key_paths(dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
         dir.join(format!("{stem}.pk")),
         dir.join(format!("{stem}.vk")),
     )
+}
+
+/// The date given as `YYYY-MM-DD`, or else the UTC day of `now` (unix seconds).
+pub fn today_or_now(today: Option<&str>, now: u64) -> Result<Day, CliError> {
+    match today {
+        Some(s) => parse_day("date", s),
+        None => day_of(now),
+    }
 }
 
 #[cfg(test)]

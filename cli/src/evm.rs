@@ -7,9 +7,9 @@ use clap::Args;
 use zkhealth_evm::{verify_presentation_calldata, CalldataJson, VerifierDeployment};
 use zkhealth_rpc::RpcError;
 
-use super::{
+use crate::{
+    error::CliError,
     files::{self, shown},
-    CliError,
 };
 
 /// `export-solidity`.

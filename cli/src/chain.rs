@@ -11,16 +11,16 @@ use clap::Args;
 use zkhealth::{
     circuits::{field::fr_to_hex, policy::Policy, Fr},
     registry::store::RegistryStore,
-    verifier::{KeyId, LocalRoots, RootSource, VerifyError},
+    verifier::{KeyId, VerifyError},
 };
-use zkhealth_evm::{challenge_for, verify_presentation_calldata};
+use zkhealth_evm::{accepted_query_hash, challenge_for, verify_presentation_calldata};
 use zkhealth_rpc::{
     parse_address, Address, Client, EvmRoots, Mined, RpcError, RpcOptions, SignerKey,
 };
 
-use super::{
+use crate::{
+    error::CliError,
     files::{self, shown},
-    CliError,
 };
 
 /// The node to talk to.
@@ -332,29 +332,15 @@ fn print_root_info(
     Ok(())
 }
 
-/// Reads a policy and returns its query hash, the value a presentation contract accepts it by.
-/// A policy that discloses values is refused: its query hash also covers the holder's disclosed
-/// values, so it differs from holder to holder and no single hash accepts it.
+/// The query hash the contract accepts the policy file at `path` by
+/// ([`zkhealth_evm::accepted_query_hash`]: never a disclosing policy).
 fn policy_query_hash(path: &Path) -> Result<Fr, CliError> {
     let policy: Policy = files::read_json(path, "policy")?;
-    let disclosed = policy.disclosed_slots();
-    if !disclosed.is_empty() {
-        let names: Vec<&str> = disclosed
-            .iter()
-            .map(|s| policy.schema.slots().get(*s).map_or("?", |(name, _)| *name))
-            .collect();
-        return Err(CliError::Argument {
-            what: "policy",
-            value: shown(path),
-            reason: format!(
-                "it discloses {}: the query hash of a policy with disclosed values depends on \
-                 each holder's values, so a contract cannot accept it by one hash; use a policy \
-                 without disclosure on chain",
-                names.join(", ")
-            ),
-        });
-    }
-    Ok(policy.query_hash(&[])?)
+    accepted_query_hash(&policy).map_err(|e| CliError::Argument {
+        what: "policy",
+        value: shown(path),
+        reason: e.to_string(),
+    })
 }
 
 fn accept(
@@ -419,10 +405,15 @@ pub fn accept_policy(args: &AcceptPolicyArgs) -> Result<(), CliError> {
     accept(&client, &signer, contract, &policies)
 }
 
-/// `challenge`: a random challenge, or the one a presentation contract expects from a sender.
+/// `challenge --contract --sender`: the challenge a presentation contract expects from a
+/// sender (without them, `challenge` is the verifier's random one).
 pub fn challenge(args: &ChallengeArgs) -> Result<(), CliError> {
     let (Some(contract), Some(sender)) = (&args.contract, &args.sender) else {
-        return super::commands::challenge();
+        return Err(CliError::Argument {
+            what: "contract",
+            value: String::new(),
+            reason: "give --contract and --sender".into(),
+        });
     };
     let contract = address("contract address", contract)?;
     let sender = address("sender address", sender)?;
@@ -502,26 +493,8 @@ pub fn submit_presentation(args: &SubmitPresentationArgs) -> Result<(), CliError
     }
 }
 
-/// The root source of `verify`: a root-history file, or the registry contract on a node.
-pub fn root_source(
-    roots: Option<&std::path::Path>,
-    rpc_url: Option<&str>,
-    registry: Option<&str>,
-) -> Result<Box<dyn RootSource>, CliError> {
-    match (roots, rpc_url, registry) {
-        (Some(path), None, None) => Ok(Box::new(LocalRoots::new(files::read_json(
-            path,
-            "root history",
-        )?))),
-        (None, Some(url), Some(registry)) => {
-            let registry = address("registry address", registry)?;
-            let roots = EvmRoots::new(url, registry).map_err(|e| argument("RPC URL", url, e))?;
-            Ok(Box::new(roots))
-        }
-        _ => Err(CliError::Argument {
-            what: "root source",
-            value: String::new(),
-            reason: "give either --roots FILE or both --rpc-url and --registry".into(),
-        }),
-    }
+/// The registry contract at `registry` on the node at `url`, as a root source for `verify`.
+pub fn evm_roots(url: &str, registry: &str) -> Result<EvmRoots, CliError> {
+    let registry = address("registry address", registry)?;
+    EvmRoots::new(url, registry).map_err(|e| argument("RPC URL", url, e))
 }

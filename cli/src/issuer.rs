@@ -1,0 +1,169 @@
+//! The issuer's commands: issue a credential into the registry, revoke one, hand out a
+//! holder's Merkle path, and write the root history verifiers accept.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use rand_core::OsRng;
+use serde::{Deserialize, Serialize};
+use zkhealth::{
+    circuits::{credential::Credential, field::fr_to_hex},
+    records::Record,
+    registry::store::RegistryStore,
+};
+
+use crate::{
+    error::CliError,
+    files::{self, shown},
+};
+
+/// `issue`.
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// The issuer's registry database (created if missing).
+    #[arg(long)]
+    pub registry: PathBuf,
+    /// Registry depth (must match an existing registry).
+    #[arg(long)]
+    pub depth: u32,
+    /// Freshness window of replaced roots, in seconds (used when creating the registry; must
+    /// match an existing one).
+    #[arg(long, default_value_t = 86_400)]
+    pub window_secs: u64,
+    /// Issuer id (a code, e.g. `NL-RIVM`).
+    #[arg(long)]
+    pub issuer: String,
+    /// The record (JSON: `{"schema": "vaccination", ...}`).
+    #[arg(long)]
+    pub record: PathBuf,
+    /// The holder's public key (`0x` + 64 hex digits, from `zkhealth holder-key`).
+    #[arg(long)]
+    pub holder_key: String,
+    /// Last day the credential is valid (`YYYY-MM-DD`).
+    #[arg(long)]
+    pub expiry: String,
+    /// Where to write the credential (JSON: credential, record, leaf index).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The issuer's registry database.
+    #[arg(long)]
+    pub registry: PathBuf,
+    /// The leaf to revoke.
+    #[arg(long)]
+    pub index: u64,
+}
+
+/// `path`.
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// The issuer's registry database.
+    #[arg(long)]
+    pub registry: PathBuf,
+    /// The leaf.
+    #[arg(long)]
+    pub index: u64,
+    /// Where to write the path (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `roots`.
+#[derive(Debug, Args)]
+pub struct RootsArgs {
+    /// The issuer's registry database.
+    #[arg(long)]
+    pub registry: PathBuf,
+    /// Where to write the root history (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// What `issue` writes and `prove` reads: the credential, the record it encodes, and its leaf.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuedCredential {
+    /// The committed credential (holder key, expiry, salt, slots).
+    pub credential: Credential,
+    /// The record, readable.
+    pub record: Record,
+    /// The credential's leaf in the issuer's registry.
+    pub leaf_index: u64,
+}
+
+/// `issue`.
+pub fn issue(args: &IssueArgs) -> Result<(), CliError> {
+    let record: Record = files::read_json(&args.record, "record")?;
+    let holder_key = files::parse_fr("holder key", &args.holder_key)?;
+    let expiry = files::parse_day("expiry", &args.expiry)?;
+    let now = files::unix_now()?;
+    if expiry < files::day_of(now)? {
+        eprintln!("warning: the credential expires on {expiry}, which is in the past");
+    }
+    let credential = Credential::new(&record, &args.issuer, holder_key, expiry, &mut OsRng)?;
+    files::create_parent(&args.registry)?;
+    let mut store = RegistryStore::open_or_create(&args.registry, args.depth, args.window_secs)?;
+    store.bind_issuer(&args.issuer)?;
+    let leaf_index = store.append(credential.commit(), now)?;
+    let issued = IssuedCredential {
+        credential,
+        record,
+        leaf_index,
+    };
+    files::write_json(&args.out, &issued)?;
+    println!(
+        "issued {:?} credential as leaf {leaf_index} of {}",
+        issued.credential.schema,
+        shown(&args.registry)
+    );
+    println!("  commitment {}", fr_to_hex(&issued.credential.commit()));
+    println!("  new root   {}", fr_to_hex(&store.root()));
+    println!("  written to {}", shown(&args.out));
+    Ok(())
+}
+
+/// `revoke`.
+pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
+    let mut store = RegistryStore::open(&args.registry)?;
+    let old = store.root();
+    store.revoke(args.index, files::unix_now()?)?;
+    println!("revoked leaf {} of {}", args.index, shown(&args.registry));
+    println!(
+        "  old root {} (accepted for {} s more)",
+        fr_to_hex(&old),
+        store.window_secs()
+    );
+    println!("  new root {}", fr_to_hex(&store.root()));
+    Ok(())
+}
+
+/// `path`.
+pub fn path(args: &PathArgs) -> Result<(), CliError> {
+    let store = RegistryStore::open(&args.registry)?;
+    let path = store.path(args.index)?;
+    files::write_json(&args.out, &path)?;
+    println!(
+        "path of leaf {} (current root {}) written to {}",
+        args.index,
+        fr_to_hex(&store.root()),
+        shown(&args.out)
+    );
+    Ok(())
+}
+
+/// `roots`.
+pub fn roots(args: &RootsArgs) -> Result<(), CliError> {
+    let store = RegistryStore::open(&args.registry)?;
+    files::write_json(&args.out, store.history())?;
+    println!(
+        "{} root(s), freshness window {} s, written to {}",
+        store.history().entries().len(),
+        store.window_secs(),
+        shown(&args.out)
+    );
+    Ok(())
+}

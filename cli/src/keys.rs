@@ -1,0 +1,81 @@
+//! Keys: the development setup and loading the key files of a registry depth.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use clap::Args;
+use rand_core::OsRng;
+use zkhealth::prover;
+
+use crate::{
+    error::CliError,
+    files::{self, shown},
+};
+
+/// `setup`.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Registry depth (1 to 32).
+    #[arg(long)]
+    pub depth: u32,
+    /// Where to write `presentation-depth-N.pk` and `presentation-depth-N.vk`.
+    #[arg(long)]
+    pub out_dir: PathBuf,
+}
+
+/// The development-setup warning, printed wherever keys are generated.
+pub const DEV_SETUP_WARNING: &str = "development setup: whoever ran it knows the trapdoor and \
+     could forge proofs; production keys come from a multi-party ceremony";
+
+/// The file stem of the keys for a depth.
+pub fn key_stem(depth: u32) -> String {
+    format!("presentation-depth-{depth}")
+}
+
+/// `setup`.
+pub fn setup(args: &SetupArgs) -> Result<(), CliError> {
+    let start = Instant::now();
+    let (artifact, vk) = prover::setup(args.depth, &mut OsRng)?;
+    let elapsed = start.elapsed();
+    let (pk_path, vk_path) = files::key_paths(&args.out_dir, &key_stem(args.depth));
+    files::write_bytes(&pk_path, &artifact.to_file_bytes()?)?;
+    files::write_bytes(&vk_path, &vk.to_file_bytes())?;
+    println!(
+        "keys for registry depth {} generated in {:.1} s",
+        args.depth,
+        elapsed.as_secs_f64()
+    );
+    println!("  proving key   {}", shown(&pk_path));
+    println!("  verifying key {}", shown(&vk_path));
+    println!("  key id        {}", vk.id());
+    println!("WARNING: {DEV_SETUP_WARNING}");
+    Ok(())
+}
+
+/// Reads the key files of a depth from `dir`, if both are present and valid.
+pub fn load_keys(
+    dir: &Path,
+    depth: u32,
+    stem: &str,
+) -> Result<(prover::ProvingArtifact, zkhealth::verifier::VerifyingKey), CliError> {
+    let (pk_path, vk_path) = files::key_paths(dir, stem);
+    let artifact = files::read_proving_key(&pk_path)?;
+    let vk = files::read_verifying_key(&vk_path)?;
+    if artifact.verifying_key() != &vk {
+        return Err(CliError::Keys(format!(
+            "{} does not belong to {}",
+            shown(&vk_path),
+            shown(&pk_path)
+        )));
+    }
+    if vk.depth() != depth {
+        return Err(CliError::Keys(format!(
+            "{} is for registry depth {}, not {depth}",
+            shown(&vk_path),
+            vk.depth()
+        )));
+    }
+    Ok((artifact, vk))
+}

@@ -1,0 +1,286 @@
+//! The verifier's commands: write a policy, issue a challenge, compute a nullifier scope, and
+//! verify a presentation against roots from a file or from the chain.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use ark_std::UniformRand;
+use clap::{Args, Subcommand};
+use rand_core::OsRng;
+use zkhealth::{
+    circuits::{
+        credential::{self, Schema},
+        field::fr_to_hex,
+        policy::Policy,
+        Fr,
+    },
+    records::claims::{self, Claims},
+    verifier::{Expected, LocalRoots, MemoryNullifiers, RootSource, Verifier},
+};
+
+use crate::{
+    chain,
+    error::CliError,
+    files::{self, shown},
+};
+
+/// `policy ...`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// An EU-authorised COVID-19 product, at least two doses, the last 14 to 365 days ago,
+    /// holder at least 18.
+    StandardVaccination(StandardVaccinationArgs),
+    /// An age range in calendar years, on an identity (or vaccination) credential.
+    Age(AgeArgs),
+}
+
+/// `policy standard-vaccination`.
+#[derive(Debug, Args)]
+pub struct StandardVaccinationArgs {
+    /// The accepted issuer.
+    #[arg(long)]
+    pub issuer: String,
+    /// Fields to disclose (e.g. `country`); repeatable.
+    #[arg(long)]
+    pub disclose: Vec<String>,
+    /// Where to write the policy (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `policy age`.
+#[derive(Debug, Args)]
+pub struct AgeArgs {
+    /// The accepted issuer.
+    #[arg(long)]
+    pub issuer: String,
+    /// Minimum age in years (inclusive).
+    #[arg(long)]
+    pub min: Option<u32>,
+    /// Maximum age in years (inclusive).
+    #[arg(long)]
+    pub max: Option<u32>,
+    /// The credential schema: `identity` or `vaccination`.
+    #[arg(long, default_value = "identity")]
+    pub schema: String,
+    /// Fields to disclose (e.g. `nationality`); repeatable.
+    #[arg(long)]
+    pub disclose: Vec<String>,
+    /// Where to write the policy (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `scope`.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Verifier id (a code, e.g. `checkpoint-AMS`).
+    #[arg(long)]
+    pub verifier: String,
+    /// Event (a code, e.g. `2026-boarding`).
+    #[arg(long)]
+    pub event: String,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The pinned verifying key (`presentation-depth-N.vk`).
+    #[arg(long)]
+    pub vk: PathBuf,
+    /// The verifier's policy.
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// The issuer's root history (from `roots`); or give `--rpc-url` and `--registry`.
+    #[arg(long, required_unless_present = "rpc_url", conflicts_with = "rpc_url")]
+    pub roots: Option<PathBuf>,
+    /// Read the roots from the registry contract on this node (JSON-RPC URL).
+    #[arg(long, requires = "registry")]
+    pub rpc_url: Option<String>,
+    /// The registry contract's address (with `--rpc-url`).
+    #[arg(long, requires = "rpc_url")]
+    pub registry: Option<String>,
+    /// The presentation (JSON, or a file holding its `ZKH1:` QR text).
+    #[arg(long)]
+    pub presentation: PathBuf,
+    /// The challenge this verifier issued.
+    #[arg(long)]
+    pub challenge: String,
+    /// This verifier's nullifier scope.
+    #[arg(long)]
+    pub scope: String,
+    /// The verifier's date (`YYYY-MM-DD`; default: today, UTC).
+    #[arg(long)]
+    pub today: Option<String>,
+    /// The verifier's time for the roots' freshness window (unix seconds; default: now).
+    #[arg(long)]
+    pub now: Option<u64>,
+    /// Days the presentation's date may differ from the verifier's.
+    #[arg(long, default_value_t = 1)]
+    pub tolerance_days: u32,
+    /// Used nullifiers (JSON): read if present, updated on acceptance.
+    #[arg(long)]
+    pub nullifiers: Option<PathBuf>,
+}
+
+fn with_disclosure(mut claims: Claims, fields: &[String]) -> Claims {
+    for f in fields {
+        claims = claims.disclose(f);
+    }
+    claims
+}
+
+/// `policy ...`.
+pub fn policy(cmd: &PolicyCommand) -> Result<(), CliError> {
+    let (policy, out) = match cmd {
+        PolicyCommand::StandardVaccination(StandardVaccinationArgs {
+            issuer,
+            disclose,
+            out,
+        }) => {
+            let mut policy = claims::standard_vaccination(issuer)?;
+            for field in disclose {
+                policy.disclose.push(policy.schema.slot(field)?);
+            }
+            policy.compile()?;
+            (policy, out)
+        }
+        PolicyCommand::Age(AgeArgs {
+            issuer,
+            min,
+            max,
+            schema,
+            disclose,
+            out,
+        }) => {
+            let schema = match schema.as_str() {
+                "identity" => Schema::Identity,
+                "vaccination" => Schema::Vaccination,
+                other => {
+                    return Err(CliError::Argument {
+                        what: "schema",
+                        value: other.into(),
+                        reason: "expected identity or vaccination".into(),
+                    })
+                }
+            };
+            if min.is_none() && max.is_none() {
+                return Err(CliError::Argument {
+                    what: "age range",
+                    value: String::new(),
+                    reason: "give --min, --max or both".into(),
+                });
+            }
+            let mut claims = Claims::new(schema, issuer);
+            if let Some(min) = min {
+                claims = claims.age_at_least(*min);
+            }
+            if let Some(max) = max {
+                claims = claims.age_at_most(*max);
+            }
+            (with_disclosure(claims, disclose).build()?, out)
+        }
+    };
+    files::write_json(out, &policy)?;
+    println!("policy ({} condition(s)):", policy.conditions.len());
+    for c in &policy.conditions {
+        println!("  {}", c.describe(policy.schema));
+    }
+    for slot in policy.disclosed_slots() {
+        let name = policy.schema.slots().get(slot).map_or("?", |(n, _)| *n);
+        println!("  discloses {name}");
+    }
+    println!("written to {}", shown(out));
+    Ok(())
+}
+
+/// `challenge`.
+pub fn challenge() -> Result<(), CliError> {
+    println!("{}", fr_to_hex(&Fr::rand(&mut OsRng)));
+    Ok(())
+}
+
+/// `scope`.
+pub fn scope(args: &ScopeArgs) -> Result<(), CliError> {
+    println!(
+        "{}",
+        fr_to_hex(&credential::scope(&args.verifier, &args.event)?)
+    );
+    Ok(())
+}
+
+/// `verify`.
+pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
+    let key = files::read_verifying_key(&args.vk)?;
+    let policy: Policy = files::read_json(&args.policy, "policy")?;
+    let roots = root_source(
+        args.roots.as_deref(),
+        args.rpc_url.as_deref(),
+        args.registry.as_deref(),
+    )?;
+    let presentation = files::read_presentation(&args.presentation)?;
+    let challenge = files::parse_fr("challenge", &args.challenge)?;
+    let scope = files::parse_fr("scope", &args.scope)?;
+    let now = match args.now {
+        Some(now) => now,
+        None => files::unix_now()?,
+    };
+    let today = files::today_or_now(args.today.as_deref(), now)?;
+    let mut used = match &args.nullifiers {
+        Some(p) if p.exists() => files::read_json(p, "nullifier store")?,
+        _ => MemoryNullifiers::new(),
+    };
+    let verifier = Verifier::new(key, policy, roots.as_ref())
+        .map_err(CliError::from_verify)?
+        .with_clock_tolerance_days(args.tolerance_days);
+    let expected = Expected {
+        challenge,
+        scope,
+        today,
+        now_unix_secs: now,
+    };
+    let start = Instant::now();
+    let verified = verifier
+        .verify_presentation(&presentation, &expected, &mut used)
+        .map_err(CliError::from_verify)?;
+    let elapsed = start.elapsed();
+    if let Some(p) = &args.nullifiers {
+        files::write_json(p, &used)?;
+    }
+    println!(
+        "ACCEPTED in {:.2} ms: key {}, root {}",
+        elapsed.as_secs_f64() * 1e3,
+        verifier.key().id(),
+        fr_to_hex(&presentation.statement.root)
+    );
+    println!("  nullifier {}", fr_to_hex(&verified.nullifier));
+    for (name, value, text) in &verified.disclosed {
+        println!(
+            "  disclosed {name} = {}",
+            text.clone().unwrap_or_else(|| fr_to_hex(value))
+        );
+    }
+    Ok(())
+}
+
+/// The root source of `verify`: a root-history file, or the registry contract on a node.
+pub fn root_source(
+    roots: Option<&Path>,
+    rpc_url: Option<&str>,
+    registry: Option<&str>,
+) -> Result<Box<dyn RootSource>, CliError> {
+    match (roots, rpc_url, registry) {
+        (Some(path), None, None) => Ok(Box::new(LocalRoots::new(files::read_json(
+            path,
+            "root history",
+        )?))),
+        (None, Some(url), Some(registry)) => Ok(Box::new(chain::evm_roots(url, registry)?)),
+        _ => Err(CliError::Argument {
+            what: "root source",
+            value: String::new(),
+            reason: "give either --roots FILE or both --rpc-url and --registry".into(),
+        }),
+    }
+}

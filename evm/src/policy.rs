@@ -1,0 +1,53 @@
+//! Which policies a presentation contract can accept: the contract compares a presentation's
+//! query hash with the hashes its owner accepted, so a policy is accepted by one hash.
+
+use zkhealth_circuits::{policy::Policy, Fr};
+
+use crate::EvmError;
+
+/// The query hash a presentation contract accepts `policy` by.
+///
+/// A policy that discloses slots is refused with [`EvmError::DisclosingPolicy`]: its query hash
+/// also covers the holder's disclosed values, so it differs from holder to holder and no single
+/// hash accepts it.
+pub fn accepted_query_hash(policy: &Policy) -> Result<Fr, EvmError> {
+    let disclosed = policy.disclosed_slots();
+    if !disclosed.is_empty() {
+        let slots = policy.schema.slots();
+        return Err(EvmError::DisclosingPolicy {
+            slots: disclosed
+                .iter()
+                .map(|s| slots.get(*s).map_or("?", |(name, _)| *name).to_string())
+                .collect(),
+        });
+    }
+    Ok(policy.query_hash(&[])?)
+}
+
+#[cfg(test)]
+mod tests {
+    use zkhealth_circuits::credential::{vaccination, Schema};
+
+    use super::*;
+
+    #[test]
+    fn a_policy_without_disclosure_is_accepted_by_its_query_hash() {
+        let policy = Policy::new(Schema::Vaccination, "NL-RIVM");
+        assert_eq!(
+            accepted_query_hash(&policy),
+            Ok(policy.query_hash(&[]).unwrap())
+        );
+    }
+
+    #[test]
+    fn a_disclosing_policy_is_refused_naming_its_slots() {
+        let mut policy = Policy::new(Schema::Vaccination, "NL-RIVM");
+        policy.disclose = vec![vaccination::COUNTRY, vaccination::DOSE_NUMBER];
+        assert_eq!(
+            accepted_query_hash(&policy),
+            Err(EvmError::DisclosingPolicy {
+                slots: vec!["dose_number".into(), "country".into()],
+            })
+        );
+    }
+}
