@@ -151,7 +151,7 @@ pub enum VerifyError {
         "verifying key has {got} input points, expected {expected} (one per public input plus one)"
     )]
     KeyInputCount {
-        /// `Statement::NUM_INPUTS + 1`.
+        /// The circuit's `PublicInputs::NUM_INPUTS + 1`.
         expected: usize,
         /// The key's count.
         got: usize,
