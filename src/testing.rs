@@ -240,6 +240,8 @@ pub fn force_proof(statement: Statement, witness: PresentationWitness) -> Presen
         )
         .unwrap();
     Presentation {
+        circuit: vk().circuit(),
+        depth: vk().depth(),
         key_id: vk().id(),
         statement,
         disclosed: vec![],

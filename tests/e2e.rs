@@ -423,7 +423,10 @@ fn batch_proving_keeps_request_order_and_each_error_under_both_schedules() {
         assert_eq!(out.len(), 5);
         for (i, r) in out.iter().enumerate() {
             if i == 3 {
-                assert!(matches!(r, Err(ProverError::Mismatch(_))), "{schedule:?}");
+                assert!(
+                    matches!(r, Err(ProverError::HolderSecretMismatch)),
+                    "{schedule:?}"
+                );
             } else {
                 let p = r.as_ref().unwrap();
                 assert_eq!(p.statement.challenge, Fr::from(50 + i as u64));

@@ -324,7 +324,7 @@ fn wrong_holder_secret_is_refused() {
             scope: Fr::from(8u8),
         })
         .unwrap_err();
-    assert!(matches!(err, ProverError::Mismatch(_)), "{err}");
+    assert!(matches!(err, ProverError::HolderSecretMismatch), "{err}");
     // Forced, with the thief's nullifier in the statement.
     let (mut statement, mut witness) =
         w.honest_parts(&held, &policy, today(), Fr::from(7u8), Fr::from(8u8));

@@ -57,6 +57,25 @@ pub enum Error {
         /// The root expected (hex).
         root: String,
     },
+    /// A circuit name is not one of [`crate::circuit::CircuitId`]'s.
+    #[error("unknown circuit {0:?}")]
+    UnknownCircuit(String),
+    /// A statement was given the wrong number of public inputs.
+    #[error("the statement has {expected} public inputs, got {got}")]
+    InputCount {
+        /// The statement type's number of inputs.
+        expected: usize,
+        /// The number given.
+        got: usize,
+    },
+    /// A public input's value is not one its statement can have.
+    #[error("public input {name} is invalid: {reason}")]
+    InvalidInput {
+        /// The input's name ([`crate::statement::PublicInputs::INPUT_NAMES`]).
+        name: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
     /// The witness does not match the statement (wrong secret, path, root...).
     #[error("witness does not match the statement: {0}")]
     WitnessMismatch(String),

@@ -1,13 +1,14 @@
 //! zkhealth-circuits: the native types of zkhealth and, behind the `r1cs` feature (default),
 //! their R1CS twins and the presentation circuit.
 //!
-//! Native types (hash, dates, codes, credentials, registry, policies, statement) build without
-//! the constraint-system crates, which is what the light verifier depends on.
+//! Native types (hash, dates, codes, credentials, registry, policies, statements and their
+//! [`PublicInputs`] trait, circuit ids) build without the constraint-system crates, which is what
+//! the light verifier depends on. Behind `r1cs`: the gadgets, the credential-opening gadget
+//! ([`opening::constraints`]), the [`circuit::Circuit`] trait and the presentation circuit.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[cfg(feature = "r1cs")]
 pub mod circuit;
 pub mod codes;
 pub mod credential;
@@ -15,10 +16,12 @@ pub mod date;
 pub mod error;
 pub mod field;
 pub mod merkle;
+pub mod opening;
 pub mod policy;
 pub mod poseidon;
 pub mod statement;
 
+pub use circuit::CircuitId;
 pub use error::Error;
 pub use field::Fr;
-pub use statement::Statement;
+pub use statement::{PublicInputs, Statement};

@@ -236,3 +236,25 @@ mod parts {
         );
     }
 }
+
+#[test]
+fn the_presentation_circuit_is_a_typed_unit() {
+    use zkhealth_circuits::{
+        circuit::Circuit, opening::constraints::opening_constraints, CircuitId, PublicInputs,
+    };
+    assert_eq!(
+        <PresentationCircuit as Circuit>::ID,
+        CircuitId::Presentation
+    );
+    assert_eq!(
+        <Statement as PublicInputs>::CIRCUIT,
+        CircuitId::Presentation
+    );
+    let blank = <PresentationCircuit as Circuit>::blank(20);
+    assert_eq!(Circuit::depth(&blank), 20);
+    assert!(blank.statement.is_none() && blank.witness.is_none());
+    // The opening, the nullifier's equality and the challenge's squaring.
+    for depth in [20u32, 32] {
+        assert_eq!(setup_shape(depth).0, opening_constraints(depth) + 2);
+    }
+}

@@ -1,20 +1,113 @@
-use std::sync::Arc;
+//! Proving artifacts: the proving key, its verifying key and the cached constraint matrices of
+//! one circuit at one registry depth, and their files.
+//!
+//! # Loading an artifact
+//!
+//! An artifact file is a container (magic, kind, version, length, SHA-256 digest) whose payload
+//! is the verifying key file (which names the circuit and the depth), the uncompressed proving
+//! key and the constraint matrices. The container's digest only detects accidental corruption:
+//! anyone who alters a file can recompute it. Three loaders, by how much the bytes are trusted:
+//!
+//! | loader | proving-key points | use for |
+//! |--------|--------------------|---------|
+//! | [`ProvingArtifact::from_file_bytes`] | **not validated** (digest only) | files this machine wrote, or fetched over a channel that already authenticates them |
+//! | [`ProvingArtifact::from_file_bytes_validated`] | every point checked on its curve and in its prime-order subgroup (arkworks `Validate::Yes`) | files from untrusted sources, when seconds of validation are acceptable |
+//! | [`ProvingArtifact::from_file_bytes_pinned`] | not validated, but the payload's SHA-256 must equal an [`ArtifactId`] the caller pinned | files from untrusted sources whose id was published through a trusted channel (fast) |
+//!
+//! All three check the container, decode the embedded verifying key with full validation, check
+//! every matrix index and count, that the matrices have one instance variable per public input
+//! of the key's circuit plus one ([`PublicInputs::NUM_INPUTS`](zkhealth_circuits::PublicInputs)),
+//! that they fit the proving key, and that the proving key belongs to the verifying key.
+
+use std::{fmt, str::FromStr, sync::Arc};
 
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_serialize::{
+    CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Validate,
+};
 use ark_snark::SNARK;
 use rand_core::{CryptoRng, RngCore};
-use zkhealth_circuits::{circuit::PresentationCircuit, merkle::MAX_DEPTH};
+use sha2::{Digest, Sha256};
+use zkhealth_circuits::{
+    circuit::{Circuit, PresentationCircuit},
+    merkle::MAX_DEPTH,
+    CircuitId,
+};
 use zkhealth_verifier::{
     container::{self, Kind},
-    VerifyingKey,
+    VerifyError, VerifyingKey,
 };
 
 use crate::{matrices::ConstraintMatrices, ProverError};
 
-/// What the prover needs: the proving key for one registry depth, and the verifying key it
-/// belongs to.
+/// The id of a proving artifact: SHA-256 of its file's payload (everything between the
+/// container's header and its digest), the way a [`zkhealth_verifier::KeyId`] is the SHA-256 of a key's payload.
+///
+/// Publish it with the artifact through a trusted channel; [`ProvingArtifact::from_file_bytes_pinned`]
+/// then accepts exactly those bytes. Text form: `0x` + 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArtifactId(pub [u8; 32]);
+
+impl ArtifactId {
+    /// The id of an artifact file: checks the container and hashes its payload (nothing is
+    /// decoded).
+    pub fn of_file(bytes: &[u8]) -> Result<Self, ProverError> {
+        let payload = container::open(Kind::ProvingArtifact, bytes)?;
+        Ok(Self::of_payload(payload))
+    }
+
+    fn of_payload(payload: &[u8]) -> Self {
+        ArtifactId(Sha256::digest(payload).into())
+    }
+
+    /// `0x` + 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        format!("0x{}", hex::encode(self.0))
+    }
+
+    /// Parses `0x` + 64 hex digits.
+    pub fn from_hex(s: &str) -> Result<Self, ProverError> {
+        let bad = |reason: String| {
+            ProverError::KeyFile(VerifyError::InvalidHex {
+                what: "artifact id",
+                reason,
+            })
+        };
+        let digits = s
+            .strip_prefix("0x")
+            .ok_or_else(|| bad("does not start with 0x".into()))?;
+        if digits.len() != 64 {
+            return Err(bad(format!("expected 64 hex digits, got {}", digits.len())));
+        }
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(digits, &mut out).map_err(|e| bad(e.to_string()))?;
+        Ok(ArtifactId(out))
+    }
+}
+
+impl fmt::Display for ArtifactId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for ArtifactId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ArtifactId({})", self.to_hex())
+    }
+}
+
+impl FromStr for ArtifactId {
+    type Err = ProverError;
+
+    fn from_str(s: &str) -> Result<Self, ProverError> {
+        ArtifactId::from_hex(s)
+    }
+}
+
+/// What the prover needs: the proving key for one circuit and registry depth, and the verifying
+/// key it belongs to.
 #[derive(Clone)]
 pub struct ProvingArtifact {
     pub(crate) pk: ProvingKey<Bn254>,
@@ -22,7 +115,8 @@ pub struct ProvingArtifact {
     pub(crate) matrices: Arc<ConstraintMatrices>,
 }
 
-/// Runs a circuit-specific Groth16 setup for registry depth `depth`.
+/// Runs a circuit-specific Groth16 setup of the presentation circuit for registry depth `depth`:
+/// [`setup_circuit`] for [`PresentationCircuit`].
 ///
 /// This is a **development** setup: whoever runs it knows the trapdoor and could forge proofs.
 /// Production keys come from a multi-party ceremony.
@@ -30,26 +124,60 @@ pub fn setup<R: RngCore + CryptoRng>(
     depth: u32,
     rng: &mut R,
 ) -> Result<(ProvingArtifact, VerifyingKey), ProverError> {
+    setup_circuit::<PresentationCircuit, R>(depth, rng)
+}
+
+/// Runs a circuit-specific Groth16 setup of circuit `C` for registry depth `depth`; the keys
+/// carry `C`'s id and the depth. A **development** setup, as [`setup`].
+pub fn setup_circuit<C: Circuit, R: RngCore + CryptoRng>(
+    depth: u32,
+    rng: &mut R,
+) -> Result<(ProvingArtifact, VerifyingKey), ProverError> {
     if depth == 0 || depth > MAX_DEPTH {
-        return Err(ProverError::Mismatch(format!(
-            "registry depth {depth} is outside 1..={MAX_DEPTH}"
-        )));
+        return Err(ProverError::UnsupportedDepth {
+            depth,
+            max: MAX_DEPTH,
+        });
     }
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(PresentationCircuit::blank(depth), rng)
-        .map_err(|e| ProverError::Proving(e.to_string()))?;
-    let vk = VerifyingKey::new(vk, depth)?;
-    let matrices = ConstraintMatrices::for_depth(depth)?;
-    if pk.a_query.len() != matrices.num_instance_variables + matrices.num_witness_variables {
-        return Err(ProverError::Proving(
-            "constraint matrices do not fit the proving key".into(),
-        ));
-    }
+    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(C::blank(depth), rng)?;
+    let vk = VerifyingKey::with_circuit(vk, C::ID, depth)?;
+    let matrices = ConstraintMatrices::for_circuit::<C>(depth)?;
+    check_fit(&pk, &vk, &matrices)?;
     let artifact = ProvingArtifact {
         pk,
         vk: vk.clone(),
         matrices: Arc::new(matrices),
     };
     Ok((artifact, vk))
+}
+
+/// The matrices have the circuit's instance count and fit the proving key.
+fn check_fit(
+    pk: &ProvingKey<Bn254>,
+    vk: &VerifyingKey,
+    matrices: &ConstraintMatrices,
+) -> Result<(), ProverError> {
+    let circuit = vk.circuit();
+    let inputs = circuit
+        .num_inputs()
+        .ok_or(VerifyError::UnsupportedCircuit { circuit })?;
+    if matrices.num_instance_variables != inputs + 1 {
+        return Err(ProverError::InstanceCountMismatch {
+            expected: inputs + 1,
+            found: matrices.num_instance_variables,
+        });
+    }
+    let nvars = matrices
+        .num_instance_variables
+        .saturating_add(matrices.num_witness_variables);
+    if pk.a_query.len() != nvars {
+        return Err(ProverError::MatricesDoNotFitKey {
+            query: "a_query",
+            key: pk.a_query.len(),
+            matrices: nvars,
+        });
+    }
+    Ok(())
 }
 
 impl ProvingArtifact {
@@ -68,13 +196,24 @@ impl ProvingArtifact {
         &self.matrices
     }
 
+    /// The circuit this artifact proves.
+    pub fn circuit(&self) -> CircuitId {
+        self.vk.circuit()
+    }
+
     /// The registry depth.
     pub fn depth(&self) -> u32 {
         self.vk.depth()
     }
 
+    /// The artifact's id: SHA-256 of its file's payload (serializes the artifact).
+    pub fn id(&self) -> Result<ArtifactId, ProverError> {
+        ArtifactId::of_file(&self.to_file_bytes()?)
+    }
+
     /// The artifact as a file: container (magic, kind, version, length, SHA-256 digest) around
-    /// the verifying key file, the uncompressed proving key and the constraint matrices.
+    /// the verifying key file (circuit id, depth, key), the uncompressed proving key and the
+    /// constraint matrices.
     pub fn to_file_bytes(&self) -> Result<Vec<u8>, ProverError> {
         let vk_file = self.vk.to_file_bytes();
         let mut payload = Vec::new();
@@ -87,12 +226,46 @@ impl ProvingArtifact {
         Ok(container::seal(Kind::ProvingArtifact, &payload))
     }
 
-    /// Loads an artifact file. The container's digest is checked first; the proving key is then
-    /// decoded without curve checks (the digest vouches for the bytes, and full validation of a
-    /// proving key takes seconds). The embedded verifying key is validated in full and must match
-    /// the proving key's.
+    /// Loads an artifact file **without validating the proving key's points** (the fast path,
+    /// as before identifiers were pinned): the container's digest is checked, then the proving
+    /// key is decoded without curve or subgroup checks, since validating every point takes
+    /// seconds at depth 32. The digest detects corruption, not tampering: use this only for
+    /// files this machine wrote or that came over an authenticated channel. For anything else
+    /// use [`Self::from_file_bytes_validated`] or [`Self::from_file_bytes_pinned`] (module docs).
+    ///
+    /// The embedded verifying key is validated in full and must match the proving key's; the
+    /// matrices must fit the key and the key's circuit.
     pub fn from_file_bytes(bytes: &[u8]) -> Result<Self, ProverError> {
         let payload = container::open(Kind::ProvingArtifact, bytes)?;
+        Self::from_payload(payload, Validate::No)
+    }
+
+    /// Loads an artifact file from an untrusted source by validating it: as
+    /// [`Self::from_file_bytes`], but every proving-key point is checked to be on its curve and
+    /// in its prime-order subgroup (arkworks `Validate::Yes`); a point that is not is
+    /// [`ProverError::InvalidProvingKey`]. Costs seconds at depth 32.
+    pub fn from_file_bytes_validated(bytes: &[u8]) -> Result<Self, ProverError> {
+        let payload = container::open(Kind::ProvingArtifact, bytes)?;
+        Self::from_payload(payload, Validate::Yes)
+    }
+
+    /// Loads an artifact file from an untrusted source by its pinned id: the payload's SHA-256
+    /// must equal `pin` ([`ProverError::ArtifactIdMismatch`] otherwise), checked before anything
+    /// is decoded; the pinned bytes are then decoded as in [`Self::from_file_bytes`], without
+    /// point validation, since they are exactly the bytes whose id was published.
+    pub fn from_file_bytes_pinned(bytes: &[u8], pin: &ArtifactId) -> Result<Self, ProverError> {
+        let payload = container::open(Kind::ProvingArtifact, bytes)?;
+        let found = ArtifactId::of_payload(payload);
+        if found != *pin {
+            return Err(ProverError::ArtifactIdMismatch {
+                expected: *pin,
+                found,
+            });
+        }
+        Self::from_payload(payload, Validate::No)
+    }
+
+    fn from_payload(payload: &[u8], validate: Validate) -> Result<Self, ProverError> {
         let (len, rest) = payload
             .split_first_chunk::<8>()
             .ok_or_else(|| ProverError::Serialization("artifact payload too short".into()))?;
@@ -103,26 +276,24 @@ impl ProvingArtifact {
         }
         let (vk_file, mut pk_bytes) = rest.split_at(len);
         let vk = VerifyingKey::from_file_bytes(vk_file)?;
-        let pk =
-            ProvingKey::<Bn254>::deserialize_with_mode(&mut pk_bytes, Compress::No, Validate::No)
-                .map_err(|e| ProverError::Serialization(format!("proving key: {e}")))?;
+        let pk = ProvingKey::<Bn254>::deserialize_with_mode(&mut pk_bytes, Compress::No, validate)
+            .map_err(|e| match e {
+                SerializationError::InvalidData | SerializationError::UnexpectedFlags => {
+                    ProverError::InvalidProvingKey {
+                        reason: e.to_string(),
+                    }
+                }
+                other => ProverError::Serialization(format!("proving key: {other}")),
+            })?;
         let matrices = ConstraintMatrices::read(&mut pk_bytes)?;
         if !pk_bytes.is_empty() {
             return Err(ProverError::Serialization(
                 "trailing bytes after the constraint matrices".into(),
             ));
         }
-        if pk.a_query.len() != matrices.num_instance_variables + matrices.num_witness_variables
-            || matrices.num_instance_variables != zkhealth_circuits::Statement::NUM_INPUTS + 1
-        {
-            return Err(ProverError::Mismatch(
-                "the constraint matrices do not fit the proving key".into(),
-            ));
-        }
+        check_fit(&pk, &vk, &matrices)?;
         if &pk.vk != vk.inner() {
-            return Err(ProverError::Mismatch(
-                "the proving key does not belong to the embedded verifying key".into(),
-            ));
+            return Err(ProverError::KeyMismatch);
         }
         Ok(ProvingArtifact {
             pk,

@@ -131,9 +131,7 @@ impl Prover {
                 iters
                     .get_mut(i % threads)
                     .and_then(Iterator::next)
-                    .unwrap_or_else(|| {
-                        Err(ProverError::Proving("a proving thread panicked".into()))
-                    })
+                    .unwrap_or(Err(ProverError::ThreadPanicked))
             })
             .collect()
     }

@@ -144,15 +144,46 @@ pub struct Msms {
 pub fn check_key(pk: &ProvingKey<Bn254>, m: &ConstraintMatrices) -> Result<(), ProverError> {
     let nvars = m.num_instance_variables + m.num_witness_variables;
     let domain = domain(m)?;
-    if pk.a_query.len() != nvars
-        || pk.b_g1_query.len() != nvars
-        || pk.b_g2_query.len() != nvars
-        || pk.l_query.len() != m.num_witness_variables
-        || pk.h_query.len() + 1 < domain.size()
-    {
-        return Err(ProverError::Mismatch(
-            "the proving key's queries do not fit the constraint matrices".into(),
-        ));
+    let h_needed = domain.size().saturating_sub(1);
+    for (query, key, matrices, fits) in [
+        (
+            "a_query",
+            pk.a_query.len(),
+            nvars,
+            pk.a_query.len() == nvars,
+        ),
+        (
+            "b_g1_query",
+            pk.b_g1_query.len(),
+            nvars,
+            pk.b_g1_query.len() == nvars,
+        ),
+        (
+            "b_g2_query",
+            pk.b_g2_query.len(),
+            nvars,
+            pk.b_g2_query.len() == nvars,
+        ),
+        (
+            "l_query",
+            pk.l_query.len(),
+            m.num_witness_variables,
+            pk.l_query.len() == m.num_witness_variables,
+        ),
+        (
+            "h_query",
+            pk.h_query.len(),
+            h_needed,
+            pk.h_query.len() >= h_needed,
+        ),
+    ] {
+        if !fits {
+            return Err(ProverError::MatricesDoNotFitKey {
+                query,
+                key,
+                matrices,
+            });
+        }
     }
     Ok(())
 }

@@ -24,7 +24,7 @@ pub mod groth16;
 pub mod matrices;
 mod prove;
 
-pub use artifact::{setup, ProvingArtifact};
+pub use artifact::{setup, setup_circuit, ArtifactId, ProvingArtifact};
 pub use batch::Schedule;
 pub use error::ProverError;
 pub use prove::{ProveRequest, Prover};

@@ -1,11 +1,13 @@
-//! The presentation circuit's constraint matrices, computed once at setup and cached in the
-//! proving artifact, so that a proof only synthesizes the witness.
+//! A circuit's constraint matrices, computed once at setup and cached in the proving artifact, so
+//! that a proof only synthesizes the witness.
 
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
-    R1CS_PREDICATE_LABEL,
+    ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode, R1CS_PREDICATE_LABEL,
 };
-use zkhealth_circuits::{circuit::PresentationCircuit, Fr};
+use zkhealth_circuits::{
+    circuit::{Circuit, PresentationCircuit},
+    Fr,
+};
 
 use crate::ProverError;
 
@@ -35,16 +37,17 @@ pub(crate) fn new_cs(mode: SynthesisMode) -> ark_relations::gr1cs::ConstraintSys
 }
 
 impl ConstraintMatrices {
-    /// Synthesizes the blank circuit in setup mode and extracts its matrices.
+    /// The presentation circuit's matrices at `depth`: [`Self::for_circuit`].
     pub fn for_depth(depth: u32) -> Result<Self, ProverError> {
+        Self::for_circuit::<PresentationCircuit>(depth)
+    }
+
+    /// Synthesizes circuit `C` blank at `depth` in setup mode and extracts its matrices.
+    pub fn for_circuit<C: Circuit>(depth: u32) -> Result<Self, ProverError> {
         let cs = new_cs(SynthesisMode::Setup);
-        PresentationCircuit::blank(depth)
-            .generate_constraints(cs.clone())
-            .map_err(|e| ProverError::Proving(e.to_string()))?;
+        C::blank(depth).generate_constraints(cs.clone())?;
         cs.finalize();
-        let mut all = cs
-            .to_matrices()
-            .map_err(|e| ProverError::Proving(e.to_string()))?;
+        let mut all = cs.to_matrices()?;
         let abc = all
             .remove(R1CS_PREDICATE_LABEL)
             .ok_or_else(|| ProverError::Proving("circuit has no R1CS constraints".into()))?;

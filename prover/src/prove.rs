@@ -1,10 +1,8 @@
-use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystemRef, SynthesisError, SynthesisMode,
-};
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisMode};
 use ark_std::UniformRand;
 use rand_core::{CryptoRng, OsRng, RngCore};
 use zkhealth_circuits::{
-    circuit::{PresentationCircuit, PresentationWitness},
+    circuit::{Circuit, PresentationCircuit, PresentationWitness},
     credential::{Credential, HolderSecret},
     date::Day,
     merkle::MerklePath,
@@ -60,9 +58,7 @@ impl Prover {
         let depth = self.artifact.depth();
         req.path.validate(depth)?;
         if req.secret.holder_key() != req.credential.holder_key {
-            return Err(ProverError::Mismatch(
-                "the holder secret does not match the credential's holder key".into(),
-            ));
+            return Err(ProverError::HolderSecretMismatch);
         }
         let choices = req.policy.check(req.credential, req.today)?;
         let policy = req.policy.compile()?;
@@ -100,6 +96,8 @@ impl Prover {
         let disclosed = req.policy.disclosed_values(req.credential);
         let circuit = PresentationCircuit::new(self.artifact.depth(), statement, witness);
         Ok(Presentation {
+            circuit: self.artifact.circuit(),
+            depth: self.artifact.depth(),
             key_id: self.artifact.vk.id(),
             statement,
             disclosed,
@@ -109,24 +107,30 @@ impl Prover {
 
     /// Synthesizes the witness of a circuit (no matrices: they are cached in the artifact).
     /// Returns the constraint system, in prove mode with `construct_matrices: false`.
-    pub fn synthesize_witness(
+    ///
+    /// The circuit must be the artifact's ([`ProverError::WrongCircuit`]) at its depth
+    /// ([`ProverError::DepthMismatch`]).
+    pub fn synthesize_witness<C: Circuit>(
         &self,
-        circuit: PresentationCircuit,
+        circuit: C,
     ) -> Result<ConstraintSystemRef<Fr>, ProverError> {
-        if circuit.depth != self.artifact.depth() {
-            return Err(ProverError::Mismatch(format!(
-                "circuit depth {} but key depth {}",
-                circuit.depth,
-                self.artifact.depth()
-            )));
+        if C::ID != self.artifact.circuit() {
+            return Err(ProverError::WrongCircuit {
+                expected: self.artifact.circuit(),
+                found: C::ID,
+            });
+        }
+        if circuit.depth() != self.artifact.depth() {
+            return Err(ProverError::DepthMismatch {
+                circuit: circuit.depth(),
+                artifact: self.artifact.depth(),
+            });
         }
         let cs = new_cs(SynthesisMode::Prove {
             construct_matrices: false,
             generate_lc_assignments: false,
         });
-        circuit
-            .generate_constraints(cs.clone())
-            .map_err(|e| ProverError::Proving(e.to_string()))?;
+        circuit.generate_constraints(cs.clone())?;
         cs.finalize();
         Ok(cs)
     }
@@ -134,16 +138,15 @@ impl Prover {
     /// Proves a circuit as given, **without** the native pre-check: a circuit whose witness does
     /// not satisfy the constraints yields a proof that does not verify. [`Self::prove`] is the
     /// checked entry point; this one is for tools and tests.
-    pub fn prove_circuit<R: RngCore + CryptoRng>(
+    pub fn prove_circuit<C: Circuit, R: RngCore + CryptoRng>(
         &self,
-        circuit: PresentationCircuit,
+        circuit: C,
         rng: &mut R,
     ) -> Result<Proof, ProverError> {
         let cs = self.synthesize_witness(circuit)?;
         let m = &self.artifact.matrices;
-        let err = |e: SynthesisError| ProverError::Proving(e.to_string());
-        let mut assignment = cs.instance_assignment().map_err(err)?;
-        assignment.extend(cs.witness_assignment().map_err(err)?);
+        let mut assignment = cs.instance_assignment()?;
+        assignment.extend(cs.witness_assignment()?);
         let r = Fr::rand(rng);
         let s = Fr::rand(rng);
         let proof = groth16::create_proof(&self.artifact.pk, m, &assignment, r, s)?;

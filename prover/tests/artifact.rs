@@ -3,10 +3,14 @@
 
 use std::sync::OnceLock;
 
+use sha2::Digest;
+
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{circuit::PresentationCircuit, Fr};
-use zkhealth_prover::{matrices::ConstraintMatrices, setup, Prover, ProverError, ProvingArtifact};
+use zkhealth_prover::{
+    matrices::ConstraintMatrices, setup, ArtifactId, Prover, ProverError, ProvingArtifact,
+};
 use zkhealth_verifier::{VerifyError, VerifyingKey};
 
 const DEPTH: u32 = 2;
@@ -19,8 +23,14 @@ fn artifact() -> &'static (ProvingArtifact, VerifyingKey) {
 #[test]
 fn setup_rejects_unsupported_depths() {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    assert!(matches!(setup(0, &mut rng), Err(ProverError::Mismatch(_))));
-    assert!(matches!(setup(33, &mut rng), Err(ProverError::Mismatch(_))));
+    assert!(matches!(
+        setup(0, &mut rng),
+        Err(ProverError::UnsupportedDepth { depth: 0, max: 32 })
+    ));
+    assert!(matches!(
+        setup(33, &mut rng),
+        Err(ProverError::UnsupportedDepth { depth: 33, max: 32 })
+    ));
 }
 
 #[test]
@@ -81,7 +91,7 @@ fn an_artifact_with_another_setups_verifying_key_is_refused() {
     );
     assert!(matches!(
         ProvingArtifact::from_file_bytes(&file),
-        Err(ProverError::Mismatch(_))
+        Err(ProverError::KeyMismatch)
     ));
 }
 
@@ -108,7 +118,13 @@ fn synthesis_refuses_a_circuit_of_another_depth() {
     let err = prover
         .synthesize_witness(PresentationCircuit::blank(DEPTH + 1))
         .unwrap_err();
-    assert!(matches!(err, ProverError::Mismatch(_)));
+    assert!(matches!(
+        err,
+        ProverError::DepthMismatch {
+            circuit: 3,
+            artifact: 2
+        }
+    ));
 }
 
 #[test]
@@ -162,4 +178,134 @@ fn matrix_density_at_depth_32_is_pinned() {
     );
     assert_eq!(m.num_constraints, 11_547);
     assert_eq!([a, b, c], [107_786, 201_719, 10_800]);
+}
+
+/// The artifact's payload, and the file sealed around an edited payload (digest recomputed, so
+/// only the checks inside the payload can catch the edit).
+fn payload_of(file: &[u8]) -> Vec<u8> {
+    zkhealth_verifier::container::open(zkhealth_verifier::container::Kind::ProvingArtifact, file)
+        .unwrap()
+        .to_vec()
+}
+
+fn reseal(payload: &[u8]) -> Vec<u8> {
+    zkhealth_verifier::container::seal(zkhealth_verifier::container::Kind::ProvingArtifact, payload)
+}
+
+/// The artifact file with one coordinate byte of the proving key's `a_query[1]` flipped and
+/// the container digest recomputed: the point leaves the curve, the file stays well-formed.
+fn tampered() -> Vec<u8> {
+    use ark_serialize::{CanonicalSerialize, Compress};
+    let (a, _) = artifact();
+    let mut payload = payload_of(&a.to_file_bytes().unwrap());
+    let mut point = Vec::new();
+    a.proving_key().a_query[1]
+        .serialize_with_mode(&mut point, Compress::No)
+        .unwrap();
+    let at = payload
+        .windows(point.len())
+        .position(|w| w == point.as_slice())
+        .unwrap();
+    // The low byte of x (little-endian): still a canonical coordinate, no longer on the curve.
+    payload[at] ^= 1;
+    reseal(&payload)
+}
+
+#[test]
+fn artifact_carries_its_circuit_and_depth() {
+    let (a, vk) = artifact();
+    assert_eq!(a.circuit(), zkhealth_circuits::CircuitId::Presentation);
+    assert_eq!(vk.circuit(), a.circuit());
+    let back = ProvingArtifact::from_file_bytes(&a.to_file_bytes().unwrap()).unwrap();
+    assert_eq!((back.circuit(), back.depth()), (a.circuit(), DEPTH));
+    // The embedded verifying key file starts with the circuit id and the depth.
+    let payload = payload_of(&a.to_file_bytes().unwrap());
+    let vk_payload = zkhealth_verifier::container::open(
+        zkhealth_verifier::container::Kind::VerifyingKey,
+        &payload[8..8 + u64::from_le_bytes(payload[..8].try_into().unwrap()) as usize],
+    )
+    .unwrap();
+    assert_eq!(&vk_payload[..6], &[1, 0, DEPTH as u8, 0, 0, 0]);
+}
+
+#[test]
+fn old_format_artifacts_are_refused_by_version() {
+    let (a, _) = artifact();
+    let mut bytes = a.to_file_bytes().unwrap();
+    bytes[9..11].copy_from_slice(&1u16.to_le_bytes());
+    for load in [
+        ProvingArtifact::from_file_bytes(&bytes),
+        ProvingArtifact::from_file_bytes_validated(&bytes),
+    ] {
+        assert!(matches!(
+            load,
+            Err(ProverError::KeyFile(VerifyError::UnsupportedVersion {
+                got: 1,
+                supported: 2
+            }))
+        ));
+    }
+}
+
+#[test]
+fn validated_and_pinned_loads_accept_the_genuine_artifact() {
+    let (a, vk) = artifact();
+    let bytes = a.to_file_bytes().unwrap();
+    let id = a.id().unwrap();
+    assert_eq!(ArtifactId::of_file(&bytes).unwrap(), id);
+    assert_eq!(
+        id,
+        ArtifactId(sha2::Sha256::digest(payload_of(&bytes)).into())
+    );
+    let validated = ProvingArtifact::from_file_bytes_validated(&bytes).unwrap();
+    let pinned = ProvingArtifact::from_file_bytes_pinned(&bytes, &id).unwrap();
+    for back in [validated, pinned] {
+        assert_eq!(back.verifying_key().id(), vk.id());
+        assert_eq!(back.proving_key(), a.proving_key());
+        assert_eq!(back.matrices(), a.matrices());
+    }
+    // Another setup's artifact has another id.
+    let (other, _) = setup(DEPTH, &mut ChaCha20Rng::seed_from_u64(4)).unwrap();
+    assert_ne!(other.id().unwrap(), id);
+}
+
+#[test]
+fn tampered_proving_key_point_is_refused_by_validation_and_by_the_pin() {
+    let (a, _) = artifact();
+    let file = tampered();
+    let pin = a.id().unwrap();
+    // The container is intact, so the fast path does not see the edit.
+    let fast = ProvingArtifact::from_file_bytes(&file).unwrap();
+    assert_ne!(fast.proving_key().a_query[1], a.proving_key().a_query[1]);
+    assert!(!fast.proving_key().a_query[1].is_on_curve());
+    // Validation finds the point off the curve.
+    assert!(matches!(
+        ProvingArtifact::from_file_bytes_validated(&file),
+        Err(ProverError::InvalidProvingKey { .. })
+    ));
+    // The pin finds other bytes, before decoding them.
+    match ProvingArtifact::from_file_bytes_pinned(&file, &pin) {
+        Err(ProverError::ArtifactIdMismatch { expected, found }) => {
+            assert_eq!(expected, pin);
+            assert_eq!(found, ArtifactId::of_file(&file).unwrap());
+        }
+        other => panic!("{:?}", other.err()),
+    }
+}
+
+#[test]
+fn artifact_id_hex_round_trips_and_rejects_malformed() {
+    let id = artifact().0.id().unwrap();
+    let text = id.to_string();
+    assert_eq!(text.len(), 66);
+    assert_eq!(text.parse::<ArtifactId>().unwrap(), id);
+    for bad in [&text[2..], &text[..65], "0xzz"] {
+        assert!(matches!(
+            bad.parse::<ArtifactId>(),
+            Err(ProverError::KeyFile(VerifyError::InvalidHex {
+                what: "artifact id",
+                ..
+            }))
+        ));
+    }
 }

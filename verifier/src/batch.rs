@@ -16,12 +16,12 @@ use ark_bn254::{Bn254, Fr, G1Affine, G1Projective};
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{PrimeField, Zero};
 use rand_core::{CryptoRng, RngCore};
-use zkhealth_circuits::Statement;
+use zkhealth_circuits::PublicInputs;
 
 use crate::{
     pairing::{final_exponentiation, multi_miller_loop, Normalized},
     verify,
-    verify::input_point,
+    verify::{check_circuit, input_point},
     Proof, VerifyError, VerifyingKey,
 };
 
@@ -30,13 +30,15 @@ use crate::{
 /// `rng` draws the batch's random weights; it must be a cryptographic RNG the provers cannot
 /// predict (for instance `rand_core::OsRng`). An empty batch is valid.
 ///
-/// Returns [`VerifyError::InvalidProofsInBatch`] with the indices of the invalid proofs when
-/// any proof is invalid.
-pub fn verify_batch<R: RngCore + CryptoRng + ?Sized>(
+/// Returns [`VerifyError::WrongCircuit`], before any pairing, when the statements are not for
+/// the key's circuit, and [`VerifyError::InvalidProofsInBatch`] with the indices of the invalid
+/// proofs when any proof is invalid.
+pub fn verify_batch<S: PublicInputs, R: RngCore + CryptoRng + ?Sized>(
     key: &VerifyingKey,
-    items: &[(Statement, Proof)],
+    items: &[(S, Proof)],
     rng: &mut R,
 ) -> Result<(), VerifyError> {
+    check_circuit::<S>(key)?;
     let holds = match items {
         [] => return Ok(()),
         [(statement, proof)] => verify(key, statement, proof).is_ok(),
@@ -65,16 +67,16 @@ fn weight<R: RngCore + ?Sized>(rng: &mut R) -> Fr {
 }
 
 /// The randomized batch equation.
-fn batch_holds<R: RngCore + CryptoRng + ?Sized>(
+fn batch_holds<S: PublicInputs, R: RngCore + CryptoRng + ?Sized>(
     key: &VerifyingKey,
-    items: &[(Statement, Proof)],
+    items: &[(S, Proof)],
     rng: &mut R,
 ) -> Result<bool, VerifyError> {
     let weights: Vec<Fr> = items.iter().map(|_| weight(rng)).collect();
 
     // Σ ρᵢ·Lᵢ = (Σ ρᵢ)·γ₀ + Σⱼ (Σᵢ ρᵢ·xᵢⱼ)·γⱼ
     let mut weight_sum = Fr::zero();
-    let mut input_sums = [Fr::zero(); Statement::NUM_INPUTS];
+    let mut input_sums = vec![Fr::zero(); S::NUM_INPUTS];
     for ((statement, _), w) in items.iter().zip(&weights) {
         weight_sum += w;
         for (sum, x) in input_sums.iter_mut().zip(statement.to_field_elements()) {
@@ -112,7 +114,7 @@ fn batch_holds<R: RngCore + CryptoRng + ?Sized>(
 #[cfg(test)]
 mod tests {
     use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
-    use zkhealth_circuits::date::Day;
+    use zkhealth_circuits::{date::Day, Statement};
 
     use super::*;
     use crate::testkit;

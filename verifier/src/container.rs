@@ -4,7 +4,7 @@
 //! offset  size  field
 //! 0       8     magic  b"ZKHEALTH"
 //! 8       1     kind   (1 = verifying key, 2 = proving artifact)
-//! 9       2     format version, u16 little-endian (1)
+//! 9       2     format version, u16 little-endian (2)
 //! 11      8     payload length n, u64 little-endian
 //! 19      n     payload
 //! 19+n    32    SHA-256 of bytes 0..19+n
@@ -24,7 +24,11 @@ use crate::VerifyError;
 pub const MAGIC: [u8; 8] = *b"ZKHEALTH";
 
 /// The container format version this library writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+///
+/// Version 2: the verifying key's payload starts with the circuit id (so does the verifying key
+/// embedded in a proving artifact). Version 1 files, whose keys name no circuit, are refused with
+/// [`VerifyError::UnsupportedVersion`].
+pub const FORMAT_VERSION: u16 = 2;
 
 /// Length of the fixed header (magic, kind, version, payload length).
 pub const HEADER_LEN: usize = 8 + 1 + 2 + 8;
@@ -190,15 +194,19 @@ mod tests {
 
     #[test]
     fn open_rejects_unknown_version() {
-        let mut bytes = sample();
-        bytes[9] = 2;
-        assert_eq!(
-            open(Kind::VerifyingKey, &reseal(bytes)),
-            Err(VerifyError::UnsupportedVersion {
-                got: 2,
-                supported: 1
-            })
-        );
+        assert_eq!(&sample()[9..11], &[2, 0]);
+        // Version 1 (keys without a circuit id) and a future version.
+        for version in [1u16, 3] {
+            let mut bytes = sample();
+            bytes[9..11].copy_from_slice(&version.to_le_bytes());
+            assert_eq!(
+                open(Kind::VerifyingKey, &reseal(bytes)),
+                Err(VerifyError::UnsupportedVersion {
+                    got: version,
+                    supported: 2
+                })
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@ use std::fmt;
 
 use thiserror::Error;
 
+use zkhealth_circuits::CircuitId;
+
 use crate::{container::Kind, key::KeyId};
 
 /// One of the three points of a Groth16 proof, named in decoding errors.
@@ -149,18 +151,40 @@ pub enum VerifyError {
         "verifying key has {got} input points, expected {expected} (one per public input plus one)"
     )]
     KeyInputCount {
-        /// `Statement::NUM_INPUTS + 1`.
+        /// The circuit's `PublicInputs::NUM_INPUTS + 1`.
         expected: usize,
         /// The key's count.
         got: usize,
     },
-    /// A verifying key is for an unsupported registry depth.
-    #[error("verifying key depth {depth} is not supported (1 to {max})")]
+    /// A verifying key or presentation is for an unsupported registry depth.
+    #[error("registry depth {depth} is not supported (1 to {max})")]
     UnsupportedDepth {
         /// The depth given.
         depth: u32,
         /// The largest supported depth.
         max: u32,
+    },
+    /// A key file or presentation names a circuit id this library does not know.
+    #[error("unknown circuit id {id}")]
+    UnknownCircuit {
+        /// The circuit number found.
+        id: u16,
+    },
+    /// A circuit id is reserved for a circuit this library does not build yet (no statement
+    /// type, so no key can be used for it).
+    #[error("circuit {circuit} is not supported by this library yet")]
+    UnsupportedCircuit {
+        /// The circuit.
+        circuit: CircuitId,
+    },
+    /// A statement's public inputs are not ones its statement type can have (for instance a
+    /// `today_ymd` that is not `today`'s `YYYYMMDD` form).
+    #[error("public input {input} is invalid: {reason}")]
+    InvalidStatementInput {
+        /// The input's name (`PublicInputs::INPUT_NAMES`).
+        input: &'static str,
+        /// Why it was refused.
+        reason: String,
     },
     /// A presentation's binary form has an unknown version byte.
     #[error("unsupported presentation version {got} (this library reads version {supported})")]
@@ -215,6 +239,23 @@ pub enum VerifyError {
     InvalidProofsInBatch {
         /// Indices of the invalid proofs, ascending.
         invalid: Vec<usize>,
+    },
+    /// The presentation or statement is for another circuit than the key's (checked before any
+    /// pairing).
+    #[error("presentation is for the {found} circuit, this key verifies the {expected} circuit")]
+    WrongCircuit {
+        /// The key's circuit.
+        expected: CircuitId,
+        /// The presentation's circuit.
+        found: CircuitId,
+    },
+    /// The presentation is for a registry of another depth than the key's.
+    #[error("presentation is for registry depth {found}, this key is for depth {expected}")]
+    WrongDepth {
+        /// The key's depth.
+        expected: u32,
+        /// The presentation's depth.
+        found: u32,
     },
     /// The presentation was made for a different verifying key.
     #[error("presentation is for key {got}, this verifier uses key {expected}")]
@@ -301,6 +342,9 @@ impl VerifyError {
             | MalformedKey(_)
             | KeyInputCount { .. }
             | UnsupportedDepth { .. }
+            | UnknownCircuit { .. }
+            | UnsupportedCircuit { .. }
+            | InvalidStatementInput { .. }
             | UnsupportedPresentationVersion { .. }
             | Truncated { .. }
             | TrailingBytes { .. }
@@ -310,6 +354,8 @@ impl VerifyError {
             | Json(_) => ErrorClass::Malformed,
             InvalidProof
             | InvalidProofsInBatch { .. }
+            | WrongCircuit { .. }
+            | WrongDepth { .. }
             | WrongKey { .. }
             | TodayOutOfTolerance { .. }
             | ChallengeMismatch

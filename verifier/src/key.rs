@@ -1,18 +1,19 @@
 //! Verifying keys, their files and their ids.
 //!
-//! A [`VerifyingKey`] is a Groth16 verifying key over BN254 for the presentation circuit at one
-//! registry depth, prepared for verification. Its file is a [`container`] of kind
-//! [`Kind::VerifyingKey`] whose payload is
+//! A [`VerifyingKey`] is a Groth16 verifying key over BN254 for one circuit ([`CircuitId`]) at
+//! one registry depth, prepared for verification. Its file is a [`container`] of kind
+//! [`Kind::VerifyingKey`] (format version 2) whose payload is
 //!
 //! ```text
+//! circuit      u16 little-endian (CircuitId::to_u16; 1 = presentation)
 //! depth        u32 little-endian
 //! vk           arkworks compressed VerifyingKey<Bn254>: alpha_g1, beta_g2, gamma_g2, delta_g2,
-//!              gamma_abc_g1 (u64 LE count, then Statement::NUM_INPUTS + 1 points)
+//!              gamma_abc_g1 (u64 LE count, then the circuit's NUM_INPUTS + 1 points)
 //! ```
 //!
-//! Its [`KeyId`] is the SHA-256 of that payload. A presentation carries the id of the key it was
-//! made for, so a verifier pins its key and a presentation for another key (another circuit,
-//! depth or setup) is a typed error rather than a failed pairing.
+//! Its [`KeyId`] is the SHA-256 of that payload. A presentation carries its circuit id, depth and
+//! the id of the key it was made for, so a verifier pins its key and a presentation for another
+//! circuit, depth or setup is a typed error rather than a failed pairing.
 
 use std::{fmt, str::FromStr};
 
@@ -21,7 +22,7 @@ use ark_ec::pairing::Pairing;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
-use zkhealth_circuits::{merkle::MAX_DEPTH, Statement};
+use zkhealth_circuits::{merkle::MAX_DEPTH, CircuitId};
 
 use crate::{
     container::{self, Kind},
@@ -30,7 +31,8 @@ use crate::{
     VerifyError,
 };
 
-/// The id of a verifying key: SHA-256 of its canonical payload (depth and compressed key).
+/// The id of a verifying key: SHA-256 of its canonical payload (circuit, depth and compressed
+/// key).
 ///
 /// Text and JSON form: `0x` + 64 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -93,8 +95,8 @@ impl<'de> Deserialize<'de> for KeyId {
     }
 }
 
-/// A Groth16 verifying key for the presentation circuit, prepared for verification, with its
-/// registry depth and id.
+/// A Groth16 verifying key for one circuit, prepared for verification, with its circuit id,
+/// registry depth and key id.
 #[derive(Clone)]
 pub struct VerifyingKey {
     vk: ark_groth16::VerifyingKey<Bn254>,
@@ -104,9 +106,10 @@ pub struct VerifyingKey {
     lines: KeyLines,
     /// Fixed-base tables of the input points.
     tables: InputTables,
+    circuit: CircuitId,
     depth: u32,
     id: KeyId,
-    /// The canonical payload (depth and compressed key), kept for writing the file.
+    /// The canonical payload (circuit, depth and compressed key), kept for writing the file.
     payload: Vec<u8>,
 }
 
@@ -139,23 +142,38 @@ impl KeyLines {
 }
 
 impl VerifyingKey {
-    /// Wraps a verifying key for registry depth `depth` (`1..=MAX_DEPTH`); checks that it has one
-    /// input point per public input of [`Statement`] (plus one), prepares it and computes its id.
+    /// Wraps a verifying key of the presentation circuit ([`CircuitId::Presentation`]) for
+    /// registry depth `depth`: [`Self::with_circuit`] for that circuit.
     pub fn new(vk: ark_groth16::VerifyingKey<Bn254>, depth: u32) -> Result<Self, VerifyError> {
+        Self::with_circuit(vk, CircuitId::Presentation, depth)
+    }
+
+    /// Wraps a verifying key of `circuit` for registry depth `depth` (`1..=MAX_DEPTH`); checks
+    /// that the circuit exists ([`VerifyError::UnsupportedCircuit`] for a reserved id) and that
+    /// the key has one input point per public input of its statement type plus one, prepares it
+    /// and computes its id.
+    pub fn with_circuit(
+        vk: ark_groth16::VerifyingKey<Bn254>,
+        circuit: CircuitId,
+        depth: u32,
+    ) -> Result<Self, VerifyError> {
         if !(1..=MAX_DEPTH).contains(&depth) {
             return Err(VerifyError::UnsupportedDepth {
                 depth,
                 max: MAX_DEPTH,
             });
         }
-        let expected = Statement::NUM_INPUTS + 1;
+        let num_inputs = circuit
+            .num_inputs()
+            .ok_or(VerifyError::UnsupportedCircuit { circuit })?;
+        let expected = num_inputs + 1;
         if vk.gamma_abc_g1.len() != expected {
             return Err(VerifyError::KeyInputCount {
                 expected,
                 got: vk.gamma_abc_g1.len(),
             });
         }
-        let payload = payload(&vk, depth)?;
+        let payload = payload(&vk, circuit, depth)?;
         let id = KeyId(Sha256::digest(&payload).into());
         let lines = KeyLines::new(&vk)?;
         let alpha_beta = Bn254::pairing(vk.alpha_g1, vk.beta_g2).0;
@@ -165,10 +183,16 @@ impl VerifyingKey {
             alpha_beta,
             lines,
             tables,
+            circuit,
             depth,
             id,
             payload,
         })
+    }
+
+    /// The circuit the key verifies proofs of.
+    pub fn circuit(&self) -> CircuitId {
+        self.circuit
     }
 
     /// The key's id (SHA-256 of its canonical payload).
@@ -206,12 +230,18 @@ impl VerifyingKey {
         container::seal(Kind::VerifyingKey, &self.payload)
     }
 
-    /// Reads a key file: checks the container (magic, kind, version, length, digest), then
+    /// Reads a key file: checks the container (magic, kind, version, length, digest), the
+    /// circuit id ([`VerifyError::UnknownCircuit`], [`VerifyError::UnsupportedCircuit`]), then
     /// decodes the key with full validation (points on the curve and in the prime-order
     /// subgroups) and requires the payload to be exactly the canonical encoding.
     pub fn from_file_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
         let payload = container::open(Kind::VerifyingKey, bytes)?;
-        let (depth, mut rest) = payload
+        let (circuit, rest) = payload.split_first_chunk::<2>().ok_or_else(|| {
+            VerifyError::MalformedKey("payload shorter than its circuit id".into())
+        })?;
+        let id = u16::from_le_bytes(*circuit);
+        let circuit = CircuitId::from_u16(id).ok_or(VerifyError::UnknownCircuit { id })?;
+        let (depth, mut rest) = rest
             .split_first_chunk::<4>()
             .ok_or_else(|| VerifyError::MalformedKey("payload shorter than its depth".into()))?;
         let depth = u32::from_le_bytes(*depth);
@@ -227,7 +257,7 @@ impl VerifyingKey {
                 rest.len()
             )));
         }
-        let key = VerifyingKey::new(vk, depth)?;
+        let key = VerifyingKey::with_circuit(vk, circuit, depth)?;
         if payload != key.payload.as_slice() {
             return Err(VerifyError::MalformedKey(
                 "key is not canonically encoded".into(),
@@ -237,16 +267,21 @@ impl VerifyingKey {
     }
 }
 
-/// The canonical payload: depth (u32 LE) then the compressed key.
-fn payload(vk: &ark_groth16::VerifyingKey<Bn254>, depth: u32) -> Result<Vec<u8>, VerifyError> {
-    let mut out = depth.to_le_bytes().to_vec();
+/// The canonical payload: circuit id (u16 LE), depth (u32 LE), then the compressed key.
+fn payload(
+    vk: &ark_groth16::VerifyingKey<Bn254>,
+    circuit: CircuitId,
+    depth: u32,
+) -> Result<Vec<u8>, VerifyError> {
+    let mut out = circuit.to_u16().to_le_bytes().to_vec();
+    out.extend_from_slice(&depth.to_le_bytes());
     vk.serialize_with_mode(&mut out, Compress::Yes)
         .map_err(|e| VerifyError::MalformedKey(format!("key does not serialize: {e}")))?;
     Ok(out)
 }
 
 impl PartialEq for VerifyingKey {
-    /// Keys are equal when their ids are (the id hashes the whole canonical key and depth).
+    /// Keys are equal when their ids are (the id hashes the circuit, depth and whole key).
     fn eq(&self, other: &Self) -> bool {
         self.id == other.id
     }
@@ -258,6 +293,7 @@ impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyingKey")
             .field("id", &self.id)
+            .field("circuit", &self.circuit)
             .field("depth", &self.depth)
             .finish_non_exhaustive()
     }
@@ -267,8 +303,16 @@ impl fmt::Debug for VerifyingKey {
 mod tests {
     use ark_bn254::{G1Affine, G2Affine};
     use ark_ec::AffineRepr;
+    use zkhealth_circuits::Statement;
 
     use super::*;
+
+    /// The payload header of a presentation-circuit key at `depth`.
+    fn header(depth: u32) -> Vec<u8> {
+        let mut out = CircuitId::Presentation.to_u16().to_le_bytes().to_vec();
+        out.extend_from_slice(&depth.to_le_bytes());
+        out
+    }
 
     fn fake_vk(inputs: usize) -> ark_groth16::VerifyingKey<Bn254> {
         let g1 = G1Affine::generator();
@@ -348,7 +392,11 @@ mod tests {
         let bytes = key.to_file_bytes();
         let back = VerifyingKey::from_file_bytes(&bytes).unwrap();
         assert_eq!(back.id(), key.id());
+        assert_eq!(back.circuit(), CircuitId::Presentation);
         assert_eq!(back.depth(), 20);
+        // The payload starts with the circuit id (u16 LE) and the depth (u32 LE).
+        let payload = container::open(Kind::VerifyingKey, &bytes).unwrap();
+        assert_eq!(&payload[..6], &[1, 0, 20, 0, 0, 0]);
         assert_eq!(back.inner(), key.inner());
         let other = VerifyingKey::new(fake_vk(8), 21).unwrap();
         assert_ne!(other.id(), key.id());
@@ -357,7 +405,7 @@ mod tests {
     #[test]
     fn file_rejects_wrong_input_count_and_bad_payloads() {
         // A well-formed container around a key with the wrong number of inputs.
-        let mut payload = 20u32.to_le_bytes().to_vec();
+        let mut payload = header(20);
         fake_vk(3)
             .serialize_with_mode(&mut payload, Compress::Yes)
             .unwrap();
@@ -367,7 +415,7 @@ mod tests {
             Err(VerifyError::KeyInputCount { got: 3, .. })
         ));
         // Trailing byte inside the payload.
-        let mut payload = 20u32.to_le_bytes().to_vec();
+        let mut payload = header(20);
         fake_vk(8)
             .serialize_with_mode(&mut payload, Compress::Yes)
             .unwrap();
@@ -378,7 +426,7 @@ mod tests {
             Err(VerifyError::MalformedKey(_))
         ));
         // Truncated payload, and a payload too short for the depth.
-        for cut in [payload.len() - 1, 40, 3, 0] {
+        for cut in [payload.len() - 1, 40, 5, 1, 0] {
             assert!(matches!(
                 VerifyingKey::from_file_bytes(&container::seal(
                     Kind::VerifyingKey,
@@ -389,7 +437,7 @@ mod tests {
         }
         // alpha_g1 with an x coordinate that is not below the base field modulus.
         let mut bad = payload.clone();
-        bad[4..4 + 32].copy_from_slice(&[0xff; 32]);
+        bad[6..6 + 32].copy_from_slice(&[0xff; 32]);
         assert!(matches!(
             VerifyingKey::from_file_bytes(&container::seal(Kind::VerifyingKey, &bad)),
             Err(VerifyError::MalformedKey(_))
@@ -399,5 +447,36 @@ mod tests {
             VerifyingKey::from_file_bytes(&container::seal(Kind::ProvingArtifact, &payload)),
             Err(VerifyError::WrongKind { .. })
         ));
+    }
+
+    #[test]
+    fn file_rejects_unknown_and_reserved_circuits_and_id_depends_on_circuit() {
+        let key = VerifyingKey::new(fake_vk(8), 20).unwrap();
+        let payload = container::open(Kind::VerifyingKey, &key.to_file_bytes())
+            .unwrap()
+            .to_vec();
+        for id in [0u16, 3, 0xffff] {
+            let mut bad = payload.clone();
+            bad[..2].copy_from_slice(&id.to_le_bytes());
+            assert_eq!(
+                VerifyingKey::from_file_bytes(&container::seal(Kind::VerifyingKey, &bad)).err(),
+                Some(VerifyError::UnknownCircuit { id })
+            );
+        }
+        // The claim circuit's id is reserved: no key can be made or read for it yet.
+        let mut claim = payload.clone();
+        claim[..2].copy_from_slice(&CircuitId::Claim.to_u16().to_le_bytes());
+        assert_eq!(
+            VerifyingKey::from_file_bytes(&container::seal(Kind::VerifyingKey, &claim)).err(),
+            Some(VerifyError::UnsupportedCircuit {
+                circuit: CircuitId::Claim
+            })
+        );
+        assert_eq!(
+            VerifyingKey::with_circuit(fake_vk(8), CircuitId::Claim, 20).err(),
+            Some(VerifyError::UnsupportedCircuit {
+                circuit: CircuitId::Claim
+            })
+        );
     }
 }

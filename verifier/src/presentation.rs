@@ -1,45 +1,54 @@
-//! Presentations: what a holder hands a verifier (key id, statement, disclosed values, proof).
+//! Presentations: what a holder hands a verifier (circuit, depth, key id, statement, disclosed
+//! values, proof).
 //!
 //! Three forms:
 //!
-//! - **JSON** (`serde`): field elements and the key id as `0x` hex, the proof as `0x` + 256 hex
-//!   digits, the date as `YYYY-MM-DD`; unknown fields are refused.
-//! - **Binary** ([`Presentation::to_bytes`]), `326 + 32·n` bytes for `n` disclosed values:
+//! - **JSON** (`serde`): the circuit by name (`"presentation"`), the depth as a number, field
+//!   elements and the key id as `0x` hex, the proof as `0x` + 256 hex digits, the date as
+//!   `YYYY-MM-DD`; unknown fields are refused.
+//! - **Binary** ([`Presentation::to_bytes`]), version 2, [`BASE_LEN`] `+ 32·n` bytes for `n`
+//!   disclosed values. The statement part is the statement type's public inputs
+//!   ([`PublicInputs::to_field_elements`], `N =` [`PublicInputs::NUM_INPUTS`], 7 for
+//!   [`Statement`]), so its layout follows the type and is written nowhere else:
 //!
 //!   ```text
-//!   offset  size  field
-//!   0       1     version (1)
-//!   1       32    key id
-//!   33      32    root            (field elements: 32-byte big-endian, canonical)
-//!   65      4     today           (day number, u32 big-endian)
-//!   69      32    challenge
-//!   101     32    scope
-//!   133     32    nullifier
-//!   165     32    query_hash
-//!   197     1     n, number of disclosed values (at most 10)
-//!   198     32·n  disclosed values, in the policy's slot order
-//!   198+32n 128   proof (A ‖ B ‖ C, arkworks compressed)
+//!   offset   size  field
+//!   0        1     version (2)
+//!   1        2     circuit id (u16 big-endian; 1 = presentation)
+//!   3        1     registry depth
+//!   4        32    key id
+//!   36       32·N  public inputs in PublicInputs::INPUT_NAMES order (field elements: 32-byte
+//!                  big-endian, canonical); for Statement: root, today (day number), today_ymd,
+//!                  challenge, scope, nullifier, query_hash
+//!   36+32N   1     n, number of disclosed values (at most 10)
+//!   37+32N   32·n  disclosed values, in the policy's slot order
+//!   ...      128   proof (A ‖ B ‖ C, arkworks compressed)
 //!   ```
+//!
+//!   Version 1 (no circuit id or depth, `today` as 4 bytes) is refused with
+//!   [`VerifyError::UnsupportedPresentationVersion`].
 //!
 //! - **QR text** ([`Presentation::to_qr_text`]): `ZKH1:` followed by the base45 encoding of the
 //!   binary form; every character is in the QR alphanumeric set, so it fits one QR code in
-//!   alphanumeric mode (542 characters with one disclosed value).
+//!   alphanumeric mode (635 characters with one disclosed value).
 //!
-//! Decoding is strict: exact length, canonical scalars, a valid date, valid proof points, and
-//! canonical base45; each way an input can be malformed has its own error.
+//! Decoding is strict: exact length, a known circuit that is this statement type's, a supported
+//! depth, canonical scalars, inputs the statement type accepts (a valid date, `today_ymd`
+//! matching `today`), valid proof points, and canonical base45; each way an input can be
+//! malformed has its own error.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use zkhealth_circuits::{
     credential::NUM_SLOTS,
-    date::Day,
     field::{fr_from_bytes_be, fr_to_bytes_be, serde_fr_vec},
-    Fr, Statement,
+    merkle::MAX_DEPTH,
+    CircuitId, Fr, PublicInputs, Statement,
 };
 
 use crate::{proof::PROOF_LEN, KeyId, Proof, VerifyError};
 
 /// The version byte of the binary form.
-pub const PRESENTATION_VERSION: u8 = 1;
+pub const PRESENTATION_VERSION: u8 = 2;
 
 /// The prefix of the QR text form.
 pub const QR_PREFIX: &str = "ZKH1:";
@@ -47,14 +56,22 @@ pub const QR_PREFIX: &str = "ZKH1:";
 /// The most values a presentation can disclose (one per credential slot).
 pub const MAX_DISCLOSED: usize = NUM_SLOTS;
 
-/// Length of the binary form without disclosed values.
-pub const BASE_LEN: usize = 1 + 32 + 32 + 4 + 4 * 32 + 1 + PROOF_LEN;
+/// Length of the binary form's header: version, circuit id, depth, key id.
+pub const HEADER_LEN: usize = 1 + 2 + 1 + 32;
 
-/// A presentation: a proof, the statement it proves, the values it discloses, and the id of the
-/// key it was made for.
+/// Length of the binary form without disclosed values.
+pub const BASE_LEN: usize = HEADER_LEN + 32 * Statement::NUM_INPUTS + 1 + PROOF_LEN;
+
+/// A presentation: a proof, the statement it proves, the values it discloses, and the circuit,
+/// depth and key it was made for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Presentation {
+    /// The circuit the proof is for (always [`Statement`]'s, [`CircuitId::Presentation`], in a
+    /// decoded presentation).
+    pub circuit: CircuitId,
+    /// The registry depth of the key the proof is for.
+    pub depth: u32,
     /// The verifying key the proof is for.
     pub key_id: KeyId,
     /// The public inputs.
@@ -109,8 +126,8 @@ impl<'a> Reader<'a> {
 }
 
 impl Presentation {
-    /// The binary form (see the module docs). Fails only if more than [`MAX_DISCLOSED`] values
-    /// are disclosed.
+    /// The binary form (see the module docs). Fails if more than [`MAX_DISCLOSED`] values are
+    /// disclosed or the depth does not fit a byte.
     pub fn to_bytes(&self) -> Result<Vec<u8>, VerifyError> {
         let count = u8::try_from(self.disclosed.len())
             .ok()
@@ -119,14 +136,17 @@ impl Presentation {
                 count: self.disclosed.len(),
                 max: MAX_DISCLOSED,
             })?;
-        let s = &self.statement;
+        let depth = u8::try_from(self.depth).map_err(|_| VerifyError::UnsupportedDepth {
+            depth: self.depth,
+            max: MAX_DEPTH,
+        })?;
         let mut out = Vec::with_capacity(BASE_LEN + 32 * self.disclosed.len());
         out.push(PRESENTATION_VERSION);
+        out.extend_from_slice(&self.circuit.to_u16().to_be_bytes());
+        out.push(depth);
         out.extend_from_slice(&self.key_id.0);
-        out.extend_from_slice(&fr_to_bytes_be(&s.root));
-        out.extend_from_slice(&s.today.0.to_be_bytes());
-        for x in [&s.challenge, &s.scope, &s.nullifier, &s.query_hash] {
-            out.extend_from_slice(&fr_to_bytes_be(x));
+        for x in PublicInputs::to_field_elements(&self.statement) {
+            out.extend_from_slice(&fr_to_bytes_be(&x));
         }
         out.push(count);
         for x in &self.disclosed {
@@ -136,8 +156,10 @@ impl Presentation {
         Ok(out)
     }
 
-    /// Decodes the binary form strictly: known version, every field present, canonical
-    /// scalars, a date no later than 9999-12-31, at most [`MAX_DISCLOSED`] values, a valid
+    /// Decodes the binary form strictly: known version, a known circuit that is [`Statement`]'s
+    /// ([`VerifyError::UnknownCircuit`], [`VerifyError::WrongCircuit`]), a depth in
+    /// `1..=MAX_DEPTH`, every field present, canonical scalars, inputs [`Statement`] accepts
+    /// ([`VerifyError::InvalidStatementInput`]), at most [`MAX_DISCLOSED`] values, a valid
     /// proof, and no trailing bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
         let mut r = Reader { bytes, offset: 0 };
@@ -148,18 +170,39 @@ impl Presentation {
                 supported: PRESENTATION_VERSION,
             });
         }
+        let id = u16::from_be_bytes(*r.take::<2>("the circuit id")?);
+        let circuit = CircuitId::from_u16(id).ok_or(VerifyError::UnknownCircuit { id })?;
+        if circuit != <Statement as PublicInputs>::CIRCUIT {
+            return Err(VerifyError::WrongCircuit {
+                expected: <Statement as PublicInputs>::CIRCUIT,
+                found: circuit,
+            });
+        }
+        let [depth] = *r.take::<1>("the depth")?;
+        let depth = u32::from(depth);
+        if !(1..=MAX_DEPTH).contains(&depth) {
+            return Err(VerifyError::UnsupportedDepth {
+                depth,
+                max: MAX_DEPTH,
+            });
+        }
         let key_id = KeyId(*r.take::<32>("the key id")?);
-        let root = r.fr("the root")?;
-        let today = Day(u32::from_be_bytes(*r.take::<4>("today")?))
-            .validate()
-            .map_err(|e| VerifyError::InvalidDate {
-                what: "today",
-                reason: e.to_string(),
-            })?;
-        let challenge = r.fr("the challenge")?;
-        let scope = r.fr("the scope")?;
-        let nullifier = r.fr("the nullifier")?;
-        let query_hash = r.fr("the query hash")?;
+        let inputs = <Statement as PublicInputs>::INPUT_NAMES
+            .iter()
+            .map(|name| r.fr(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let statement = Statement::from_field_elements(&inputs).map_err(|e| match e {
+            zkhealth_circuits::Error::InvalidInput { name, reason } => {
+                VerifyError::InvalidStatementInput {
+                    input: name,
+                    reason,
+                }
+            }
+            other => VerifyError::InvalidStatementInput {
+                input: "statement",
+                reason: other.to_string(),
+            },
+        })?;
         let [count] = *r.take::<1>("the disclosed count")?;
         let count = usize::from(count);
         if count > MAX_DISCLOSED {
@@ -178,15 +221,10 @@ impl Presentation {
             });
         }
         Ok(Presentation {
+            circuit,
+            depth,
             key_id,
-            statement: Statement {
-                root,
-                today,
-                challenge,
-                scope,
-                nullifier,
-                query_hash,
-            },
+            statement,
             disclosed,
             proof,
         })
@@ -222,9 +260,22 @@ impl Presentation {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Decodes the JSON form.
+    /// Decodes the JSON form, with the binary form's checks on the circuit and the depth.
     pub fn from_json(json: &str) -> Result<Self, VerifyError> {
-        Ok(serde_json::from_str(json)?)
+        let p: Presentation = serde_json::from_str(json)?;
+        if p.circuit != <Statement as PublicInputs>::CIRCUIT {
+            return Err(VerifyError::WrongCircuit {
+                expected: <Statement as PublicInputs>::CIRCUIT,
+                found: p.circuit,
+            });
+        }
+        if !(1..=MAX_DEPTH).contains(&p.depth) {
+            return Err(VerifyError::UnsupportedDepth {
+                depth: p.depth,
+                max: MAX_DEPTH,
+            });
+        }
+        Ok(p)
     }
 }
 
@@ -234,12 +285,23 @@ mod tests {
     use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
     use ark_ff::Field;
 
+    use zkhealth_circuits::date::Day;
+
     use super::*;
     use crate::error::ProofPoint;
+
+    /// Offsets of the binary form's fields (one disclosed value or more).
+    const ROOT: usize = HEADER_LEN;
+    const TODAY: usize = ROOT + 32;
+    const TODAY_YMD: usize = TODAY + 32;
+    const COUNT: usize = HEADER_LEN + 32 * 7;
+    const DISCLOSED: usize = COUNT + 1;
 
     fn sample(n: usize) -> Presentation {
         let g1 = G1Projective::generator();
         Presentation {
+            circuit: CircuitId::Presentation,
+            depth: 20,
             key_id: KeyId([7; 32]),
             statement: Statement {
                 root: Fr::from(11u8),
@@ -266,7 +328,10 @@ mod tests {
             assert_eq!(bytes.len(), BASE_LEN + 32 * n);
             assert_eq!(Presentation::from_bytes(&bytes).unwrap(), p);
         }
-        assert_eq!(BASE_LEN, 326);
+        assert_eq!(BASE_LEN, 389);
+        assert_eq!((HEADER_LEN, COUNT), (36, 260));
+        let bytes = sample(0).to_bytes().unwrap();
+        assert_eq!(&bytes[..4], &[2, 0, 1, 20]);
     }
 
     #[test]
@@ -277,7 +342,7 @@ mod tests {
         const ALNUM: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
         assert!(text.chars().all(|c| ALNUM.contains(c)));
         // Well within a QR code's alphanumeric capacity (4,296 characters at version 40-L).
-        assert!(text.len() < 600, "{}", text.len());
+        assert_eq!(text.len(), 637);
         assert_eq!(Presentation::from_qr_text(&text).unwrap(), p);
     }
 
@@ -285,7 +350,28 @@ mod tests {
     fn json_round_trips_and_rejects_unknown_fields_and_too_many_values() {
         let p = sample(2);
         let json = p.to_json();
+        assert!(json.starts_with(r#"{"circuit":"presentation","depth":20,"key_id":"#));
         assert_eq!(Presentation::from_json(&json).unwrap(), p);
+        let claim = json.replacen(r#""presentation""#, r#""claim""#, 1);
+        assert_eq!(
+            Presentation::from_json(&claim),
+            Err(VerifyError::WrongCircuit {
+                expected: CircuitId::Presentation,
+                found: CircuitId::Claim
+            })
+        );
+        let unknown = json.replacen(r#""presentation""#, r#""vaccination""#, 1);
+        assert!(matches!(
+            Presentation::from_json(&unknown),
+            Err(VerifyError::Json(_))
+        ));
+        for depth in ["0", "33"] {
+            let bad = json.replacen(r#""depth":20"#, &format!(r#""depth":{depth}"#), 1);
+            assert!(matches!(
+                Presentation::from_json(&bad),
+                Err(VerifyError::UnsupportedDepth { .. })
+            ));
+        }
         let extra = json.replacen('{', r#"{"extra":1,"#, 1);
         assert!(matches!(
             Presentation::from_json(&extra),
@@ -299,18 +385,22 @@ mod tests {
     #[test]
     fn from_bytes_rejects_truncation_at_every_field() {
         let bytes = sample(2).to_bytes().unwrap();
-        let cases: [(usize, &str); 11] = [
+        let cases: [(usize, &str); 15] = [
             (0, "the version byte"),
-            (1, "the key id"),
+            (1, "the circuit id"),
+            (2, "the circuit id"),
+            (3, "the depth"),
+            (4, "the key id"),
             (20, "the key id"),
-            (33, "the root"),
-            (65, "today"),
-            (69, "the challenge"),
-            (101, "the scope"),
-            (133, "the nullifier"),
-            (165, "the query hash"),
-            (197, "the disclosed count"),
-            (198 + 40, "a disclosed value"),
+            (ROOT, "root"),
+            (TODAY + 31, "today"),
+            (TODAY_YMD, "today_ymd"),
+            (ROOT + 3 * 32, "challenge"),
+            (ROOT + 4 * 32, "scope"),
+            (ROOT + 5 * 32, "nullifier"),
+            (ROOT + 6 * 32, "query_hash"),
+            (COUNT, "the disclosed count"),
+            (DISCLOSED + 40, "a disclosed value"),
         ];
         for (cut, field) in cases {
             match Presentation::from_bytes(&bytes[..cut]) {
@@ -318,7 +408,7 @@ mod tests {
                 other => panic!("cut {cut}: {other:?}"),
             }
         }
-        for cut in [198 + 64, bytes.len() - 1] {
+        for cut in [DISCLOSED + 64, bytes.len() - 1] {
             assert!(matches!(
                 Presentation::from_bytes(&bytes[..cut]),
                 Err(VerifyError::Truncated {
@@ -341,27 +431,73 @@ mod tests {
 
     #[test]
     fn from_bytes_rejects_unknown_version() {
-        let mut bytes = sample(1).to_bytes().unwrap();
-        bytes[0] = 2;
+        // Version 1 had no circuit id: refused, as is a future version.
+        for version in [1, 3] {
+            let mut bytes = sample(1).to_bytes().unwrap();
+            bytes[0] = version;
+            assert_eq!(
+                Presentation::from_bytes(&bytes),
+                Err(VerifyError::UnsupportedPresentationVersion {
+                    got: version,
+                    supported: 2
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn from_bytes_rejects_unknown_and_other_circuits_and_bad_depths() {
+        let base = sample(1).to_bytes().unwrap();
+        for id in [0u16, 3, 0x0100] {
+            let mut bytes = base.clone();
+            bytes[1..3].copy_from_slice(&id.to_be_bytes());
+            assert_eq!(
+                Presentation::from_bytes(&bytes),
+                Err(VerifyError::UnknownCircuit { id })
+            );
+        }
+        let mut bytes = base.clone();
+        bytes[1..3].copy_from_slice(&CircuitId::Claim.to_u16().to_be_bytes());
         assert_eq!(
             Presentation::from_bytes(&bytes),
-            Err(VerifyError::UnsupportedPresentationVersion {
-                got: 2,
-                supported: 1
+            Err(VerifyError::WrongCircuit {
+                expected: CircuitId::Presentation,
+                found: CircuitId::Claim
             })
         );
+        for depth in [0u8, 33, 255] {
+            let mut bytes = base.clone();
+            bytes[3] = depth;
+            assert_eq!(
+                Presentation::from_bytes(&bytes),
+                Err(VerifyError::UnsupportedDepth {
+                    depth: depth.into(),
+                    max: MAX_DEPTH
+                })
+            );
+        }
+        let deep = Presentation {
+            depth: 256,
+            ..sample(0)
+        };
+        assert!(matches!(
+            deep.to_bytes(),
+            Err(VerifyError::UnsupportedDepth { depth: 256, .. })
+        ));
     }
 
     #[test]
     fn from_bytes_rejects_non_canonical_scalars() {
         let base = sample(1).to_bytes().unwrap();
         for (offset, what) in [
-            (33, "the root"),
-            (69, "the challenge"),
-            (101, "the scope"),
-            (133, "the nullifier"),
-            (165, "the query hash"),
-            (198, "a disclosed value"),
+            (ROOT, "root"),
+            (TODAY, "today"),
+            (TODAY_YMD, "today_ymd"),
+            (ROOT + 3 * 32, "challenge"),
+            (ROOT + 4 * 32, "scope"),
+            (ROOT + 5 * 32, "nullifier"),
+            (ROOT + 6 * 32, "query_hash"),
+            (DISCLOSED, "a disclosed value"),
         ] {
             let mut bytes = base.clone();
             // r itself: just above the largest canonical value.
@@ -378,19 +514,33 @@ mod tests {
     }
 
     #[test]
-    fn from_bytes_rejects_date_out_of_range() {
-        let mut bytes = sample(0).to_bytes().unwrap();
-        bytes[65..69].copy_from_slice(&(Day::max().0 + 1).to_be_bytes());
+    fn from_bytes_rejects_date_out_of_range_and_inconsistent_ymd() {
+        let base = sample(0).to_bytes().unwrap();
+        for today in [Fr::from(Day::max().0 + 1), Fr::from(1u64 << 32)] {
+            let mut bytes = base.clone();
+            bytes[TODAY..TODAY + 32].copy_from_slice(&fr_to_bytes_be(&today));
+            assert!(matches!(
+                Presentation::from_bytes(&bytes),
+                Err(VerifyError::InvalidStatementInput { input: "today", .. })
+            ));
+        }
+        // The day after's YYYYMMDD with today's day number.
+        let mut bytes = base.clone();
+        let next = Day(sample(0).statement.today.0 + 1).ymd().to_field();
+        bytes[TODAY_YMD..TODAY_YMD + 32].copy_from_slice(&fr_to_bytes_be(&next));
         assert!(matches!(
             Presentation::from_bytes(&bytes),
-            Err(VerifyError::InvalidDate { what: "today", .. })
+            Err(VerifyError::InvalidStatementInput {
+                input: "today_ymd",
+                ..
+            })
         ));
     }
 
     #[test]
     fn from_bytes_rejects_too_many_disclosed() {
         let mut bytes = sample(MAX_DISCLOSED).to_bytes().unwrap();
-        bytes[197] = 11;
+        bytes[COUNT] = 11;
         assert_eq!(
             Presentation::from_bytes(&bytes),
             Err(VerifyError::TooManyDisclosed { count: 11, max: 10 })
@@ -462,8 +612,11 @@ mod tests {
             Err(VerifyError::InvalidBase45(_))
         ));
         // A length that is 1 mod 3 is never base45.
+        let body = text.len() - QR_PREFIX.len();
+        let pad = "0".repeat((1 + 3 - body % 3) % 3 + 3);
+        assert_eq!((body + pad.len()) % 3, 1);
         assert!(matches!(
-            Presentation::from_qr_text(&format!("{text}0")),
+            Presentation::from_qr_text(&format!("{text}{pad}")),
             Err(VerifyError::InvalidBase45(_))
         ));
         // A triple above 65535 ("GGW" = 16 + 16·45 + 32·2025).

@@ -117,7 +117,8 @@ impl<R: RootSource> Verifier<R> {
     ///
     /// Checks, in this order, each failing with its own error:
     ///
-    /// 1. it is for this verifier's key ([`VerifyError::WrongKey`]);
+    /// 1. it is for this verifier's key: its circuit ([`VerifyError::WrongCircuit`]), then its
+    ///    depth ([`VerifyError::WrongDepth`]), then the key id ([`VerifyError::WrongKey`]);
     /// 2. its date is within the tolerance of `expected.today`
     ///    ([`VerifyError::TodayOutOfTolerance`]);
     /// 3. its challenge is `expected.challenge` ([`VerifyError::ChallengeMismatch`]: a replay or
@@ -195,6 +196,18 @@ impl<R: RootSource> Verifier<R> {
     /// nullifier.
     fn check_statement(&self, p: &Presentation, expected: &Expected) -> Result<(), VerifyError> {
         let s = &p.statement;
+        if p.circuit != self.key.circuit() {
+            return Err(VerifyError::WrongCircuit {
+                expected: self.key.circuit(),
+                found: p.circuit,
+            });
+        }
+        if p.depth != self.key.depth() {
+            return Err(VerifyError::WrongDepth {
+                expected: self.key.depth(),
+                found: p.depth,
+            });
+        }
         if p.key_id != self.key.id() {
             return Err(VerifyError::WrongKey {
                 expected: self.key.id(),

@@ -3,7 +3,7 @@
 use ark_bn254::{Bn254, G1Projective};
 use ark_ec::pairing::Pairing;
 use ark_ff::One;
-use zkhealth_circuits::{Fr, Statement};
+use zkhealth_circuits::{Fr, PublicInputs};
 
 use crate::{
     pairing::{final_exponentiation, multi_miller_loop, Normalized},
@@ -12,13 +12,20 @@ use crate::{
 
 /// Verifies `proof` for `statement` under `key`.
 ///
-/// The public inputs are `statement.to_field_elements()` (the only place their order is
-/// written). Returns `Err(VerifyError::InvalidProof)` when the pairing check fails; a decoded
-/// [`Proof`] is already known to hold valid subgroup points, so nothing else can fail here.
+/// First, before any pairing, the statement's circuit must be the key's
+/// ([`VerifyError::WrongCircuit`]). The public inputs are
+/// [`PublicInputs::to_field_elements`] (the only place their order is written). Returns
+/// `Err(VerifyError::InvalidProof)` when the pairing check fails; a decoded [`Proof`] is already
+/// known to hold valid subgroup points, so nothing else can fail here.
 ///
 /// Checks `e(A, B) · e(Σ xᵢ·γᵢ, −γ) · e(C, −δ) = e(α, β)` with one multi-Miller loop, in which
 /// the lines of −γ and −δ are the key's precomputed ones, and one final exponentiation.
-pub fn verify(key: &VerifyingKey, statement: &Statement, proof: &Proof) -> Result<(), VerifyError> {
+pub fn verify<S: PublicInputs>(
+    key: &VerifyingKey,
+    statement: &S,
+    proof: &Proof,
+) -> Result<(), VerifyError> {
+    check_circuit::<S>(key)?;
     let acc = input_point(key, &Fr::one(), &statement.to_field_elements())?;
     let lines = key.lines();
     let g1 = Normalized::batch(&[acc, proof.0.c.into()]);
@@ -33,6 +40,17 @@ pub fn verify(key: &VerifyingKey, statement: &Statement, proof: &Proof) -> Resul
     } else {
         Err(VerifyError::InvalidProof)
     }
+}
+
+/// [`VerifyError::WrongCircuit`] unless statements of type `S` are for the key's circuit.
+pub(crate) fn check_circuit<S: PublicInputs>(key: &VerifyingKey) -> Result<(), VerifyError> {
+    if S::CIRCUIT != key.circuit() {
+        return Err(VerifyError::WrongCircuit {
+            expected: key.circuit(),
+            found: S::CIRCUIT,
+        });
+    }
+    Ok(())
 }
 
 /// `c·γ₀ + Σ xᵢ·γᵢ` with the key's fixed-base tables (`c = 1` for one proof; the sum of the
@@ -54,10 +72,41 @@ pub(crate) fn input_point(
 
 #[cfg(test)]
 mod tests {
-    use zkhealth_circuits::date::Day;
+    use zkhealth_circuits::{date::Day, CircuitId, Error, Statement};
 
     use super::*;
     use crate::testkit;
+
+    /// The presentation statement's inputs, labelled as the (reserved) claim circuit's.
+    struct ClaimLike(Statement);
+
+    impl PublicInputs for ClaimLike {
+        const CIRCUIT: CircuitId = CircuitId::Claim;
+        const INPUT_NAMES: &'static [&'static str] = <Statement as PublicInputs>::INPUT_NAMES;
+
+        fn to_field_elements(&self) -> Vec<Fr> {
+            PublicInputs::to_field_elements(&self.0)
+        }
+
+        fn from_field_elements(inputs: &[Fr]) -> Result<Self, Error> {
+            Statement::from_field_elements(inputs).map(ClaimLike)
+        }
+    }
+
+    #[test]
+    fn a_statement_of_another_circuit_is_refused_before_any_pairing() {
+        let s = statement();
+        // A valid proof of these very inputs: only the circuit label differs.
+        let proof = testkit::prove(&s, 7);
+        assert_eq!(
+            verify(testkit::key(), &ClaimLike(s), &proof),
+            Err(VerifyError::WrongCircuit {
+                expected: CircuitId::Presentation,
+                found: CircuitId::Claim
+            })
+        );
+        assert_eq!(verify(testkit::key(), &s, &proof), Ok(()));
+    }
 
     fn statement() -> Statement {
         Statement {

@@ -326,3 +326,48 @@ fn invalid_policy_is_refused_at_construction() {
         Err(VerifyError::InvalidPolicy(_))
     ));
 }
+
+/// A presentation labelled for another circuit or depth is refused by its label, before the
+/// key id and before any pairing: here its proof is valid for the key, so only the label check
+/// can refuse it.
+#[test]
+fn another_circuits_or_depths_presentation_is_refused_before_any_pairing() {
+    use rand_chacha::rand_core::SeedableRng;
+    use zkhealth_circuits::CircuitId;
+    let mut p = valid(30);
+    p.circuit = CircuitId::Claim;
+    refused(
+        &verifier(),
+        &p,
+        &expected(),
+        VerifyError::WrongCircuit {
+            expected: CircuitId::Presentation,
+            found: CircuitId::Claim,
+        },
+    );
+    // The circuit is checked first, even when the key id is also wrong.
+    p.key_id = KeyId([0; 32]);
+    assert!(matches!(
+        verifier().verify_presentation(&p, &expected(), &mut MemoryNullifiers::new()),
+        Err(VerifyError::WrongCircuit { .. })
+    ));
+    let mut p = valid(31);
+    p.depth = common::DEPTH + 1;
+    refused(
+        &verifier(),
+        &p,
+        &expected(),
+        VerifyError::WrongDepth {
+            expected: common::DEPTH,
+            found: common::DEPTH + 1,
+        },
+    );
+    // And in a batch, each with its own error, the valid one accepted.
+    let mut claim = valid(32);
+    claim.circuit = CircuitId::Claim;
+    let items = vec![(claim, expected()), (valid(33), expected())];
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+    let out = verifier().verify_presentations(&items, &mut MemoryNullifiers::new(), &mut rng);
+    assert!(matches!(out[0], Err(VerifyError::WrongCircuit { .. })));
+    assert_eq!(out[1].as_ref().map(|v| v.nullifier), Ok(Fr::from(33u8)));
+}

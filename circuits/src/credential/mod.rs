@@ -296,7 +296,7 @@ impl Credential {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 
     use super::*;

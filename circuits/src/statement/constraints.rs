@@ -5,10 +5,10 @@ use std::borrow::Borrow;
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::{Namespace, SynthesisError};
 
-use super::Statement;
+use super::{PublicInputs, Statement};
 use crate::Fr;
 
-/// The statement in the circuit, allocated as public inputs in [`Statement::to_field_elements`]
+/// The statement in the circuit, allocated as public inputs in [`PublicInputs::INPUT_NAMES`]
 /// order.
 #[derive(Clone)]
 pub struct StatementVar {
@@ -30,6 +30,9 @@ pub struct StatementVar {
 
 impl AllocVar<Statement, Fr> for StatementVar {
     /// Allocates the statement; every mode but `Input` is refused, since a statement is public.
+    ///
+    /// Input `i` is [`PublicInputs::INPUT_NAMES`]`[i]`, holds `to_field_elements()[i]`, and
+    /// becomes the field of that name.
     fn new_variable<T: Borrow<Statement>>(
         cs: impl Into<Namespace<Fr>>,
         f: impl FnOnce() -> Result<T, SynthesisError>,
@@ -40,23 +43,100 @@ impl AllocVar<Statement, Fr> for StatementVar {
         }
         let cs = cs.into().cs();
         let values = f().map(|s| s.borrow().to_field_elements());
-        let mut vars = (0..Statement::NUM_INPUTS).map(|i| {
-            FpVar::new_input(cs.clone(), || {
-                values
-                    .as_ref()
-                    .map(|v| v[i])
-                    .map_err(|_| SynthesisError::AssignmentMissing)
+        let inputs = <Statement as PublicInputs>::INPUT_NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let var = FpVar::new_input(cs.clone(), || {
+                    values
+                        .as_ref()
+                        .map_err(|_| SynthesisError::AssignmentMissing)
+                        .and_then(|v| v.get(i).copied().ok_or(SynthesisError::Unsatisfiable))
+                })?;
+                Ok((*name, var))
             })
-        });
-        let mut next = || vars.next().unwrap_or(Err(SynthesisError::Unsatisfiable));
+            .collect::<Result<Vec<_>, SynthesisError>>()?;
+        let input = |name: &str| {
+            inputs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, var)| var.clone())
+                .ok_or(SynthesisError::Unsatisfiable)
+        };
         Ok(StatementVar {
-            root: next()?,
-            today: next()?,
-            today_ymd: next()?,
-            challenge: next()?,
-            scope: next()?,
-            nullifier: next()?,
-            query_hash: next()?,
+            root: input("root")?,
+            today: input("today")?,
+            today_ymd: input("today_ymd")?,
+            challenge: input("challenge")?,
+            scope: input("scope")?,
+            nullifier: input("nullifier")?,
+            query_hash: input("query_hash")?,
         })
+    }
+}
+
+impl StatementVar {
+    /// The input named `name` ([`PublicInputs::INPUT_NAMES`]), if there is one.
+    pub fn input(&self, name: &str) -> Option<&FpVar<Fr>> {
+        Some(match name {
+            "root" => &self.root,
+            "today" => &self.today,
+            "today_ymd" => &self.today_ymd,
+            "challenge" => &self.challenge,
+            "scope" => &self.scope,
+            "nullifier" => &self.nullifier,
+            "query_hash" => &self.query_hash,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_relations::gr1cs::{ConstraintSystem, Variable};
+
+    use super::*;
+    use crate::statement::tests::distinct;
+
+    /// Pins which field of `StatementVar` each public input position feeds: with a distinct
+    /// value per input, position `1 + i` of the instance holds the value named
+    /// `INPUT_NAMES[i]`, and the field of that name is that very variable. Swapping two inputs
+    /// anywhere (names, native encoding, allocation) fails it.
+    #[test]
+    fn fields_are_allocated_at_their_names_positions() {
+        let (statement, by_name) = distinct();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let st = StatementVar::new_input(cs.clone(), || Ok(statement)).unwrap();
+        let instance = cs.instance_assignment().unwrap();
+        assert_eq!(instance.len(), 1 + Statement::NUM_INPUTS);
+        assert_eq!(by_name.len(), Statement::NUM_INPUTS);
+        for (i, name) in <Statement as PublicInputs>::INPUT_NAMES.iter().enumerate() {
+            let expected = by_name.iter().find(|(n, _)| n == name).unwrap().1;
+            assert_eq!(instance[1 + i], expected, "position {} ({name})", 1 + i);
+            let var = st.input(name).unwrap();
+            assert_eq!(var.value().unwrap(), expected, "{name}");
+            match var {
+                FpVar::Var(v) => assert!(
+                    v.variable == Variable::instance(1 + i),
+                    "{name} is not instance variable {}",
+                    1 + i
+                ),
+                FpVar::Constant(_) => panic!("{name} is a constant"),
+            }
+        }
+        assert_eq!(cs.num_constraints(), 0);
+        assert!(st.input("expiry").is_none());
+    }
+
+    #[test]
+    fn statement_refuses_witness_and_constant_modes() {
+        let (statement, _) = distinct();
+        for mode in [AllocationMode::Witness, AllocationMode::Constant] {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            assert!(matches!(
+                StatementVar::new_variable(cs, || Ok(statement), mode),
+                Err(SynthesisError::Unsatisfiable)
+            ));
+        }
     }
 }

@@ -74,6 +74,8 @@ pub fn statement(nullifier: u64) -> Statement {
 /// A valid presentation of `statement` disclosing `disclosed`.
 pub fn present(statement: Statement, disclosed: Vec<Fr>) -> Presentation {
     Presentation {
+        circuit: key().circuit(),
+        depth: key().depth(),
         key_id: key().id(),
         statement,
         disclosed,

@@ -10,23 +10,30 @@
 //! and `challenge` is squared into a constraint so that it is bound by the proof.
 //!
 //! The shape depends only on the registry depth: one trusted setup per depth serves every policy.
+//!
+//! The public inputs are [`Statement`]'s; the credential is opened once by
+//! [`CredentialOpeningVar::enforce_opening`]. Cost: the opening's
+//! [`opening_constraints`]`(depth)`, one equality binding the nullifier, and one squaring binding
+//! the challenge: `242·depth + 3,803`, 8,643 at depth 20 and 11,547 at depth 32.
 
 use ark_r1cs_std::prelude::*;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
+use super::Circuit;
 use crate::{
-    credential::{
-        constraints::{CredentialVar, HolderSecretVar},
-        Credential, HolderSecret,
+    credential::{constraints::HolderSecretVar, Credential, HolderSecret},
+    merkle::MerklePath,
+    opening::{
+        constraints::{CredentialOpeningVar, OpeningContext},
+        CredentialOpening,
     },
-    merkle::{constraints::MerklePathVar, MerklePath},
-    policy::{
-        constraints::{alloc_choice, enforce_less_than_pow2, PolicyVar, COMPARISON_BITS},
-        CompiledPolicy, MAX_CONDITIONS,
-    },
+    policy::{CompiledPolicy, MAX_CONDITIONS},
     statement::{constraints::StatementVar, Statement},
     Fr,
 };
+
+#[cfg(doc)]
+use crate::opening::constraints::opening_constraints;
 
 /// Everything the prover knows.
 #[derive(Debug, Clone)]
@@ -41,6 +48,18 @@ pub struct PresentationWitness {
     pub policy: CompiledPolicy,
     /// For each condition, the slot it holds on.
     pub choices: [usize; MAX_CONDITIONS],
+}
+
+impl PresentationWitness {
+    /// The credential opening part of the witness (everything but the secret).
+    pub fn opening(&self) -> CredentialOpening {
+        CredentialOpening {
+            credential: self.credential.clone(),
+            path: self.path.clone(),
+            policy: self.policy.clone(),
+            choices: self.choices,
+        }
+    }
 }
 
 /// The presentation circuit for a registry of a given depth.
@@ -74,39 +93,47 @@ impl PresentationCircuit {
     }
 }
 
-fn get<T: Clone, U>(opt: &Option<U>, f: impl FnOnce(&U) -> T) -> Result<T, SynthesisError> {
-    opt.as_ref().map(f).ok_or(SynthesisError::AssignmentMissing)
+impl Circuit for PresentationCircuit {
+    type Statement = Statement;
+    type Witness = PresentationWitness;
+
+    fn blank(depth: u32) -> Self {
+        PresentationCircuit::blank(depth)
+    }
+
+    fn new(depth: u32, statement: Statement, witness: PresentationWitness) -> Self {
+        PresentationCircuit::new(depth, statement, witness)
+    }
+
+    fn depth(&self) -> u32 {
+        self.depth
+    }
 }
 
 impl ConstraintSynthesizer<Fr> for PresentationCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        let w = &self.witness;
-        let st = StatementVar::new_input(cs.clone(), || get(&self.statement, |s| *s))?;
-        let secret = HolderSecretVar::new_witness(cs.clone(), || get(w, |w| w.secret.clone()))?;
-        let cred = CredentialVar::new_witness(cs.clone(), || get(w, |w| w.credential.clone()))?;
-        let path = MerklePathVar::new_witness_with_depth(cs.clone(), self.depth, || {
-            get(w, |w| w.path.clone())
+        let w = self.witness.as_ref();
+        let missing = SynthesisError::AssignmentMissing;
+        let st = StatementVar::new_input(cs.clone(), || self.statement.ok_or(missing))?;
+        let secret = HolderSecretVar::new_witness(cs.clone(), || {
+            w.map(|w| w.secret.clone()).ok_or(missing)
         })?;
-        let policy = PolicyVar::new_witness(cs.clone(), || get(w, |w| w.policy.clone()))?;
-        let choices = (0..MAX_CONDITIONS)
-            .map(|i| alloc_choice(cs.clone(), get(w, |w| w.choices[i])))
-            .collect::<Result<Vec<_>, _>>()?;
+        let opening = CredentialOpeningVar::new_witness_with_depth(cs.clone(), self.depth, || {
+            w.map(PresentationWitness::opening).ok_or(missing)
+        })?;
 
-        // Holder binding and membership.
-        cred.holder_key.enforce_equal(&secret.holder_key()?)?;
-        path.enforce_root(&cred.commit()?, &st.root)?;
-
-        // Scoped nullifier.
-        secret.nullifier(&st.scope)?.enforce_equal(&st.nullifier)?;
-
-        // Not expired: expiry - today in [0, 2^32).
-        enforce_less_than_pow2(&(&cred.expiry - &st.today), COMPARISON_BITS)?;
-
-        // The policy holds, and it is the verifier's policy with these disclosed values.
-        policy.enforce_holds(&cred.slots, &st.today, &st.today_ymd, &choices)?;
-        policy
-            .query_hash(&cred.schema, &cred.issuer, &cred.slots)?
-            .enforce_equal(&st.query_hash)?;
+        // Holder binding, membership, expiry, policy and query hash, and the scoped nullifier.
+        let nullifier = opening.enforce_opening(
+            &secret,
+            &OpeningContext {
+                root: &st.root,
+                scope: &st.scope,
+                today: &st.today,
+                today_ymd: &st.today_ymd,
+                query_hash: &st.query_hash,
+            },
+        )?;
+        nullifier.enforce_equal(&st.nullifier)?;
 
         // Bind the challenge: a public input in no constraint would not be bound by the proof.
         let _challenge_squared = st.challenge.square()?;
