@@ -369,6 +369,56 @@ impl VerifyError {
         }
     }
 
+    /// A stable, machine-readable code for the variant (`snake_case` of its name, e.g.
+    /// `challenge_mismatch`), for logs, metrics and API answers; it does not change when a
+    /// message's wording does.
+    pub fn code(&self) -> &'static str {
+        use VerifyError::*;
+        match self {
+            WrongLength { .. } => "wrong_length",
+            InvalidHex { .. } => "invalid_hex",
+            PointNotOnCurve { .. } => "point_not_on_curve",
+            PointNotInSubgroup { .. } => "point_not_in_subgroup",
+            PointNotCanonical { .. } => "point_not_canonical",
+            InvalidFieldElement { .. } => "invalid_field_element",
+            InvalidDate { .. } => "invalid_date",
+            ContainerTooShort { .. } => "container_too_short",
+            BadMagic => "bad_magic",
+            WrongKind { .. } => "wrong_kind",
+            UnsupportedVersion { .. } => "unsupported_version",
+            LengthMismatch { .. } => "length_mismatch",
+            DigestMismatch => "digest_mismatch",
+            MalformedKey(_) => "malformed_key",
+            KeyInputCount { .. } => "key_input_count",
+            UnsupportedDepth { .. } => "unsupported_depth",
+            UnknownCircuit { .. } => "unknown_circuit",
+            UnsupportedCircuit { .. } => "unsupported_circuit",
+            InvalidStatementInput { .. } => "invalid_statement_input",
+            UnsupportedPresentationVersion { .. } => "unsupported_presentation_version",
+            Truncated { .. } => "truncated",
+            TrailingBytes { .. } => "trailing_bytes",
+            TooManyDisclosed { .. } => "too_many_disclosed",
+            BadQrPrefix { .. } => "bad_qr_prefix",
+            InvalidBase45(_) => "invalid_base45",
+            Json(_) => "json",
+            InvalidProof => "invalid_proof",
+            InvalidProofsInBatch { .. } => "invalid_proofs_in_batch",
+            WrongCircuit { .. } => "wrong_circuit",
+            WrongDepth { .. } => "wrong_depth",
+            WrongKey { .. } => "wrong_key",
+            TodayOutOfTolerance { .. } => "today_out_of_tolerance",
+            ChallengeMismatch => "challenge_mismatch",
+            ScopeMismatch => "scope_mismatch",
+            PolicyMismatch(_) => "policy_mismatch",
+            RootNotAccepted { .. } => "root_not_accepted",
+            NullifierReused { .. } => "nullifier_reused",
+            InvalidPolicy(_) => "invalid_policy",
+            InvalidVerifierInput(_) => "invalid_verifier_input",
+            RootSource(_) => "root_source",
+            NullifierStore(_) => "nullifier_store",
+        }
+    }
+
     /// Whether the input could not be decoded at all ([`ErrorClass::Malformed`]).
     pub fn is_malformed(&self) -> bool {
         self.class() == ErrorClass::Malformed
@@ -389,6 +439,23 @@ impl From<serde_json::Error> for VerifyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_name_the_variant() {
+        assert_eq!(VerifyError::ChallengeMismatch.code(), "challenge_mismatch");
+        assert_eq!(VerifyError::BadMagic.code(), "bad_magic");
+        assert_eq!(
+            VerifyError::NullifierReused {
+                nullifier: String::new()
+            }
+            .code(),
+            "nullifier_reused"
+        );
+        assert_eq!(
+            VerifyError::PolicyMismatch("x".into()).code(),
+            "policy_mismatch"
+        );
+    }
 
     #[test]
     fn classes_separate_malformed_from_rejected() {
