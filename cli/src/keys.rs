@@ -63,19 +63,8 @@ pub fn load_keys(
     let (pk_path, vk_path) = files::key_paths(dir, stem);
     let artifact = files::read_proving_key(&pk_path)?;
     let vk = files::read_verifying_key(&vk_path)?;
-    if artifact.verifying_key() != &vk {
-        return Err(CliError::Keys(format!(
-            "{} does not belong to {}",
-            shown(&vk_path),
-            shown(&pk_path)
-        )));
-    }
-    if vk.depth() != depth {
-        return Err(CliError::Keys(format!(
-            "{} is for registry depth {}, not {depth}",
-            shown(&vk_path),
-            vk.depth()
-        )));
-    }
+    artifact
+        .check_pair(&vk, depth)
+        .map_err(|e| CliError::Keys(format!("{} and {}: {e}", shown(&pk_path), shown(&vk_path))))?;
     Ok((artifact, vk))
 }

@@ -206,6 +206,25 @@ impl ProvingArtifact {
         self.vk.depth()
     }
 
+    /// Checks that this artifact proves for `vk` at registry depth `depth`: the pair a holder and
+    /// a verifier must share. Another key is [`ProverError::NotPaired`], another depth
+    /// [`ProverError::WrongDepth`].
+    pub fn check_pair(&self, vk: &VerifyingKey, depth: u32) -> Result<(), ProverError> {
+        if self.vk != *vk {
+            return Err(ProverError::NotPaired {
+                artifact: self.vk.id().to_hex(),
+                key: vk.id().to_hex(),
+            });
+        }
+        if self.depth() != depth {
+            return Err(ProverError::WrongDepth {
+                expected: depth,
+                found: self.depth(),
+            });
+        }
+        Ok(())
+    }
+
     /// The artifact's id: SHA-256 of its file's payload (serializes the artifact).
     pub fn id(&self) -> Result<ArtifactId, ProverError> {
         ArtifactId::of_file(&self.to_file_bytes()?)

@@ -61,6 +61,22 @@ pub enum ProverError {
         /// The length the matrices need.
         matrices: usize,
     },
+    /// A verifying key is not the one the artifact proves for.
+    #[error("the verifying key {key} is not the artifact's ({artifact})")]
+    NotPaired {
+        /// The artifact's verifying key id (hex).
+        artifact: String,
+        /// The other key's id (hex).
+        key: String,
+    },
+    /// The artifact is for another registry depth than the one asked for.
+    #[error("the artifact is for registry depth {found}, not {expected}")]
+    WrongDepth {
+        /// The depth asked for.
+        expected: u32,
+        /// The artifact's depth.
+        found: u32,
+    },
     /// The artifact's proving key does not belong to its embedded verifying key.
     #[error("the proving key does not belong to the embedded verifying key")]
     KeyMismatch,

@@ -96,6 +96,24 @@ fn an_artifact_with_another_setups_verifying_key_is_refused() {
 }
 
 #[test]
+fn an_artifact_pairs_with_its_own_key_and_depth_only() {
+    let (a, vk) = artifact();
+    assert!(a.check_pair(vk, DEPTH).is_ok());
+    let (_, other) = setup(DEPTH, &mut ChaCha20Rng::seed_from_u64(4)).unwrap();
+    assert!(matches!(
+        a.check_pair(&other, DEPTH),
+        Err(ProverError::NotPaired { .. })
+    ));
+    assert!(matches!(
+        a.check_pair(vk, DEPTH + 1),
+        Err(ProverError::WrongDepth {
+            expected: 3,
+            found: 2
+        })
+    ));
+}
+
+#[test]
 fn cached_matrices_are_the_circuits() {
     let (a, _) = artifact();
     let fresh = ConstraintMatrices::for_depth(DEPTH).unwrap();
