@@ -11,7 +11,7 @@ use std::{
 use serde::{de::DeserializeOwned, Serialize};
 use zkhealth::{
     circuits::{date::Day, field::fr_from_hex, Fr},
-    prover::ProvingArtifact,
+    prover::{ArtifactId, ProvingArtifact},
     verifier::{Presentation, VerifyingKey},
 };
 
@@ -133,12 +133,22 @@ pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey, CliError> {
 }
 
 /// Reads a proving-key (artifact) file (digest checked).
-pub fn read_proving_key(path: &Path) -> Result<ProvingArtifact, CliError> {
-    ProvingArtifact::from_file_bytes(&read_bytes(path)?).map_err(|source| {
-        CliError::ProvingKeyFile {
-            path: path.to_path_buf(),
-            source,
-        }
+///
+/// With a pinned id the file must have that id ([`ProvingArtifact::from_file_bytes_pinned`],
+/// fast); without one every point is validated ([`ProvingArtifact::from_file_bytes_validated`]),
+/// since the file may come from anywhere.
+pub fn read_proving_key(
+    path: &Path,
+    pin: Option<&ArtifactId>,
+) -> Result<ProvingArtifact, CliError> {
+    let bytes = read_bytes(path)?;
+    match pin {
+        Some(id) => ProvingArtifact::from_file_bytes_pinned(&bytes, id),
+        None => ProvingArtifact::from_file_bytes_validated(&bytes),
+    }
+    .map_err(|source| CliError::ProvingKeyFile {
+        path: path.to_path_buf(),
+        source,
     })
 }
 

@@ -13,7 +13,7 @@ use zkhealth::{
         policy::Policy,
         Fr,
     },
-    prover::{ProveRequest, Prover},
+    prover::{ArtifactId, ProveRequest, Prover},
     registry::RootHistory,
 };
 
@@ -40,6 +40,10 @@ pub struct ProveArgs {
     /// The proving key (`presentation-depth-N.pk`).
     #[arg(long)]
     pub pk: PathBuf,
+    /// The proving key's artifact id (hex, printed by `setup`): load the file only if it has this
+    /// id, without validating its points again. Without it every point is validated.
+    #[arg(long)]
+    pub pk_id: Option<String>,
     /// The credential file written by `issue`.
     #[arg(long)]
     pub credential: PathBuf,
@@ -112,8 +116,19 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
         })?;
         check_membership(&issued.credential, &path, &current)?;
     }
+    let pin = args
+        .pk_id
+        .as_deref()
+        .map(|id| {
+            ArtifactId::from_hex(id).map_err(|e| CliError::Argument {
+                what: "artifact id",
+                value: id.into(),
+                reason: e.to_string(),
+            })
+        })
+        .transpose()?;
     let load = Instant::now();
-    let prover = Prover::new(files::read_proving_key(&args.pk)?);
+    let prover = Prover::new(files::read_proving_key(&args.pk, pin.as_ref())?);
     let loaded = load.elapsed();
     let request = ProveRequest {
         secret: &secret,

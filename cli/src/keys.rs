@@ -50,6 +50,7 @@ pub fn setup(args: &SetupArgs) -> Result<(), CliError> {
     println!("  proving key   {}", shown(&pk_path));
     println!("  verifying key {}", shown(&vk_path));
     println!("  key id        {}", vk.id());
+    println!("  artifact id   {}", artifact.id()?.to_hex());
     println!("WARNING: {DEV_SETUP_WARNING}");
     Ok(())
 }
@@ -61,7 +62,7 @@ pub fn load_keys(
     stem: &str,
 ) -> Result<(prover::ProvingArtifact, zkhealth::verifier::VerifyingKey), CliError> {
     let (pk_path, vk_path) = files::key_paths(dir, stem);
-    let artifact = files::read_proving_key(&pk_path)?;
+    let artifact = files::read_proving_key(&pk_path, None)?;
     let vk = files::read_verifying_key(&vk_path)?;
     artifact
         .check_pair(&vk, depth)

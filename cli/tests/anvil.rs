@@ -11,17 +11,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::{
     fs,
     io::{Read, Write},
     net::{TcpListener, TcpStream},
     path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
+    process::{Child, Command, Stdio},
     sync::OnceLock,
     thread,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
+use common::{clock_day, fails, ok, s};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use zkhealth::{
@@ -39,16 +42,6 @@ const DEPTH: &str = "4";
 const ISSUER: &str = "NL-RIVM";
 /// The registry's freshness window in these tests, in seconds.
 const WINDOW: u64 = 600;
-
-/// The UTC day of this machine's clock: the day the CLI, which reads the same clock, takes as
-/// today.
-fn clock_day() -> Day {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    Day::from_unix_seconds(secs).unwrap()
-}
 
 /// Anvil's default development accounts (derived from its public test mnemonic; never use
 /// them on a real chain): the owner who deploys, the issuer who publishes, and a stranger.
@@ -167,61 +160,9 @@ impl Drop for Anvil {
 
 // ---- the CLI ----------------------------------------------------------------------------------
 
-/// Runs `zkhealth` with `args`, with the data directory inside `dir`.
-fn zk(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkhealth"))
-        .args(args)
-        .env("ZKHEALTH_DATA_DIR", dir.join("data"))
-        .output()
-        .expect("the zkhealth binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Runs a command that must succeed; returns its stdout.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = zk(dir, args);
-    assert!(
-        o.status.success(),
-        "zkhealth {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    text(&o.stdout)
-}
-
-/// Runs a command that must fail with `code` and no panic; returns its stderr.
-fn fails(dir: &Path, args: &[&str], code: i32) -> String {
-    let o = zk(dir, args);
-    let err = text(&o.stderr);
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "zkhealth {args:?}\nstdout:\n{}\nstderr:\n{err}",
-        text(&o.stdout)
-    );
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("temporary paths are UTF-8")
-}
-
 /// Development keys for depth 4, set up once per test run.
 fn keys() -> &'static Path {
-    static KEYS: OnceLock<PathBuf> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("anvil-keys-depth-4");
-        ok(
-            &dir,
-            &["setup", "--depth", DEPTH, "--out-dir", s(&dir.join("keys"))],
-        );
-        dir.join("keys")
-    })
+    &common::keys(4).0
 }
 
 /// The value after `label` on the line of `out` that contains it.

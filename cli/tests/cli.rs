@@ -5,14 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::{
     fs,
     path::{Path, PathBuf},
-    process::{Command, Output},
-    sync::OnceLock,
-    time::{SystemTime, UNIX_EPOCH},
 };
 
+use common::{clock_day, fails, ok, s, text, zk};
 use serde_json::Value;
 use tempfile::TempDir;
 use zkhealth::circuits::{credential::HolderSecret, date::Day, field::fr_to_hex};
@@ -20,77 +20,17 @@ use zkhealth::circuits::{credential::HolderSecret, date::Day, field::fr_to_hex};
 const DEPTH: &str = "4";
 const ISSUER: &str = "NL-RIVM";
 
-/// The UTC day of this machine's clock: the day the CLI, which reads the same clock, takes as
-/// today.
-fn clock_day() -> Day {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    Day::from_unix_seconds(secs).unwrap()
-}
-
-/// Runs `zkhealth` with `args`, with the data directory inside `data_dir`.
-fn zk(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkhealth"))
-        .args(args)
-        .env("ZKHEALTH_DATA_DIR", data_dir.join("data"))
-        .output()
-        .expect("the zkhealth binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs a command that must succeed; returns its stdout.
-fn ok(data_dir: &Path, args: &[&str]) -> String {
-    let o = zk(data_dir, args);
-    assert!(
-        o.status.success(),
-        "zkhealth {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        stdout(&o),
-        stderr(&o)
-    );
-    stdout(&o)
-}
-
-/// Runs a command that must fail with `code` and no panic; returns its stderr.
-fn fails(data_dir: &Path, args: &[&str], code: i32) -> String {
-    let o = zk(data_dir, args);
-    let err = stderr(&o);
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "zkhealth {args:?}\nstdout:\n{}\nstderr:\n{err}",
-        stdout(&o)
-    );
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("temporary paths are UTF-8")
+fn stderr(o: &std::process::Output) -> String {
+    text(&o.stderr)
 }
 
 /// The key directory, set up once per test run.
 fn keys() -> &'static Path {
-    static KEYS: OnceLock<PathBuf> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-keys-depth-4");
-        let out = ok(
-            &dir,
-            &["setup", "--depth", DEPTH, "--out-dir", s(&dir.join("keys"))],
-        );
-        assert!(out.contains("key id") && out.contains("0x"), "{out}");
-        assert!(out.contains("development setup"), "{out}");
-        dir.join("keys")
-    })
+    let (dir, out) = common::keys(4);
+    assert!(out.contains("key id") && out.contains("0x"), "{out}");
+    assert!(out.contains("artifact id"), "{out}");
+    assert!(out.contains("development setup"), "{out}");
+    dir
 }
 
 fn pk() -> PathBuf {

@@ -1,55 +1,35 @@
 //! The EVM export commands of the `zkhealth` CLI: `export-solidity` and `calldata`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use zkhealth::testing as common;
+mod common;
 
-use std::{
-    path::Path,
-    process::{Command, Output},
-};
+use common as cli;
+use zkhealth::testing as world;
 
-use common::{today, World};
+use std::path::Path;
+
+use cli::s;
+use world::{today, World};
 use zkhealth::{circuits::Fr, records::claims};
 use zkhealth_evm::{verify_presentation_calldata, CalldataJson, VerifierDeployment};
 
-fn zk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkhealth"))
-        .args(args)
-        .output()
-        .expect("the zkhealth binary runs")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("temporary paths are UTF-8")
+/// The directory the binary runs in (these commands write only where `--out` says).
+fn here() -> &'static Path {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
 }
 
 fn ok(args: &[&str]) -> String {
-    let o = zk(args);
-    assert!(
-        o.status.success(),
-        "zkhealth {args:?} failed\nstdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
+    cli::ok(here(), args)
 }
 
 fn fails(args: &[&str]) -> String {
-    let o = zk(args);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "zkhealth {args:?}\nstderr:\n{err}"
-    );
-    assert!(!err.contains("panicked"), "{err}");
-    err
+    cli::fails(here(), args, 1)
 }
 
 #[test]
 fn export_solidity_writes_the_verifier_deployment_of_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let vk = common::vk();
+    let vk = world::vk();
     let vk_path = dir.path().join("presentation.vk");
     std::fs::write(&vk_path, vk.to_file_bytes()).unwrap();
     let out = dir.path().join("evm/Groth16Verifier.deploy.json");
@@ -75,7 +55,7 @@ fn calldata_prints_the_presentation_calldata_as_hex_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let mut world = World::new(31);
     let held = world.vaccination();
-    let policy = claims::standard_vaccination(common::ISSUER).unwrap();
+    let policy = claims::standard_vaccination(world::ISSUER).unwrap();
     let presentation = world
         .present(&held, &policy, today(), Fr::from(5u8), Fr::from(6u8))
         .unwrap();

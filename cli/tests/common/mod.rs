@@ -1,0 +1,93 @@
+//! The one helper the CLI tests share: running the `zkhealth` binary and reading its output.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    sync::{Mutex, OnceLock},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use zkhealth::circuits::date::Day;
+
+/// Runs `zkhealth` with `args`, with its data directory inside `dir`.
+pub fn zk(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkhealth"))
+        .args(args)
+        .env("ZKHEALTH_DATA_DIR", dir.join("data"))
+        .output()
+        .expect("the zkhealth binary runs")
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs a command that must succeed; returns its stdout.
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = zk(dir, args);
+    assert!(
+        o.status.success(),
+        "zkhealth {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    text(&o.stdout)
+}
+
+/// Runs a command that must fail with exit code `code` and no panic; returns its stderr.
+pub fn fails(dir: &Path, args: &[&str], code: i32) -> String {
+    let o = zk(dir, args);
+    let err = text(&o.stderr);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "zkhealth {args:?}\nstdout:\n{}\nstderr:\n{err}",
+        text(&o.stdout)
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// A path as an argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("temporary paths are UTF-8")
+}
+
+/// The UTC day of this machine's clock: the day the CLI, which reads the same clock, takes as
+/// today.
+pub fn clock_day() -> Day {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    Day::from_unix_seconds(secs).unwrap()
+}
+
+/// Development keys for registry depth `depth`, set up through the CLI once per test binary;
+/// returns the key directory and what `setup` printed.
+pub fn keys(depth: u32) -> &'static (PathBuf, String) {
+    static KEYS: OnceLock<Mutex<HashMap<u32, &'static (PathBuf, String)>>> = OnceLock::new();
+    let mut map = KEYS.get_or_init(Default::default).lock().unwrap();
+    map.entry(depth).or_insert_with(|| {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("keys-depth-{depth}-"))
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .unwrap()
+            .keep();
+        let out = ok(
+            &dir,
+            &[
+                "setup",
+                "--depth",
+                &depth.to_string(),
+                "--out-dir",
+                s(&dir.join("keys")),
+            ],
+        );
+        Box::leak(Box::new((dir.join("keys"), out)))
+    })
+}
