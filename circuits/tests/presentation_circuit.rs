@@ -7,26 +7,16 @@ use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{
     circuit::{PresentationCircuit, PresentationWitness},
     credential::{Credential, HolderSecret},
-    date::{Day, DobInterval},
+    date::Day,
     Fr, Statement,
 };
-use zkhealth_records::{claims, Record, VaccinationRecord};
+use zkhealth_records::{claims, testing};
 use zkhealth_registry::Registry;
 
 fn honest(depth: u32) -> (Statement, PresentationWitness) {
     let mut rng = ChaCha20Rng::seed_from_u64(42);
     let secret = HolderSecret::random(&mut rng);
-    let record = Record::Vaccination(VaccinationRecord {
-        disease: "840539006".into(),
-        vaccine: "J07BX03".into(),
-        product: "EU/1/20/1528".into(),
-        manufacturer: "ORG-100030215".into(),
-        dose_number: 2,
-        total_doses: 2,
-        date: "2026-06-01".parse().unwrap(),
-        country: "NL".into(),
-        dob: DobInterval::parse("1990-04-12").unwrap(),
-    });
+    let record = testing::vaccination("1990-04-12", "2026-06-01".parse().unwrap());
     let cred = Credential::new(
         &record,
         "NL-RIVM",

@@ -410,6 +410,30 @@ fn malformed_and_missing_files_give_errors_naming_the_file() {
 }
 
 #[test]
+fn prove_loads_a_pinned_artifact_and_refuses_another_pin() {
+    let flow = Flow::new();
+    let (_, setup_out) = common::keys(4);
+    let id = setup_out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("artifact id"))
+        .map(str::trim)
+        .expect("setup prints the artifact id");
+    let mut args = flow.prove_args("pinned.json");
+    args.extend(["--pk-id".to_string(), id.to_string()]);
+    ok(flow.dir.path(), &refs(&args));
+    ok(flow.dir.path(), &refs(&flow.verify_args("pinned.json")));
+
+    let mut wrong = id.as_bytes().to_vec();
+    let last = wrong.len() - 1;
+    wrong[last] = if wrong[last] == b'0' { b'1' } else { b'0' };
+    let mut args = flow.prove_args("other.json");
+    args.extend(["--pk-id".to_string(), String::from_utf8(wrong).unwrap()]);
+    let err = fails(flow.dir.path(), &refs(&args), 1);
+    assert!(err.contains("is not the pinned"), "{err}");
+    assert!(!flow.p("other.json").exists());
+}
+
+#[test]
 fn holder_key_refuses_to_replace_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -18,7 +18,7 @@ use harness::{account, constructor_args, op, registry_artifact, Chain, Outcome, 
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{
     credential::{Credential, HolderSecret},
-    date::{Day, DobInterval},
+    date::Day,
     merkle::MerkleTree,
     policy::Policy,
     Fr, Statement,
@@ -31,7 +31,7 @@ use zkhealth_evm::{
     CalldataJson, KeyWords,
 };
 use zkhealth_prover::{setup, ProveRequest, Prover};
-use zkhealth_records::{claims, Record, VaccinationRecord};
+use zkhealth_records::{claims, testing};
 use zkhealth_registry::RootHistory;
 use zkhealth_verifier::{verify, Presentation, VerifyingKey};
 
@@ -137,17 +137,7 @@ fn fixture() -> &'static Fixture {
 
         let mut r = rng(2);
         let secret = HolderSecret::random(&mut r);
-        let record = Record::Vaccination(VaccinationRecord {
-            disease: "840539006".into(),
-            vaccine: "J07BX03".into(),
-            product: "EU/1/20/1528".into(),
-            manufacturer: "ORG-100030215".into(),
-            dose_number: 2,
-            total_doses: 2,
-            date: today().checked_sub(60).unwrap(),
-            country: "NL".into(),
-            dob: DobInterval::parse("1990-04-12").unwrap(),
-        });
+        let record = testing::vaccination("1990-04-12", today().checked_sub(60).unwrap());
         let credential = Credential::new(
             &record,
             ISSUER,
