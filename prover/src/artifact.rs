@@ -36,6 +36,7 @@ use zkhealth_circuits::{
 };
 use zkhealth_verifier::{
     container::{self, Kind},
+    key::digest_from_hex,
     VerifyError, VerifyingKey,
 };
 
@@ -68,21 +69,9 @@ impl ArtifactId {
 
     /// Parses `0x` + 64 hex digits.
     pub fn from_hex(s: &str) -> Result<Self, ProverError> {
-        let bad = |reason: String| {
-            ProverError::KeyFile(VerifyError::InvalidHex {
-                what: "artifact id",
-                reason,
-            })
-        };
-        let digits = s
-            .strip_prefix("0x")
-            .ok_or_else(|| bad("does not start with 0x".into()))?;
-        if digits.len() != 64 {
-            return Err(bad(format!("expected 64 hex digits, got {}", digits.len())));
-        }
-        let mut out = [0u8; 32];
-        hex::decode_to_slice(digits, &mut out).map_err(|e| bad(e.to_string()))?;
-        Ok(ArtifactId(out))
+        digest_from_hex("artifact id", s)
+            .map(ArtifactId)
+            .map_err(ProverError::KeyFile)
     }
 }
 

@@ -46,20 +46,23 @@ impl KeyId {
 
     /// Parses `0x` + 64 hex digits.
     pub fn from_hex(s: &str) -> Result<Self, VerifyError> {
-        let bad = |reason: String| VerifyError::InvalidHex {
-            what: "key id",
-            reason,
-        };
-        let digits = s
-            .strip_prefix("0x")
-            .ok_or_else(|| bad("does not start with 0x".into()))?;
-        if digits.len() != 64 {
-            return Err(bad(format!("expected 64 hex digits, got {}", digits.len())));
-        }
-        let mut out = [0u8; 32];
-        hex::decode_to_slice(digits, &mut out).map_err(|e| bad(e.to_string()))?;
-        Ok(KeyId(out))
+        digest_from_hex("key id", s).map(KeyId)
     }
+}
+
+/// Parses a 32-byte digest written as `0x` + 64 hex digits (a key or artifact id); `what` names
+/// it in the [`VerifyError::InvalidHex`] error.
+pub fn digest_from_hex(what: &'static str, s: &str) -> Result<[u8; 32], VerifyError> {
+    let bad = |reason: String| VerifyError::InvalidHex { what, reason };
+    let digits = s
+        .strip_prefix("0x")
+        .ok_or_else(|| bad("does not start with 0x".into()))?;
+    if digits.len() != 64 {
+        return Err(bad(format!("expected 64 hex digits, got {}", digits.len())));
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(digits, &mut out).map_err(|e| bad(e.to_string()))?;
+    Ok(out)
 }
 
 impl fmt::Display for KeyId {
