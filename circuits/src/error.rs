@@ -17,7 +17,48 @@ pub enum Error {
     /// A code or string cannot be encoded as a field element.
     #[error("invalid code: {0}")]
     InvalidCode(String),
-    /// A registry operation failed.
+    /// A registry depth outside `1..=max`.
+    #[error("registry depth {depth} is not supported (1 to {max})")]
+    UnsupportedDepth {
+        /// The depth asked for.
+        depth: u32,
+        /// The largest supported depth.
+        max: u32,
+    },
+    /// The empty value 0 cannot be appended: it marks revoked and unfilled slots.
+    #[error("cannot append the empty leaf 0 (it marks revoked slots)")]
+    EmptyLeaf,
+    /// Every slot of the tree is filled.
+    #[error("the tree of depth {depth} is full ({capacity} leaves)")]
+    TreeFull {
+        /// The tree's depth.
+        depth: u32,
+        /// Its number of slots.
+        capacity: u64,
+    },
+    /// A leaf that was never appended.
+    #[error("leaf {index} has not been appended ({len} leaves)")]
+    LeafNotAppended {
+        /// The leaf index.
+        index: u64,
+        /// How many leaves the tree holds.
+        len: u64,
+    },
+    /// A leaf that is already revoked (empty).
+    #[error("leaf {index} is already revoked")]
+    AlreadyRevoked {
+        /// The leaf index.
+        index: u64,
+    },
+    /// An index outside the tree.
+    #[error("index {index} is outside a tree of depth {depth}")]
+    IndexOutOfRange {
+        /// The index.
+        index: u64,
+        /// The tree's depth.
+        depth: u32,
+    },
+    /// A registry structure (tree, path) is malformed.
     #[error("registry: {0}")]
     Registry(String),
     /// A credential or record is malformed.

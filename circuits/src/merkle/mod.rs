@@ -68,9 +68,10 @@ fn check_depth(depth: u32) -> Result<(), Error> {
     if (1..=MAX_DEPTH).contains(&depth) {
         Ok(())
     } else {
-        Err(Error::Registry(format!(
-            "depth {depth} is not supported (1 to {MAX_DEPTH})"
-        )))
+        Err(Error::UnsupportedDepth {
+            depth,
+            max: MAX_DEPTH,
+        })
     }
 }
 
@@ -172,17 +173,14 @@ impl MerkleTree {
     /// full, or `leaf` is the empty value 0); changes nothing.
     pub fn check_append(&self, leaf: &Fr) -> Result<u64, Error> {
         if *leaf == EMPTY_LEAF {
-            return Err(Error::Registry(
-                "cannot append the empty leaf 0 (it marks revoked slots)".into(),
-            ));
+            return Err(Error::EmptyLeaf);
         }
         let index = self.len();
         if index >= self.capacity() {
-            return Err(Error::Registry(format!(
-                "the tree of depth {} is full ({} leaves)",
-                self.depth,
-                self.capacity()
-            )));
+            return Err(Error::TreeFull {
+                depth: self.depth,
+                capacity: self.capacity(),
+            });
         }
         Ok(index)
     }
@@ -193,10 +191,8 @@ impl MerkleTree {
     ///
     /// Fails, changing nothing, when they do not fit or one of them is the empty value 0.
     pub fn extend(&mut self, leaves: &[Fr]) -> Result<Range<u64>, Error> {
-        if let Some(i) = leaves.iter().position(|leaf| *leaf == EMPTY_LEAF) {
-            return Err(Error::Registry(format!(
-                "cannot append the empty leaf 0 (it marks revoked slots), found at position {i}"
-            )));
+        if leaves.contains(&EMPTY_LEAF) {
+            return Err(Error::EmptyLeaf);
         }
         self.extend_unchecked(leaves)
     }
@@ -204,10 +200,10 @@ impl MerkleTree {
     /// Replaces the leaf at `index` (which must have been appended). Costs `depth` hashes.
     pub fn set(&mut self, index: u64, leaf: Fr) -> Result<(), Error> {
         if index >= self.len() {
-            return Err(Error::Registry(format!(
-                "leaf {index} has not been appended ({} leaves)",
-                self.len()
-            )));
+            return Err(Error::LeafNotAppended {
+                index,
+                len: self.len(),
+            });
         }
         self.update(to_usize(index)?, leaf)
     }
@@ -223,13 +219,11 @@ impl MerkleTree {
     /// already empty; changes nothing.
     pub fn check_revoke(&self, index: u64) -> Result<(), Error> {
         match self.leaf(index) {
-            None => Err(Error::Registry(format!(
-                "cannot revoke leaf {index}: it has not been appended ({} leaves)",
-                self.len()
-            ))),
-            Some(leaf) if leaf == EMPTY_LEAF => {
-                Err(Error::Registry(format!("leaf {index} is already revoked")))
-            }
+            None => Err(Error::LeafNotAppended {
+                index,
+                len: self.len(),
+            }),
+            Some(leaf) if leaf == EMPTY_LEAF => Err(Error::AlreadyRevoked { index }),
             Some(_) => Ok(()),
         }
     }
@@ -238,11 +232,10 @@ impl MerkleTree {
     /// appended yet leads from the empty leaf 0.
     pub fn path(&self, index: u64) -> Result<MerklePath, Error> {
         if index >= self.capacity() {
-            return Err(Error::Registry(format!(
-                "index {index} is outside a tree of depth {} ({} leaves)",
-                self.depth,
-                self.capacity()
-            )));
+            return Err(Error::IndexOutOfRange {
+                index,
+                depth: self.depth,
+            });
         }
         let siblings = (0..self.depth as usize)
             .map(|level| {
@@ -288,14 +281,9 @@ impl MerkleTree {
         let end = start
             .checked_add(leaves.len() as u64)
             .filter(|end| *end <= self.capacity())
-            .ok_or_else(|| {
-                Error::Registry(format!(
-                    "{} more leaves do not fit a tree of depth {} ({} of {} slots used)",
-                    leaves.len(),
-                    self.depth,
-                    start,
-                    self.capacity()
-                ))
+            .ok_or(Error::TreeFull {
+                depth: self.depth,
+                capacity: self.capacity(),
             })?;
         let levels = self.depth as usize;
         let leaf_level = self
@@ -509,11 +497,14 @@ mod tests {
 
     #[test]
     fn new_rejects_unsupported_depths() {
-        assert!(matches!(MerkleTree::new(0), Err(Error::Registry(_))));
-        assert!(matches!(
+        assert_eq!(
+            MerkleTree::new(0),
+            Err(Error::UnsupportedDepth { depth: 0, max: 32 })
+        );
+        assert_eq!(
             MerkleTree::new(MAX_DEPTH + 1),
-            Err(Error::Registry(_))
-        ));
+            Err(Error::UnsupportedDepth { depth: 33, max: 32 })
+        );
         assert!(MerkleTree::new(MAX_DEPTH).is_ok());
         assert_eq!(MerkleTree::new(DEFAULT_DEPTH).unwrap().capacity(), 1 << 32);
     }
@@ -574,11 +565,14 @@ mod tests {
         let before = tree.clone();
         assert!(matches!(
             tree.extend(&random_leaves(4, 13)),
-            Err(Error::Registry(_))
+            Err(Error::TreeFull {
+                depth: 3,
+                capacity: 8
+            })
         ));
         assert!(matches!(
             tree.extend(&[Fr::from(1u8), EMPTY_LEAF]),
-            Err(Error::Registry(_))
+            Err(Error::EmptyLeaf)
         ));
         assert_eq!(tree, before);
         assert_eq!(tree.extend(&random_leaves(3, 13)).unwrap(), 5..8);
@@ -611,7 +605,7 @@ mod tests {
         let leaves = random_leaves(9, 3);
         assert!(matches!(
             MerkleTree::from_leaves(3, &leaves),
-            Err(Error::Registry(_))
+            Err(Error::TreeFull { .. })
         ));
         assert!(MerkleTree::from_leaves(0, &[]).is_err());
     }
@@ -645,7 +639,7 @@ mod tests {
         let before = tree.clone();
         assert!(matches!(
             tree.append(Fr::from(10u8)),
-            Err(Error::Registry(_))
+            Err(Error::TreeFull { .. })
         ));
         assert_eq!(tree, before);
     }
@@ -653,7 +647,7 @@ mod tests {
     #[test]
     fn append_refuses_the_empty_leaf() {
         let mut tree = MerkleTree::new(3).unwrap();
-        assert!(matches!(tree.append(EMPTY_LEAF), Err(Error::Registry(_))));
+        assert!(matches!(tree.append(EMPTY_LEAF), Err(Error::EmptyLeaf)));
         assert!(tree.is_empty());
     }
 
@@ -664,12 +658,24 @@ mod tests {
         assert_eq!(tree.leaf(u64::MAX), None);
         assert!(matches!(
             tree.set(5, Fr::from(1u8)),
-            Err(Error::Registry(_))
+            Err(Error::LeafNotAppended { index: 5, .. })
         ));
-        assert!(matches!(tree.revoke(5), Err(Error::Registry(_))));
-        assert!(matches!(tree.revoke(u64::MAX), Err(Error::Registry(_))));
-        assert!(matches!(tree.path(8), Err(Error::Registry(_))));
-        assert!(matches!(tree.path(u64::MAX), Err(Error::Registry(_))));
+        assert!(matches!(
+            tree.revoke(5),
+            Err(Error::LeafNotAppended { index: 5, .. })
+        ));
+        assert!(matches!(
+            tree.revoke(u64::MAX),
+            Err(Error::LeafNotAppended { .. })
+        ));
+        assert!(matches!(
+            tree.path(8),
+            Err(Error::IndexOutOfRange { index: 8, .. })
+        ));
+        assert!(matches!(
+            tree.path(u64::MAX),
+            Err(Error::IndexOutOfRange { .. })
+        ));
         assert!(tree.path(7).is_ok());
     }
 
@@ -698,7 +704,10 @@ mod tests {
                 .unwrap()
                 .verify(&leaves[i as usize], &tree.root()));
         }
-        assert!(matches!(tree.revoke(2), Err(Error::Registry(_))));
+        assert!(matches!(
+            tree.revoke(2),
+            Err(Error::AlreadyRevoked { index: 2 })
+        ));
     }
 
     #[test]
