@@ -7,7 +7,7 @@
 //! - single verification against one pairing, and batch verification of 64 proofs;
 //! - the issuer's registry: 100,000 appends, one append and one path lookup at that size.
 //!
-//! `cargo bench --bench presentation` runs everything and prints the ratio table at the end.
+//! `cargo bench -p zkhealth --bench presentation` runs everything and prints the ratio table at the end.
 //!
 //! The ratios with a target are taken from operations timed in alternation within one criterion
 //! bench (proof, then its MSMs and FFTs; verification, then one pairing; a batch, then one of its
