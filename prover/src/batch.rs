@@ -3,7 +3,7 @@
 //! Two schedules: every thread works on each proof in turn ([`Schedule::ThreadsPerProof`], the
 //! MSMs and FFTs of one proof parallelized), or each thread makes whole proofs on its own
 //! ([`Schedule::ProofPerThread`], no synchronization inside a proof). The bench
-//! `cargo bench --bench presentation -- prove-batch` compares them; the faster one on the
+//! `cargo bench -p zkhealth --bench presentation -- prove-batch` compares them; the faster one on the
 //! machines we measured is [`Schedule::default`]. Without the `parallel` feature both schedules
 //! prove one request after the other on the calling thread.
 //!
