@@ -40,7 +40,8 @@ pub fn setup(args: &SetupArgs) -> Result<(), CliError> {
     let (artifact, vk) = prover::setup(args.depth, &mut OsRng)?;
     let elapsed = start.elapsed();
     let (pk_path, vk_path) = files::key_paths(&args.out_dir, &key_stem(args.depth));
-    files::write_bytes(&pk_path, &artifact.to_file_bytes()?)?;
+    let pk_file = artifact.to_file_bytes()?;
+    files::write_bytes(&pk_path, &pk_file)?;
     files::write_bytes(&vk_path, &vk.to_file_bytes())?;
     println!(
         "keys for registry depth {} generated in {:.1} s",
@@ -50,7 +51,10 @@ pub fn setup(args: &SetupArgs) -> Result<(), CliError> {
     println!("  proving key   {}", shown(&pk_path));
     println!("  verifying key {}", shown(&vk_path));
     println!("  key id        {}", vk.id());
-    println!("  artifact id   {}", artifact.id()?.to_hex());
+    println!(
+        "  artifact id   {}",
+        prover::ArtifactId::of_file(&pk_file)?.to_hex()
+    );
     println!("WARNING: {DEV_SETUP_WARNING}");
     Ok(())
 }
