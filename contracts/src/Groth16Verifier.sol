@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
+// Rendered by zkhealth-evm from contracts/templates/Groth16Verifier.sol.in and the statement's
+// public inputs (`cargo run -p zkhealth-evm --example render_verifier`);
+// edit the template, not this file.
 pragma solidity ^0.8.24;
 
 /// @title Groth16Verifier
@@ -19,8 +22,8 @@ pragma solidity ^0.8.24;
 ///      pairing precompile (0x08). Words: G1 points are (x, y); G2 points are (x.c1, x.c0, y.c1,
 ///      y.c0), the order the pairing precompile reads. A proof is the eight words
 ///      [A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y].
-///      The public inputs, in circuit order: root, today (day number), today (YYYYMMDD),
-///      challenge, scope, nullifier, query hash.
+///      The public inputs, in circuit order (the statement type's):
+///      root, today, today_ymd, challenge, scope, nullifier, query_hash.
 contract Groth16Verifier {
     /// @notice The BN254 scalar field modulus: public inputs are below it.
     uint256 internal constant SCALAR_MODULUS =
@@ -29,8 +32,16 @@ contract Groth16Verifier {
     uint256 internal constant BASE_MODULUS =
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
 
-    /// @notice The number of public inputs (the statement's; `Statement::NUM_INPUTS` in Rust).
+    /// @notice The number of public inputs (the statement's; `PublicInputs::NUM_INPUTS` in Rust).
     uint256 internal constant NUM_INPUTS = 7;
+    // The position of each public input in `input`, by the statement's input names.
+    uint256 internal constant INPUT_ROOT = 0;
+    uint256 internal constant INPUT_TODAY = 1;
+    uint256 internal constant INPUT_TODAY_YMD = 2;
+    uint256 internal constant INPUT_CHALLENGE = 3;
+    uint256 internal constant INPUT_SCOPE = 4;
+    uint256 internal constant INPUT_NULLIFIER = 5;
+    uint256 internal constant INPUT_QUERY_HASH = 6;
     /// @notice The words of the input points IC_0..IC_n: (x, y) each.
     uint256 internal constant IC_WORDS = 2 * (NUM_INPUTS + 1);
 
@@ -56,23 +67,23 @@ contract Groth16Verifier {
     uint256 internal immutable NEG_DELTA_X0;
     uint256 internal immutable NEG_DELTA_Y1;
     uint256 internal immutable NEG_DELTA_Y0;
-    // IC_0 (constant term) and IC_i, the point of public input i (G1)
-    uint256 internal immutable IC0_X;
-    uint256 internal immutable IC0_Y;
-    uint256 internal immutable IC1_X;
-    uint256 internal immutable IC1_Y;
-    uint256 internal immutable IC2_X;
-    uint256 internal immutable IC2_Y;
-    uint256 internal immutable IC3_X;
-    uint256 internal immutable IC3_Y;
-    uint256 internal immutable IC4_X;
-    uint256 internal immutable IC4_Y;
-    uint256 internal immutable IC5_X;
-    uint256 internal immutable IC5_Y;
-    uint256 internal immutable IC6_X;
-    uint256 internal immutable IC6_Y;
-    uint256 internal immutable IC7_X;
-    uint256 internal immutable IC7_Y;
+    // IC_0, the constant term, then the point of each public input (G1)
+    uint256 internal immutable IC_CONSTANT_X;
+    uint256 internal immutable IC_CONSTANT_Y;
+    uint256 internal immutable IC_ROOT_X;
+    uint256 internal immutable IC_ROOT_Y;
+    uint256 internal immutable IC_TODAY_X;
+    uint256 internal immutable IC_TODAY_Y;
+    uint256 internal immutable IC_TODAY_YMD_X;
+    uint256 internal immutable IC_TODAY_YMD_Y;
+    uint256 internal immutable IC_CHALLENGE_X;
+    uint256 internal immutable IC_CHALLENGE_Y;
+    uint256 internal immutable IC_SCOPE_X;
+    uint256 internal immutable IC_SCOPE_Y;
+    uint256 internal immutable IC_NULLIFIER_X;
+    uint256 internal immutable IC_NULLIFIER_Y;
+    uint256 internal immutable IC_QUERY_HASH_X;
+    uint256 internal immutable IC_QUERY_HASH_Y;
 
     /// @notice Public input `index` (0-based) is not below the scalar field modulus.
     error PublicInputOutOfField(uint256 index, uint256 value);
@@ -112,22 +123,22 @@ contract Groth16Verifier {
         NEG_DELTA_X0 = negDelta[1];
         NEG_DELTA_Y1 = negDelta[2];
         NEG_DELTA_Y0 = negDelta[3];
-        IC0_X = ic[0];
-        IC0_Y = ic[1];
-        IC1_X = ic[2];
-        IC1_Y = ic[3];
-        IC2_X = ic[4];
-        IC2_Y = ic[5];
-        IC3_X = ic[6];
-        IC3_Y = ic[7];
-        IC4_X = ic[8];
-        IC4_Y = ic[9];
-        IC5_X = ic[10];
-        IC5_Y = ic[11];
-        IC6_X = ic[12];
-        IC6_Y = ic[13];
-        IC7_X = ic[14];
-        IC7_Y = ic[15];
+        IC_CONSTANT_X = ic[0];
+        IC_CONSTANT_Y = ic[1];
+        IC_ROOT_X = ic[2];
+        IC_ROOT_Y = ic[3];
+        IC_TODAY_X = ic[4];
+        IC_TODAY_Y = ic[5];
+        IC_TODAY_YMD_X = ic[6];
+        IC_TODAY_YMD_Y = ic[7];
+        IC_CHALLENGE_X = ic[8];
+        IC_CHALLENGE_Y = ic[9];
+        IC_SCOPE_X = ic[10];
+        IC_SCOPE_Y = ic[11];
+        IC_NULLIFIER_X = ic[12];
+        IC_NULLIFIER_Y = ic[13];
+        IC_QUERY_HASH_X = ic[14];
+        IC_QUERY_HASH_Y = ic[15];
     }
 
     /// @notice Whether `proof` is valid for the public inputs `input`.
@@ -142,13 +153,15 @@ contract Groth16Verifier {
         for (uint256 i = 0; i < NUM_INPUTS; ++i) {
             if (input[i] >= SCALAR_MODULUS) revert PublicInputOutOfField(i, input[i]);
         }
-        (uint256 x, uint256 y) = _mulAdd(IC0_X, IC0_Y, IC1_X, IC1_Y, input[0]);
-        (x, y) = _mulAdd(x, y, IC2_X, IC2_Y, input[1]);
-        (x, y) = _mulAdd(x, y, IC3_X, IC3_Y, input[2]);
-        (x, y) = _mulAdd(x, y, IC4_X, IC4_Y, input[3]);
-        (x, y) = _mulAdd(x, y, IC5_X, IC5_Y, input[4]);
-        (x, y) = _mulAdd(x, y, IC6_X, IC6_Y, input[5]);
-        (x, y) = _mulAdd(x, y, IC7_X, IC7_Y, input[6]);
+        uint256 x = IC_CONSTANT_X;
+        uint256 y = IC_CONSTANT_Y;
+        (x, y) = _mulAdd(x, y, IC_ROOT_X, IC_ROOT_Y, input[INPUT_ROOT]);
+        (x, y) = _mulAdd(x, y, IC_TODAY_X, IC_TODAY_Y, input[INPUT_TODAY]);
+        (x, y) = _mulAdd(x, y, IC_TODAY_YMD_X, IC_TODAY_YMD_Y, input[INPUT_TODAY_YMD]);
+        (x, y) = _mulAdd(x, y, IC_CHALLENGE_X, IC_CHALLENGE_Y, input[INPUT_CHALLENGE]);
+        (x, y) = _mulAdd(x, y, IC_SCOPE_X, IC_SCOPE_Y, input[INPUT_SCOPE]);
+        (x, y) = _mulAdd(x, y, IC_NULLIFIER_X, IC_NULLIFIER_Y, input[INPUT_NULLIFIER]);
+        (x, y) = _mulAdd(x, y, IC_QUERY_HASH_X, IC_QUERY_HASH_Y, input[INPUT_QUERY_HASH]);
         return _pairingCheck(proof, x, y);
     }
 

@@ -17,7 +17,9 @@ interface IZkhRootRegistry {
 /// @dev Compiled once; a deployment for a verifying key appends the key to the constructor
 ///      arguments (see `Groth16Verifier`'s constructor).
 ///
-///      Public inputs, in circuit order: [root, day, ymd, challenge, scope, nullifier, queryHash].
+///      Public inputs, read by name (`INPUT_*`, `IC_*`: see `Groth16Verifier`, rendered from the
+///      statement type), in circuit order [root, today, today_ymd, challenge, scope, nullifier,
+///      query_hash]:
 ///      - root: accepted by `registry` at `block.timestamp` (ZkhRegistry's freshness rule);
 ///      - day: days since 1900-01-01, within one day of the block's UTC day
 ///        (`block.timestamp / 86400 + 25567`): a holder proves with its own date, and the block
@@ -51,7 +53,8 @@ contract ZkhPresentation is Groth16Verifier {
         uint256 y;
     }
 
-    /// @dev query hash => IC_0 + scope * IC_5 + queryHash * IC_7; (0, 0) if not accepted.
+    /// @dev query hash => IC_0 + scope * IC_scope + queryHash * IC_query_hash; (0, 0) if not
+    ///      accepted.
     mapping(uint256 => G1Point) private _policyPoint;
     /// @dev nullifier => used.
     mapping(uint256 => bool) private _nullifierUsed;
@@ -140,25 +143,27 @@ contract ZkhPresentation is Groth16Verifier {
         for (uint256 i = 0; i < NUM_INPUTS; ++i) {
             if (input[i] >= SCALAR_MODULUS) revert PublicInputOutOfField(i, input[i]);
         }
-        uint256 root = input[0];
-        uint256 nullifier = input[5];
-        uint256 queryHash = input[6];
+        uint256 root = input[INPUT_ROOT];
+        uint256 nullifier = input[INPUT_NULLIFIER];
+        uint256 queryHash = input[INPUT_QUERY_HASH];
 
-        if (input[4] != scope) revert WrongScope(input[4], scope);
+        if (input[INPUT_SCOPE] != scope) revert WrongScope(input[INPUT_SCOPE], scope);
         G1Point memory k = _policyPoint[queryHash];
         if (k.x == 0 && k.y == 0) revert PolicyNotAccepted(queryHash);
         uint256 expectedChallenge = challengeFor(msg.sender);
-        if (input[3] != expectedChallenge) revert WrongChallenge(input[3], expectedChallenge);
-        _checkDate(input[1], input[2]);
+        if (input[INPUT_CHALLENGE] != expectedChallenge) {
+            revert WrongChallenge(input[INPUT_CHALLENGE], expectedChallenge);
+        }
+        _checkDate(input[INPUT_TODAY], input[INPUT_TODAY_YMD]);
         if (_nullifierUsed[nullifier]) revert NullifierAlreadyUsed(nullifier);
         if (!registry.isAcceptedRoot(root)) revert RootNotAccepted(root);
 
-        // L = (IC_0 + scope * IC_5 + queryHash * IC_7) + the five inputs that vary.
-        (uint256 x, uint256 y) = _mulAdd(k.x, k.y, IC1_X, IC1_Y, root);
-        (x, y) = _mulAdd(x, y, IC2_X, IC2_Y, input[1]);
-        (x, y) = _mulAdd(x, y, IC3_X, IC3_Y, input[2]);
-        (x, y) = _mulAdd(x, y, IC4_X, IC4_Y, input[3]);
-        (x, y) = _mulAdd(x, y, IC6_X, IC6_Y, nullifier);
+        // L = (IC_0 + scope * IC_scope + queryHash * IC_query_hash) + the inputs that vary.
+        (uint256 x, uint256 y) = _mulAdd(k.x, k.y, IC_ROOT_X, IC_ROOT_Y, root);
+        (x, y) = _mulAdd(x, y, IC_TODAY_X, IC_TODAY_Y, input[INPUT_TODAY]);
+        (x, y) = _mulAdd(x, y, IC_TODAY_YMD_X, IC_TODAY_YMD_Y, input[INPUT_TODAY_YMD]);
+        (x, y) = _mulAdd(x, y, IC_CHALLENGE_X, IC_CHALLENGE_Y, input[INPUT_CHALLENGE]);
+        (x, y) = _mulAdd(x, y, IC_NULLIFIER_X, IC_NULLIFIER_Y, nullifier);
         if (!_pairingCheck(proof, x, y)) revert InvalidProof();
 
         _nullifierUsed[nullifier] = true;
@@ -213,8 +218,8 @@ contract ZkhPresentation is Groth16Verifier {
     function acceptPolicy(uint256 queryHash) external {
         if (msg.sender != owner) revert NotOwner();
         if (queryHash >= SCALAR_MODULUS) revert QueryHashOutOfField(queryHash);
-        (uint256 x, uint256 y) = _mulAdd(IC0_X, IC0_Y, IC5_X, IC5_Y, scope);
-        (x, y) = _mulAdd(x, y, IC7_X, IC7_Y, queryHash);
+        (uint256 x, uint256 y) = _mulAdd(IC_CONSTANT_X, IC_CONSTANT_Y, IC_SCOPE_X, IC_SCOPE_Y, scope);
+        (x, y) = _mulAdd(x, y, IC_QUERY_HASH_X, IC_QUERY_HASH_Y, queryHash);
         if (x == 0 && y == 0) revert DegeneratePolicy(queryHash);
         _policyPoint[queryHash] = G1Point(x, y);
         emit PolicyAccepted(queryHash);

@@ -25,6 +25,7 @@ pub mod deploy;
 pub mod error;
 pub mod policy;
 pub mod registry;
+pub mod solidity;
 pub mod words;
 
 pub use artifact::{Artifact, Contract};
