@@ -91,7 +91,8 @@ contract Groth16Verifier {
     error ProofCoordinateOutOfField(uint256 index, uint256 value);
     /// @notice A proof point is not on the curve, or B is not in the prime-order subgroup of G2.
     error InvalidProofPoint();
-    /// @notice An elliptic-curve precompile call failed.
+    /// @notice An elliptic-curve precompile call failed, or returned nothing (a chain without the
+    ///         BN254 precompiles at 0x06, 0x07, 0x08).
     error CurveOperationFailed();
 
     /// @param keyId the verifying key's id (SHA-256 of its canonical encoding)
@@ -184,10 +185,14 @@ contract Groth16Verifier {
             mstore(m, px)
             mstore(add(m, 0x20), py)
             mstore(add(m, 0x40), s)
+            // A call to an account without code succeeds and returns nothing: only a precompile
+            // that answered with its 64 bytes counts (a chain without BN254 precompiles fails).
             ok := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
+            ok := and(ok, eq(returndatasize(), 0x40))
             mstore(add(m, 0x40), accX)
             mstore(add(m, 0x60), accY)
             ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+            ok := and(ok, eq(returndatasize(), 0x40))
             x := mload(m)
             y := mload(add(m, 0x20))
         }
@@ -240,10 +245,14 @@ contract Groth16Verifier {
             _store4(m + 0x280, NEG_DELTA_X1, NEG_DELTA_X0, NEG_DELTA_Y1, NEG_DELTA_Y0);
         }
         bool ok;
+        bool answered;
         assembly ("memory-safe") {
             ok := staticcall(gas(), 0x08, m, 0x300, m, 0x20)
-            valid := and(ok, eq(mload(m), 1))
+            // As in `_mulAdd`: an empty account would "succeed" with no answer.
+            answered := eq(returndatasize(), 0x20)
+            valid := and(and(ok, answered), eq(mload(m), 1))
         }
         if (!ok) revert InvalidProofPoint();
+        if (!answered) revert CurveOperationFailed();
     }
 }

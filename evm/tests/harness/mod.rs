@@ -233,6 +233,15 @@ impl Chain {
         }
     }
 
+    /// A fresh chain whose only precompiles are Homestead's: no BN254 addition, multiplication
+    /// or pairing at 0x06, 0x07, 0x08 (calls there reach an empty account and succeed with no
+    /// return data), as on a chain that lacks them.
+    pub fn without_bn254_precompiles() -> Self {
+        let mut chain = Self::new();
+        chain.evm.precompiles.precompiles = revm::precompile::Precompiles::homestead();
+        chain
+    }
+
     /// Sets the block timestamp (unix seconds).
     pub fn set_time(&mut self, unix_secs: u64) {
         self.evm.ctx.block.timestamp = U256::from(unix_secs);
