@@ -18,7 +18,7 @@
 use std::{fmt, str::FromStr};
 
 use ark_bn254::{Bn254, Fq12, G2Affine};
-use ark_ec::pairing::Pairing;
+use ark_ec::{pairing::Pairing, AffineRepr};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
@@ -175,6 +175,18 @@ impl VerifyingKey {
                 expected,
                 got: vk.gamma_abc_g1.len(),
             });
+        }
+        // α at infinity makes e(α, β) trivial; an input point at infinity leaves its input
+        // unbound (any value verifies). No setup gives either.
+        if vk.alpha_g1.is_zero() {
+            return Err(VerifyError::MalformedKey(
+                "α is the point at infinity".into(),
+            ));
+        }
+        if let Some(i) = vk.gamma_abc_g1.iter().position(|p| p.is_zero()) {
+            return Err(VerifyError::MalformedKey(format!(
+                "input point IC_{i} is the point at infinity"
+            )));
         }
         let payload = payload(&vk, circuit, depth)?;
         let id = KeyId(Sha256::digest(&payload).into());
@@ -384,6 +396,28 @@ mod tests {
             let err = VerifyingKey::new(vk, 20).err();
             assert!(
                 matches!(&err, Some(VerifyError::MalformedKey(m)) if m.contains("infinity")),
+                "{err:?}"
+            );
+        }
+    }
+
+    /// α at infinity would make `e(α, β)` trivial, an input point at infinity would leave its
+    /// input unbound: both refused.
+    #[test]
+    fn new_refuses_alpha_and_input_points_at_infinity() {
+        let mut vk = fake_vk(8);
+        vk.alpha_g1 = G1Affine::zero();
+        let err = VerifyingKey::new(vk, 20).err();
+        assert!(
+            matches!(&err, Some(VerifyError::MalformedKey(m)) if m.contains("α")),
+            "{err:?}"
+        );
+        for i in [0, 3, 7] {
+            let mut vk = fake_vk(8);
+            vk.gamma_abc_g1[i] = G1Affine::zero();
+            let err = VerifyingKey::new(vk, 20).err();
+            assert!(
+                matches!(&err, Some(VerifyError::MalformedKey(m)) if m.contains(&format!("IC_{i} "))),
                 "{err:?}"
             );
         }

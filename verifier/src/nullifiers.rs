@@ -16,12 +16,22 @@ use zkhealth_circuits::{
 use crate::VerifyError;
 
 /// A record of used `(scope, nullifier)` pairs.
+///
+/// **`insert` must be one atomic insert-if-absent**, and its answer is what decides: the
+/// verifier accepts a presentation only when `insert` reports that it added the pair, so two
+/// verifications of one nullifier at once (two threads, two processes, two service instances)
+/// accept at most one, whatever `contains` answered before. A store shared between processes
+/// must make the insert atomic itself (a transaction, a unique constraint with `ON CONFLICT DO
+/// NOTHING`, a file lock around read-modify-write), and must have made the pair durable before
+/// it returns `Ok(true)`: what the verifier accepted is never forgotten. `contains` is only an
+/// early refusal.
 pub trait NullifierStore {
     /// Whether `nullifier` was already used in `scope`.
     fn contains(&self, scope: &Fr, nullifier: &Fr) -> Result<bool, VerifyError>;
 
-    /// Records `nullifier` as used in `scope`; returns whether it was newly inserted (`false`
-    /// if it was already there).
+    /// Records `nullifier` as used in `scope`, atomically and durably; returns whether this call
+    /// added it (`false` if it was already there, including when another caller added it a
+    /// moment before).
     fn insert(&mut self, scope: &Fr, nullifier: &Fr) -> Result<bool, VerifyError>;
 }
 

@@ -304,6 +304,32 @@ impl NullifierStore for BrokenStore {
     }
 }
 
+/// A store whose `contains` always answers "absent", as when another verifier inserts between
+/// the check and the insert: only `insert`'s answer decides.
+struct RacingStore(MemoryNullifiers);
+
+impl NullifierStore for RacingStore {
+    fn contains(&self, _: &Fr, _: &Fr) -> Result<bool, VerifyError> {
+        Ok(false)
+    }
+    fn insert(&mut self, scope: &Fr, nullifier: &Fr) -> Result<bool, VerifyError> {
+        self.0.insert(scope, nullifier)
+    }
+}
+
+#[test]
+fn the_atomic_insert_decides_a_reuse_not_the_earlier_lookup() {
+    let mut store = RacingStore(MemoryNullifiers::new());
+    let p = valid(23);
+    assert!(verifier()
+        .verify_presentation(&p, &expected(), &mut store)
+        .is_ok());
+    assert!(matches!(
+        verifier().verify_presentation(&p, &expected(), &mut store),
+        Err(VerifyError::NullifierReused { .. })
+    ));
+}
+
 #[test]
 fn backend_failures_are_reported_not_accepted() {
     let v = Verifier::new(common::key().clone(), common::policy(), Unreachable).unwrap();
