@@ -15,7 +15,7 @@ use zkhealth::{
 };
 use zkhealth_evm::{accepted_query_hash, challenge_for, verify_presentation_calldata};
 use zkhealth_rpc::{
-    parse_address, Address, Client, EvmRoots, Mined, RpcError, RpcOptions, SignerKey,
+    parse_address, Address, Client, EvmRoots, Mined, ReadAt, RpcError, RpcOptions, SignerKey,
 };
 
 use crate::{
@@ -493,8 +493,26 @@ pub fn submit_presentation(args: &SubmitPresentationArgs) -> Result<(), CliError
     }
 }
 
-/// The registry contract at `registry` on the node at `url`, as a root source for `verify`.
-pub fn evm_roots(url: &str, registry: &str) -> Result<EvmRoots, CliError> {
+/// The registry contract at `registry` on chain `chain_id`, through the node at `url`, as a
+/// root source for `verify`.
+pub fn evm_roots(url: &str, registry: &str, chain_id: u64) -> Result<EvmRoots, CliError> {
     let registry = address("registry address", registry)?;
-    EvmRoots::new(url, registry).map_err(|e| argument("RPC URL", url, e))
+    EvmRoots::new(url, registry, chain_id).map_err(|e| argument("RPC URL", url, e))
+}
+
+/// `--read-at`: `latest`, `safe`, `finalized`, or a number of confirmations.
+pub fn parse_read_at(text: &str) -> Result<ReadAt, CliError> {
+    match text {
+        "latest" => Ok(ReadAt::Latest),
+        "safe" => Ok(ReadAt::Safe),
+        "finalized" => Ok(ReadAt::Finalized),
+        n => n
+            .parse::<u64>()
+            .map(ReadAt::Confirmations)
+            .map_err(|_| CliError::Argument {
+                what: "--read-at",
+                value: text.into(),
+                reason: "give latest, safe, finalized or a number of confirmations".into(),
+            }),
+    }
 }

@@ -1,10 +1,7 @@
 //! The verifier's commands: write a policy, issue a challenge, compute a nullifier scope, and
 //! verify a presentation against roots from a file or from the chain.
 
-use std::{
-    path::{Path, PathBuf},
-    time::Instant,
-};
+use std::{path::PathBuf, time::Instant};
 
 use ark_std::UniformRand;
 use clap::{Args, Subcommand};
@@ -97,11 +94,18 @@ pub struct VerifyArgs {
     #[arg(long, required_unless_present = "rpc_url", conflicts_with = "rpc_url")]
     pub roots: Option<PathBuf>,
     /// Read the roots from the registry contract on this node (JSON-RPC URL).
-    #[arg(long, requires = "registry")]
+    #[arg(long, requires_all = ["registry", "chain_id"])]
     pub rpc_url: Option<String>,
     /// The registry contract's address (with `--rpc-url`).
     #[arg(long, requires = "rpc_url")]
     pub registry: Option<String>,
+    /// The chain the node must be on (checked against its `eth_chainId`; with `--rpc-url`).
+    #[arg(long, requires = "rpc_url")]
+    pub chain_id: Option<u64>,
+    /// Which state of the chain the roots are read from (with `--rpc-url`): `latest`, `safe`,
+    /// `finalized`, or a number of confirmations below the latest block.
+    #[arg(long, default_value = "latest", requires = "rpc_url")]
+    pub read_at: String,
     /// The presentation (JSON, or a file holding its `ZKH1:` QR text).
     #[arg(long)]
     pub presentation: PathBuf,
@@ -215,11 +219,7 @@ pub fn scope(args: &ScopeArgs) -> Result<(), CliError> {
 pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
     let key = files::read_verifying_key(&args.vk)?;
     let policy: Policy = files::read_json(&args.policy, "policy")?;
-    let roots = root_source(
-        args.roots.as_deref(),
-        args.rpc_url.as_deref(),
-        args.registry.as_deref(),
-    )?;
+    let roots = root_source(args)?;
     let presentation = files::read_presentation(&args.presentation)?;
     let challenge = files::parse_fr("challenge", &args.challenge)?;
     let scope = files::parse_fr("scope", &args.scope)?;
@@ -266,21 +266,20 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
 }
 
 /// The root source of `verify`: a root-history file, or the registry contract on a node.
-pub fn root_source(
-    roots: Option<&Path>,
-    rpc_url: Option<&str>,
-    registry: Option<&str>,
-) -> Result<Box<dyn RootSource>, CliError> {
-    match (roots, rpc_url, registry) {
-        (Some(path), None, None) => Ok(Box::new(LocalRoots::new(files::read_json(
+pub fn root_source(args: &VerifyArgs) -> Result<Box<dyn RootSource>, CliError> {
+    match (&args.roots, &args.rpc_url, &args.registry, args.chain_id) {
+        (Some(path), None, None, None) => Ok(Box::new(LocalRoots::new(files::read_json(
             path,
             "root history",
         )?))),
-        (None, Some(url), Some(registry)) => Ok(Box::new(chain::evm_roots(url, registry)?)),
+        (None, Some(url), Some(registry), Some(chain_id)) => Ok(Box::new(
+            chain::evm_roots(url, registry, chain_id)?
+                .read_at(chain::parse_read_at(&args.read_at)?),
+        )),
         _ => Err(CliError::Argument {
             what: "root source",
             value: String::new(),
-            reason: "give either --roots FILE or both --rpc-url and --registry".into(),
+            reason: "give either --roots FILE or --rpc-url, --registry and --chain-id".into(),
         }),
     }
 }

@@ -36,7 +36,7 @@ use zkhealth::{
     },
     verifier::{ErrorClass, RootSource},
 };
-use zkhealth_rpc::{Address, Client, EvmRoots, RpcError, RpcOptions, SignerKey};
+use zkhealth_rpc::{Address, Client, EvmRoots, ReadAt, RpcError, RpcOptions, SignerKey};
 
 const DEPTH: &str = "4";
 const ISSUER: &str = "NL-RIVM";
@@ -311,6 +311,8 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
             &url,
             "--registry",
             &registry,
+            "--chain-id",
+            "31337",
             "--presentation",
             &f("presentation.json"),
             "--challenge",
@@ -748,7 +750,7 @@ fn evm_roots_answer_false_for_unknown_roots_and_typed_errors_for_codeless_or_gon
     assert_eq!(client.current_root(registry).unwrap(), None);
     assert_eq!(client.freshness_window(registry).unwrap(), WINDOW);
 
-    let roots = EvmRoots::new(&anvil.url(), registry).unwrap();
+    let roots = EvmRoots::new(&anvil.url(), registry, ANVIL_CHAIN_ID).unwrap();
     // Nothing published: an unknown root is refused, not an error.
     assert!(!roots.is_accepted(&Fr::from(7u8), 1_780_000_000).unwrap());
     let root = Fr::from(0x5eed_u64);
@@ -756,6 +758,33 @@ fn evm_roots_answer_false_for_unknown_roots_and_typed_errors_for_codeless_or_gon
         .publish_root(&signer(ISSUER_KEY), registry, &root)
         .unwrap();
     assert!(roots.is_accepted(&root, 1_780_000_000).unwrap());
+    // With one confirmation, the root published in the latest block is not seen yet; once
+    // another block is on top of it, it is.
+    let confirmed = EvmRoots::new(&anvil.url(), registry, ANVIL_CHAIN_ID)
+        .unwrap()
+        .read_at(ReadAt::Confirmations(1));
+    assert!(!confirmed.is_accepted(&root, 1_780_000_000).unwrap());
+    let next = Fr::from(0x5eee_u64);
+    client
+        .publish_root(&signer(ISSUER_KEY), registry, &next)
+        .unwrap();
+    assert!(confirmed.is_accepted(&root, 1_780_000_000).unwrap());
+    assert!(!confirmed.is_accepted(&next, 1_780_000_000).unwrap());
+    // A node on another chain than the one expected is refused before any answer is used.
+    let elsewhere = EvmRoots::new(&anvil.url(), registry, 1).unwrap();
+    let err = elsewhere.is_accepted_at(&root, 1_780_000_000).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RpcError::WrongChain {
+                expected: 1,
+                got: ANVIL_CHAIN_ID,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let root = next;
     assert!(!roots.is_accepted(&Fr::from(7u8), 1_780_000_000).unwrap());
     assert_eq!(client.current_root(registry).unwrap(), Some(root));
     let info = client.root_info(registry, &root).unwrap().unwrap();
@@ -764,7 +793,7 @@ fn evm_roots_answer_false_for_unknown_roots_and_typed_errors_for_codeless_or_gon
 
     // An account without code (the stranger's) is not a registry.
     let stranger = signer(STRANGER_KEY).address();
-    let codeless = EvmRoots::new(&anvil.url(), stranger).unwrap();
+    let codeless = EvmRoots::new(&anvil.url(), stranger, ANVIL_CHAIN_ID).unwrap();
     let err = codeless.is_accepted_at(&root, 1_780_000_000).unwrap_err();
     assert!(
         matches!(err, RpcError::NoContractCode { address } if address == stranger),
@@ -781,6 +810,7 @@ fn evm_roots_answer_false_for_unknown_roots_and_typed_errors_for_codeless_or_gon
     let quick = EvmRoots::with_options(
         &anvil.url(),
         registry,
+        ANVIL_CHAIN_ID,
         RpcOptions {
             request_timeout: Duration::from_secs(2),
             ..RpcOptions::default()

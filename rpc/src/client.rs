@@ -225,6 +225,35 @@ impl Client {
         )
     }
 
+    /// As [`Self::is_accepted_root_at`], on the registry's state at `block` (`latest`, `safe`,
+    /// `finalized` or a number).
+    pub fn is_accepted_root_at_block(
+        &self,
+        registry: Address,
+        root: &Fr,
+        time: u64,
+        block: BlockId,
+    ) -> Result<bool, RpcError> {
+        self.view_at(
+            registry,
+            ZkhRegistry::isAcceptedRootAtCall {
+                root: fr_to_u256(root),
+                time,
+            },
+            block,
+        )
+    }
+
+    /// The number of the latest block (`eth_blockNumber`).
+    pub fn block_number(&self) -> Result<u64, RpcError> {
+        self.block_on(async {
+            self.request("eth_blockNumber", async {
+                self.reader.get_block_number().await
+            })
+            .await
+        })?
+    }
+
     /// Whether a proof against `root` is accepted at the chain's latest block time
     /// (`isAcceptedRoot`).
     pub fn is_accepted_root(&self, registry: Address, root: &Fr) -> Result<bool, RpcError> {
@@ -357,13 +386,23 @@ impl Client {
         registry: Address,
         call: C,
     ) -> Result<C::Return, RpcError> {
+        self.view_at(registry, call, BlockId::latest())
+    }
+
+    /// As [`Self::view`], on the state of the chain at `block`.
+    pub(crate) fn view_at<C: SolCall>(
+        &self,
+        registry: Address,
+        call: C,
+        block: BlockId,
+    ) -> Result<C::Return, RpcError> {
         let what = C::SIGNATURE;
         self.block_on(async {
             let tx = TransactionRequest::default()
                 .with_to(registry)
                 .with_input(call.abi_encode());
             let data = self
-                .request(what, async { self.reader.call(tx).await })
+                .request(what, async { self.reader.call(tx).block(block).await })
                 .await?;
             let error = match C::abi_decode_returns_validate(&data) {
                 Ok(r) => return Ok(r),

@@ -151,6 +151,16 @@ pub enum RpcError {
         /// The node's message.
         message: String,
     },
+    /// The node is on another chain than the one the root source was configured for.
+    #[error("the node at {url} is on chain {got}, not on chain {expected}")]
+    WrongChain {
+        /// The node's URL.
+        url: String,
+        /// The chain the caller expects.
+        expected: u64,
+        /// The chain the node reports (`eth_chainId`).
+        got: u64,
+    },
     /// There is no contract code at the registry address (wrong address, or wrong chain).
     #[error("no contract code at {address}: not a registry (wrong address or wrong chain?)")]
     NoContractCode {

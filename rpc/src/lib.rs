@@ -42,4 +42,4 @@ pub use client::{
 pub use error::{Revert, RpcError};
 pub use keys::{fr_to_u256, parse_address, parse_url, u256_to_fr, SignerKey};
 pub use revert::decode as decode_revert;
-pub use roots::EvmRoots;
+pub use roots::{EvmRoots, ReadAt};

@@ -19,7 +19,7 @@ use zkhealth_evm::bindings::{
     ZkhPresentation::{self, ZkhPresentationErrors},
     ZkhRegistry::{self, ZkhRegistryErrors},
 };
-use zkhealth_rpc::{fr_to_u256, Client, EvmRoots, Revert, RpcError, RpcOptions, SignerKey};
+use zkhealth_rpc::{fr_to_u256, Client, EvmRoots, ReadAt, Revert, RpcError, RpcOptions, SignerKey};
 use zkhealth_verifier::{ErrorClass, RootSource, VerifyError};
 
 /// What the scripted node answers to one request.
@@ -36,9 +36,24 @@ enum Reply {
 
 type Handler = dyn Fn(&str, &Value) -> Reply + Send + Sync;
 
+/// The chain the scripted node is on, unless a test says otherwise.
+const CHAIN_ID: u64 = 31_337;
+
 /// Serves JSON-RPC on a free port of 127.0.0.1 with `handler`, for at most 16 connections and
-/// 20 requests per connection; returns the URL.
+/// 20 requests per connection; returns the URL. `eth_chainId` answers [`CHAIN_ID`].
 fn mock_node(handler: impl Fn(&str, &Value) -> Reply + Send + Sync + 'static) -> String {
+    mock_node_on(CHAIN_ID, handler)
+}
+
+/// As [`mock_node`], on chain `chain_id`.
+fn mock_node_on(
+    chain_id: u64,
+    handler: impl Fn(&str, &Value) -> Reply + Send + Sync + 'static,
+) -> String {
+    let handler = move |method: &str, params: &Value| match method {
+        "eth_chainId" => Reply::Result(json!(format!("{chain_id:#x}"))),
+        _ => handler(method, params),
+    };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let handler: Arc<Handler> = Arc::new(handler);
@@ -136,8 +151,13 @@ fn unreachable_node_gives_the_typed_unavailable_error() {
         .local_addr()
         .unwrap()
         .port();
-    let roots =
-        EvmRoots::with_options(&format!("http://127.0.0.1:{port}"), registry(), fast()).unwrap();
+    let roots = EvmRoots::with_options(
+        &format!("http://127.0.0.1:{port}"),
+        registry(),
+        CHAIN_ID,
+        fast(),
+    )
+    .unwrap();
     let err = roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap_err();
     assert!(matches!(err, RpcError::Unreachable { .. }), "{err}");
     assert!(err.is_unavailable());
@@ -153,7 +173,7 @@ fn unreachable_node_gives_the_typed_unavailable_error() {
 #[test]
 fn silent_node_times_out_instead_of_hanging() {
     let url = mock_node(|_, _| Reply::Silent);
-    let roots = EvmRoots::with_options(&url, registry(), fast()).unwrap();
+    let roots = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast()).unwrap();
     // The node holds the connection open and silent for longer than the client's timeout, then
     // closes it: only the client's own timeout gives `Timeout` (a close gives another error).
     let err = roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap_err();
@@ -175,7 +195,7 @@ fn is_accepted_sends_root_and_verifier_time_and_reads_the_answer() {
             .push(params[0]["input"].as_str().unwrap_or_default().into());
         Reply::Result(word(U256::from(1u8)))
     });
-    let roots = EvmRoots::with_options(&url, registry(), fast()).unwrap();
+    let roots = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast()).unwrap();
     let root = -Fr::from(5u8);
     assert!(roots.is_accepted(&root, 1_780_000_000).unwrap());
     let mut expected = selector("isAcceptedRootAt(uint256,uint64)");
@@ -193,7 +213,7 @@ fn address_without_code_gives_the_typed_error() {
         "eth_call" | "eth_getCode" => Reply::Result(json!("0x")),
         other => panic!("unexpected {other}"),
     });
-    let roots = EvmRoots::with_options(&url, registry(), fast()).unwrap();
+    let roots = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast()).unwrap();
     let err = roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap_err();
     assert!(
         matches!(err, RpcError::NoContractCode { address } if address == registry()),
@@ -217,7 +237,7 @@ fn odd_return_data_is_malformed_not_a_panic() {
             "eth_call" => Reply::Result(answer.clone()),
             _ => Reply::Result(json!("0x6000")),
         });
-        let roots = EvmRoots::with_options(&url, registry(), fast()).unwrap();
+        let roots = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast()).unwrap();
         let err = roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap_err();
         assert!(
             matches!(err, RpcError::MalformedReturn { .. }),
@@ -254,7 +274,7 @@ fn reverted_call_names_the_registry_custom_error() {
     let url = mock_node(move |_, _| {
         Reply::Error(json!({"code": 3, "message": "execution reverted", "data": data}))
     });
-    let roots = EvmRoots::with_options(&url, registry(), fast()).unwrap();
+    let roots = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast()).unwrap();
     let err = roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap_err();
     assert_eq!(
         err.revert().and_then(|r| r.custom_name()),
@@ -309,7 +329,7 @@ fn node_errors_and_http_errors_are_typed() {
     let url = mock_node(|_, _| {
         Reply::Error(json!({"code": -32601, "message": "the method eth_call does not exist"}))
     });
-    let err = EvmRoots::with_options(&url, registry(), fast())
+    let err = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast())
         .unwrap()
         .is_accepted_at(&Fr::from(1u8), 1_000)
         .unwrap_err();
@@ -319,7 +339,7 @@ fn node_errors_and_http_errors_are_typed() {
     );
 
     let url = mock_node(|_, _| Reply::Http(502, "bad gateway"));
-    let err = EvmRoots::with_options(&url, registry(), fast())
+    let err = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast())
         .unwrap()
         .is_accepted_at(&Fr::from(1u8), 1_000)
         .unwrap_err();
@@ -332,7 +352,7 @@ fn node_errors_and_http_errors_are_typed() {
 #[test]
 fn blocking_client_refuses_to_run_inside_an_async_runtime() {
     let url = mock_node(|_, _| Reply::Result(word(U256::from(1u8))));
-    let roots = EvmRoots::with_options(&url, registry(), fast()).unwrap();
+    let roots = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast()).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -344,7 +364,7 @@ fn blocking_client_refuses_to_run_inside_an_async_runtime() {
     assert!(roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap());
     // Made and dropped inside an async context: no panic either.
     runtime.block_on(async {
-        let inner = EvmRoots::with_options(&url, registry(), fast()).unwrap();
+        let inner = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast()).unwrap();
         assert!(matches!(
             inner.is_accepted_at(&Fr::from(1u8), 1_000),
             Err(RpcError::InsideAsyncRuntime)
@@ -359,10 +379,82 @@ fn invalid_urls_are_refused_before_any_request() {
     for bad in ["ftp://127.0.0.1:1", "127.0.0.1:8545", "http://", ""] {
         assert!(
             matches!(
-                EvmRoots::new(bad, registry()),
+                EvmRoots::new(bad, registry(), CHAIN_ID),
                 Err(RpcError::InvalidUrl { .. })
             ),
             "{bad}"
         );
     }
+}
+
+#[test]
+fn a_node_on_another_chain_is_refused_and_the_chain_is_asked_once() {
+    let url = mock_node_on(1, |_, _| Reply::Result(word(U256::from(1u8))));
+    let roots = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast()).unwrap();
+    let err = roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RpcError::WrongChain {
+                expected: CHAIN_ID,
+                got: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Through the verifier's trait: a verifier-side error, never "accepted".
+    let err = roots.is_accepted(&Fr::from(1u8), 1_000).unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Verifier);
+
+    let methods = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = Arc::clone(&methods);
+    let url = mock_node(move |method, _| {
+        log.lock().unwrap().push(method.into());
+        Reply::Result(word(U256::from(1u8)))
+    });
+    // The chain id is answered by the wrapper; count it separately.
+    let roots = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast()).unwrap();
+    for _ in 0..3 {
+        assert!(roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap());
+    }
+    assert_eq!(methods.lock().unwrap().as_slice(), ["eth_call"; 3]);
+}
+
+#[test]
+fn reads_at_the_chosen_block() {
+    let blocks = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let log = Arc::clone(&blocks);
+    let url = mock_node(move |method, params| match method {
+        "eth_blockNumber" => Reply::Result(json!("0x64")),
+        "eth_call" => {
+            log.lock().unwrap().push(params[1].clone());
+            Reply::Result(word(U256::from(1u8)))
+        }
+        other => panic!("unexpected {other}"),
+    });
+    for read_at in [
+        ReadAt::Latest,
+        ReadAt::Safe,
+        ReadAt::Finalized,
+        ReadAt::Confirmations(12),
+        ReadAt::Confirmations(1_000),
+    ] {
+        let roots = EvmRoots::with_options(&url, registry(), CHAIN_ID, fast())
+            .unwrap()
+            .read_at(read_at);
+        assert_eq!(roots.reads_at(), read_at);
+        assert!(roots.is_accepted_at(&Fr::from(1u8), 1_000).unwrap());
+    }
+    assert_eq!(
+        blocks.lock().unwrap().as_slice(),
+        [
+            json!("latest"),
+            json!("safe"),
+            json!("finalized"),
+            // 100 - 12, and never below the genesis block.
+            json!("0x58"),
+            json!("0x0"),
+        ]
+    );
 }
