@@ -445,3 +445,63 @@ fn batch_proving_keeps_request_order_and_each_error_under_both_schedules() {
     assert_eq!(results[0], results[1]);
     assert!(prover().prove_batch(&[], &mut rng(7)).is_empty());
 }
+
+/// A verifier that accepts presentations up to one day after its own (the most a window gives)
+/// refuses each real presentation that a one-day window would have turned from a no into a
+/// yes: the holder moved its day to where its claim holds.
+#[test]
+fn a_one_day_window_never_turns_a_no_into_a_yes() {
+    let mut w = World::new(41);
+    let yesterday = today().checked_sub(1).unwrap();
+    let tomorrow = Day(today().0 + 1);
+    let (challenge, scope) = (Fr::from(777u64), Fr::from(888u64));
+    use zkhealth::circuits::{
+        credential::vaccination,
+        policy::{Condition, Operand, Operator, Policy},
+    };
+    let check = |w: &World, held: &Held, policy: &Policy, day: Day| {
+        let p = w.present(held, policy, day, challenge, scope).unwrap();
+        w.verifier(policy)
+            .with_clock_tolerance_days(1)
+            .verify_presentation(
+                &p,
+                &expected(challenge, scope, today()),
+                &mut MemoryNullifiers::new(),
+            )
+    };
+    // 1. A credential that expired yesterday, presented for yesterday.
+    let adult = Claims::identity(ISSUER).age_at_least(18).build().unwrap();
+    let expired = w.issue(&identity_record("1990-01-01"), &yesterday.to_string());
+    let err = check(&w, &expired, &adult, yesterday).unwrap_err();
+    assert!(matches!(err, VerifyError::TodayNotAdmitted { .. }), "{err}");
+    // 2. A holder who turns 18 tomorrow, presenting for tomorrow.
+    let almost = w.issue(&identity_record("2008-11-22"), "2030-01-01");
+    let err = check(&w, &almost, &adult, tomorrow).unwrap_err();
+    assert!(matches!(err, VerifyError::TodayNotAdmitted { .. }), "{err}");
+    // 3. "At least 14 days ago" at 13 days, presented for tomorrow.
+    let settled = Claims::vaccination(ISSUER)
+        .last_dose_between_days_ago(14, 365)
+        .build()
+        .unwrap();
+    let thirteen = w.issue(
+        &vaccination_record("1990-01-01", today().checked_sub(13).unwrap()),
+        "2027-06-01",
+    );
+    let err = check(&w, &thirteen, &settled, tomorrow).unwrap_err();
+    assert!(matches!(err, VerifyError::TodayNotAdmitted { .. }), "{err}");
+    // A policy whose only condition on the day is a lower bound (vaccinated within a year)
+    // is as strict tomorrow: accepted within the window.
+    let recent = Claims::vaccination(ISSUER)
+        .condition(Condition {
+            slots: vec![vaccination::DATE],
+            op: Operator::Ge,
+            values: vec![Operand::DaysFromToday(-365)],
+        })
+        .build()
+        .unwrap();
+    let fresh = w.issue(
+        &vaccination_record("1990-01-01", today().checked_sub(30).unwrap()),
+        "2027-06-01",
+    );
+    check(&w, &fresh, &recent, tomorrow).unwrap();
+}

@@ -121,8 +121,10 @@ pub struct VerifyArgs {
     /// The verifier's time for the roots' freshness window (unix seconds; default: now).
     #[arg(long)]
     pub now: Option<u64>,
-    /// Days the presentation's date may differ from the verifier's.
-    #[arg(long, default_value_t = 1)]
+    /// Days the presentation's date may follow the verifier's, for a policy where a later day
+    /// is as strict (no condition bounds a field from above by the day); an earlier day is never
+    /// accepted. Default 0: the presentation is for the verifier's day.
+    #[arg(long, default_value_t = 0)]
     pub tolerance_days: u32,
     /// Used nullifiers (JSON): read if present, updated on acceptance.
     #[arg(long)]

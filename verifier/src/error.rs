@@ -280,6 +280,18 @@ pub enum VerifyError {
         /// The verifier's tolerance in days.
         tolerance: u32,
     },
+    /// The presentation's date is within the tolerance but on a side where the policy could
+    /// turn a no into a yes: earlier than the verifier's (the expiry), or later for a policy
+    /// that bounds a slot from above by the day (an age, a minimum time since a dose).
+    #[error(
+        "the presentation is for {presented}, not the verifier's date {expected}, and this          policy does not admit that day (it could accept what the verifier's day refuses)"
+    )]
+    TodayNotAdmitted {
+        /// The presentation's date (ISO).
+        presented: String,
+        /// The verifier's date (ISO).
+        expected: String,
+    },
     /// The presentation answers a different challenge (a replay, or a proof made for another
     /// verifier).
     #[error("the presentation's challenge is not the one this verifier issued (replay or wrong challenge)")]
@@ -358,6 +370,7 @@ impl VerifyError {
             | WrongDepth { .. }
             | WrongKey { .. }
             | TodayOutOfTolerance { .. }
+            | TodayNotAdmitted { .. }
             | ChallengeMismatch
             | ScopeMismatch
             | PolicyMismatch(_)
@@ -407,6 +420,7 @@ impl VerifyError {
             WrongDepth { .. } => "wrong_depth",
             WrongKey { .. } => "wrong_key",
             TodayOutOfTolerance { .. } => "today_out_of_tolerance",
+            TodayNotAdmitted { .. } => "today_not_admitted",
             ChallengeMismatch => "challenge_mismatch",
             ScopeMismatch => "scope_mismatch",
             PolicyMismatch(_) => "policy_mismatch",

@@ -14,9 +14,16 @@ use rand_core::{CryptoRng, RngCore};
 
 use crate::{verify, NullifierStore, Presentation, RootSource, VerifyError, VerifyingKey};
 
-/// The default tolerance between the presentation's date and the verifier's, in days: one day
-/// absorbs time zones and a proof made just before midnight.
-pub const DEFAULT_CLOCK_TOLERANCE_DAYS: u32 = 1;
+/// The default tolerance between the presentation's date and the verifier's, in days: none, the
+/// presentation must be for the verifier's own day.
+///
+/// With a tolerance of `k` days, a presentation for a later day (up to `k` after the
+/// verifier's) is accepted only when that day is as strict for the policy as the verifier's own
+/// ([`CompiledPolicy::admits_later_day`]: no condition bounds a slot from above by the day), and
+/// a presentation for an earlier day never is (the expiry would admit a credential that has
+/// expired): the window never turns a no into a yes. A holder whose policy admits no window
+/// proves again with the verifier's day.
+pub const DEFAULT_CLOCK_TOLERANCE_DAYS: u32 = 0;
 
 /// What the verifier itself expects: its own challenge, scope and clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +89,8 @@ impl<R: RootSource> Verifier<R> {
         })
     }
 
-    /// Sets how many days the presentation's date may differ from the verifier's.
+    /// Sets how many days the presentation's date may follow the verifier's, for policies that
+    /// admit a later day (see [`DEFAULT_CLOCK_TOLERANCE_DAYS`] for the rule).
     pub fn with_clock_tolerance_days(mut self, days: u32) -> Self {
         self.clock_tolerance_days = days;
         self
@@ -119,8 +127,8 @@ impl<R: RootSource> Verifier<R> {
     ///
     /// 1. it is for this verifier's key: its circuit ([`VerifyError::WrongCircuit`]), then its
     ///    depth ([`VerifyError::WrongDepth`]), then the key id ([`VerifyError::WrongKey`]);
-    /// 2. its date is within the tolerance of `expected.today`
-    ///    ([`VerifyError::TodayOutOfTolerance`]);
+    /// 2. its date is `expected.today`, or within the tolerance after it for a policy that admits
+    ///    a later day ([`VerifyError::TodayOutOfTolerance`], [`VerifyError::TodayNotAdmitted`]);
     /// 3. its challenge is `expected.challenge` ([`VerifyError::ChallengeMismatch`]: a replay or
     ///    a proof made for someone else);
     /// 4. its scope is `expected.scope` ([`VerifyError::ScopeMismatch`]);
@@ -221,6 +229,17 @@ impl<R: RootSource> Verifier<R> {
                 presented: s.today.to_string(),
                 expected: expected.today.to_string(),
                 tolerance: self.clock_tolerance_days,
+            });
+        }
+        let admitted = match s.today.0.cmp(&expected.today.0) {
+            std::cmp::Ordering::Equal => true,
+            std::cmp::Ordering::Greater => self.compiled.admits_later_day(),
+            std::cmp::Ordering::Less => self.compiled.admits_earlier_day(),
+        };
+        if !admitted {
+            return Err(VerifyError::TodayNotAdmitted {
+                presented: s.today.to_string(),
+                expected: expected.today.to_string(),
             });
         }
         if s.challenge != expected.challenge {

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{country, expected, present, statement, valid};
-use zkhealth_circuits::{date::Day, field::fr_to_hex, Fr, Statement};
+use zkhealth_circuits::{date::Day, field::fr_to_hex, policy::Policy, Fr, Statement};
 use zkhealth_verifier::{
     Expected, KeyId, LocalRoots, MemoryNullifiers, NullifierStore, Presentation, RootSource,
     Verifier, VerifyError,
@@ -114,21 +114,48 @@ fn wrong_key_is_refused() {
 
 #[test]
 fn date_outside_tolerance_is_refused_and_inside_accepted() {
-    let v = verifier();
     let today = common::today();
-    // One day off is within the default tolerance.
+    let mut used = MemoryNullifiers::new();
+    // By default the presentation must be for the verifier's own day.
     let s = Statement {
         today: Day(today.0 + 1),
         ..statement(7)
     };
-    let mut used = MemoryNullifiers::new();
+    refused(
+        &verifier(),
+        &present(s, vec![country()]),
+        &expected(),
+        VerifyError::TodayOutOfTolerance {
+            days_off: 1,
+            presented: Day(today.0 + 1).to_string(),
+            expected: today.to_string(),
+            tolerance: 0,
+        },
+    );
+    // With a tolerance of one day, a later day is accepted for a policy without upper bounds
+    // by the day (the fixture's has no conditions) ...
+    let v = verifier().with_clock_tolerance_days(1);
     assert!(v
         .verify_presentation(&present(s, vec![country()]), &expected(), &mut used)
         .is_ok());
-    // Two days off is not.
+    // ... an earlier day never (the expiry would admit what expired in between) ...
     let s = Statement {
-        today: Day(today.0 - 2),
+        today: Day(today.0 - 1),
         ..statement(8)
+    };
+    refused(
+        &v,
+        &present(s, vec![country()]),
+        &expected(),
+        VerifyError::TodayNotAdmitted {
+            presented: Day(today.0 - 1).to_string(),
+            expected: today.to_string(),
+        },
+    );
+    // ... and two days off is outside the tolerance.
+    let s = Statement {
+        today: Day(today.0 + 2),
+        ..statement(9)
     };
     refused(
         &v,
@@ -136,21 +163,81 @@ fn date_outside_tolerance_is_refused_and_inside_accepted() {
         &expected(),
         VerifyError::TodayOutOfTolerance {
             days_off: 2,
-            presented: Day(today.0 - 2).to_string(),
+            presented: Day(today.0 + 2).to_string(),
             expected: today.to_string(),
             tolerance: 1,
         },
     );
-    // With zero tolerance even one day is refused.
-    let strict = verifier().with_clock_tolerance_days(0);
+}
+
+/// A presentation for `policy` (no disclosure) made for the day `today`.
+fn presented_for(policy: &Policy, today: Day, nullifier: u64) -> Presentation {
     let s = Statement {
-        today: Day(today.0 + 1),
-        ..statement(9)
+        today,
+        query_hash: policy.query_hash(&[]).unwrap(),
+        ..statement(nullifier)
     };
+    present(s, vec![])
+}
+
+/// The review's three cases: a window of one day must not turn a no into a yes. Here the
+/// holder moves its day across the window; the verifier refuses every move that could.
+#[test]
+fn a_date_window_never_turns_a_no_into_a_yes() {
+    use zkhealth_circuits::policy::{Condition, Operand, Operator};
+    let today = common::today();
+    let with = |slot: usize, op: Operator, value: Operand| {
+        let mut p = Policy::new(common::policy().schema, "NL-RIVM");
+        p.conditions = vec![Condition {
+            slots: vec![slot],
+            op,
+            values: vec![value],
+        }];
+        p
+    };
+    let verifier_for = |p: &Policy| {
+        Verifier::new(common::key().clone(), p.clone(), common::roots())
+            .unwrap()
+            .with_clock_tolerance_days(1)
+    };
+    let mut used = MemoryNullifiers::new();
+
+    // 1. A credential that expired yesterday, presented for yesterday: refused.
+    let none = with(4, Operator::Ge, Operand::Number(1));
+    let p = presented_for(&none, Day(today.0 - 1), 31);
     assert!(matches!(
-        strict.verify_presentation(&present(s, vec![country()]), &expected(), &mut used),
-        Err(VerifyError::TodayOutOfTolerance { days_off: 1, .. })
+        verifier_for(&none).verify_presentation(&p, &expected(), &mut used),
+        Err(VerifyError::TodayNotAdmitted { .. })
     ));
+    // 2. At least 18 (dob_latest ≤ today − 18 years), presented for tomorrow by a holder who
+    //    turns 18 tomorrow: refused.
+    let adult = with(9, Operator::Le, Operand::YearsFromToday(-18));
+    let p = presented_for(&adult, Day(today.0 + 1), 32);
+    assert!(matches!(
+        verifier_for(&adult).verify_presentation(&p, &expected(), &mut used),
+        Err(VerifyError::TodayNotAdmitted { .. })
+    ));
+    // 3. Last dose at least 14 days ago (date ≤ today − 14), presented for tomorrow at 13
+    //    days: refused.
+    let settled = with(6, Operator::Le, Operand::DaysFromToday(-14));
+    let p = presented_for(&settled, Day(today.0 + 1), 33);
+    assert!(matches!(
+        verifier_for(&settled).verify_presentation(&p, &expected(), &mut used),
+        Err(VerifyError::TodayNotAdmitted { .. })
+    ));
+    // A lower bound by the day is stricter tomorrow: accepted within the window.
+    let recent = with(6, Operator::Ge, Operand::DaysFromToday(-365));
+    let p = presented_for(&recent, Day(today.0 + 1), 34);
+    assert!(verifier_for(&recent)
+        .verify_presentation(&p, &expected(), &mut used)
+        .is_ok());
+    // Each of them is accepted for the verifier's own day.
+    for (i, policy) in [none, adult, settled, recent].iter().enumerate() {
+        let p = presented_for(policy, today, 40 + i as u64);
+        assert!(verifier_for(policy)
+            .verify_presentation(&p, &expected(), &mut used)
+            .is_ok());
+    }
 }
 
 #[test]

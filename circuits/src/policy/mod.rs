@@ -21,6 +21,7 @@
 
 #[cfg(feature = "r1cs")]
 pub mod constraints;
+pub mod window;
 
 use ark_ff::{AdditiveGroup, BigInteger, PrimeField};
 use serde::{Deserialize, Serialize};
