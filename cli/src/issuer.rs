@@ -1,14 +1,17 @@
 //! The issuer's commands: issue a credential into the registry, revoke one, hand out a
 //! holder's Merkle path, and write the root history verifiers accept.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use zkhealth::{
-    circuits::{credential::Credential, field::fr_to_hex},
-    records::Record,
+    circuits::{
+        credential::{Credential, CredentialSpec},
+        field::fr_to_hex,
+    },
+    records::{schema, Record},
     registry::store::RegistryStore,
 };
 
@@ -84,8 +87,7 @@ pub struct RootsArgs {
 }
 
 /// What `issue` writes and `prove` reads: the credential, the record it encodes, and its leaf.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
 pub struct IssuedCredential {
     /// The committed credential (holder key, expiry, salt, slots).
     pub credential: Credential,
@@ -93,6 +95,29 @@ pub struct IssuedCredential {
     pub record: Record,
     /// The credential's leaf in the issuer's registry.
     pub leaf_index: u64,
+}
+
+/// An [`IssuedCredential`] as read, before its schema is resolved.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssuedCredentialFile {
+    credential: CredentialSpec,
+    record: Record,
+    leaf_index: u64,
+}
+
+impl IssuedCredential {
+    /// Reads a credential file that `issue` wrote; its schema must be one of the shipped ones
+    /// ([`schema::resolve_credential`]).
+    pub fn read(path: &Path) -> Result<Self, CliError> {
+        files::read_resolved(path, "credential", |f: IssuedCredentialFile| {
+            Ok(IssuedCredential {
+                credential: schema::resolve_credential(f.credential)?,
+                record: f.record,
+                leaf_index: f.leaf_index,
+            })
+        })
+    }
 }
 
 /// `issue`.

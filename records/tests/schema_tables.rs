@@ -2,11 +2,11 @@
 //! registry's commitments and a verifier's accepted query hashes depend on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use zkhealth_circuits::{
-    credential::{coverage, identity, vaccination, Schema, SlotKind},
-    field::fr_to_hex,
+use zkhealth_circuits::field::fr_to_hex;
+use zkhealth_records::{
+    claims,
+    schema::{coverage, identity, vaccination, Schema, SlotKind},
 };
-use zkhealth_records::claims;
 
 /// `claims::standard_vaccination("NL-RIVM")` as JSON.
 const STANDARD_VACCINATION_JSON: &str = concat!(
@@ -23,15 +23,15 @@ const STANDARD_VACCINATION_JSON: &str = concat!(
 fn schema_ids_are_pinned() {
     let pins = [
         (
-            Schema::Vaccination,
+            vaccination::SCHEMA,
             "0x0000000000000000007a6b6865616c74682f76616363696e6174696f6e2f7631",
         ),
         (
-            Schema::Identity,
+            identity::SCHEMA,
             "0x0000000000000000000000007a6b6865616c74682f6964656e746974792f7631",
         ),
         (
-            Schema::Coverage,
+            coverage::SCHEMA,
             "0x0000000000000000000000007a6b6865616c74682f636f7665726167652f7631",
         ),
     ];
@@ -84,9 +84,14 @@ fn slot_positions_are_pinned() {
 #[test]
 fn slot_names_and_kinds_are_pinned() {
     use SlotKind::*;
-    let table = |schema: Schema| -> Vec<(&'static str, SlotKind)> { schema.slots().to_vec() };
+    let table = |schema: Schema| -> Vec<(&'static str, SlotKind)> {
+        for (i, slot) in schema.slots().iter().enumerate() {
+            assert_eq!(slot.position, i, "{schema:?}");
+        }
+        schema.slots().iter().map(|s| (s.name, s.kind)).collect()
+    };
     assert_eq!(
-        table(Schema::Vaccination),
+        table(vaccination::SCHEMA),
         [
             ("disease", Code),
             ("vaccine", Code),
@@ -101,7 +106,7 @@ fn slot_names_and_kinds_are_pinned() {
         ]
     );
     assert_eq!(
-        table(Schema::Identity),
+        table(identity::SCHEMA),
         [
             ("nationality", Code),
             ("unused1", Unused),
@@ -116,7 +121,7 @@ fn slot_names_and_kinds_are_pinned() {
         ]
     );
     assert_eq!(
-        table(Schema::Coverage),
+        table(coverage::SCHEMA),
         [
             ("payer", Code),
             ("plan", Code),

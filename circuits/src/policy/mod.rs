@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     codes,
-    credential::{Credential, Schema, SlotKind, NUM_SLOTS},
+    credential::{find_schema, Credential, Schema, SlotKind, NUM_SLOTS},
     date::{Day, Ymd},
     field::serde_fr,
     poseidon::{self, Domain},
@@ -274,12 +274,8 @@ impl Condition {
 
     /// The condition in words.
     pub fn describe(&self, schema: Schema) -> String {
-        let names = schema.slots();
-        let slot_names: Vec<&str> = self
-            .slots
-            .iter()
-            .map(|s| names.get(*s).map_or("?", |(n, _)| *n))
-            .collect();
+        let name = |s: usize| schema.slots().get(s).map_or("?", |slot| slot.name);
+        let slot_names: Vec<&str> = self.slots.iter().map(|s| name(*s)).collect();
         let values: Vec<String> = self
             .values
             .iter()
@@ -290,7 +286,7 @@ impl Condition {
                 Operand::Ymd(y) => y.to_string(),
                 Operand::DaysFromToday(n) => format!("today{n:+}d"),
                 Operand::YearsFromToday(n) => format!("today{n:+}y"),
-                Operand::Slot(s) => names.get(*s).map_or("?", |(n, _)| *n).to_string(),
+                Operand::Slot(s) => name(*s).to_string(),
                 Operand::Field(x) => crate::field::fr_to_hex(x),
             })
             .collect();
@@ -464,8 +460,10 @@ fn check_comparable(v: &Operand) -> Result<(), Error> {
 }
 
 /// A verifier's policy over one schema and issuer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Serialized with its schema's short name; read a policy file as a [`PolicySpec`] and resolve
+/// its schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Policy {
     /// The credential's schema.
     pub schema: Schema,
@@ -476,6 +474,47 @@ pub struct Policy {
     /// Slots revealed to the verifier.
     #[serde(default)]
     pub disclose: Vec<usize>,
+}
+
+/// A [`Policy`] as read from a file, its schema named by its short name (the JSON of a policy
+/// file: `{"schema": "vaccination", "issuer": ..., "conditions": [...], "disclose": [...]}`);
+/// [`PolicySpec::resolve`] looks the name up in a catalog of schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// The schema's short name (e.g. `"vaccination"`).
+    pub schema: String,
+    /// The accepted issuer (a code).
+    pub issuer: String,
+    /// Up to [`MAX_CONDITIONS`] conditions, all of which must hold.
+    pub conditions: Vec<Condition>,
+    /// Slots revealed to the verifier.
+    #[serde(default)]
+    pub disclose: Vec<usize>,
+}
+
+impl PolicySpec {
+    /// The policy, with the schema that `find` gives for the short name;
+    /// [`Error::UnknownSchema`] if it gives none.
+    pub fn resolve(self, find: impl Fn(&str) -> Option<Schema>) -> Result<Policy, Error> {
+        Ok(Policy {
+            schema: find_schema(&self.schema, find)?,
+            issuer: self.issuer,
+            conditions: self.conditions,
+            disclose: self.disclose,
+        })
+    }
+}
+
+impl From<Policy> for PolicySpec {
+    fn from(p: Policy) -> Self {
+        PolicySpec {
+            schema: p.schema.short_name().into(),
+            issuer: p.issuer,
+            conditions: p.conditions,
+            disclose: p.disclose,
+        }
+    }
 }
 
 /// A compiled condition: what the circuit receives.
@@ -581,11 +620,10 @@ impl Policy {
                 self.conditions.len()
             )));
         }
-        let kinds = self.schema.slots();
         let mut conditions = [Condition::noop().compile()?; MAX_CONDITIONS];
         for (i, c) in self.conditions.iter().enumerate() {
             for s in &c.slots {
-                let unused = kinds.get(*s).is_none_or(|(_, k)| *k == SlotKind::Unused);
+                let unused = self.schema.kind(*s).is_none_or(|k| k == SlotKind::Unused);
                 if unused && c.op != Operator::Noop {
                     return Err(Error::InvalidPolicy(format!(
                         "condition {i}: schema {:?} has no slot {s}",
@@ -600,10 +638,11 @@ impl Policy {
         }
         let mut disclose = [false; NUM_SLOTS];
         for s in &self.disclose {
-            let k = kinds
-                .get(*s)
+            let kind = self
+                .schema
+                .kind(*s)
                 .ok_or_else(|| Error::InvalidPolicy(format!("cannot disclose slot {s}")))?;
-            if k.1 == SlotKind::Unused {
+            if kind == SlotKind::Unused {
                 return Err(Error::InvalidPolicy(format!(
                     "slot {s} is unused in {:?}",
                     self.schema
