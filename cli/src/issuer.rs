@@ -192,3 +192,50 @@ pub fn roots(args: &RootsArgs) -> Result<(), CliError> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use rand_core::OsRng;
+    use zkhealth::{
+        circuits::{credential::HolderSecret, date::Day, Error},
+        records::testing,
+    };
+
+    use super::*;
+
+    #[test]
+    fn an_issued_credential_file_reads_back_and_an_unknown_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credential.json");
+        let record = testing::sample_vaccination();
+        let holder_key = HolderSecret::random(&mut OsRng).holder_key();
+        let expiry = Day::from_civil(2027, 5, 1).unwrap();
+        let credential =
+            Credential::new(&record, "NL-RIVM", holder_key, expiry, &mut OsRng).unwrap();
+        let issued = IssuedCredential {
+            credential,
+            record,
+            leaf_index: 3,
+        };
+        files::write_json(&path, &issued).unwrap();
+        let back = IssuedCredential::read(&path).unwrap();
+        assert_eq!(
+            (back.credential, back.record, back.leaf_index),
+            (issued.credential, issued.record, 3)
+        );
+
+        let text = files::read_text(&path).unwrap();
+        let renamed = text.replacen(r#""schema": "vaccination""#, r#""schema": "passport""#, 1);
+        assert_ne!(renamed, text);
+        std::fs::write(&path, renamed).unwrap();
+        let err = IssuedCredential::read(&path).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                CliError::Unresolved { what: "credential", source, .. }
+                    if *source == Error::UnknownSchema("passport".into())
+            ),
+            "{err:?}"
+        );
+    }
+}

@@ -2,10 +2,10 @@
 //! registry's commitments and a verifier's accepted query hashes depend on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use zkhealth_circuits::field::fr_to_hex;
+use zkhealth_circuits::{field::fr_to_hex, policy::PolicySpec, Error};
 use zkhealth_records::{
     claims,
-    schema::{coverage, identity, vaccination, Schema, SlotKind},
+    schema::{self, coverage, identity, vaccination, Schema, SlotKind},
 };
 
 /// `claims::standard_vaccination("NL-RIVM")` as JSON.
@@ -163,4 +163,56 @@ fn standard_vaccination_policy_json_is_pinned() {
         serde_json::to_string(&policy).unwrap(),
         STANDARD_VACCINATION_JSON
     );
+}
+
+#[test]
+fn the_pinned_policy_file_round_trips_byte_for_byte() {
+    let policy = schema::policy_from_json(STANDARD_VACCINATION_JSON).unwrap();
+    assert_eq!(policy, claims::standard_vaccination("NL-RIVM").unwrap());
+    assert_eq!(
+        serde_json::to_string(&policy).unwrap(),
+        STANDARD_VACCINATION_JSON
+    );
+    let spec: PolicySpec = serde_json::from_str(STANDARD_VACCINATION_JSON).unwrap();
+    assert_eq!(
+        serde_json::to_string(&spec).unwrap(),
+        STANDARD_VACCINATION_JSON
+    );
+    let resolved = schema::resolve_policy(spec).unwrap();
+    assert_eq!(
+        serde_json::to_string(&resolved).unwrap(),
+        STANDARD_VACCINATION_JSON
+    );
+    assert_eq!(
+        fr_to_hex(&resolved.query_hash(&[]).unwrap()),
+        "0x3020443dee2c796552f4f4ed0e9b5385af801e283bcfac26db5093e7f204ea1b"
+    );
+}
+
+#[test]
+fn a_policy_file_with_an_unknown_schema_is_refused_by_name() {
+    let json = STANDARD_VACCINATION_JSON.replace(r#""vaccination""#, r#""vaccination_v2""#);
+    assert_eq!(
+        schema::policy_from_json(&json),
+        Err(Error::UnknownSchema("vaccination_v2".into()))
+    );
+}
+
+#[test]
+fn the_catalog_holds_the_three_schemas_under_distinct_names() {
+    assert_eq!(
+        schema::ALL,
+        [vaccination::SCHEMA, identity::SCHEMA, coverage::SCHEMA]
+    );
+    let names: std::collections::HashSet<_> = schema::ALL.iter().map(|s| s.name()).collect();
+    let short: std::collections::HashSet<_> = schema::ALL.iter().map(|s| s.short_name()).collect();
+    let ids: std::collections::HashSet<_> = schema::ALL.iter().map(|s| s.id()).collect();
+    assert_eq!((names.len(), short.len(), ids.len()), (3, 3, 3));
+    for s in schema::ALL {
+        assert_eq!(schema::by_name(s.short_name()), Some(s));
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            format!("{:?}", s.short_name())
+        );
+    }
 }

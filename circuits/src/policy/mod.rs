@@ -745,3 +745,99 @@ impl Policy {
         Ok(chosen)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::tests::{find, vaccination, VACCINATION};
+
+    fn policy() -> Policy {
+        Policy {
+            conditions: vec![Condition::new(
+                vaccination::DOSE_NUMBER,
+                Operator::Ge,
+                vec![Operand::Number(2)],
+            )],
+            disclose: vec![vaccination::COUNTRY],
+            ..Policy::new(VACCINATION, "NL-RIVM")
+        }
+    }
+
+    #[test]
+    fn a_policy_round_trips_through_its_spec_byte_for_byte() {
+        let json = serde_json::to_string(&policy()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"schema":"vaccination","issuer":"NL-RIVM","conditions":[{"slots":[4],"op":"ge","values":[{"number":2}]}],"disclose":[7]}"#
+        );
+        let spec: PolicySpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(spec, PolicySpec::from(policy()));
+        assert_eq!(serde_json::to_string(&spec).unwrap(), json);
+        let back = spec.resolve(find).unwrap();
+        assert_eq!(back, policy());
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn resolving_an_unknown_schema_is_a_typed_error() {
+        let spec = PolicySpec::from(policy());
+        assert_eq!(
+            spec.clone().resolve(|_| None),
+            Err(Error::UnknownSchema("vaccination".into()))
+        );
+        let renamed = PolicySpec {
+            schema: "Vaccination".into(),
+            ..spec
+        };
+        assert_eq!(
+            renamed.resolve(find),
+            Err(Error::UnknownSchema("Vaccination".into()))
+        );
+    }
+
+    #[test]
+    fn a_policy_spec_refuses_unknown_fields_and_defaults_disclose() {
+        let spec: PolicySpec =
+            serde_json::from_str(r#"{"schema":"identity","issuer":"X","conditions":[]}"#).unwrap();
+        assert!(spec.disclose.is_empty());
+        assert!(serde_json::from_str::<PolicySpec>(
+            r#"{"schema":"identity","issuer":"X","conditions":[],"extra":1}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<PolicySpec>(r#"{"issuer":"X","conditions":[]}"#).is_err());
+    }
+
+    #[test]
+    fn compile_refuses_conditions_and_disclosure_on_unused_slots() {
+        let identity = crate::credential::tests::IDENTITY;
+        let on_unused = Policy {
+            conditions: vec![Condition::new(1, Operator::Eq, vec![Operand::Number(1)])],
+            ..Policy::new(identity, "NL-RIVM")
+        };
+        assert_eq!(
+            on_unused.compile(),
+            Err(Error::InvalidPolicy(
+                "condition 0: schema identity has no slot 1".into()
+            ))
+        );
+        let disclosing_unused = Policy {
+            disclose: vec![3],
+            ..Policy::new(identity, "NL-RIVM")
+        };
+        assert_eq!(
+            disclosing_unused.compile(),
+            Err(Error::InvalidPolicy("slot 3 is unused in identity".into()))
+        );
+        let past_the_end = Policy {
+            disclose: vec![NUM_SLOTS],
+            ..Policy::new(identity, "NL-RIVM")
+        };
+        assert_eq!(
+            past_the_end.compile(),
+            Err(Error::InvalidPolicy(format!(
+                "cannot disclose slot {NUM_SLOTS}"
+            )))
+        );
+        assert!(policy().compile().is_ok());
+    }
+}
