@@ -455,9 +455,9 @@ fn a_one_day_window_never_turns_a_no_into_a_yes() {
     let yesterday = today().checked_sub(1).unwrap();
     let tomorrow = Day(today().0 + 1);
     let (challenge, scope) = (Fr::from(777u64), Fr::from(888u64));
-    use zkhealth::circuits::{
-        credential::vaccination,
-        policy::{Condition, Operand, Operator, Policy},
+    use zkhealth::{
+        circuits::policy::{Condition, Operand, Operator, Policy},
+        records::schema::vaccination,
     };
     let check = |w: &World, held: &Held, policy: &Policy, day: Day| {
         let p = w.present(held, policy, day, challenge, scope).unwrap();

@@ -442,8 +442,8 @@ fn every_operator_violated_gives_a_proof_that_does_not_verify() {
     use zkhealth::circuits::policy::{Condition, Operand, Policy};
     let mut w = World::new(108);
     let held = w.vaccination(); // dose 2 of 2, product EU/1/20/1528, country NL
-    let dose = zkhealth::circuits::credential::vaccination::DOSE_NUMBER;
-    let product = zkhealth::circuits::credential::vaccination::PRODUCT;
+    let dose = zkhealth::records::schema::vaccination::DOSE_NUMBER;
+    let product = zkhealth::records::schema::vaccination::PRODUCT;
     let n = Operand::Number;
     let code = |c: &str| Operand::Code(c.into());
     let failing = vec![
@@ -466,7 +466,7 @@ fn every_operator_violated_gives_a_proof_that_does_not_verify() {
     for c in failing {
         let policy = Policy {
             conditions: vec![c],
-            ..Policy::new(zkhealth::circuits::credential::Schema::Vaccination, ISSUER)
+            ..Policy::new(zkhealth::records::schema::vaccination::SCHEMA, ISSUER)
         };
         refused_and_unforgeable(&w, &held, &policy);
     }
@@ -522,7 +522,7 @@ fn a_prover_cannot_swap_in_a_weaker_policy_or_another_slot() {
     let mut statement = statement;
     statement.query_hash = strict.query_hash(&[]).unwrap();
     witness.policy = strict.compile().unwrap();
-    witness.choices[0] = zkhealth::circuits::credential::vaccination::DATE;
+    witness.choices[0] = zkhealth::records::schema::vaccination::DATE;
     assert!(NUM_SLOTS > witness.choices[0]);
     let err = w
         .verifier(&strict)

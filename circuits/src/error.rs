@@ -101,6 +101,10 @@ pub enum Error {
     /// A circuit name is not one of [`crate::circuit::CircuitId`]'s.
     #[error("unknown circuit {0:?}")]
     UnknownCircuit(String),
+    /// A schema name that the catalog resolving it does not hold (the shipped catalog is
+    /// `zkhealth_records::schema`).
+    #[error("unknown schema {0:?}")]
+    UnknownSchema(String),
     /// A statement was given the wrong number of public inputs.
     #[error("the statement has {expected} public inputs, got {got}")]
     InputCount {

@@ -9,7 +9,7 @@ use std::{
 
 use clap::Args;
 use zkhealth::{
-    circuits::{field::fr_to_hex, policy::Policy, Fr},
+    circuits::{field::fr_to_hex, Fr},
     registry::store::RegistryStore,
     verifier::{KeyId, VerifyError},
 };
@@ -335,7 +335,7 @@ fn print_root_info(
 /// The query hash the contract accepts the policy file at `path` by
 /// ([`zkhealth_evm::accepted_query_hash`]: never a disclosing policy).
 fn policy_query_hash(path: &Path) -> Result<Fr, CliError> {
-    let policy: Policy = files::read_json(path, "policy")?;
+    let policy = files::read_policy(path)?;
     accepted_query_hash(&policy).map_err(|e| CliError::Argument {
         what: "policy",
         value: shown(path),

@@ -13,7 +13,7 @@ use ark_std::UniformRand;
 use rand_core::OsRng;
 use zkhealth::{
     circuits::{
-        credential::{self, vaccination, Credential, HolderSecret},
+        credential::{self, Credential, HolderSecret},
         date::{Day, DobInterval},
         field::fr_to_hex,
         merkle::MerklePath,
@@ -23,7 +23,9 @@ use zkhealth::{
     prover::{self, ProveRequest, Prover, ProverError, ProvingArtifact},
     records::{
         claims::{self, Claims},
-        codes, IdentityRecord, Record, VaccinationRecord,
+        codes,
+        schema::vaccination,
+        IdentityRecord, Record, VaccinationRecord,
     },
     registry::store::RegistryStore,
     verifier::{

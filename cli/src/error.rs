@@ -41,6 +41,17 @@ pub enum CliError {
         #[source]
         source: serde_json::Error,
     },
+    /// A JSON file is well-formed but names what this build does not hold (an unknown schema).
+    #[error("{} is not a valid {what} file: {source}", path.display())]
+    Unresolved {
+        /// The file.
+        path: PathBuf,
+        /// What it should hold.
+        what: &'static str,
+        /// What could not be resolved.
+        #[source]
+        source: zkhealth::circuits::Error,
+    },
     /// A key or presentation file could not be decoded.
     #[error("{} is not a valid {what} file: {source}", path.display())]
     Decode {

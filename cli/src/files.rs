@@ -10,8 +10,9 @@ use std::{
 
 use serde::{de::DeserializeOwned, Serialize};
 use zkhealth::{
-    circuits::{date::Day, field::fr_from_hex, Fr},
+    circuits::{date::Day, field::fr_from_hex, policy::Policy, Fr},
     prover::{ArtifactId, ProvingArtifact},
+    records::schema,
     verifier::{Presentation, VerifyingKey},
 };
 
@@ -41,6 +42,25 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result
         what,
         source,
     })
+}
+
+/// Reads a JSON file holding `what` in its serialized form `S` (a schema named by a string),
+/// then resolves it to a `T` with `resolve` ([`CliError::Unresolved`] if that fails).
+pub fn read_resolved<S: DeserializeOwned, T>(
+    path: &Path,
+    what: &'static str,
+    resolve: impl FnOnce(S) -> Result<T, zkhealth::circuits::Error>,
+) -> Result<T, CliError> {
+    resolve(read_json(path, what)?).map_err(|source| CliError::Unresolved {
+        path: path.to_path_buf(),
+        what,
+        source,
+    })
+}
+
+/// Reads a policy file, its schema one of the shipped ones ([`schema::resolve_policy`]).
+pub fn read_policy(path: &Path) -> Result<Policy, CliError> {
+    read_resolved(path, "policy", schema::resolve_policy)
 }
 
 fn write_err(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
@@ -231,10 +251,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("policy.json");
         fs::write(&path, "{\"schema\": ").unwrap();
-        let err = read_json::<zkhealth::circuits::policy::Policy>(&path, "policy").unwrap_err();
+        let err = read_policy(&path).unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains("policy.json") && msg.contains("not a valid policy file"),
+            "{msg}"
+        );
+        fs::write(
+            &path,
+            r#"{"schema": "passport", "issuer": "NL-RIVM", "conditions": []}"#,
+        )
+        .unwrap();
+        let err = read_policy(&path).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                CliError::Unresolved { what: "policy", source, .. }
+                    if *source == zkhealth::circuits::Error::UnknownSchema("passport".into())
+            ),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("policy.json") && msg.contains("unknown schema \"passport\""),
             "{msg}"
         );
         let missing = dir.path().join("missing.json");

@@ -10,7 +10,6 @@ use zkhealth::{
         credential::{Credential, HolderSecret},
         field::fr_to_hex,
         merkle::MerklePath,
-        policy::Policy,
         Fr,
     },
     prover::{ArtifactId, ProveRequest, Prover},
@@ -102,10 +101,10 @@ pub fn check_membership(
 
 /// `prove`.
 pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
-    let issued: IssuedCredential = files::read_json(&args.credential, "credential")?;
+    let issued = IssuedCredential::read(&args.credential)?;
     let secret: HolderSecret = files::read_json(&args.secret, "holder secret")?;
     let path: MerklePath = files::read_json(&args.path, "Merkle path")?;
-    let policy: Policy = files::read_json(&args.policy, "policy")?;
+    let policy = files::read_policy(&args.policy)?;
     let challenge = files::parse_fr("challenge", &args.challenge)?;
     let scope = files::parse_fr("scope", &args.scope)?;
     let today = files::today_or_now(args.today.as_deref(), files::unix_now()?)?;

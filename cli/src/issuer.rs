@@ -1,14 +1,17 @@
 //! The issuer's commands: issue a credential into the registry, revoke one, hand out a
 //! holder's Merkle path, and write the root history verifiers accept.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use zkhealth::{
-    circuits::{credential::Credential, field::fr_to_hex},
-    records::Record,
+    circuits::{
+        credential::{Credential, CredentialSpec},
+        field::fr_to_hex,
+    },
+    records::{schema, Record},
     registry::store::RegistryStore,
 };
 
@@ -84,8 +87,7 @@ pub struct RootsArgs {
 }
 
 /// What `issue` writes and `prove` reads: the credential, the record it encodes, and its leaf.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
 pub struct IssuedCredential {
     /// The committed credential (holder key, expiry, salt, slots).
     pub credential: Credential,
@@ -93,6 +95,29 @@ pub struct IssuedCredential {
     pub record: Record,
     /// The credential's leaf in the issuer's registry.
     pub leaf_index: u64,
+}
+
+/// An [`IssuedCredential`] as read, before its schema is resolved.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssuedCredentialFile {
+    credential: CredentialSpec,
+    record: Record,
+    leaf_index: u64,
+}
+
+impl IssuedCredential {
+    /// Reads a credential file that `issue` wrote; its schema must be one of the shipped ones
+    /// ([`schema::resolve_credential`]).
+    pub fn read(path: &Path) -> Result<Self, CliError> {
+        files::read_resolved(path, "credential", |f: IssuedCredentialFile| {
+            Ok(IssuedCredential {
+                credential: schema::resolve_credential(f.credential)?,
+                record: f.record,
+                leaf_index: f.leaf_index,
+            })
+        })
+    }
 }
 
 /// `issue`.
@@ -166,4 +191,51 @@ pub fn roots(args: &RootsArgs) -> Result<(), CliError> {
         shown(&args.out)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_core::OsRng;
+    use zkhealth::{
+        circuits::{credential::HolderSecret, date::Day, Error},
+        records::testing,
+    };
+
+    use super::*;
+
+    #[test]
+    fn an_issued_credential_file_reads_back_and_an_unknown_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credential.json");
+        let record = testing::sample_vaccination();
+        let holder_key = HolderSecret::random(&mut OsRng).holder_key();
+        let expiry = Day::from_civil(2027, 5, 1).unwrap();
+        let credential =
+            Credential::new(&record, "NL-RIVM", holder_key, expiry, &mut OsRng).unwrap();
+        let issued = IssuedCredential {
+            credential,
+            record,
+            leaf_index: 3,
+        };
+        files::write_json(&path, &issued).unwrap();
+        let back = IssuedCredential::read(&path).unwrap();
+        assert_eq!(
+            (back.credential, back.record, back.leaf_index),
+            (issued.credential, issued.record, 3)
+        );
+
+        let text = files::read_text(&path).unwrap();
+        let renamed = text.replacen(r#""schema": "vaccination""#, r#""schema": "passport""#, 1);
+        assert_ne!(renamed, text);
+        std::fs::write(&path, renamed).unwrap();
+        let err = IssuedCredential::read(&path).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                CliError::Unresolved { what: "credential", source, .. }
+                    if *source == Error::UnknownSchema("passport".into())
+            ),
+            "{err:?}"
+        );
+    }
 }

@@ -7,13 +7,11 @@ use ark_std::UniformRand;
 use clap::{Args, Subcommand};
 use rand_core::OsRng;
 use zkhealth::{
-    circuits::{
-        credential::{self, Schema},
-        field::fr_to_hex,
-        policy::Policy,
-        Fr,
+    circuits::{credential, field::fr_to_hex, Fr},
+    records::{
+        claims::{self, Claims},
+        schema::{self, identity, vaccination},
     },
-    records::claims::{self, Claims},
     verifier::{Expected, LocalRoots, MemoryNullifiers, RootSource, Verifier},
 };
 
@@ -157,21 +155,17 @@ pub fn policy(cmd: &PolicyCommand) -> Result<(), CliError> {
             issuer,
             min,
             max,
-            schema,
+            schema: name,
             disclose,
             out,
         }) => {
-            let schema = match schema.as_str() {
-                "identity" => Schema::Identity,
-                "vaccination" => Schema::Vaccination,
-                other => {
-                    return Err(CliError::Argument {
-                        what: "schema",
-                        value: other.into(),
-                        reason: "expected identity or vaccination".into(),
-                    })
-                }
-            };
+            let schema = schema::by_name(name)
+                .filter(|s| [identity::SCHEMA, vaccination::SCHEMA].contains(s))
+                .ok_or_else(|| CliError::Argument {
+                    what: "schema",
+                    value: name.clone(),
+                    reason: "expected identity or vaccination".into(),
+                })?;
             if min.is_none() && max.is_none() {
                 return Err(CliError::Argument {
                     what: "age range",
@@ -195,7 +189,7 @@ pub fn policy(cmd: &PolicyCommand) -> Result<(), CliError> {
         println!("  {}", c.describe(policy.schema));
     }
     for slot in policy.disclosed_slots() {
-        let name = policy.schema.slots().get(slot).map_or("?", |(n, _)| *n);
+        let name = policy.schema.slots().get(slot).map_or("?", |s| s.name);
         println!("  discloses {name}");
     }
     println!("written to {}", shown(out));
@@ -220,7 +214,7 @@ pub fn scope(args: &ScopeArgs) -> Result<(), CliError> {
 /// `verify`.
 pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
     let key = files::read_verifying_key(&args.vk)?;
-    let policy: Policy = files::read_json(&args.policy, "policy")?;
+    let policy = files::read_policy(&args.policy)?;
     let roots = root_source(args)?;
     let presentation = files::read_presentation(&args.presentation)?;
     let challenge = files::parse_fr("challenge", &args.challenge)?;

@@ -17,7 +17,7 @@ pub fn accepted_query_hash(policy: &Policy) -> Result<Fr, EvmError> {
         return Err(EvmError::DisclosingPolicy {
             slots: disclosed
                 .iter()
-                .map(|s| slots.get(*s).map_or("?", |(name, _)| *name).to_string())
+                .map(|s| slots.get(*s).map_or("?", |slot| slot.name).to_string())
                 .collect(),
         });
     }
@@ -26,13 +26,13 @@ pub fn accepted_query_hash(policy: &Policy) -> Result<Fr, EvmError> {
 
 #[cfg(test)]
 mod tests {
-    use zkhealth_circuits::credential::{vaccination, Schema};
+    use zkhealth_records::schema::vaccination;
 
     use super::*;
 
     #[test]
     fn a_policy_without_disclosure_is_accepted_by_its_query_hash() {
-        let policy = Policy::new(Schema::Vaccination, "NL-RIVM");
+        let policy = Policy::new(vaccination::SCHEMA, "NL-RIVM");
         assert_eq!(
             accepted_query_hash(&policy),
             Ok(policy.query_hash(&[]).unwrap())
@@ -41,7 +41,7 @@ mod tests {
 
     #[test]
     fn a_disclosing_policy_is_refused_naming_its_slots() {
-        let mut policy = Policy::new(Schema::Vaccination, "NL-RIVM");
+        let mut policy = Policy::new(vaccination::SCHEMA, "NL-RIVM");
         policy.disclose = vec![vaccination::COUNTRY, vaccination::DOSE_NUMBER];
         assert_eq!(
             accepted_query_hash(&policy),

@@ -20,13 +20,16 @@
 //! so a partial birth date never gives a wrong yes.
 
 use zkhealth_circuits::{
-    credential::{coverage, identity, vaccination, Schema},
+    credential::Schema,
     date::Day,
     policy::{Condition, Operand, Operator, Policy, MAX_CONDITIONS},
     Error,
 };
 
-use crate::codes;
+use crate::{
+    codes,
+    schema::{coverage, identity, vaccination},
+};
 
 /// A policy under construction. Errors (a field the schema lacks, too many conditions) are
 /// reported by [`Claims::build`].
@@ -40,17 +43,17 @@ pub struct Claims {
 impl Claims {
     /// Claims about a vaccination credential from `issuer`.
     pub fn vaccination(issuer: &str) -> Self {
-        Self::new(Schema::Vaccination, issuer)
+        Self::new(vaccination::SCHEMA, issuer)
     }
 
     /// Claims about an identity credential from `issuer`.
     pub fn identity(issuer: &str) -> Self {
-        Self::new(Schema::Identity, issuer)
+        Self::new(identity::SCHEMA, issuer)
     }
 
     /// Claims about a coverage credential from `issuer`.
     pub fn coverage(issuer: &str) -> Self {
-        Self::new(Schema::Coverage, issuer)
+        Self::new(coverage::SCHEMA, issuer)
     }
 
     /// Claims about any schema.
@@ -100,7 +103,7 @@ impl Claims {
     pub fn disease(self, disease: &str) -> Self {
         let v = vec![Operand::Code(disease.into())];
         self.on(
-            &[Schema::Vaccination],
+            &[vaccination::SCHEMA],
             "disease",
             vaccination::DISEASE,
             Operator::Eq,
@@ -115,7 +118,7 @@ impl Claims {
             .map(|p| Operand::Code((*p).into()))
             .collect();
         self.on(
-            &[Schema::Vaccination],
+            &[vaccination::SCHEMA],
             "product",
             vaccination::PRODUCT,
             Operator::In,
@@ -127,7 +130,7 @@ impl Claims {
     pub fn dose_at_least(self, n: u32) -> Self {
         let v = vec![Operand::Number(n)];
         self.on(
-            &[Schema::Vaccination],
+            &[vaccination::SCHEMA],
             "dose number",
             vaccination::DOSE_NUMBER,
             Operator::Ge,
@@ -139,7 +142,7 @@ impl Claims {
     pub fn series_complete(self) -> Self {
         let v = vec![Operand::Slot(vaccination::TOTAL_DOSES)];
         self.on(
-            &[Schema::Vaccination],
+            &[vaccination::SCHEMA],
             "series",
             vaccination::DOSE_NUMBER,
             Operator::Ge,
@@ -153,7 +156,7 @@ impl Claims {
         let days = |n: u32| Operand::DaysFromToday(-(n.min(i32::MAX as u32) as i32));
         let v = vec![days(max_days), days(min_days)];
         self.on(
-            &[Schema::Vaccination],
+            &[vaccination::SCHEMA],
             "dose date",
             vaccination::DATE,
             Operator::Between,
@@ -168,7 +171,7 @@ impl Claims {
     pub fn age_at_least(self, years: u32) -> Self {
         let v = vec![Operand::YearsFromToday(-(years.min(9999) as i32))];
         self.on(
-            &[Schema::Vaccination, Schema::Identity],
+            &[vaccination::SCHEMA, identity::SCHEMA],
             "age",
             identity::DOB_LATEST,
             Operator::Le,
@@ -180,7 +183,7 @@ impl Claims {
     pub fn age_at_most(self, years: u32) -> Self {
         let v = vec![Operand::YearsFromToday(-(years.min(9998) as i32 + 1))];
         self.on(
-            &[Schema::Vaccination, Schema::Identity],
+            &[vaccination::SCHEMA, identity::SCHEMA],
             "age",
             identity::DOB_EARLIEST,
             Operator::Gt,
@@ -199,7 +202,7 @@ impl Claims {
     pub fn payer_is(self, payer: &str) -> Self {
         let v = vec![Operand::Code(payer.into())];
         self.on(
-            &[Schema::Coverage],
+            &[coverage::SCHEMA],
             "payer",
             coverage::PAYER,
             Operator::Eq,
@@ -211,7 +214,7 @@ impl Claims {
     pub fn status_active(self) -> Self {
         let v = vec![Operand::Code(codes::coverage::ACTIVE.into())];
         self.on(
-            &[Schema::Coverage],
+            &[coverage::SCHEMA],
             "status",
             coverage::STATUS,
             Operator::Eq,
@@ -224,14 +227,14 @@ impl Claims {
     pub fn covers_date(self, service_date: Option<Day>) -> Self {
         let d = service_date.map_or(Operand::DaysFromToday(0), Operand::Day);
         self.on(
-            &[Schema::Coverage],
+            &[coverage::SCHEMA],
             "period",
             coverage::PERIOD_START,
             Operator::Le,
             vec![d.clone()],
         )
         .on(
-            &[Schema::Coverage],
+            &[coverage::SCHEMA],
             "period",
             coverage::PERIOD_END,
             Operator::Ge,
@@ -242,14 +245,14 @@ impl Claims {
     /// The plan is one of `plans` (at most 8).
     pub fn plan_in(self, plans: &[&str]) -> Self {
         let v = plans.iter().map(|p| Operand::Code((*p).into())).collect();
-        self.on(&[Schema::Coverage], "plan", coverage::PLAN, Operator::In, v)
+        self.on(&[coverage::SCHEMA], "plan", coverage::PLAN, Operator::In, v)
     }
 
     /// The service category `category` is among the covered ones.
     pub fn category_covered(self, category: &str) -> Self {
         let slots =
             (coverage::CATEGORIES..coverage::CATEGORIES + coverage::MAX_CATEGORIES).collect();
-        self.require(&[Schema::Coverage], "category")
+        self.require(&[coverage::SCHEMA], "category")
             .condition(Condition {
                 slots,
                 op: Operator::Eq,
@@ -261,7 +264,7 @@ impl Claims {
     pub fn limit_at_least(self, amount: u32) -> Self {
         let v = vec![Operand::Number(amount)];
         self.on(
-            &[Schema::Coverage],
+            &[coverage::SCHEMA],
             "limit",
             coverage::ANNUAL_LIMIT,
             Operator::Ge,

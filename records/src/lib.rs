@@ -1,10 +1,13 @@
 //! zkhealth-records: what an issuer holds before it commits, and what a verifier asks for.
 //!
-//! - [`Record`]: the records of the shipped schemas (vaccination, identity, coverage); each
-//!   becomes a [`zkhealth_circuits::credential::Credential`] through
-//!   [`zkhealth_circuits::credential::Attributes`]. The schemas' slot tables are
-//!   [`zkhealth_circuits::credential::Schema::slots`], which the relation's policy compilation
-//!   reads.
+//! - [`schema`]: the tables of the shipped schemas (vaccination, identity, coverage), one per
+//!   schema, giving each slot's position, name and kind, and the catalog that resolves a
+//!   schema named in a policy or credential file. The relation knows only the type
+//!   ([`zkhealth_circuits::credential::Schema`]); its policy compilation reads the table a
+//!   policy's schema carries.
+//! - [`Record`]: the records of the shipped schemas; each becomes a
+//!   [`zkhealth_circuits::credential::Credential`] through
+//!   [`zkhealth_circuits::credential::Attributes`].
 //! - [`codes`]: the named codes (diseases, vaccines, products, manufacturers, countries,
 //!   coverage) and their field encoding.
 //! - [`claims`]: typed builders that compile the claims people think in ("vaccinated, last dose
@@ -47,6 +50,7 @@
 pub mod claims;
 pub mod codes;
 mod record;
+pub mod schema;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 

@@ -3,12 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 use zkhealth_circuits::{
-    credential::{coverage, identity, vaccination, Attributes, Schema, NUM_SLOTS},
+    credential::{Attributes, Schema, NUM_SLOTS},
     date::{Day, DobInterval},
     Error, Fr,
 };
 
-use crate::codes;
+use crate::{
+    codes,
+    schema::{coverage, identity, vaccination},
+};
 
 /// An EU DCC vaccination entry with the holder's birth-date interval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,9 +93,9 @@ impl Record {
     /// The record's schema.
     pub fn schema(&self) -> Schema {
         match self {
-            Record::Vaccination(_) => Schema::Vaccination,
-            Record::Identity(_) => Schema::Identity,
-            Record::Coverage(_) => Schema::Coverage,
+            Record::Vaccination(_) => vaccination::SCHEMA,
+            Record::Identity(_) => identity::SCHEMA,
+            Record::Coverage(_) => coverage::SCHEMA,
         }
     }
 

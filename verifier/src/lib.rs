@@ -12,15 +12,16 @@
 //! use zkhealth_verifier::{
 //!     Expected, LocalRoots, MemoryNullifiers, Presentation, Verifier, VerifyError, VerifyingKey,
 //! };
-//! use zkhealth_circuits::{credential::Schema, policy::Policy, Fr};
+//! use zkhealth_circuits::{policy::Policy, Fr};
+//! use zkhealth_records::schema::vaccination;
 //!
 //! # fn main() -> Result<(), VerifyError> {
 //! # let (key_file, roots_json, qr_text) = (Vec::<u8>::new(), String::new(), String::new());
 //! # let (challenge, scope, now_unix_secs) = (Fr::from(1u8), Fr::from(2u8), 1_750_000_000u64);
 //! // Once: the pinned key (digest-checked file), the policy, a snapshot of accepted roots.
 //! let key = VerifyingKey::from_file_bytes(&key_file)?;
-//! let mut policy = Policy::new(Schema::Vaccination, "NL-RIVM");
-//! policy.disclose = vec![7]; // country of vaccination
+//! let mut policy = Policy::new(vaccination::SCHEMA, "NL-RIVM");
+//! policy.disclose = vec![vaccination::COUNTRY];
 //! let verifier = Verifier::new(key, policy, LocalRoots::from_json(&roots_json)?)?;
 //! let mut used = MemoryNullifiers::new();
 //!

@@ -300,8 +300,7 @@ impl<R: RootSource> Verifier<R> {
             .map(|(slot, value)| {
                 let (name, kind) = slots
                     .get(slot)
-                    .copied()
-                    .unwrap_or(("unknown", SlotKind::Unused));
+                    .map_or(("unknown", SlotKind::Unused), |s| (s.name, s.kind));
                 (name.to_string(), *value, render(kind, value))
             })
             .collect()

@@ -1,7 +1,10 @@
-//! Credentials: schemas and their slots, the holder's secret, commitments and nullifiers.
+//! Credentials: the schema type, the holder's secret, commitments and nullifiers.
 //!
-//! The records a credential is made from (vaccination, identity, coverage) are in
-//! `zkhealth_records`; here a record is anything with [`Attributes`].
+//! The relation needs only the type of a schema ([`Schema`]: a name whose code is the schema id,
+//! and a table of [`Slot`]s giving each slot's position, name and kind). The tables of the
+//! shipped schemas (vaccination, identity, coverage), with their slot positions, and the records
+//! a credential is made from are in `zkhealth_records` (`zkhealth_records::schema`); here a
+//! record is anything with [`Attributes`].
 //!
 //! A credential is `(schema, issuer, holder_key, expiry, salt, slots[10])`; its commitment, the
 //! registry leaf, is `Poseidon(commitment tag, schema, issuer, holder_key, expiry, salt, slots...)`
@@ -28,20 +31,8 @@ use crate::{
 /// Number of attribute slots in every credential (fixed, so one circuit serves every schema).
 pub const NUM_SLOTS: usize = 10;
 
-/// The credential schemas zkhealth ships.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Schema {
-    /// An EU DCC vaccination entry plus the holder's birth-date interval.
-    Vaccination,
-    /// Birth-date interval and nationality.
-    Identity,
-    /// Health-insurance coverage.
-    Coverage,
-}
-
 /// How a slot's value is to be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SlotKind {
     /// A code (see [`crate::codes`]); `0` when absent.
@@ -56,124 +47,212 @@ pub enum SlotKind {
     Unused,
 }
 
-/// Vaccination slots.
-pub mod vaccination {
-    /// Target disease (SNOMED CT code, e.g. `840539006` for COVID-19).
-    pub const DISEASE: usize = 0;
-    /// Vaccine or prophylaxis type (SNOMED CT or ATC code).
-    pub const VACCINE: usize = 1;
-    /// Medicinal product (EU authorisation number, e.g. `EU/1/20/1528`).
-    pub const PRODUCT: usize = 2;
-    /// Marketing-authorisation holder (EMA organisation id).
-    pub const MANUFACTURER: usize = 3;
-    /// Dose number in the series.
-    pub const DOSE_NUMBER: usize = 4;
-    /// Total doses in the series.
-    pub const TOTAL_DOSES: usize = 5;
-    /// Day of vaccination.
-    pub const DATE: usize = 6;
-    /// Country of vaccination (ISO 3166-1 alpha-2).
-    pub const COUNTRY: usize = 7;
-    /// Earliest possible birth date (`YYYYMMDD`).
-    pub const DOB_EARLIEST: usize = 8;
-    /// Latest possible birth date (`YYYYMMDD`).
-    pub const DOB_LATEST: usize = 9;
+/// One row of a schema's table: a slot's position, name and kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Slot {
+    /// Position in the credential's slots (`0..NUM_SLOTS`).
+    pub position: usize,
+    /// The field's name (what a policy discloses by, e.g. `"country"`).
+    pub name: &'static str,
+    /// How the value is read.
+    pub kind: SlotKind,
 }
 
-/// Identity slots (birth dates at the same slots as in vaccination credentials).
-pub mod identity {
-    /// Nationality (ISO 3166-1 alpha-2).
-    pub const NATIONALITY: usize = 0;
-    /// Earliest possible birth date (`YYYYMMDD`).
-    pub const DOB_EARLIEST: usize = 8;
-    /// Latest possible birth date (`YYYYMMDD`).
-    pub const DOB_LATEST: usize = 9;
-}
-
-/// Coverage slots.
-pub mod coverage {
-    /// Payer (insurer) id.
-    pub const PAYER: usize = 0;
-    /// Plan id.
-    pub const PLAN: usize = 1;
-    /// Status code (e.g. `active`).
-    pub const STATUS: usize = 2;
-    /// First covered day.
-    pub const PERIOD_START: usize = 3;
-    /// Last covered day.
-    pub const PERIOD_END: usize = 4;
-    /// Annual limit, in the currency's minor unit (below 2^32).
-    pub const ANNUAL_LIMIT: usize = 5;
-    /// First of the covered service-category slots.
-    pub const CATEGORIES: usize = 6;
-    /// How many service categories a coverage credential can list.
-    pub const MAX_CATEGORIES: usize = 4;
+/// A credential schema: its name, whose code is the schema id committed in every credential,
+/// and its table of [`NUM_SLOTS`] slots.
+///
+/// The relation needs only this type; the tables of the shipped schemas are in
+/// `zkhealth_records::schema`. Two schemas are equal when their names are.
+///
+/// ```
+/// use zkhealth_circuits::credential::{Schema, Slot, SlotKind::{self, *}};
+///
+/// const fn slot(position: usize, name: &'static str, kind: SlotKind) -> Slot {
+///     Slot { position, name, kind }
+/// }
+/// const BADGE: Schema = Schema::new(
+///     "example/badge/v1",
+///     "badge",
+///     &[
+///         slot(0, "holder_country", Code),
+///         slot(1, "level", Number),
+///         slot(2, "since", Day),
+///         slot(3, "unused3", Unused),
+///         slot(4, "unused4", Unused),
+///         slot(5, "unused5", Unused),
+///         slot(6, "unused6", Unused),
+///         slot(7, "unused7", Unused),
+///         slot(8, "unused8", Unused),
+///         slot(9, "unused9", Unused),
+///     ],
+/// );
+/// assert_eq!(BADGE.slot("level")?, 1);
+/// assert!(BADGE.slot("unused3").is_err());
+/// assert_eq!(format!("{BADGE:?}"), "badge");
+/// # Ok::<(), zkhealth_circuits::Error>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Schema {
+    name: &'static str,
+    short_name: &'static str,
+    slots: &'static [Slot; NUM_SLOTS],
 }
 
 impl Schema {
-    /// The schema's id as a field element (the code `zkhealth/<schema>/v1`).
+    /// A schema named `name` (a code, e.g. `"zkhealth/vaccination/v1"`; its field encoding is
+    /// the schema id), called `short_name` in files and messages (e.g. `"vaccination"`), with
+    /// the table `slots`.
+    ///
+    /// # Panics
+    ///
+    /// If `name` is not a valid code ([`codes::encode`]), `short_name` is empty, a slot's
+    /// position differs from its index in the table, or two slots share a name. Called in a
+    /// `const`, as the tables are, each of these is a compile error.
+    pub const fn new(
+        name: &'static str,
+        short_name: &'static str,
+        slots: &'static [Slot; NUM_SLOTS],
+    ) -> Self {
+        assert!(
+            is_code(name.as_bytes()),
+            "a schema's name must be a code: 1 to 31 printable ASCII bytes, no spaces"
+        );
+        assert!(
+            !short_name.is_empty(),
+            "a schema's short name must not be empty"
+        );
+        let mut i = 0;
+        while i < NUM_SLOTS {
+            assert!(
+                slots[i].position == i,
+                "slot positions must be 0, 1, 2, ... in table order"
+            );
+            assert!(!slots[i].name.is_empty(), "every slot needs a name");
+            let mut j = 0;
+            while j < i {
+                assert!(
+                    !bytes_eq(slots[i].name.as_bytes(), slots[j].name.as_bytes()),
+                    "slot names must be unique within a schema"
+                );
+                j += 1;
+            }
+            i += 1;
+        }
+        Schema {
+            name,
+            short_name,
+            slots,
+        }
+    }
+
+    /// The schema's id as a field element: the code of its [name](Self::name).
     pub fn id(self) -> Fr {
-        let name = match self {
-            Schema::Vaccination => "zkhealth/vaccination/v1",
-            Schema::Identity => "zkhealth/identity/v1",
-            Schema::Coverage => "zkhealth/coverage/v1",
-        };
-        match codes::encode(name) {
+        match codes::encode(self.name) {
             Ok(id) => id,
-            Err(_) => unreachable!("schema names are valid codes"),
+            Err(_) => unreachable!("`Schema::new` accepts only names that are codes"),
         }
     }
 
-    /// Name and kind of each slot.
-    pub fn slots(self) -> [(&'static str, SlotKind); NUM_SLOTS] {
-        use SlotKind::*;
-        match self {
-            Schema::Vaccination => [
-                ("disease", Code),
-                ("vaccine", Code),
-                ("product", Code),
-                ("manufacturer", Code),
-                ("dose_number", Number),
-                ("total_doses", Number),
-                ("date", Day),
-                ("country", Code),
-                ("dob_earliest", Ymd),
-                ("dob_latest", Ymd),
-            ],
-            Schema::Identity => [
-                ("nationality", Code),
-                ("unused1", Unused),
-                ("unused2", Unused),
-                ("unused3", Unused),
-                ("unused4", Unused),
-                ("unused5", Unused),
-                ("unused6", Unused),
-                ("unused7", Unused),
-                ("dob_earliest", Ymd),
-                ("dob_latest", Ymd),
-            ],
-            Schema::Coverage => [
-                ("payer", Code),
-                ("plan", Code),
-                ("status", Code),
-                ("period_start", Day),
-                ("period_end", Day),
-                ("annual_limit", Number),
-                ("category1", Code),
-                ("category2", Code),
-                ("category3", Code),
-                ("category4", Code),
-            ],
-        }
+    /// The schema's name, e.g. `"zkhealth/vaccination/v1"`.
+    pub const fn name(self) -> &'static str {
+        self.name
     }
 
-    /// The slot with this name.
+    /// The name used in files and messages, e.g. `"vaccination"`.
+    pub const fn short_name(self) -> &'static str {
+        self.short_name
+    }
+
+    /// The slot table, in position order.
+    pub const fn slots(self) -> &'static [Slot; NUM_SLOTS] {
+        self.slots
+    }
+
+    /// The position of the slot named `name`; unused slots are not found.
     pub fn slot(self, name: &str) -> Result<usize, Error> {
-        self.slots()
+        self.slots
             .iter()
-            .position(|(n, k)| *n == name && *k != SlotKind::Unused)
+            .find(|s| s.name == name && s.kind != SlotKind::Unused)
+            .map(|s| s.position)
             .ok_or_else(|| Error::InvalidPolicy(format!("schema {self:?} has no field {name:?}")))
     }
+
+    /// The kind of the slot at `position`; `None` past the last slot.
+    pub fn kind(self, position: usize) -> Option<SlotKind> {
+        self.slots.get(position).map(|s| s.kind)
+    }
+}
+
+/// Whether `bytes` is a code: 1 to [`codes::MAX_CODE_LEN`] bytes in `0x21..=0x7e`.
+const fn is_code(bytes: &[u8]) -> bool {
+    if bytes.is_empty() || bytes.len() > codes::MAX_CODE_LEN {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] < 0x21 || bytes[i] > 0x7e {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+impl PartialEq for Schema {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Schema {}
+
+impl std::hash::Hash for Schema {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl fmt::Debug for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.short_name)
+    }
+}
+
+impl fmt::Display for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.short_name)
+    }
+}
+
+/// Serialized as its short name (`"vaccination"`). Reading one back needs the catalog of
+/// tables, which the relation does not hold: files name the schema by a string
+/// ([`CredentialSpec`], [`crate::policy::PolicySpec`]) that a catalog resolves.
+impl Serialize for Schema {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.short_name)
+    }
+}
+
+/// Looks `short_name` up with `find`; [`Error::UnknownSchema`] if it finds nothing.
+pub(crate) fn find_schema(
+    short_name: &str,
+    find: impl Fn(&str) -> Option<Schema>,
+) -> Result<Schema, Error> {
+    find(short_name).ok_or_else(|| Error::UnknownSchema(short_name.into()))
 }
 
 /// What a credential is made of: a record of one schema, as slot values. The records of the
@@ -230,8 +309,10 @@ fn hash_fixed(domain: Domain, inputs: &[Fr]) -> Fr {
 }
 
 /// A credential: what the issuer commits to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Serialized with its schema's short name; read one back as a [`CredentialSpec`] and resolve
+/// its schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Credential {
     /// Schema.
     pub schema: Schema,
@@ -249,6 +330,57 @@ pub struct Credential {
     /// Attribute slots.
     #[serde(with = "crate::field::serde_fr_array")]
     pub slots: [Fr; NUM_SLOTS],
+}
+
+/// A [`Credential`] as read from a file, its schema named by its short name:
+/// [`CredentialSpec::resolve`] looks the name up in a catalog of schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialSpec {
+    /// The schema's short name (e.g. `"vaccination"`).
+    pub schema: String,
+    /// Issuer id (a code).
+    #[serde(with = "serde_fr")]
+    pub issuer: Fr,
+    /// The holder's public key.
+    #[serde(with = "serde_fr")]
+    pub holder_key: Fr,
+    /// Last day on which the credential is valid.
+    pub expiry: Day,
+    /// Random salt that makes the commitment hiding.
+    #[serde(with = "serde_fr")]
+    pub salt: Fr,
+    /// Attribute slots.
+    #[serde(with = "crate::field::serde_fr_array")]
+    pub slots: [Fr; NUM_SLOTS],
+}
+
+impl CredentialSpec {
+    /// The credential, with the schema that `find` gives for the short name;
+    /// [`Error::UnknownSchema`] if it gives none.
+    pub fn resolve(self, find: impl Fn(&str) -> Option<Schema>) -> Result<Credential, Error> {
+        Ok(Credential {
+            schema: find_schema(&self.schema, find)?,
+            issuer: self.issuer,
+            holder_key: self.holder_key,
+            expiry: self.expiry,
+            salt: self.salt,
+            slots: self.slots,
+        })
+    }
+}
+
+impl From<Credential> for CredentialSpec {
+    fn from(c: Credential) -> Self {
+        CredentialSpec {
+            schema: c.schema.short_name().into(),
+            issuer: c.issuer,
+            holder_key: c.holder_key,
+            expiry: c.expiry,
+            salt: c.salt,
+            slots: c.slots,
+        }
+    }
 }
 
 impl Credential {
@@ -302,12 +434,84 @@ pub(crate) mod tests {
     use super::*;
     use crate::date::DobInterval;
 
+    const fn slot(position: usize, name: &'static str, kind: SlotKind) -> Slot {
+        Slot {
+            position,
+            name,
+            kind,
+        }
+    }
+
+    /// Slot positions of the test vaccination table (those of `zkhealth_records`' table).
+    pub(crate) mod vaccination {
+        pub(crate) const DISEASE: usize = 0;
+        pub(crate) const VACCINE: usize = 1;
+        pub(crate) const PRODUCT: usize = 2;
+        pub(crate) const MANUFACTURER: usize = 3;
+        pub(crate) const DOSE_NUMBER: usize = 4;
+        pub(crate) const TOTAL_DOSES: usize = 5;
+        pub(crate) const DATE: usize = 6;
+        pub(crate) const COUNTRY: usize = 7;
+        pub(crate) const DOB_EARLIEST: usize = 8;
+        pub(crate) const DOB_LATEST: usize = 9;
+    }
+
+    /// A copy of `zkhealth_records`' vaccination table, for the relation's own tests.
+    pub(crate) const VACCINATION: Schema = {
+        use vaccination::*;
+        use SlotKind::*;
+        Schema::new(
+            "zkhealth/vaccination/v1",
+            "vaccination",
+            &[
+                slot(DISEASE, "disease", Code),
+                slot(VACCINE, "vaccine", Code),
+                slot(PRODUCT, "product", Code),
+                slot(MANUFACTURER, "manufacturer", Code),
+                slot(DOSE_NUMBER, "dose_number", Number),
+                slot(TOTAL_DOSES, "total_doses", Number),
+                slot(DATE, "date", Day),
+                slot(COUNTRY, "country", Code),
+                slot(DOB_EARLIEST, "dob_earliest", Ymd),
+                slot(DOB_LATEST, "dob_latest", Ymd),
+            ],
+        )
+    };
+
+    /// A copy of `zkhealth_records`' identity table.
+    pub(crate) const IDENTITY: Schema = {
+        use SlotKind::*;
+        Schema::new(
+            "zkhealth/identity/v1",
+            "identity",
+            &[
+                slot(0, "nationality", Code),
+                slot(1, "unused1", Unused),
+                slot(2, "unused2", Unused),
+                slot(3, "unused3", Unused),
+                slot(4, "unused4", Unused),
+                slot(5, "unused5", Unused),
+                slot(6, "unused6", Unused),
+                slot(7, "unused7", Unused),
+                slot(8, "dob_earliest", Ymd),
+                slot(9, "dob_latest", Ymd),
+            ],
+        )
+    };
+
+    /// The test catalog.
+    pub(crate) fn find(short_name: &str) -> Option<Schema> {
+        [VACCINATION, IDENTITY]
+            .into_iter()
+            .find(|s| s.short_name() == short_name)
+    }
+
     /// A vaccination record's slots (the values of `zkhealth_records`' sample record).
     pub(crate) struct SampleRecord;
 
     impl Attributes for SampleRecord {
         fn schema(&self) -> Schema {
-            Schema::Vaccination
+            VACCINATION
         }
 
         fn to_slots(&self) -> Result<[Fr; NUM_SLOTS], Error> {
@@ -346,7 +550,7 @@ pub(crate) mod tests {
         let base = c.commit();
         let mut variants = vec![];
         let mut v = c.clone();
-        v.schema = Schema::Identity;
+        v.schema = IDENTITY;
         variants.push(v);
         let mut v = c.clone();
         v.issuer += Fr::from(1u8);
@@ -377,5 +581,103 @@ pub(crate) mod tests {
         assert_ne!(s.nullifier(&Fr::from(1u8)), s.nullifier(&Fr::from(2u8)));
         assert_eq!(s.nullifier(&Fr::from(1u8)), s.nullifier(&Fr::from(1u8)));
         assert_eq!(format!("{s:?}"), "HolderSecret(..)");
+    }
+
+    /// A table whose slot `i` is `names[i]`, with slot 3 at `position3` (leaked: tests only).
+    fn table(names: [&'static str; NUM_SLOTS], position3: usize) -> &'static [Slot; NUM_SLOTS] {
+        let mut slots = [slot(0, "", SlotKind::Code); NUM_SLOTS];
+        for (i, name) in names.into_iter().enumerate() {
+            slots[i] = slot(if i == 3 { position3 } else { i }, name, SlotKind::Code);
+        }
+        Box::leak(Box::new(slots))
+    }
+
+    const NAMES: [&str; NUM_SLOTS] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+
+    #[test]
+    fn schema_new_accepts_a_well_numbered_table() {
+        let s = Schema::new("example/t/v1", "t", table(NAMES, 3));
+        assert_eq!(s.slot("d").unwrap(), 3);
+        assert_eq!(s.id(), codes::encode("example/t/v1").unwrap());
+    }
+
+    #[test]
+    #[should_panic(expected = "slot positions must be 0, 1, 2, ... in table order")]
+    fn schema_new_refuses_a_misnumbered_table() {
+        Schema::new("example/t/v1", "t", table(NAMES, 4));
+    }
+
+    #[test]
+    #[should_panic(expected = "slot names must be unique within a schema")]
+    fn schema_new_refuses_a_repeated_slot_name() {
+        let mut names = NAMES;
+        names[7] = "b";
+        Schema::new("example/t/v1", "t", table(names, 3));
+    }
+
+    #[test]
+    #[should_panic(expected = "a schema's name must be a code")]
+    fn schema_new_refuses_a_name_that_is_not_a_code() {
+        Schema::new("example t v1", "t", table(NAMES, 3));
+    }
+
+    #[test]
+    #[should_panic(expected = "a schema's short name must not be empty")]
+    fn schema_new_refuses_an_empty_short_name() {
+        Schema::new("example/t/v1", "", table(NAMES, 3));
+    }
+
+    #[test]
+    fn slot_finds_used_slots_by_name_and_never_unused_ones() {
+        assert_eq!(VACCINATION.slot("country").unwrap(), vaccination::COUNTRY);
+        assert_eq!(IDENTITY.slot("dob_latest").unwrap(), 9);
+        let err = IDENTITY.slot("unused1").unwrap_err();
+        assert_eq!(
+            err,
+            Error::InvalidPolicy("schema identity has no field \"unused1\"".into())
+        );
+        assert!(VACCINATION.slot("nationality").is_err());
+        assert_eq!(IDENTITY.kind(0), Some(SlotKind::Code));
+        assert_eq!(IDENTITY.kind(1), Some(SlotKind::Unused));
+        assert_eq!(IDENTITY.kind(NUM_SLOTS), None);
+    }
+
+    #[test]
+    fn schemas_are_equal_by_name_and_show_their_short_name() {
+        assert_eq!(VACCINATION, VACCINATION);
+        assert_ne!(VACCINATION, IDENTITY);
+        let renamed = Schema::new("zkhealth/vaccination/v1", "other", VACCINATION.slots());
+        assert_eq!(renamed, VACCINATION);
+        assert_eq!(format!("{VACCINATION:?}"), "vaccination");
+        assert_eq!(VACCINATION.to_string(), "vaccination");
+        assert_eq!(VACCINATION.name(), "zkhealth/vaccination/v1");
+        assert_eq!(
+            serde_json::to_string(&VACCINATION).unwrap(),
+            "\"vaccination\""
+        );
+    }
+
+    #[test]
+    fn a_credential_round_trips_through_its_spec() {
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let c = Credential::new(
+            &sample_record(),
+            "NL-RIVM",
+            HolderSecret::random(&mut rng).holder_key(),
+            "2027-05-01".parse().unwrap(),
+            &mut rng,
+        )
+        .unwrap();
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.starts_with("{\"schema\":\"vaccination\","), "{json}");
+        let spec: CredentialSpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(spec, CredentialSpec::from(c.clone()));
+        assert_eq!(spec.clone().resolve(find).unwrap(), c);
+        assert_eq!(
+            spec.resolve(|_| None).unwrap_err(),
+            Error::UnknownSchema("vaccination".into())
+        );
+        let extra = json.replacen('{', "{\"extra\":1,", 1);
+        assert!(serde_json::from_str::<CredentialSpec>(&extra).is_err());
     }
 }

@@ -157,7 +157,10 @@ mod tests {
 
     use super::*;
     use crate::{
-        credential::{tests::sample_record, vaccination, Credential, HolderSecret, Schema},
+        credential::{
+            tests::{sample_record, vaccination, VACCINATION},
+            Credential, HolderSecret,
+        },
         date::Day,
         merkle::MerkleTree,
         policy::{Condition, Operand, Operator, Policy},
@@ -190,7 +193,7 @@ mod tests {
         let index = tree.append(credential.commit()).unwrap();
         // Two doses at least, the last 14 to 365 days ago.
         let policy = Policy {
-            schema: Schema::Vaccination,
+            schema: VACCINATION,
             issuer: "NL-RIVM".into(),
             conditions: vec![
                 Condition::new(

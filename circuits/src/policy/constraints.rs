@@ -466,11 +466,11 @@ mod tests {
     #[test]
     fn policy_query_hash_gadget_matches_native_and_depends_on_each_part() {
         use crate::{
-            credential::{vaccination, Schema},
+            credential::tests::{vaccination, VACCINATION},
             policy::{Condition, Operand, Policy},
         };
         let dose_at_least = |issuer: &str, n: u32| Policy {
-            schema: Schema::Vaccination,
+            schema: VACCINATION,
             issuer: issuer.into(),
             conditions: vec![Condition::new(
                 vaccination::DOSE_NUMBER,
@@ -486,7 +486,7 @@ mod tests {
         let disclosed = policy.expand_disclosed(&[slots[7]]).unwrap();
         let cs = ConstraintSystem::<Fr>::new_ref();
         let pv = PolicyVar::new_witness(cs.clone(), || Ok(compiled.clone())).unwrap();
-        let schema = FpVar::new_witness(cs.clone(), || Ok(Schema::Vaccination.id())).unwrap();
+        let schema = FpVar::new_witness(cs.clone(), || Ok(VACCINATION.id())).unwrap();
         let issuer = FpVar::new_witness(cs.clone(), || Ok(compiled.issuer)).unwrap();
         let vars: Vec<FpVar<Fr>> = slots
             .iter()

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     codes,
-    credential::{Credential, Schema, SlotKind, NUM_SLOTS},
+    credential::{find_schema, Credential, Schema, SlotKind, NUM_SLOTS},
     date::{Day, Ymd},
     field::serde_fr,
     poseidon::{self, Domain},
@@ -275,12 +275,8 @@ impl Condition {
 
     /// The condition in words.
     pub fn describe(&self, schema: Schema) -> String {
-        let names = schema.slots();
-        let slot_names: Vec<&str> = self
-            .slots
-            .iter()
-            .map(|s| names.get(*s).map_or("?", |(n, _)| *n))
-            .collect();
+        let name = |s: usize| schema.slots().get(s).map_or("?", |slot| slot.name);
+        let slot_names: Vec<&str> = self.slots.iter().map(|s| name(*s)).collect();
         let values: Vec<String> = self
             .values
             .iter()
@@ -291,7 +287,7 @@ impl Condition {
                 Operand::Ymd(y) => y.to_string(),
                 Operand::DaysFromToday(n) => format!("today{n:+}d"),
                 Operand::YearsFromToday(n) => format!("today{n:+}y"),
-                Operand::Slot(s) => names.get(*s).map_or("?", |(n, _)| *n).to_string(),
+                Operand::Slot(s) => name(*s).to_string(),
                 Operand::Field(x) => crate::field::fr_to_hex(x),
             })
             .collect();
@@ -465,8 +461,10 @@ fn check_comparable(v: &Operand) -> Result<(), Error> {
 }
 
 /// A verifier's policy over one schema and issuer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Serialized with its schema's short name; read a policy file as a [`PolicySpec`] and resolve
+/// its schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Policy {
     /// The credential's schema.
     pub schema: Schema,
@@ -477,6 +475,47 @@ pub struct Policy {
     /// Slots revealed to the verifier.
     #[serde(default)]
     pub disclose: Vec<usize>,
+}
+
+/// A [`Policy`] as read from a file, its schema named by its short name (the JSON of a policy
+/// file: `{"schema": "vaccination", "issuer": ..., "conditions": [...], "disclose": [...]}`);
+/// [`PolicySpec::resolve`] looks the name up in a catalog of schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// The schema's short name (e.g. `"vaccination"`).
+    pub schema: String,
+    /// The accepted issuer (a code).
+    pub issuer: String,
+    /// Up to [`MAX_CONDITIONS`] conditions, all of which must hold.
+    pub conditions: Vec<Condition>,
+    /// Slots revealed to the verifier.
+    #[serde(default)]
+    pub disclose: Vec<usize>,
+}
+
+impl PolicySpec {
+    /// The policy, with the schema that `find` gives for the short name;
+    /// [`Error::UnknownSchema`] if it gives none.
+    pub fn resolve(self, find: impl Fn(&str) -> Option<Schema>) -> Result<Policy, Error> {
+        Ok(Policy {
+            schema: find_schema(&self.schema, find)?,
+            issuer: self.issuer,
+            conditions: self.conditions,
+            disclose: self.disclose,
+        })
+    }
+}
+
+impl From<Policy> for PolicySpec {
+    fn from(p: Policy) -> Self {
+        PolicySpec {
+            schema: p.schema.short_name().into(),
+            issuer: p.issuer,
+            conditions: p.conditions,
+            disclose: p.disclose,
+        }
+    }
 }
 
 /// A compiled condition: what the circuit receives.
@@ -582,11 +621,10 @@ impl Policy {
                 self.conditions.len()
             )));
         }
-        let kinds = self.schema.slots();
         let mut conditions = [Condition::noop().compile()?; MAX_CONDITIONS];
         for (i, c) in self.conditions.iter().enumerate() {
             for s in &c.slots {
-                let unused = kinds.get(*s).is_none_or(|(_, k)| *k == SlotKind::Unused);
+                let unused = self.schema.kind(*s).is_none_or(|k| k == SlotKind::Unused);
                 if unused && c.op != Operator::Noop {
                     return Err(Error::InvalidPolicy(format!(
                         "condition {i}: schema {:?} has no slot {s}",
@@ -601,10 +639,11 @@ impl Policy {
         }
         let mut disclose = [false; NUM_SLOTS];
         for s in &self.disclose {
-            let k = kinds
-                .get(*s)
+            let kind = self
+                .schema
+                .kind(*s)
                 .ok_or_else(|| Error::InvalidPolicy(format!("cannot disclose slot {s}")))?;
-            if k.1 == SlotKind::Unused {
+            if kind == SlotKind::Unused {
                 return Err(Error::InvalidPolicy(format!(
                     "slot {s} is unused in {:?}",
                     self.schema
@@ -705,5 +744,101 @@ impl Policy {
                     })?;
         }
         Ok(chosen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::tests::{find, vaccination, VACCINATION};
+
+    fn policy() -> Policy {
+        Policy {
+            conditions: vec![Condition::new(
+                vaccination::DOSE_NUMBER,
+                Operator::Ge,
+                vec![Operand::Number(2)],
+            )],
+            disclose: vec![vaccination::COUNTRY],
+            ..Policy::new(VACCINATION, "NL-RIVM")
+        }
+    }
+
+    #[test]
+    fn a_policy_round_trips_through_its_spec_byte_for_byte() {
+        let json = serde_json::to_string(&policy()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"schema":"vaccination","issuer":"NL-RIVM","conditions":[{"slots":[4],"op":"ge","values":[{"number":2}]}],"disclose":[7]}"#
+        );
+        let spec: PolicySpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(spec, PolicySpec::from(policy()));
+        assert_eq!(serde_json::to_string(&spec).unwrap(), json);
+        let back = spec.resolve(find).unwrap();
+        assert_eq!(back, policy());
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn resolving_an_unknown_schema_is_a_typed_error() {
+        let spec = PolicySpec::from(policy());
+        assert_eq!(
+            spec.clone().resolve(|_| None),
+            Err(Error::UnknownSchema("vaccination".into()))
+        );
+        let renamed = PolicySpec {
+            schema: "Vaccination".into(),
+            ..spec
+        };
+        assert_eq!(
+            renamed.resolve(find),
+            Err(Error::UnknownSchema("Vaccination".into()))
+        );
+    }
+
+    #[test]
+    fn a_policy_spec_refuses_unknown_fields_and_defaults_disclose() {
+        let spec: PolicySpec =
+            serde_json::from_str(r#"{"schema":"identity","issuer":"X","conditions":[]}"#).unwrap();
+        assert!(spec.disclose.is_empty());
+        assert!(serde_json::from_str::<PolicySpec>(
+            r#"{"schema":"identity","issuer":"X","conditions":[],"extra":1}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<PolicySpec>(r#"{"issuer":"X","conditions":[]}"#).is_err());
+    }
+
+    #[test]
+    fn compile_refuses_conditions_and_disclosure_on_unused_slots() {
+        let identity = crate::credential::tests::IDENTITY;
+        let on_unused = Policy {
+            conditions: vec![Condition::new(1, Operator::Eq, vec![Operand::Number(1)])],
+            ..Policy::new(identity, "NL-RIVM")
+        };
+        assert_eq!(
+            on_unused.compile(),
+            Err(Error::InvalidPolicy(
+                "condition 0: schema identity has no slot 1".into()
+            ))
+        );
+        let disclosing_unused = Policy {
+            disclose: vec![3],
+            ..Policy::new(identity, "NL-RIVM")
+        };
+        assert_eq!(
+            disclosing_unused.compile(),
+            Err(Error::InvalidPolicy("slot 3 is unused in identity".into()))
+        );
+        let past_the_end = Policy {
+            disclose: vec![NUM_SLOTS],
+            ..Policy::new(identity, "NL-RIVM")
+        };
+        assert_eq!(
+            past_the_end.compile(),
+            Err(Error::InvalidPolicy(format!(
+                "cannot disclose slot {NUM_SLOTS}"
+            )))
+        );
+        assert!(policy().compile().is_ok());
     }
 }

@@ -62,7 +62,7 @@ mod tests {
     use crate::policy::{Condition, Operand, Policy};
 
     fn compiled(conditions: Vec<Condition>) -> CompiledPolicy {
-        let mut policy = Policy::new(crate::credential::Schema::Vaccination, "NL-RIVM");
+        let mut policy = Policy::new(crate::credential::tests::VACCINATION, "NL-RIVM");
         policy.conditions = conditions;
         policy.compile().unwrap()
     }

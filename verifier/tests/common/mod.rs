@@ -8,7 +8,8 @@ mod testkit;
 
 pub use testkit::*;
 
-use zkhealth_circuits::{codes, credential::Schema, date::Day, policy::Policy, Fr, Statement};
+use zkhealth_circuits::{codes, date::Day, policy::Policy, Fr, Statement};
+use zkhealth_records::schema::vaccination;
 use zkhealth_registry::RootHistory;
 use zkhealth_verifier::{Expected, LocalRoots, Presentation};
 
@@ -19,8 +20,8 @@ pub const WINDOW: u64 = 3_600;
 
 /// Vaccination, issuer NL-RIVM, no conditions, discloses the country (slot 7).
 pub fn policy() -> Policy {
-    let mut p = Policy::new(Schema::Vaccination, "NL-RIVM");
-    p.disclose = vec![7];
+    let mut p = Policy::new(vaccination::SCHEMA, "NL-RIVM");
+    p.disclose = vec![vaccination::COUNTRY];
     p
 }
 
