@@ -154,6 +154,11 @@ pub struct OperandForm {
     pub slot: Option<usize>,
 }
 
+/// Whether an operand adds the verifier's day.
+fn on_day(operand: &OperandForm) -> bool {
+    operand.days || operand.ymd
+}
+
 fn signed(n: i64) -> Fr {
     if n < 0 {
         -Fr::from(n.unsigned_abs())
@@ -375,6 +380,27 @@ impl Condition {
         };
         if self.op == Operator::Between {
             c.values[1] = c.b.value;
+        }
+        // "Any of these slots" is met by one slot; an empty slot holds 0, which satisfies `ne`,
+        // `nin`, and every comparison against a bound above or below it, so over several slots
+        // those would be met by an empty one (a coverage credential with a free category slot
+        // would satisfy "categories NIN {outpatient}"). Only `eq` and `in` with non-zero values
+        // keep their meaning over several slots.
+        let slots = c.slot_mask.iter().filter(|&&b| b).count();
+        if slots > 1 {
+            let meaningful = match self.op {
+                Operator::Noop => true,
+                Operator::Eq => c.a.value != Fr::ZERO && c.a.slot.is_none() && !on_day(&c.a),
+                Operator::In => c.values.iter().all(|v| *v != Fr::ZERO),
+                _ => false,
+            };
+            if !meaningful {
+                return Err(err(format!(
+                    "{:?} over {slots} slots would be met by an empty slot: only eq and in with \
+                     non-zero constants can hold on any of several slots",
+                    self.op
+                )));
+            }
         }
         Ok(c)
     }
@@ -751,6 +777,72 @@ impl Policy {
 mod tests {
     use super::*;
     use crate::credential::tests::{find, vaccination, VACCINATION};
+
+    /// Over several slots, a condition is met by any one of them; an empty slot (0) satisfies
+    /// `ne`, `nin` and comparisons, so those are refused over several slots, and `eq`/`in` only
+    /// with non-zero constants.
+    #[test]
+    fn multi_slot_conditions_that_an_empty_slot_would_meet_are_refused() {
+        let two = vec![vaccination::PRODUCT, vaccination::MANUFACTURER];
+        let code = || Operand::Code("EU/1/20/1528".into());
+        let refused = [
+            (Operator::Ne, vec![code()]),
+            (Operator::Nin, vec![code()]),
+            (Operator::Lt, vec![Operand::Number(5)]),
+            (Operator::Le, vec![Operand::Number(5)]),
+            (Operator::Gt, vec![Operand::Number(0)]),
+            (Operator::Ge, vec![Operand::Number(0)]),
+            (
+                Operator::Between,
+                vec![Operand::Number(0), Operand::Number(5)],
+            ),
+            (Operator::Eq, vec![Operand::Number(0)]),
+            (Operator::In, vec![code(), Operand::Number(0)]),
+            (Operator::Eq, vec![Operand::Slot(vaccination::COUNTRY)]),
+        ];
+        for (op, values) in refused {
+            let c = Condition {
+                slots: two.clone(),
+                op,
+                values: values.clone(),
+            };
+            let err = c.compile().unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidPolicy(m) if m.contains("empty slot")),
+                "{op:?} {values:?}: {err}"
+            );
+            // The same condition on one slot is fine.
+            let one = Condition {
+                slots: vec![vaccination::PRODUCT],
+                ..c
+            };
+            assert!(one.compile().is_ok(), "{op:?} on one slot");
+            // And a policy holding it fails to compile as a whole.
+            let policy = Policy {
+                conditions: vec![Condition {
+                    slots: two.clone(),
+                    op,
+                    values,
+                }],
+                ..Policy::new(VACCINATION, "NL-RIVM")
+            };
+            assert!(policy.compile().is_err());
+        }
+        for (op, values) in [
+            (Operator::Eq, vec![code()]),
+            (
+                Operator::In,
+                vec![code(), Operand::Code("EU/1/20/1507".into())],
+            ),
+        ] {
+            let c = Condition {
+                slots: two.clone(),
+                op,
+                values,
+            };
+            assert!(c.compile().is_ok(), "{op:?}");
+        }
+    }
 
     fn policy() -> Policy {
         Policy {

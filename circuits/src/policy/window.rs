@@ -19,11 +19,7 @@
 //! would then admit a credential that has expired. Conditions that do not mention the day do not
 //! constrain the window.
 
-use super::{CompiledCondition, CompiledPolicy, OperandForm, Operator};
-
-fn on_day(operand: &OperandForm) -> bool {
-    operand.days || operand.ymd
-}
+use super::{on_day, CompiledCondition, CompiledPolicy, Operator};
 
 impl CompiledCondition {
     /// Whether the condition is at least as strict on any later day as on an earlier one.
