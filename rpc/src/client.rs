@@ -151,9 +151,10 @@ impl Client {
         self.deploy(signer, "deploying the registry", code)
     }
 
-    /// Publishes `root` as the registry's current root (only its issuer may). Waits for the
-    /// transaction to be mined; a revert names the contract's custom error (`NotIssuer`,
-    /// `RootAlreadyPublished`, ...).
+    /// Publishes `root` as the registry's current root (only its issuer may); a root published
+    /// before and no longer current may be published again. Waits for the transaction to be
+    /// mined; a revert names the contract's custom error (`NotIssuer`, `RootIsCurrent`,
+    /// `RootIsInvalidated`, ...).
     pub fn publish_root(
         &self,
         signer: &SignerKey,
@@ -166,15 +167,20 @@ impl Client {
         self.send_call(signer, registry, "publishRoot", call.abi_encode())
     }
 
-    /// Appoints `new_issuer` as the address allowed to publish roots (only the owner may).
+    /// Appoints `new_issuer` as the address allowed to publish roots, starting a new epoch (only
+    /// the owner may). With `invalidate_previous`, every root published before (the current
+    /// one included) is no longer accepted and there is no current root until the new issuer
+    /// publishes.
     pub fn set_issuer(
         &self,
         signer: &SignerKey,
         registry: Address,
         new_issuer: Address,
+        invalidate_previous: bool,
     ) -> Result<Mined, RpcError> {
         let call = ZkhRegistry::setIssuerCall {
             newIssuer: new_issuer,
+            invalidatePrevious: invalidate_previous,
         };
         self.send_call(signer, registry, "setIssuer", call.abi_encode())
     }
@@ -557,9 +563,10 @@ pub fn set_issuer(
     signer_key: &SignerKey,
     registry: Address,
     new_issuer: Address,
+    invalidate_previous: bool,
 ) -> Result<TxHash, RpcError> {
     Client::new(rpc_url)?
-        .set_issuer(signer_key, registry, new_issuer)
+        .set_issuer(signer_key, registry, new_issuer, invalidate_previous)
         .map(|m| m.tx_hash)
 }
 
