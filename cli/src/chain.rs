@@ -1,6 +1,7 @@
-//! The chain commands: deploy the registry contract, publish roots to it, read it; deploy a
-//! presentation contract for a verifying key, accept policies on it, submit presentations to
-//! it, and compute the challenge it expects; and the on-chain root source of `verify`.
+//! The chain commands: deploy the registry contract, publish roots to it, withdraw them, appoint
+//! its issuer, read it; deploy a presentation contract for a verifying key, accept policies on
+//! it, submit presentations to it, and compute the challenge it expects; move the ownership of
+//! either contract in two steps; and the on-chain root source of `verify`.
 
 use std::{
     path::{Path, PathBuf},
@@ -10,7 +11,7 @@ use std::{
 use clap::Args;
 use zkhealth::{
     circuits::{field::fr_to_hex, Fr},
-    registry::store::RegistryStore,
+    registry::store::{RegistryStore, StoreError},
     verifier::{KeyId, VerifyError},
 };
 use zkhealth_evm::{accepted_query_hash, challenge_for, verify_presentation_calldata};
@@ -80,9 +81,90 @@ pub struct PublishRootArgs {
     /// The root to publish (`0x` + 64 hex digits).
     #[arg(long)]
     pub root: Option<String>,
-    /// The issuer's registry database: publish its current root.
+    /// The issuer's registry database: publish its current root (and, if an invalidation or an
+    /// issuer rotation left the database without a current root, record the publication there
+    /// too).
     #[arg(long)]
     pub db: Option<PathBuf>,
+}
+
+/// `invalidate-root`.
+#[derive(Debug, Args)]
+pub struct InvalidateRootArgs {
+    /// The node.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The registry contract's address.
+    #[arg(long)]
+    pub registry: String,
+    /// The registry owner's key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The root to withdraw (`0x` + 64 hex digits).
+    #[arg(long)]
+    pub root: String,
+    /// The issuer's registry database: record the invalidation there too (at the local clock),
+    /// so that the root history it exports agrees. The root must have been published from it;
+    /// this is checked before anything is sent.
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+}
+
+/// `set-issuer`.
+#[derive(Debug, Args)]
+pub struct SetIssuerArgs {
+    /// The node.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The registry contract's address.
+    #[arg(long)]
+    pub registry: String,
+    /// The registry owner's key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The address allowed to publish roots from now on.
+    #[arg(long)]
+    pub issuer: String,
+    /// Stop accepting every root published before (the current one included), for instance
+    /// because the previous issuer's key leaked; the new issuer then publishes the registry's
+    /// root again (`publish-root --db`).
+    #[arg(long)]
+    pub invalidate_previous: bool,
+    /// The issuer's registry database: record the rotation there too (at the local clock).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+}
+
+/// `transfer-ownership`.
+#[derive(Debug, Args)]
+pub struct TransferOwnershipArgs {
+    /// The node.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The contract (a registry or a presentation contract).
+    #[arg(long)]
+    pub contract: String,
+    /// The owner's key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The pending owner, who takes over with `accept-ownership`; the zero address cancels a
+    /// pending transfer.
+    #[arg(long)]
+    pub new_owner: String,
+}
+
+/// `accept-ownership`.
+#[derive(Debug, Args)]
+pub struct AcceptOwnershipArgs {
+    /// The node.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The contract (a registry or a presentation contract).
+    #[arg(long)]
+    pub contract: String,
+    /// The pending owner's key.
+    #[command(flatten)]
+    pub key: KeyArgs,
 }
 
 /// `chain-roots`.
@@ -248,9 +330,12 @@ pub fn publish_root(args: &PublishRootArgs) -> Result<(), CliError> {
     let client = client(&args.rpc)?;
     let registry = address("registry address", &args.registry)?;
     let signer = signer(&args.key)?;
-    let root = match (&args.root, &args.db) {
-        (Some(hex), _) => files::parse_fr("root", hex)?,
-        (None, Some(db)) => RegistryStore::open(db)?.root(),
+    let (root, mut store) = match (&args.root, &args.db) {
+        (Some(hex), _) => (files::parse_fr("root", hex)?, None),
+        (None, Some(db)) => {
+            let store = RegistryStore::open(db)?;
+            (store.root(), Some(store))
+        }
         (None, None) => {
             return Err(CliError::Argument {
                 what: "root",
@@ -265,18 +350,131 @@ pub fn publish_root(args: &PublishRootArgs) -> Result<(), CliError> {
             "root {} is already the current root of registry {registry}; nothing to publish",
             fr_to_hex(&root)
         );
-        return Ok(());
+    } else {
+        let tx = client.publish_root(&signer, registry, &root)?;
+        println!("published root {} to registry {registry}", fr_to_hex(&root));
+        print_tx(&tx);
+        if let Some(previous) = previous {
+            let window = client.freshness_window(registry)?;
+            println!(
+                "  replaced root {} (accepted for {window} s more)",
+                fr_to_hex(&previous)
+            );
+        }
     }
-    let tx = client.publish_root(&signer, registry, &root)?;
-    println!("published root {} to registry {registry}", fr_to_hex(&root));
+    // After an invalidation or a rotation the database has no current root either: it records
+    // the publication too.
+    if let Some(store) = store.as_mut() {
+        if store.publish_root(files::unix_now()?)? {
+            println!("  recorded the publication in {}", shown(store.file()));
+        }
+    }
+    Ok(())
+}
+
+/// `invalidate-root`.
+pub fn invalidate_root(args: &InvalidateRootArgs) -> Result<(), CliError> {
+    let client = client(&args.rpc)?;
+    let registry = address("registry address", &args.registry)?;
+    let signer = signer(&args.key)?;
+    let root = files::parse_fr("root", &args.root)?;
+    // The database must be able to record it: checked before anything is sent.
+    let mut store = args
+        .db
+        .as_ref()
+        .map(|db| -> Result<_, CliError> {
+            let store = RegistryStore::open(db)?;
+            store
+                .history()
+                .invalidation(root, files::unix_now()?)
+                .map_err(StoreError::from)?;
+            Ok(store)
+        })
+        .transpose()?;
+    let was_current = client.current_root(registry)? == Some(root);
+    let tx = client.invalidate_root(&signer, registry, &root)?;
+    println!(
+        "invalidated root {} on registry {registry}: never accepted or published again",
+        fr_to_hex(&root)
+    );
     print_tx(&tx);
-    if let Some(previous) = previous {
-        let window = client.freshness_window(registry)?;
+    if was_current {
+        println!("  it was the current root: there is none until the next publication");
+    }
+    if let Some(store) = store.as_mut() {
+        store.invalidate_root(root, files::unix_now()?)?;
+        println!("  recorded in {}", shown(store.file()));
+    }
+    Ok(())
+}
+
+/// `set-issuer`.
+pub fn set_issuer(args: &SetIssuerArgs) -> Result<(), CliError> {
+    let client = client(&args.rpc)?;
+    let registry = address("registry address", &args.registry)?;
+    let signer = signer(&args.key)?;
+    let issuer = address("issuer address", &args.issuer)?;
+    let mut store = args
+        .db
+        .as_ref()
+        .map(|db| -> Result<_, CliError> {
+            let store = RegistryStore::open(db)?;
+            store
+                .history()
+                .rotation(files::unix_now()?, args.invalidate_previous)
+                .map_err(StoreError::from)?;
+            Ok(store)
+        })
+        .transpose()?;
+    let previous = client.issuer(registry)?;
+    let tx = client.set_issuer(&signer, registry, issuer, args.invalidate_previous)?;
+    let epoch = client.issuer_epoch(registry)?;
+    println!("issuer of registry {registry} is now {issuer} (epoch {epoch})");
+    println!("  previous issuer {previous}");
+    print_tx(&tx);
+    if args.invalidate_previous {
         println!(
-            "  replaced root {} (accepted for {window} s more)",
-            fr_to_hex(&previous)
+            "  every root published before epoch {epoch} is no longer accepted; there is no \
+             current root until the new issuer publishes (publish-root --db)"
         );
     }
+    if let Some(store) = store.as_mut() {
+        let local = store.rotate_issuer(files::unix_now()?, args.invalidate_previous)?;
+        println!("  recorded in {} (epoch {local})", shown(store.file()));
+    }
+    Ok(())
+}
+
+/// `transfer-ownership`.
+pub fn transfer_ownership(args: &TransferOwnershipArgs) -> Result<(), CliError> {
+    let client = client(&args.rpc)?;
+    let contract = address("contract address", &args.contract)?;
+    let signer = signer(&args.key)?;
+    let new_owner = address("new owner address", &args.new_owner)?;
+    let tx = client.transfer_ownership(&signer, contract, new_owner)?;
+    if new_owner == Address::ZERO {
+        println!("cancelled the pending ownership transfer of {contract}");
+    } else {
+        println!(
+            "pending owner of {contract} is now {new_owner}: it takes over with \
+             accept-ownership; until then {} stays the owner",
+            signer.address()
+        );
+    }
+    print_tx(&tx);
+    Ok(())
+}
+
+/// `accept-ownership`.
+pub fn accept_ownership(args: &AcceptOwnershipArgs) -> Result<(), CliError> {
+    let client = client(&args.rpc)?;
+    let contract = address("contract address", &args.contract)?;
+    let signer = signer(&args.key)?;
+    let previous = client.owner(contract)?;
+    let tx = client.accept_ownership(&signer, contract)?;
+    println!("owner of {contract} is now {}", signer.address());
+    println!("  previous owner {previous}");
+    print_tx(&tx);
     Ok(())
 }
 
@@ -299,11 +497,21 @@ pub fn chain_roots(args: &ChainRootsArgs) -> Result<(), CliError> {
                 .unwrap_or_default();
             println!("  current root {}{since}", fr_to_hex(&current));
         }
-        None => println!("  current root none (nothing published yet)"),
+        None => println!(
+            "  current root none (nothing published yet, or the current root was invalidated)"
+        ),
     }
     println!("  freshness window {window} s");
     println!("  issuer {}", client.issuer(registry)?);
+    println!(
+        "  issuer epoch {} (roots of epochs before {} are not accepted)",
+        client.issuer_epoch(registry)?,
+        client.min_accepted_epoch(registry)?
+    );
     println!("  owner  {}", client.owner(registry)?);
+    if let Some(pending) = client.pending_owner(registry)? {
+        println!("  pending owner {pending}");
+    }
     if let Some(root) = root {
         print_root_info(&client, registry, &root, window)?;
     }
@@ -317,17 +525,27 @@ fn print_root_info(
     window: u64,
 ) -> Result<(), CliError> {
     let hex = fr_to_hex(root);
-    match client.root_info(registry, root)? {
-        None => println!("  root {hex}: never published"),
-        Some(info) => match info.replaced_at {
-            None => println!("  root {hex}: published at {}, current", info.published_at),
+    let Some(info) = client.root_info(registry, root)? else {
+        println!("  root {hex}: never published");
+        return Ok(());
+    };
+    let published = format!(
+        "last published at {} (epoch {})",
+        info.published_at, info.epoch
+    );
+    if info.invalidated {
+        println!("  root {hex}: {published}, invalidated: never accepted");
+    } else if info.epoch < client.min_accepted_epoch(registry)? {
+        println!("  root {hex}: {published}, its epoch was invalidated: not accepted");
+    } else {
+        match info.replaced_at {
+            None => println!("  root {hex}: {published}, current"),
             Some(replaced) => println!(
-                "  root {hex}: published at {}, replaced at {replaced}, accepted until {} \
+                "  root {hex}: {published}, replaced at {replaced}, accepted until {} \
                  (exclusive)",
-                info.published_at,
                 replaced.saturating_add(window)
             ),
-        },
+        }
     }
     Ok(())
 }

@@ -78,7 +78,12 @@ pub enum Command {
     DeployRegistry(chain::DeployRegistryArgs),
     /// Publish a registry root to the registry contract.
     PublishRoot(chain::PublishRootArgs),
-    /// Show the registry contract's current root, window, issuer and owner.
+    /// Withdraw a root from the registry contract (owner): never accepted or published again.
+    InvalidateRoot(chain::InvalidateRootArgs),
+    /// Appoint the registry contract's issuer (owner), optionally invalidating every earlier
+    /// root.
+    SetIssuer(chain::SetIssuerArgs),
+    /// Show the registry contract's current root, window, issuer, epochs and owner.
     ChainRoots(chain::ChainRootsArgs),
     /// Deploy a presentation contract for a verifying key (prints its address), accepting
     /// policies.
@@ -87,6 +92,11 @@ pub enum Command {
     AcceptPolicy(chain::AcceptPolicyArgs),
     /// Submit a presentation to a presentation contract (exit code 3 when it is refused).
     SubmitPresentation(chain::SubmitPresentationArgs),
+    /// Name the pending owner of a registry or presentation contract (owner; the zero address
+    /// cancels).
+    TransferOwnership(chain::TransferOwnershipArgs),
+    /// Take over a registry or presentation contract as its pending owner.
+    AcceptOwnership(chain::AcceptOwnershipArgs),
     /// Write the deployment of the shipped Groth16 verifier for a verifying key (JSON: ABI,
     /// constructor arguments, creation code).
     ExportSolidity(evm::ExportSolidityArgs),
@@ -120,10 +130,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Verify(args) => verifier::verify(&args),
         Command::DeployRegistry(args) => chain::deploy_registry(&args),
         Command::PublishRoot(args) => chain::publish_root(&args),
+        Command::InvalidateRoot(args) => chain::invalidate_root(&args),
+        Command::SetIssuer(args) => chain::set_issuer(&args),
         Command::ChainRoots(args) => chain::chain_roots(&args),
         Command::DeployPresentation(args) => chain::deploy_presentation(&args),
         Command::AcceptPolicy(args) => chain::accept_policy(&args),
         Command::SubmitPresentation(args) => chain::submit_presentation(&args),
+        Command::TransferOwnership(args) => chain::transfer_ownership(&args),
+        Command::AcceptOwnership(args) => chain::accept_ownership(&args),
         Command::ExportSolidity(args) => evm::export_solidity(&args),
         Command::Calldata(args) => evm::calldata(&args),
     }

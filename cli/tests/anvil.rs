@@ -1,9 +1,11 @@
 //! Roots over EVM JSON-RPC, against a local anvil node: the registry contract deployed and fed
 //! through the CLI, presentations verified against it (`verify --rpc-url --registry`), a
-//! revocation taking effect once the freshness window has passed, a presentation contract
+//! revocation taking effect once the freshness window has passed (the revocation of the last
+//! credential added included, whose root repeats an earlier one), a presentation contract
 //! deployed for the test key and a presentation submitted to it (accepted once, then refused as a
-//! reused nullifier and from another sender), and the typed errors of `zkhealth-rpc` against a
-//! real node.
+//! reused nullifier and from another sender, or once its root has expired), roots invalidated
+//! and issuers rotated by the owner, ownership moved in two steps, and the typed errors of
+//! `zkhealth-rpc` against a real node.
 //!
 //! Anvil comes from npm (`contracts/node_modules/.bin/anvil`, pinned in contracts/package.json);
 //! if it is missing, `npm ci` is run in contracts/ first. Each test starts its own node on a
@@ -204,7 +206,7 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
     let issuer_address = signer(ISSUER_KEY).address().to_string();
 
     // Holder and issuer, off chain.
-    issue_credential(d, clock_day());
+    issue_credential(d, clock_day(), 0);
 
     // The owner deploys the registry contract; the issuer publishes the registry's root.
     let out = ok(
@@ -453,11 +455,12 @@ fn prove(d: &Path, pk: &str, challenge: &str, scope: &str, today: &str) {
 
 // ---- a presentation submitted on chain, through the CLI --------------------------------------
 
-/// Issues a vaccination credential (dose 60 days before `day`) into `registry.redb` in `d` and
-/// writes the holder's `secret.json`, `credential.json` and `path.json`.
-fn issue_credential(d: &Path, day: Day) {
+/// Issues a vaccination credential (dose 60 days before `day`) to a new holder into
+/// `registry.redb` in `d`, as leaf `index` (the registry's next one), and writes the holder's
+/// `secret.json`, `credential.json` and `path.json`.
+fn issue_credential(d: &Path, day: Day, index: u64) {
     let f = |name: &str| s(&d.join(name)).to_string();
-    ok(d, &["holder-key", "--out", &f("secret.json")]);
+    ok(d, &["holder-key", "--force", "--out", &f("secret.json")]);
     let secret: HolderSecret =
         serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
     let record = json!({
@@ -496,7 +499,7 @@ fn issue_credential(d: &Path, day: Day) {
             "--registry",
             &f("registry.redb"),
             "--index",
-            "0",
+            &index.to_string(),
             "--out",
             &f("path.json"),
         ],
@@ -517,7 +520,7 @@ fn cli_presentation_is_accepted_on_chain_once_and_refused_when_reused_or_sent_by
     let client = Client::new(&url).unwrap();
     // The holder proves for the chain's date, the date the contract checks against.
     let chain_day = Day::from_unix_seconds(client.latest_block_time().unwrap()).unwrap();
-    issue_credential(d, chain_day);
+    issue_credential(d, chain_day, 0);
 
     // The registry, with the issuer's root published.
     let out = ok(
@@ -733,6 +736,569 @@ fn cli_presentation_is_accepted_on_chain_once_and_refused_when_reused_or_sent_by
     assert!(err.contains("NotOwner"), "{err}");
 }
 
+// ---- revocation of the last credential added, invalidation, rotation, ownership -------------
+
+/// `zkhealth ARGS… --rpc-url URL` with the registry or contract flag and a key: the argument
+/// vector of a chain command.
+fn chain_cmd(
+    command: &str,
+    url: &str,
+    target: (&str, &str),
+    key: &str,
+    rest: &[&str],
+) -> Vec<String> {
+    let mut args: Vec<String> = [
+        command,
+        "--rpc-url",
+        url,
+        target.0,
+        target.1,
+        "--private-key",
+        key,
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(rest.iter().map(|a| a.to_string()));
+    args
+}
+
+#[test]
+fn cli_revoking_the_last_credential_added_publishes_the_earlier_root_and_its_presentation_expires_on_chain(
+) {
+    let anvil = Anvil::start();
+    let url = anvil.url();
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let f = |name: &str| s(&d.join(name)).to_string();
+    let (pk, vk) = (
+        s(&keys().join("presentation-depth-4.pk")).to_string(),
+        s(&keys().join("presentation-depth-4.vk")).to_string(),
+    );
+    let client = Client::new(&url).unwrap();
+    let chain_day = Day::from_unix_seconds(client.latest_block_time().unwrap()).unwrap();
+
+    // The registry contract; a first credential, its root published.
+    let out = ok(
+        d,
+        &[
+            "deploy-registry",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            OWNER_KEY,
+            "--issuer",
+            &signer(ISSUER_KEY).address().to_string(),
+            "--window-secs",
+            &WINDOW.to_string(),
+        ],
+    );
+    let registry = out.lines().next().unwrap().trim().to_string();
+    let registry_address = zkhealth_rpc::parse_address(&registry).unwrap();
+    let publish = chain_cmd(
+        "publish-root",
+        &url,
+        ("--registry", &registry),
+        ISSUER_KEY,
+        &["--db", &f("registry.redb")],
+    );
+    issue_credential(d, chain_day, 0);
+    let out = ok(d, &strs(&publish));
+    let first_root = after(&out, "published root").to_string();
+
+    // The holder's credential is the last one added: a second root.
+    issue_credential(d, chain_day, 1);
+    let out = ok(d, &strs(&publish));
+    let holder_root = after(&out, "published root").to_string();
+    assert_ne!(holder_root, first_root);
+
+    // A presentation contract; the holder proves for it, against the second root.
+    ok(
+        d,
+        &[
+            "policy",
+            "standard-vaccination",
+            "--issuer",
+            ISSUER,
+            "--out",
+            &f("policy.json"),
+        ],
+    );
+    let scope = ok(d, &["scope", "--verifier", "settlement", "--event", "2026"])
+        .trim()
+        .to_string();
+    let out = ok(
+        d,
+        &[
+            "deploy-presentation",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            OWNER_KEY,
+            "--vk",
+            &vk,
+            "--registry",
+            &registry,
+            "--scope",
+            &scope,
+            "--policy",
+            &f("policy.json"),
+        ],
+    );
+    let contract = out.lines().next().unwrap().trim().to_string();
+    let challenge = fr_to_hex(
+        &client
+            .challenge_for(
+                zkhealth_rpc::parse_address(&contract).unwrap(),
+                signer(SUBMITTER_KEY).address(),
+            )
+            .unwrap(),
+    );
+    prove(d, &pk, &challenge, &scope, &chain_day.to_string());
+    let presentation: Value =
+        serde_json::from_str(&fs::read_to_string(d.join("presentation.json")).unwrap()).unwrap();
+    assert_eq!(presentation["statement"]["root"], holder_root.as_str());
+
+    // The issuer revokes it: the tree is back to the first root exactly, and that root is
+    // published again (the contract used to refuse it as published before).
+    let out = ok(
+        d,
+        &["revoke", "--registry", &f("registry.redb"), "--index", "1"],
+    );
+    assert_eq!(after(&out, "new root"), first_root, "{out}");
+    let out = ok(d, &strs(&publish));
+    assert_eq!(after(&out, "published root"), first_root, "{out}");
+    assert_eq!(after(&out, "replaced root"), holder_root, "{out}");
+    assert_eq!(
+        client.current_root(registry_address).unwrap(),
+        Some(fr_from_hex(&first_root).unwrap())
+    );
+    let out = ok(
+        d,
+        &[
+            "chain-roots",
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--root",
+            &holder_root,
+        ],
+    );
+    assert_eq!(after(&out, "current root"), first_root, "{out}");
+    let replaced_at: u64 = after(&out, "replaced at").parse().unwrap();
+    assert_eq!(
+        after(&out, "accepted until").parse::<u64>().unwrap(),
+        replaced_at + WINDOW
+    );
+
+    // Off chain against the chain's roots, at the verifier's clock: accepted within the window,
+    // refused from its end.
+    let verify = |now: u64| -> Vec<String> {
+        [
+            "verify",
+            "--vk",
+            &vk,
+            "--policy",
+            &f("policy.json"),
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--presentation",
+            &f("presentation.json"),
+            "--challenge",
+            &challenge,
+            "--scope",
+            &scope,
+            "--today",
+            &chain_day.to_string(),
+            "--now",
+            &now.to_string(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let out = ok(d, &strs(&verify(replaced_at + WINDOW - 1)));
+    assert!(out.contains("ACCEPTED"), "{out}");
+    let err = fails(d, &strs(&verify(replaced_at + WINDOW)), 3);
+    assert!(
+        err.contains("REJECTED") && err.contains(&holder_root),
+        "{err}"
+    );
+
+    // On chain, once the chain's clock has passed the window: refused, nothing recorded.
+    anvil.advance_time(WINDOW + 1);
+    let err = fails(
+        d,
+        &strs(&chain_cmd(
+            "submit-presentation",
+            &url,
+            ("--contract", &contract),
+            SUBMITTER_KEY,
+            &["--presentation", &f("presentation.json")],
+        )),
+        3,
+    );
+    assert!(
+        err.contains("REJECTED") && err.contains("RootNotAccepted"),
+        "{err}"
+    );
+    let nullifier = fr_from_hex(presentation["statement"]["nullifier"].as_str().unwrap()).unwrap();
+    assert!(!client
+        .is_nullifier_used(zkhealth_rpc::parse_address(&contract).unwrap(), &nullifier)
+        .unwrap());
+}
+
+#[test]
+fn cli_owner_invalidates_roots_and_rotates_the_issuer_and_the_database_follows() {
+    let anvil = Anvil::start();
+    let url = anvil.url();
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let f = |name: &str| s(&d.join(name)).to_string();
+    let client = Client::new(&url).unwrap();
+    let out = ok(
+        d,
+        &[
+            "deploy-registry",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            OWNER_KEY,
+            "--issuer",
+            &signer(ISSUER_KEY).address().to_string(),
+            "--window-secs",
+            &WINDOW.to_string(),
+        ],
+    );
+    let registry = out.lines().next().unwrap().trim().to_string();
+    let registry_address = zkhealth_rpc::parse_address(&registry).unwrap();
+    let on_registry = |command: &str, key: &str, rest: &[&str]| {
+        chain_cmd(command, &url, ("--registry", &registry), key, rest)
+    };
+    let db = f("registry.redb");
+    issue_credential(d, clock_day(), 0);
+    let first = after(
+        &ok(
+            d,
+            &strs(&on_registry("publish-root", ISSUER_KEY, &["--db", &db])),
+        ),
+        "published root",
+    )
+    .to_string();
+    issue_credential(d, clock_day(), 1);
+    let second = after(
+        &ok(
+            d,
+            &strs(&on_registry("publish-root", ISSUER_KEY, &["--db", &db])),
+        ),
+        "published root",
+    )
+    .to_string();
+    let first_fr = fr_from_hex(&first).unwrap();
+    let second_fr = fr_from_hex(&second).unwrap();
+    assert!(client
+        .is_accepted_root(registry_address, &first_fr)
+        .unwrap());
+
+    // Only the owner invalidates; a root never published cannot be, and with --db the database
+    // must know the root (checked before anything is sent).
+    let err = fails(
+        d,
+        &strs(&on_registry(
+            "invalidate-root",
+            STRANGER_KEY,
+            &["--root", &first],
+        )),
+        1,
+    );
+    assert!(err.contains("NotOwner"), "{err}");
+    let unknown = fr_to_hex(&Fr::from(77u8));
+    let err = fails(
+        d,
+        &strs(&on_registry(
+            "invalidate-root",
+            OWNER_KEY,
+            &["--root", &unknown],
+        )),
+        1,
+    );
+    assert!(err.contains("RootNotPublished"), "{err}");
+    let err = fails(
+        d,
+        &strs(&on_registry(
+            "invalidate-root",
+            OWNER_KEY,
+            &["--root", &unknown, "--db", &db],
+        )),
+        1,
+    );
+    assert!(err.contains("never published"), "{err}");
+
+    // The replaced first root, within its window: withdrawn on chain and in the database.
+    let out = ok(
+        d,
+        &strs(&on_registry(
+            "invalidate-root",
+            OWNER_KEY,
+            &["--root", &first, "--db", &db],
+        )),
+    );
+    assert!(
+        out.contains("invalidated root") && out.contains("recorded in"),
+        "{out}"
+    );
+    assert!(!client
+        .is_accepted_root(registry_address, &first_fr)
+        .unwrap());
+    let info = client
+        .root_info(registry_address, &first_fr)
+        .unwrap()
+        .unwrap();
+    assert!(info.invalidated);
+    let out = ok(
+        d,
+        &[
+            "chain-roots",
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--root",
+            &first,
+        ],
+    );
+    assert!(out.contains("invalidated: never accepted"), "{out}");
+    let err = fails(
+        d,
+        &strs(&on_registry(
+            "invalidate-root",
+            OWNER_KEY,
+            &["--root", &first],
+        )),
+        1,
+    );
+    assert!(err.contains("RootIsInvalidated"), "{err}");
+    let err = fails(
+        d,
+        &strs(&on_registry(
+            "publish-root",
+            ISSUER_KEY,
+            &["--root", &first],
+        )),
+        1,
+    );
+    assert!(err.contains("RootIsInvalidated"), "{err}");
+    let roots = |d: &Path| -> zkhealth::registry::RootHistory {
+        ok(d, &["roots", "--registry", &db, "--out", &f("roots.json")]);
+        serde_json::from_str(&fs::read_to_string(d.join("roots.json")).unwrap()).unwrap()
+    };
+    let local = roots(d);
+    assert!(local.is_invalidated(&first_fr));
+    assert_eq!(local.current(), Some(second_fr));
+
+    // The issuer's key leaks: the owner appoints the stranger and invalidates every earlier
+    // root; the chain and the database have no current root.
+    let stranger = signer(STRANGER_KEY).address().to_string();
+    let err = fails(
+        d,
+        &strs(&on_registry(
+            "set-issuer",
+            ISSUER_KEY,
+            &["--issuer", &stranger, "--invalidate-previous"],
+        )),
+        1,
+    );
+    assert!(err.contains("NotOwner"), "{err}");
+    let out = ok(
+        d,
+        &strs(&on_registry(
+            "set-issuer",
+            OWNER_KEY,
+            &["--issuer", &stranger, "--invalidate-previous", "--db", &db],
+        )),
+    );
+    assert!(
+        out.contains("(epoch 1)") && out.contains("recorded in"),
+        "{out}"
+    );
+    assert_eq!(
+        client.issuer(registry_address).unwrap(),
+        signer(STRANGER_KEY).address()
+    );
+    assert_eq!(client.issuer_epoch(registry_address).unwrap(), 1);
+    assert_eq!(client.min_accepted_epoch(registry_address).unwrap(), 1);
+    assert_eq!(client.current_root(registry_address).unwrap(), None);
+    assert!(!client
+        .is_accepted_root(registry_address, &second_fr)
+        .unwrap());
+    let local = roots(d);
+    assert_eq!((local.current(), local.epoch()), (None, 1));
+    assert!(!local.is_accepted(&second_fr, u64::MAX));
+
+    // The old issuer can no longer publish; the new one publishes the registry's root again,
+    // which the database records too.
+    let err = fails(
+        d,
+        &strs(&on_registry("publish-root", ISSUER_KEY, &["--db", &db])),
+        1,
+    );
+    assert!(err.contains("NotIssuer"), "{err}");
+    let out = ok(
+        d,
+        &strs(&on_registry("publish-root", STRANGER_KEY, &["--db", &db])),
+    );
+    assert_eq!(after(&out, "published root"), second, "{out}");
+    assert!(out.contains("recorded the publication"), "{out}");
+    assert!(client
+        .is_accepted_root(registry_address, &second_fr)
+        .unwrap());
+    assert_eq!(
+        client
+            .root_info(registry_address, &second_fr)
+            .unwrap()
+            .unwrap()
+            .epoch,
+        1
+    );
+    let local = roots(d);
+    assert_eq!(local.current(), Some(second_fr));
+    assert_eq!(local.latest_entry(&second_fr).unwrap().epoch, 1);
+    let out = ok(
+        d,
+        &["chain-roots", "--rpc-url", &url, "--registry", &registry],
+    );
+    assert_eq!(after(&out, "current root"), second, "{out}");
+    assert!(out.contains("issuer epoch 1"), "{out}");
+}
+
+#[test]
+fn cli_ownership_of_both_contracts_moves_in_two_steps() {
+    let anvil = Anvil::start();
+    let url = anvil.url();
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let f = |name: &str| s(&d.join(name)).to_string();
+    let client = Client::new(&url).unwrap();
+    let vk = s(&keys().join("presentation-depth-4.vk")).to_string();
+    let out = ok(
+        d,
+        &[
+            "deploy-registry",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            OWNER_KEY,
+            "--issuer",
+            &signer(ISSUER_KEY).address().to_string(),
+            "--window-secs",
+            &WINDOW.to_string(),
+        ],
+    );
+    let registry = out.lines().next().unwrap().trim().to_string();
+    let out = ok(
+        d,
+        &[
+            "deploy-presentation",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            OWNER_KEY,
+            "--vk",
+            &vk,
+            "--registry",
+            &registry,
+            "--scope",
+            &fr_to_hex(&Fr::from(5u8)),
+        ],
+    );
+    let contract = out.lines().next().unwrap().trim().to_string();
+    ok(
+        d,
+        &[
+            "policy",
+            "standard-vaccination",
+            "--issuer",
+            ISSUER,
+            "--out",
+            &f("policy.json"),
+        ],
+    );
+    let new_owner = signer(SUBMITTER_KEY);
+    let new_owner_hex = new_owner.address().to_string();
+    let owner = signer(OWNER_KEY).address();
+
+    // What only the owner may do, on each contract.
+    let registry_owner_only = |key: &str| {
+        chain_cmd(
+            "set-issuer",
+            &url,
+            ("--registry", &registry),
+            key,
+            &["--issuer", &new_owner_hex],
+        )
+    };
+    let contract_owner_only = |key: &str| {
+        chain_cmd(
+            "accept-policy",
+            &url,
+            ("--contract", &contract),
+            key,
+            &["--policy", &f("policy.json")],
+        )
+    };
+    type OwnerOnly<'a> = &'a dyn Fn(&str) -> Vec<String>;
+    let cases: [(&str, OwnerOnly); 2] = [
+        (registry.as_str(), &registry_owner_only),
+        (contract.as_str(), &contract_owner_only),
+    ];
+    for (target, owner_only) in cases {
+        let address = zkhealth_rpc::parse_address(target).unwrap();
+        let transfer = |key: &str, to: &str| {
+            chain_cmd(
+                "transfer-ownership",
+                &url,
+                ("--contract", target),
+                key,
+                &["--new-owner", to],
+            )
+        };
+        let accept =
+            |key: &str| chain_cmd("accept-ownership", &url, ("--contract", target), key, &[]);
+
+        // A stranger cannot start a transfer, nor accept one.
+        let err = fails(d, &strs(&transfer(STRANGER_KEY, &new_owner_hex)), 1);
+        assert!(err.contains("NotOwner"), "{err}");
+        let out = ok(d, &strs(&transfer(OWNER_KEY, &new_owner_hex)));
+        assert!(out.contains("pending owner"), "{out}");
+        assert_eq!(
+            client.pending_owner(address).unwrap(),
+            Some(new_owner.address())
+        );
+        let err = fails(d, &strs(&accept(STRANGER_KEY)), 1);
+        assert!(err.contains("NotPendingOwner"), "{err}");
+        // Until accepted, the owner keeps its rights and the pending owner has none.
+        ok(d, &strs(&owner_only(OWNER_KEY)));
+        let err = fails(d, &strs(&owner_only(SUBMITTER_KEY)), 1);
+        assert!(err.contains("NotOwner"), "{err}");
+        // Cancelled: the pending owner can no longer accept.
+        let out = ok(d, &strs(&transfer(OWNER_KEY, &Address::ZERO.to_string())));
+        assert!(out.contains("cancelled"), "{out}");
+        assert_eq!(client.pending_owner(address).unwrap(), None);
+        let err = fails(d, &strs(&accept(SUBMITTER_KEY)), 1);
+        assert!(err.contains("NotPendingOwner"), "{err}");
+        // Transferred again and accepted: the new owner has the rights, the old one none.
+        ok(d, &strs(&transfer(OWNER_KEY, &new_owner_hex)));
+        let out = ok(d, &strs(&accept(SUBMITTER_KEY)));
+        assert!(out.contains(&format!("previous owner {owner}")), "{out}");
+        assert_eq!(client.owner(address).unwrap(), new_owner.address());
+        assert_eq!(client.pending_owner(address).unwrap(), None);
+        let err = fails(d, &strs(&owner_only(OWNER_KEY)), 1);
+        assert!(err.contains("NotOwner"), "{err}");
+        ok(d, &strs(&owner_only(SUBMITTER_KEY)));
+    }
+}
+
 // ---- the library against a real node ---------------------------------------------------------
 
 fn deploy(client: &Client) -> Address {
@@ -845,13 +1411,13 @@ fn registry_reverts_name_the_contract_custom_errors() {
     let err = client.publish_root(&issuer, registry, &root).unwrap_err();
     assert_eq!(
         err.revert().and_then(|r| r.custom_name()),
-        Some("RootAlreadyPublished"),
+        Some("RootIsCurrent"),
         "{err}"
     );
 
     // Only the owner appoints the issuer.
     let err = client
-        .set_issuer(&stranger, registry, stranger.address())
+        .set_issuer(&stranger, registry, stranger.address(), false)
         .unwrap_err();
     assert_eq!(
         err.revert().and_then(|r| r.custom_name()),
@@ -859,7 +1425,7 @@ fn registry_reverts_name_the_contract_custom_errors() {
         "{err}"
     );
     client
-        .set_issuer(&owner, registry, stranger.address())
+        .set_issuer(&owner, registry, stranger.address(), false)
         .unwrap();
     assert_eq!(client.issuer(registry).unwrap(), stranger.address());
     assert_eq!(client.owner(registry).unwrap(), owner.address());

@@ -34,7 +34,8 @@ interface IZkhRootRegistry {
 ///        that is constant per (contract, policy), so a presentation pays five scalar
 ///        multiplications instead of seven.
 ///      The only external call is the registry view call (STATICCALL), made before any state
-///      change; everything else is precompiles.
+///      change; everything else is precompiles. Ownership moves in two steps:
+///      `transferOwnership` names a pending owner, who takes over with `acceptOwnership`.
 contract ZkhPresentation is Groth16Verifier {
     /// @dev Calldata of `verifyPresentation`: selector, 8 proof words, the public inputs.
     uint256 private constant CALLDATA_LENGTH = 4 + 32 * (8 + NUM_INPUTS);
@@ -47,6 +48,8 @@ contract ZkhPresentation is Groth16Verifier {
     uint256 public immutable scope;
     /// @notice Who manages the accepted policies.
     address public owner;
+    /// @notice The address that may accept ownership (0 if no transfer is pending).
+    address public pendingOwner;
 
     struct G1Point {
         uint256 x;
@@ -67,12 +70,16 @@ contract ZkhPresentation is Groth16Verifier {
     event PolicyAccepted(uint256 indexed queryHash);
     /// @notice The owner withdrew a policy.
     event PolicyRevoked(uint256 indexed queryHash);
+    /// @notice The owner named a pending owner (`newOwner` 0: the pending transfer is cancelled).
+    event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
     /// @notice The owner changed.
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
 
     /// @notice The caller is not the owner.
     error NotOwner();
-    /// @notice The zero address cannot be the registry or the owner.
+    /// @notice The caller is not the pending owner.
+    error NotPendingOwner();
+    /// @notice The zero address cannot be the registry.
     error ZeroAddress();
     /// @notice The scope is not below the scalar field modulus.
     error ScopeOutOfField(uint256 scope);
@@ -232,12 +239,22 @@ contract ZkhPresentation is Groth16Verifier {
         emit PolicyRevoked(queryHash);
     }
 
-    /// @notice Hands ownership to `newOwner`. Only the owner.
+    /// @notice Names `newOwner` as the pending owner, who takes over by calling
+    ///         `acceptOwnership`; until then the owner keeps every right. `newOwner` 0 cancels a
+    ///         pending transfer. Only the owner.
     function transferOwnership(address newOwner) external {
         if (msg.sender != owner) revert NotOwner();
-        if (newOwner == address(0)) revert ZeroAddress();
+        pendingOwner = newOwner;
+        emit OwnershipTransferStarted(owner, newOwner);
+    }
+
+    /// @notice Completes a transfer of ownership. Only the pending owner.
+    function acceptOwnership() external {
+        address newOwner = pendingOwner;
+        if (msg.sender != newOwner) revert NotPendingOwner();
         address previous = owner;
         owner = newOwner;
+        pendingOwner = address(0);
         emit OwnershipTransferred(previous, newOwner);
     }
 }

@@ -149,17 +149,25 @@ mod tests {
         let names = a.item_names();
         for name in [
             "publishRoot",
+            "invalidateRoot",
             "currentRoot",
             "rootInfo",
             "isAcceptedRoot",
             "isAcceptedRootAt",
             "freshnessWindow",
             "issuer",
+            "issuerEpoch",
+            "minAcceptedEpoch",
             "owner",
+            "pendingOwner",
             "setIssuer",
             "transferOwnership",
+            "acceptOwnership",
             "RootPublished",
+            "RootInvalidated",
             "IssuerChanged",
+            "PreviousRootsInvalidated",
+            "OwnershipTransferStarted",
             "OwnershipTransferred",
         ] {
             assert!(names.contains(&name), "{name} missing from the ABI");
@@ -168,15 +176,15 @@ mod tests {
 
     #[test]
     fn presentation_errors_include_the_verifier_errors() {
-        // 14 declared by ZkhPresentation, 4 inherited from Groth16Verifier.
-        assert_eq!(ZkhPresentation::ZkhPresentationErrors::SELECTORS.len(), 18);
+        // 15 declared by ZkhPresentation, 4 inherited from Groth16Verifier.
+        assert_eq!(ZkhPresentation::ZkhPresentationErrors::SELECTORS.len(), 19);
         for selector in Groth16Verifier::Groth16VerifierErrors::SELECTORS {
             assert!(
                 ZkhPresentation::ZkhPresentationErrors::valid_selector(*selector),
                 "{selector:?}"
             );
         }
-        assert_eq!(ZkhRegistry::ZkhRegistryErrors::SELECTORS.len(), 6);
+        assert_eq!(ZkhRegistry::ZkhRegistryErrors::SELECTORS.len(), 9);
     }
 
     #[test]

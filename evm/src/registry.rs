@@ -2,8 +2,13 @@
 //! issuer registry, shipped compiled (`artifacts/ZkhRegistry.json`); its interface is
 //! [`bindings::ZkhRegistry`](crate::bindings::ZkhRegistry).
 //!
-//! Its constructor is `constructor(address issuer, uint64 freshnessWindow)`; a replaced root stays
-//! accepted for the window counted from its replacement, as `RootHistory::is_accepted`.
+//! Its constructor is `constructor(address issuer, uint64 freshnessWindow)`. Acceptance is the
+//! rule of `zkhealth_registry::RootHistory::is_accepted`: each root by its latest publication
+//! (a root no longer current may be published again), the current root always, a replaced root
+//! for the window counted from its replacement, never an invalidated root
+//! (`invalidateRoot(uint256)`) or a root of an epoch an issuer rotation invalidated
+//! (`setIssuer(address, bool invalidatePrevious)`). Ownership moves in two steps
+//! (`transferOwnership(address)`, then `acceptOwnership()` by the pending owner).
 
 use alloy_primitives::Address;
 use alloy_sol_types::SolConstructor;

@@ -15,10 +15,12 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use ark_ff::PrimeField;
 use harness::{account, constructor_args, op, registry_artifact, Chain, Outcome, Receipt};
+use proptest::prelude::*;
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{
     credential::{Credential, HolderSecret},
     date::Day,
+    field::fr_from_hex,
     merkle::MerkleTree,
     policy::Policy,
     Fr, Statement,
@@ -32,7 +34,7 @@ use zkhealth_evm::{
 };
 use zkhealth_prover::{setup, ProveRequest, Prover};
 use zkhealth_records::{claims, testing};
-use zkhealth_registry::RootHistory;
+use zkhealth_registry::{Registry, RegistryError, RootHistory};
 use zkhealth_verifier::{verify, Presentation, VerifyingKey};
 
 const DEPTH: u32 = 4;
@@ -41,6 +43,9 @@ const ISSUER: &str = "NL-RIVM";
 const WINDOW: u64 = 3_600;
 /// The gas target of DESIGN.md for the proof and root check of a presentation.
 const GAS_TARGET: u64 = 230_000;
+/// The measured gas of the proof and root check (README, "Gas"): deterministic, so any change
+/// to the contracts' hot path shows here.
+const PROOF_AND_ROOT_GAS: u64 = 226_856;
 
 fn owner() -> Address {
     account(1)
@@ -415,6 +420,10 @@ fn valid_presentation_is_accepted_and_records_its_nullifier() {
     assert!(
         proof_and_root <= GAS_TARGET,
         "proof + root check costs {proof_and_root} gas, over the {GAS_TARGET} target"
+    );
+    assert_eq!(
+        proof_and_root, PROOF_AND_ROOT_GAS,
+        "the proof + root check's gas changed: update PROOF_AND_ROOT_GAS and the README"
     );
 
     // The same proof through the bare verifier function agrees with the Rust verifier.
@@ -904,169 +913,449 @@ fn deploy_registry(chain: &mut Chain) -> Address {
     )
 }
 
+fn publish_call(root: u64) -> R::publishRootCall {
+    R::publishRootCall {
+        root: U256::from(root),
+    }
+}
+
+fn set_issuer_call(new_issuer: Address, invalidate_previous: bool) -> R::setIssuerCall {
+    R::setIssuerCall {
+        newIssuer: new_issuer,
+        invalidatePrevious: invalidate_previous,
+    }
+}
+
+fn accepted_at(chain: &mut Chain, reg: Address, root: U256, time: u64) -> bool {
+    chain.read(reg, &R::isAcceptedRootAtCall { root, time })
+}
+
+fn root_info(chain: &mut Chain, reg: Address, root: u64) -> R::rootInfoReturn {
+    chain.read(
+        reg,
+        &R::rootInfoCall {
+            root: U256::from(root),
+        },
+    )
+}
+
 #[test]
-fn registry_access_control_and_issuer_rotation() {
+fn registry_access_control_and_publication() {
     let mut chain = Chain::new();
     chain.set_time(1_800_000_000);
     let reg = deploy_registry(&mut chain);
     assert_eq!(chain.read(reg, &R::ownerCall {}), owner());
+    assert_eq!(chain.read(reg, &R::pendingOwnerCall {}), Address::ZERO);
     assert_eq!(chain.read(reg, &R::issuerCall {}), issuer());
+    assert_eq!(chain.read(reg, &R::issuerEpochCall {}), 0);
+    assert_eq!(chain.read(reg, &R::minAcceptedEpochCall {}), 0);
     assert_eq!(chain.read(reg, &R::freshnessWindowCall {}), WINDOW);
     assert_eq!(chain.read(reg, &R::currentRootCall {}), U256::ZERO);
 
-    let publish = |root: u64| R::publishRootCall {
-        root: U256::from(root),
-    };
     // Only the issuer publishes.
-    assert_reverts(&chain.send_call(owner(), reg, &publish(1)), R::NotIssuer {});
     assert_reverts(
-        &chain.send_call(stranger(), reg, &publish(1)),
+        &chain.send_call(owner(), reg, &publish_call(1)),
         R::NotIssuer {},
     );
-    let r = chain.send_call(issuer(), reg, &publish(1));
+    assert_reverts(
+        &chain.send_call(stranger(), reg, &publish_call(1)),
+        R::NotIssuer {},
+    );
+    let r = chain.send_call(issuer(), reg, &publish_call(1));
     let e = R::RootPublished::decode_log(&r.outcome.logs()[0]).unwrap();
     assert_eq!(
         (e.root, e.previousRoot, e.publishedAt),
         (U256::from(1u8), U256::ZERO, 1_800_000_000)
     );
-    // Out of field, zero, repeated.
+    // Out of field, zero, the current root again.
     let r = chain.send_call(issuer(), reg, &R::publishRootCall { root: r_modulus() });
     assert_reverts(&r, R::RootOutOfField { root: r_modulus() });
-    assert_reverts(&chain.send_call(issuer(), reg, &publish(0)), R::ZeroRoot {});
+    assert_reverts(
+        &chain.send_call(issuer(), reg, &publish_call(0)),
+        R::ZeroRoot {},
+    );
+    assert_reverts(
+        &chain.send_call(issuer(), reg, &publish_call(1)),
+        R::RootIsCurrent {
+            root: U256::from(1u8),
+        },
+    );
     chain.set_time(1_800_000_100);
-    let r = chain.send_call(issuer(), reg, &publish(2));
+    let r = chain.send_call(issuer(), reg, &publish_call(2));
     let e = R::RootPublished::decode_log(&r.outcome.logs()[0]).unwrap();
     assert_eq!((e.root, e.previousRoot), (U256::from(2u8), U256::from(1u8)));
     assert_reverts(
-        &chain.send_call(issuer(), reg, &publish(1)),
-        R::RootAlreadyPublished {
-            root: U256::from(1u8),
-        },
-    );
-    assert_reverts(
-        &chain.send_call(issuer(), reg, &publish(2)),
-        R::RootAlreadyPublished {
+        &chain.send_call(issuer(), reg, &publish_call(2)),
+        R::RootIsCurrent {
             root: U256::from(2u8),
         },
     );
-    let info = chain.read(
-        reg,
-        &R::rootInfoCall {
-            root: U256::from(1u8),
-        },
-    );
+    let info = root_info(&mut chain, reg, 1);
     assert_eq!(
-        (info.publishedAt, info.replacedAt),
-        (1_800_000_000, 1_800_000_100)
+        (
+            info.published,
+            info.publishedAt,
+            info.replaced,
+            info.replacedAt
+        ),
+        (true, 1_800_000_000, true, 1_800_000_100)
     );
-    let info = chain.read(
+    let info = root_info(&mut chain, reg, 2);
+    assert_eq!(
+        (info.publishedAt, info.replaced, info.replacedAt, info.epoch),
+        (1_800_000_100, false, 0, 0)
+    );
+    let info = root_info(&mut chain, reg, 3);
+    assert_eq!(
+        (info.published, info.publishedAt, info.replacedAt),
+        (false, 0, 0)
+    );
+
+    // A root published before and no longer current is published again, with a fresh record:
+    // its earlier publication no longer counts.
+    assert!(accepted_at(&mut chain, reg, U256::from(1u8), 1_800_000_050));
+    chain.set_time(1_800_000_200);
+    let r = chain.send_call(issuer(), reg, &publish_call(1));
+    let e = R::RootPublished::decode_log(&r.outcome.logs()[0]).unwrap();
+    assert_eq!((e.root, e.previousRoot), (U256::from(1u8), U256::from(2u8)));
+    assert_eq!(chain.read(reg, &R::currentRootCall {}), U256::from(1u8));
+    let info = root_info(&mut chain, reg, 1);
+    assert_eq!(
+        (info.publishedAt, info.replaced, info.replacedAt),
+        (1_800_000_200, false, 0)
+    );
+    let info = root_info(&mut chain, reg, 2);
+    assert_eq!((info.replaced, info.replacedAt), (true, 1_800_000_200));
+    chain.set_time(1_800_000_300);
+    chain
+        .send_call(issuer(), reg, &publish_call(4))
+        .outcome
+        .output();
+    assert!(!accepted_at(
+        &mut chain,
         reg,
-        &R::rootInfoCall {
-            root: U256::from(2u8),
-        },
-    );
-    assert_eq!((info.publishedAt, info.replacedAt), (1_800_000_100, 0));
-    let info = chain.read(
+        U256::from(1u8),
+        1_800_000_050
+    ));
+    assert!(accepted_at(&mut chain, reg, U256::from(1u8), 1_800_000_200));
+    assert!(accepted_at(
+        &mut chain,
         reg,
-        &R::rootInfoCall {
-            root: U256::from(3u8),
-        },
-    );
-    assert_eq!((info.publishedAt, info.replacedAt), (0, 0));
+        U256::from(1u8),
+        1_800_000_300 + WINDOW - 1
+    ));
 
     // Only the owner rotates the issuer; the zero address is refused.
     let new_issuer = account(9);
     assert_reverts(
-        &chain.send_call(
-            issuer(),
-            reg,
-            &R::setIssuerCall {
-                newIssuer: new_issuer,
-            },
-        ),
+        &chain.send_call(issuer(), reg, &set_issuer_call(new_issuer, false)),
         R::NotOwner {},
     );
     assert_reverts(
-        &chain.send_call(
-            owner(),
-            reg,
-            &R::setIssuerCall {
-                newIssuer: Address::ZERO,
-            },
-        ),
+        &chain.send_call(owner(), reg, &set_issuer_call(Address::ZERO, false)),
         R::ZeroAddress {},
     );
-    let r = chain.send_call(
-        owner(),
-        reg,
-        &R::setIssuerCall {
-            newIssuer: new_issuer,
-        },
-    );
+    let r = chain.send_call(owner(), reg, &set_issuer_call(new_issuer, false));
+    assert_eq!(r.outcome.logs().len(), 1);
     let e = R::IssuerChanged::decode_log(&r.outcome.logs()[0]).unwrap();
-    assert_eq!((e.previousIssuer, e.newIssuer), (issuer(), new_issuer));
+    assert_eq!(
+        (e.previousIssuer, e.newIssuer, e.epoch),
+        (issuer(), new_issuer, 1)
+    );
     assert_eq!(chain.read(reg, &R::issuerCall {}), new_issuer);
+    assert_eq!(chain.read(reg, &R::issuerEpochCall {}), 1);
+    // Without invalidation the current root stays current and accepted.
+    assert_eq!(chain.read(reg, &R::currentRootCall {}), U256::from(4u8));
+    assert!(chain.read(
+        reg,
+        &R::isAcceptedRootCall {
+            root: U256::from(4u8)
+        }
+    ));
     assert_reverts(
-        &chain.send_call(issuer(), reg, &publish(3)),
+        &chain.send_call(issuer(), reg, &publish_call(3)),
         R::NotIssuer {},
     );
     chain
-        .send_call(new_issuer, reg, &publish(3))
+        .send_call(new_issuer, reg, &publish_call(3))
         .outcome
         .output();
     assert_eq!(chain.read(reg, &R::currentRootCall {}), U256::from(3u8));
+    assert_eq!(root_info(&mut chain, reg, 3).epoch, 1);
+}
 
-    // Ownership moves only by the owner, never to zero.
-    let new_owner = account(10);
-    assert_reverts(
-        &chain.send_call(
-            stranger(),
-            reg,
-            &R::transferOwnershipCall {
-                newOwner: new_owner,
-            },
-        ),
-        R::NotOwner {},
-    );
-    assert_reverts(
-        &chain.send_call(
-            owner(),
-            reg,
-            &R::transferOwnershipCall {
-                newOwner: Address::ZERO,
-            },
-        ),
-        R::ZeroAddress {},
-    );
-    let r = chain.send_call(
-        owner(),
-        reg,
-        &R::transferOwnershipCall {
-            newOwner: new_owner,
-        },
-    );
-    let e = R::OwnershipTransferred::decode_log(&r.outcome.logs()[0]).unwrap();
-    assert_eq!((e.previousOwner, e.newOwner), (owner(), new_owner));
-    assert_reverts(
-        &chain.send_call(
-            owner(),
-            reg,
-            &R::setIssuerCall {
-                newIssuer: issuer(),
-            },
-        ),
-        R::NotOwner {},
-    );
+#[test]
+fn invalidated_root_is_never_accepted_nor_published_again() {
+    let mut chain = Chain::new();
+    let t0 = 1_800_000_000u64;
+    chain.set_time(t0);
+    let reg = deploy_registry(&mut chain);
+    let invalidate = |root: u64| R::invalidateRootCall {
+        root: U256::from(root),
+    };
     chain
-        .send_call(
-            new_owner,
-            reg,
-            &R::setIssuerCall {
-                newIssuer: issuer(),
-            },
-        )
+        .send_call(issuer(), reg, &publish_call(1))
         .outcome
         .output();
+    chain.set_time(t0 + 10);
+    chain
+        .send_call(issuer(), reg, &publish_call(2))
+        .outcome
+        .output();
+    assert!(accepted_at(&mut chain, reg, U256::from(1u8), t0 + 20));
+
+    // Only the owner invalidates, and only published roots.
+    for who in [issuer(), stranger()] {
+        assert_reverts(&chain.send_call(who, reg, &invalidate(1)), R::NotOwner {});
+    }
+    assert_reverts(
+        &chain.send_call(owner(), reg, &invalidate(7)),
+        R::RootNotPublished {
+            root: U256::from(7u8),
+        },
+    );
+    // A replaced root within its window: refused from now on, at any time.
+    chain.set_time(t0 + 20);
+    let r = chain.send_call(owner(), reg, &invalidate(1));
+    let e = R::RootInvalidated::decode_log(&r.outcome.logs()[0]).unwrap();
+    assert_eq!(
+        (e.root, e.invalidatedAt, e.wasCurrent),
+        (U256::from(1u8), t0 + 20, false)
+    );
+    for time in [t0, t0 + 20, t0 + 10 + WINDOW - 1] {
+        assert!(!accepted_at(&mut chain, reg, U256::from(1u8), time));
+    }
+    assert!(root_info(&mut chain, reg, 1).invalidated);
+    assert_eq!(chain.read(reg, &R::currentRootCall {}), U256::from(2u8));
+    // Never published again, never invalidated twice.
+    assert_reverts(
+        &chain.send_call(issuer(), reg, &publish_call(1)),
+        R::RootIsInvalidated {
+            root: U256::from(1u8),
+        },
+    );
+    assert_reverts(
+        &chain.send_call(owner(), reg, &invalidate(1)),
+        R::RootIsInvalidated {
+            root: U256::from(1u8),
+        },
+    );
+
+    // The current root: no current root until the next publication, which replaces nothing.
+    chain.set_time(t0 + 30);
+    let r = chain.send_call(owner(), reg, &invalidate(2));
+    let e = R::RootInvalidated::decode_log(&r.outcome.logs()[0]).unwrap();
+    assert!(e.wasCurrent);
+    assert_eq!(chain.read(reg, &R::currentRootCall {}), U256::ZERO);
+    assert!(!chain.read(
+        reg,
+        &R::isAcceptedRootCall {
+            root: U256::from(2u8)
+        }
+    ));
+    chain.set_time(t0 + 40);
+    let r = chain.send_call(issuer(), reg, &publish_call(3));
+    let e = R::RootPublished::decode_log(&r.outcome.logs()[0]).unwrap();
+    assert_eq!((e.root, e.previousRoot), (U256::from(3u8), U256::ZERO));
+    let info = root_info(&mut chain, reg, 2);
+    assert_eq!((info.replaced, info.invalidated), (false, true));
+    assert!(!accepted_at(&mut chain, reg, U256::from(2u8), t0 + 40));
+    assert!(accepted_at(&mut chain, reg, U256::from(3u8), t0 + 40));
+}
+
+#[test]
+fn issuer_rotation_can_invalidate_every_earlier_root() {
+    let mut chain = Chain::new();
+    let t0 = 1_800_000_000u64;
+    chain.set_time(t0);
+    let reg = deploy_registry(&mut chain);
+    chain
+        .send_call(issuer(), reg, &publish_call(1))
+        .outcome
+        .output();
+    chain.set_time(t0 + 10);
+    chain
+        .send_call(issuer(), reg, &publish_call(2))
+        .outcome
+        .output();
+    let second_issuer = account(9);
+    chain
+        .send_call(owner(), reg, &set_issuer_call(second_issuer, false))
+        .outcome
+        .output();
+    chain.set_time(t0 + 20);
+    chain
+        .send_call(second_issuer, reg, &publish_call(3))
+        .outcome
+        .output();
+    for root in [1u8, 2, 3] {
+        assert!(accepted_at(&mut chain, reg, U256::from(root), t0 + 20));
+    }
+
+    // The second issuer's key is compromised: the owner appoints a third and invalidates every
+    // root published before, the current one included.
+    let third_issuer = account(10);
+    chain.set_time(t0 + 30);
+    let r = chain.send_call(owner(), reg, &set_issuer_call(third_issuer, true));
+    let logs = r.outcome.logs();
+    assert_eq!(logs.len(), 2);
+    let e = R::IssuerChanged::decode_log(&logs[0]).unwrap();
+    assert_eq!(
+        (e.previousIssuer, e.newIssuer, e.epoch),
+        (second_issuer, third_issuer, 2)
+    );
+    let e = R::PreviousRootsInvalidated::decode_log(&logs[1]).unwrap();
+    assert_eq!(e.minAcceptedEpoch, 2);
+    assert_eq!(chain.read(reg, &R::minAcceptedEpochCall {}), 2);
+    assert_eq!(chain.read(reg, &R::currentRootCall {}), U256::ZERO);
+    for root in [1u8, 2, 3] {
+        for time in [t0, t0 + 30, t0 + 30 + WINDOW] {
+            assert!(!accepted_at(&mut chain, reg, U256::from(root), time));
+        }
+    }
+    assert_reverts(
+        &chain.send_call(second_issuer, reg, &publish_call(4)),
+        R::NotIssuer {},
+    );
+    // The new issuer publishes; a root of an earlier epoch published again counts in the new one.
+    chain.set_time(t0 + 40);
+    let r = chain.send_call(third_issuer, reg, &publish_call(3));
+    let e = R::RootPublished::decode_log(&r.outcome.logs()[0]).unwrap();
+    assert_eq!((e.root, e.previousRoot), (U256::from(3u8), U256::ZERO));
+    assert_eq!(root_info(&mut chain, reg, 3).epoch, 2);
+    assert!(accepted_at(&mut chain, reg, U256::from(3u8), t0 + 40));
+    assert!(!accepted_at(&mut chain, reg, U256::from(2u8), t0 + 40));
+}
+
+/// The two-step ownership transfer of a contract (the registry or a presentation contract):
+/// `setIssuer` or `acceptPolicy` stands for "something only the owner may do".
+fn check_two_step_ownership<NotOwner, NotPendingOwner>(
+    chain: &mut Chain,
+    contract: Address,
+    owner_only: &dyn Fn(&mut Chain, Address) -> Receipt,
+    not_owner: NotOwner,
+    not_pending_owner: NotPendingOwner,
+) where
+    NotOwner: alloy_sol_types::SolError + PartialEq + std::fmt::Debug + Clone,
+    NotPendingOwner: alloy_sol_types::SolError + PartialEq + std::fmt::Debug + Clone,
+{
+    let (new_owner, other) = (account(10), account(11));
+    let transfer = |to: Address| R::transferOwnershipCall { newOwner: to };
+    let owner_of = |chain: &mut Chain| -> Address { chain.read(contract, &R::ownerCall {}) };
+    let pending_of =
+        |chain: &mut Chain| -> Address { chain.read(contract, &R::pendingOwnerCall {}) };
+
+    // Only the owner starts a transfer.
+    assert_reverts(
+        &chain.send_call(stranger(), contract, &transfer(new_owner)),
+        not_owner.clone(),
+    );
+    // Nobody can accept while nothing is pending.
+    assert_reverts(
+        &chain.send_call(new_owner, contract, &R::acceptOwnershipCall {}),
+        not_pending_owner.clone(),
+    );
+    let r = chain.send_call(owner(), contract, &transfer(new_owner));
+    let e = R::OwnershipTransferStarted::decode_log(&r.outcome.logs()[0]).unwrap();
+    assert_eq!((e.previousOwner, e.newOwner), (owner(), new_owner));
+    assert_eq!(pending_of(chain), new_owner);
+    // Until accepted, the owner keeps its rights and the pending owner has none.
+    assert_eq!(owner_of(chain), owner());
+    owner_only(chain, owner()).outcome.output();
+    assert_reverts(&owner_only(chain, new_owner), not_owner.clone());
+    // A stranger cannot accept.
+    assert_reverts(
+        &chain.send_call(stranger(), contract, &R::acceptOwnershipCall {}),
+        not_pending_owner.clone(),
+    );
+    // Transferring to zero cancels: the former pending owner can no longer accept.
+    let r = chain.send_call(owner(), contract, &transfer(Address::ZERO));
+    let e = R::OwnershipTransferStarted::decode_log(&r.outcome.logs()[0]).unwrap();
+    assert_eq!(e.newOwner, Address::ZERO);
+    assert_eq!(pending_of(chain), Address::ZERO);
+    assert_reverts(
+        &chain.send_call(new_owner, contract, &R::acceptOwnershipCall {}),
+        not_pending_owner.clone(),
+    );
+    // A new transfer replaces the pending one.
+    chain
+        .send_call(owner(), contract, &transfer(other))
+        .outcome
+        .output();
+    chain
+        .send_call(owner(), contract, &transfer(new_owner))
+        .outcome
+        .output();
+    assert_reverts(
+        &chain.send_call(other, contract, &R::acceptOwnershipCall {}),
+        not_pending_owner.clone(),
+    );
+    // The pending owner accepts: it is the owner, nothing is pending, the old owner has no
+    // rights left, and accepting again fails.
+    let r = chain.send_call(new_owner, contract, &R::acceptOwnershipCall {});
+    let e = R::OwnershipTransferred::decode_log(&r.outcome.logs()[0]).unwrap();
+    assert_eq!((e.previousOwner, e.newOwner), (owner(), new_owner));
+    assert_eq!(owner_of(chain), new_owner);
+    assert_eq!(pending_of(chain), Address::ZERO);
+    assert_reverts(&owner_only(chain, owner()), not_owner.clone());
+    assert_reverts(
+        &chain.send_call(owner(), contract, &transfer(owner())),
+        not_owner,
+    );
+    owner_only(chain, new_owner).outcome.output();
+    assert_reverts(
+        &chain.send_call(new_owner, contract, &R::acceptOwnershipCall {}),
+        not_pending_owner,
+    );
+}
+
+#[test]
+fn registry_ownership_moves_in_two_steps() {
+    let mut chain = Chain::new();
+    chain.set_time(1_800_000_000);
+    let reg = deploy_registry(&mut chain);
+    let owner_only = move |chain: &mut Chain, from: Address| {
+        chain.send_call(from, reg, &set_issuer_call(account(12), false))
+    };
+    check_two_step_ownership(
+        &mut chain,
+        reg,
+        &owner_only,
+        R::NotOwner {},
+        R::NotPendingOwner {},
+    );
+}
+
+#[test]
+fn presentation_ownership_moves_in_two_steps() {
+    let mut d = Deployment::new();
+    let contract = d.presentation;
+    // The presentation contract's ownership functions have the registry's signatures.
+    assert_eq!(
+        P::transferOwnershipCall::SELECTOR,
+        R::transferOwnershipCall::SELECTOR
+    );
+    assert_eq!(
+        P::acceptOwnershipCall::SELECTOR,
+        R::acceptOwnershipCall::SELECTOR
+    );
+    assert_eq!(P::pendingOwnerCall::SELECTOR, R::pendingOwnerCall::SELECTOR);
+    let owner_only = move |chain: &mut Chain, from: Address| {
+        chain.send_call(
+            from,
+            contract,
+            &P::acceptPolicyCall {
+                queryHash: U256::from(77u8),
+            },
+        )
+    };
+    check_two_step_ownership(
+        &mut d.chain,
+        contract,
+        &owner_only,
+        P::NotOwner {},
+        P::NotPendingOwner {},
+    );
 }
 
 #[test]
@@ -1136,4 +1425,344 @@ fn registry_acceptance_matches_the_rust_root_history() {
         assert_eq!(now, history.is_accepted(root, chain.time()));
     }
     assert!(checked > 500);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation of the last credential added, and the registry against the Rust root history
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn revoking_the_last_credential_added_is_published_and_refuses_its_presentation_after_the_window() {
+    let f = fixture();
+    let yesterday = noon(today()) - 86_400;
+    let issued_at = noon(today());
+    // The issuer's registry builds the fixture's tree: a first leaf, then the holder's
+    // credential, publishing each root on chain.
+    let mut registry = Registry::new(DEPTH, WINDOW).unwrap();
+    registry.append(Fr::from(12_345u64), yesterday).unwrap();
+    let before = registry.root();
+    let mut d = Deployment::with(&f.vk, f.query_hash, before);
+    assert_eq!(d.presentation, f.presentation_contract);
+    assert_eq!(
+        registry.append(f.credential.commit(), issued_at).unwrap(),
+        f.index
+    );
+    assert_eq!(registry.root(), f.tree.root());
+    d.publish(registry.root());
+
+    // Revoking the credential, the last one added, gives back the root before it exactly, and
+    // that root is published again.
+    let revoked_at = issued_at + 60;
+    d.chain.set_time(revoked_at);
+    registry.revoke(f.index, revoked_at).unwrap();
+    assert_eq!(registry.root(), before);
+    let r = d.publish(before);
+    let e = R::RootPublished::decode_log(&r.outcome.logs()[0]).unwrap();
+    assert_eq!(
+        (e.root, e.previousRoot),
+        (fr_word(&before), fr_word(&f.tree.root()))
+    );
+    assert_eq!(
+        d.chain.read(d.registry, &R::currentRootCall {}),
+        fr_word(&before)
+    );
+    // The chain and the issuer's history agree, across the window.
+    for root in [before, f.tree.root()] {
+        for time in [
+            yesterday,
+            issued_at,
+            revoked_at,
+            revoked_at + WINDOW - 1,
+            revoked_at + WINDOW,
+            u64::MAX,
+        ] {
+            assert_eq!(
+                accepted_at(&mut d.chain, d.registry, fr_word(&root), time),
+                registry.is_accepted(&root, time),
+                "root {root}, time {time}"
+            );
+        }
+    }
+
+    // Within the window the presentation still verifies (not committed); once the window has
+    // passed it is refused.
+    let calldata = verify_presentation_calldata(f.presentation());
+    d.chain.set_time(revoked_at + WINDOW - 1);
+    d.chain
+        .view(holder(), d.presentation, calldata.clone())
+        .outcome
+        .output();
+    d.chain.set_time(revoked_at + WINDOW);
+    assert!(!registry.is_accepted(&f.tree.root(), revoked_at + WINDOW));
+    assert_reverts(
+        &d.chain.send(holder(), d.presentation, calldata),
+        P::RootNotAccepted {
+            root: fr_word(&f.tree.root()),
+        },
+    );
+    assert!(!d.nullifier_used(f.presentation().statement.nullifier));
+}
+
+/// One operation of the issuer (or the owner) on its registry, mirrored on chain.
+#[derive(Debug, Clone)]
+enum RegistryOp {
+    /// Append a credential and publish the new root.
+    Issue,
+    /// Revoke the leaf `n % len` and publish the new root.
+    Revoke(u8),
+    /// Publish the tree's root (after an invalidation or a rotation left none current).
+    Publish,
+    /// Invalidate the `n % count`-th known root (a never-published one included).
+    Invalidate(u8),
+    /// Appoint a new issuer, invalidating every earlier root or not.
+    Rotate(bool),
+}
+
+fn registry_op() -> impl Strategy<Value = RegistryOp> {
+    prop_oneof![
+        4 => Just(RegistryOp::Issue),
+        3 => any::<u8>().prop_map(RegistryOp::Revoke),
+        1 => Just(RegistryOp::Publish),
+        2 => any::<u8>().prop_map(RegistryOp::Invalidate),
+        1 => any::<bool>().prop_map(RegistryOp::Rotate),
+    ]
+}
+
+fn time_gap() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0u64),
+        Just(1),
+        Just(WINDOW - 1),
+        Just(WINDOW),
+        Just(WINDOW + 1),
+        0..3 * WINDOW,
+    ]
+}
+
+/// Mirrors random operations on a real `Registry` and the registry contract; after each step
+/// the contract's answers equal the Rust root history's.
+struct Mirror {
+    chain: Chain,
+    reg: Address,
+    issuer: Address,
+    registry: Registry,
+    now: u64,
+    leaves: u64,
+    /// A root never published, asked about (and invalidated) too.
+    never_published: Fr,
+}
+
+impl Mirror {
+    fn new(t0: u64) -> Self {
+        let mut chain = Chain::new();
+        chain.set_time(t0);
+        let reg = deploy_registry(&mut chain);
+        Mirror {
+            chain,
+            reg,
+            issuer: issuer(),
+            registry: Registry::new(DEPTH, WINDOW).unwrap(),
+            now: t0,
+            leaves: 0,
+            never_published: Fr::from(0xdead_beef_u64),
+        }
+    }
+
+    /// Publishes `root` on chain after the registry published it, or expects the chain to
+    /// refuse what the registry refused.
+    fn mirror_publication(&mut self, result: Result<bool, RegistryError>, root: Fr) {
+        let r = self.chain.send_call(
+            self.issuer,
+            self.reg,
+            &R::publishRootCall {
+                root: fr_word(&root),
+            },
+        );
+        match result {
+            Ok(true) => {
+                r.outcome.output();
+            }
+            Ok(false) => assert_reverts(
+                &r,
+                R::RootIsCurrent {
+                    root: fr_word(&root),
+                },
+            ),
+            Err(RegistryError::RootInvalidated { .. }) => assert_reverts(
+                &r,
+                R::RootIsInvalidated {
+                    root: fr_word(&root),
+                },
+            ),
+            Err(e) => panic!("unexpected registry error {e}"),
+        }
+    }
+
+    fn known_roots(&self) -> Vec<Fr> {
+        let mut roots: Vec<Fr> = Vec::new();
+        for e in self.registry.history().entries() {
+            if !roots.contains(&e.root) {
+                roots.push(e.root);
+            }
+        }
+        roots.push(self.never_published);
+        roots
+    }
+
+    fn apply(&mut self, op: &RegistryOp) {
+        let now = self.now;
+        match op {
+            RegistryOp::Issue => {
+                if self.registry.len() == 1 << DEPTH {
+                    return;
+                }
+                self.leaves += 1;
+                let leaf = Fr::from(1_000 + self.leaves);
+                let change = self.registry.prepare_append(leaf, now);
+                let root = match &change {
+                    Ok(c) => c.root,
+                    Err(RegistryError::RootInvalidated { root }) => fr_from_hex(root).unwrap(),
+                    Err(e) => panic!("unexpected registry error {e}"),
+                };
+                let result = change.map(|c| {
+                    self.registry.apply(&c).unwrap();
+                    true
+                });
+                self.mirror_publication(result, root);
+            }
+            RegistryOp::Revoke(n) => {
+                let len = self.registry.len();
+                if len == 0 {
+                    return;
+                }
+                let index = u64::from(*n) % len;
+                let root = match self.registry.prepare_revoke(index, now) {
+                    Ok(c) => c.root,
+                    Err(RegistryError::RootInvalidated { root }) => fr_from_hex(&root).unwrap(),
+                    Err(RegistryError::Tree(_)) => return, // revoked already
+                    Err(e) => panic!("unexpected registry error {e}"),
+                };
+                let result = self.registry.revoke(index, now).map(|()| true);
+                self.mirror_publication(result, root);
+            }
+            RegistryOp::Publish => {
+                let root = self.registry.root();
+                let result = self.registry.publish_root(now);
+                self.mirror_publication(result, root);
+            }
+            RegistryOp::Invalidate(n) => {
+                let roots = self.known_roots();
+                let root = roots[usize::from(*n) % roots.len()];
+                let result = self.registry.invalidate_root(root, now);
+                let r = self.chain.send_call(
+                    owner(),
+                    self.reg,
+                    &R::invalidateRootCall {
+                        root: fr_word(&root),
+                    },
+                );
+                let word = fr_word(&root);
+                match result {
+                    Ok(()) => {
+                        r.outcome.output();
+                    }
+                    Err(RegistryError::RootNotPublished { .. }) => {
+                        assert_reverts(&r, R::RootNotPublished { root: word })
+                    }
+                    Err(RegistryError::RootInvalidated { .. }) => {
+                        assert_reverts(&r, R::RootIsInvalidated { root: word })
+                    }
+                    Err(e) => panic!("unexpected registry error {e}"),
+                }
+            }
+            RegistryOp::Rotate(invalidate_previous) => {
+                let epoch = self
+                    .registry
+                    .rotate_issuer(now, *invalidate_previous)
+                    .unwrap();
+                let new_issuer = account(100 + epoch as u8);
+                self.chain
+                    .send_call(
+                        owner(),
+                        self.reg,
+                        &set_issuer_call(new_issuer, *invalidate_previous),
+                    )
+                    .outcome
+                    .output();
+                self.issuer = new_issuer;
+            }
+        }
+    }
+
+    /// The contract's answers, at the block time and at times around every publication and
+    /// across the freshness window, equal the history's.
+    fn check(&mut self) {
+        let h = self.registry.history().clone();
+        let current = self.chain.read(self.reg, &R::currentRootCall {});
+        assert_eq!(current, h.current().map_or(U256::ZERO, |r| fr_word(&r)));
+        assert_eq!(self.chain.read(self.reg, &R::issuerEpochCall {}), h.epoch());
+        assert_eq!(
+            self.chain.read(self.reg, &R::minAcceptedEpochCall {}),
+            h.min_accepted_epoch()
+        );
+        let mut times = vec![
+            0,
+            self.now,
+            self.now + WINDOW,
+            self.now + 2 * WINDOW,
+            u64::MAX,
+        ];
+        for e in h.entries() {
+            times.extend([e.published_at.saturating_sub(1), e.published_at]);
+            if let Some(t) = e.replaced_at {
+                times.extend([t, t + WINDOW - 1, t + WINDOW, t + WINDOW + 1]);
+            }
+        }
+        times.sort_unstable();
+        times.dedup();
+        for root in self.known_roots() {
+            let word = fr_word(&root);
+            for &time in &times {
+                assert_eq!(
+                    accepted_at(&mut self.chain, self.reg, word, time),
+                    h.is_accepted(&root, time),
+                    "root {root} at {time}, history {h:?}"
+                );
+            }
+            let now: bool = self
+                .chain
+                .read(self.reg, &R::isAcceptedRootCall { root: word });
+            assert_eq!(now, h.is_accepted(&root, self.now), "root {root} now");
+            // rootInfo is the latest publication.
+            let info = self.chain.read(self.reg, &R::rootInfoCall { root: word });
+            match h.latest_entry(&root) {
+                None => assert!(!info.published && !info.invalidated),
+                Some(e) => {
+                    assert!(info.published);
+                    assert_eq!(info.publishedAt, e.published_at);
+                    assert_eq!(info.replaced, e.replaced_at.is_some());
+                    assert_eq!(info.replacedAt, e.replaced_at.unwrap_or(0));
+                    assert_eq!(info.epoch, e.epoch);
+                    assert_eq!(info.invalidated, e.invalidated_at.is_some());
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn registry_contract_agrees_with_the_root_history_under_random_operations(
+        steps in prop::collection::vec((time_gap(), registry_op()), 1..16)
+    ) {
+        let mut m = Mirror::new(1_800_000_000);
+        for (gap, op) in &steps {
+            m.now += gap;
+            m.chain.set_time(m.now);
+            m.apply(op);
+            m.check();
+        }
+    }
 }

@@ -5,15 +5,29 @@ use thiserror::Error;
 /// Everything the registry and its root history refuse.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RegistryError {
-    /// A publication earlier than the last one: the history only moves forward.
-    #[error("cannot publish at {at}: the current root was published later, at {last}")]
+    /// A change to the root history earlier than its last one: the history only moves forward.
+    #[error("cannot change the root history at {at}: its last change was later, at {last}")]
     TimeWentBack {
-        /// When the publication was asked for (unix seconds).
+        /// When the change was asked for (unix seconds).
         at: u64,
-        /// When the current root was published (unix seconds).
+        /// When the history last changed (unix seconds): a publication, an invalidation or an
+        /// issuer rotation.
         last: u64,
     },
-    /// A stored or received root history is not one history (times, replacements, repeats).
+    /// The root was invalidated: it is never accepted or published again.
+    #[error("root {root} was invalidated: it is never accepted or published again")]
+    RootInvalidated {
+        /// The root (hex).
+        root: String,
+    },
+    /// Only a published root can be invalidated.
+    #[error("root {root} was never published")]
+    RootNotPublished {
+        /// The root (hex).
+        root: String,
+    },
+    /// A stored or received root history is not one history (times, replacements, epochs,
+    /// repeats, invalidations).
     #[error("invalid root history: {0}")]
     InvalidHistory(String),
     /// A history whose current root is not the tree's root.

@@ -1,8 +1,9 @@
 //! zkhealth-registry: the issuer's registry of credential commitments.
 //!
 //! - [`RootHistory`] accepts a root for a freshness window counted from the moment it was
-//!   *replaced*, as the on-chain registry does; a verifier uses it on its own (through
-//!   `zkhealth_verifier::LocalRoots`), without a database.
+//!   *replaced*, judging each root by its latest publication, and records invalidated roots and
+//!   issuer rotations, exactly as the on-chain registry does; a verifier uses it on its own
+//!   (through `zkhealth_verifier::LocalRoots`), without a database.
 //! - [`Registry`] ties a Merkle tree of commitments to its root history: every change publishes
 //!   the new root. Each change is checked once ([`Registry::prepare_append`],
 //!   [`Registry::prepare_revoke`]) and then applied, so in-memory and stored registries share one
@@ -23,5 +24,5 @@ mod registry;
 pub mod store;
 
 pub use error::RegistryError;
-pub use history::{RootEntry, RootHistory};
+pub use history::{IssuerRotation, RootEntry, RootHistory};
 pub use registry::{Change, Registry};

@@ -18,8 +18,13 @@ use crate::{RegistryError, RootEntry, RootHistory};
 /// which compute everything it writes ([`Change`]) without touching the registry; a store
 /// writes that durably and then [`Registry::apply`]s it, so memory never runs ahead of disk.
 ///
-/// Serialized as `{"tree": …, "history": …}`; decoding checks that the history's current root is
-/// the tree's root.
+/// The history can also withdraw a root ([`Registry::invalidate_root`]) and record the rotation
+/// of the issuer's key ([`Registry::rotate_issuer`]), as the registry contract does; after
+/// either leaves no current root, [`Registry::publish_root`] publishes the tree's root again
+/// (unless it was invalidated: then only a change to the tree gives a root to publish).
+///
+/// Serialized as `{"tree": …, "history": …}`; decoding checks that the history's last published
+/// root is the tree's root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "RegistryRepr")]
 pub struct Registry {
@@ -68,13 +73,13 @@ impl Registry {
         })
     }
 
-    /// A registry from a stored tree and history; fails if the history's current root is not the
-    /// tree's root.
+    /// A registry from a stored tree and history; fails if the history's last published root
+    /// (current, or withdrawn since) is not the tree's root.
     pub fn from_parts(tree: MerkleTree, history: RootHistory) -> Result<Self, RegistryError> {
-        if let Some(current) = history.current() {
-            if current != tree.root() {
+        if let Some(last) = history.last_published() {
+            if last != tree.root() {
                 return Err(RegistryError::RootMismatch {
-                    history: fr_to_hex(&current),
+                    history: fr_to_hex(&last),
                     tree: fr_to_hex(&tree.root()),
                 });
             }
@@ -154,6 +159,38 @@ impl Registry {
     pub fn revoke(&mut self, index: u64, at: u64) -> Result<(), RegistryError> {
         let change = self.prepare_revoke(index, at)?;
         self.apply(&change)
+    }
+
+    /// The root-history entries that publishing the tree's root at `at` writes (see
+    /// [`RootHistory::publication`]): none if it is current, touching nothing. Fails if `at` is
+    /// earlier than the history's last change or the root was invalidated.
+    pub fn prepare_publish(&self, at: u64) -> Result<Vec<(u64, RootEntry)>, RegistryError> {
+        self.history.publication(self.tree.root(), at)
+    }
+
+    /// Publishes the tree's root at `at` if it is not current (after an invalidation or an
+    /// issuer rotation left no current root); returns whether anything was published. Nothing
+    /// changes if it fails (time going back, or the tree's root was invalidated).
+    pub fn publish_root(&mut self, at: u64) -> Result<bool, RegistryError> {
+        let published = !self.prepare_publish(at)?.is_empty();
+        self.history.publish(self.tree.root(), at)?;
+        Ok(published)
+    }
+
+    /// Withdraws a published root at `at` (see [`RootHistory::invalidate`]): never accepted or
+    /// published again. Nothing changes if it fails.
+    pub fn invalidate_root(&mut self, root: Fr, at: u64) -> Result<(), RegistryError> {
+        self.history.invalidate(root, at)
+    }
+
+    /// Records the appointment of a new issuer at `at` (see [`RootHistory::rotate_issuer`]);
+    /// returns the new epoch. Nothing changes if it fails.
+    pub fn rotate_issuer(
+        &mut self,
+        at: u64,
+        invalidate_previous: bool,
+    ) -> Result<u64, RegistryError> {
+        self.history.rotate_issuer(at, invalidate_previous)
     }
 
     /// The tree's root (the last published one, once anything was published).

@@ -5,19 +5,27 @@
 //! or of a service. The whole registry is loaded into memory when the store is opened; each
 //! mutation is validated first, written through in **one** redb transaction, and applied to the
 //! in-memory registry only after that transaction has committed, so memory never holds a state
-//! the file does not.
+//! the file does not. Invalidated roots and issuer rotations are kept too
+//! ([`RegistryStore::invalidate_root`], [`RegistryStore::rotate_issuer`]).
 //!
 //! # Tables
 //!
 //! | table | key | value |
 //! |-------|-----|-------|
-//! | `meta` | `"format"`, `"depth"`, `"window_secs"`, `"issuer"` | `[1]`, `u32` BE, `u64` BE, UTF-8 |
+//! | `meta` | `"format"`, `"depth"`, `"window_secs"`, `"issuer"` | `[1]` or `[2]`, `u32` BE, `u64` BE, UTF-8 |
 //! | `leaves` | leaf index (`u64`) | 32-byte big-endian field element (`0` for a revoked leaf) |
 //! | `roots` | position in the history (`u64`) | `published_at` (`u64` BE) ‖ replaced flag (`0`/`1`) ‖ `replaced_at` (`u64` BE, `0` when not replaced) ‖ root (32 bytes BE) |
+//! | `invalidations` | position of the invalidated root's latest entry (`u64`) | `invalidated_at` (`u64` BE) |
+//! | `rotations` | rotation number (`u64`, from 0) | `at` (`u64` BE) ‖ invalidate-previous flag (`0`/`1`) ‖ number of entries published before it (`u64` BE) |
+//!
+//! An entry's epoch is the number of rotations made before it was published. A store is in
+//! format 1 (what earlier versions wrote, and read) until it records its first invalidation or
+//! rotation, which moves it to format 2 in the same transaction, so that an earlier version
+//! refuses the file instead of ignoring what it cannot read.
 //!
 //! Every value is decoded strictly when the store is opened: wrong lengths, non-canonical field
-//! elements, gaps in the indices, or a history that does not end at the tree's root are
-//! [`StoreError::Corrupt`], never a panic.
+//! elements, gaps in the indices, or a history that does not replay to what is stored or does
+//! not end at the tree's root are [`StoreError::Corrupt`], never a panic.
 //!
 //! ```no_run
 //! use zkhealth_registry::store::RegistryStore;
@@ -42,7 +50,7 @@ use zkhealth_circuits::{
     Fr,
 };
 
-use crate::{Change, Registry, RegistryError, RootEntry, RootHistory};
+use crate::{Change, IssuerRotation, Registry, RegistryError, RootEntry, RootHistory};
 
 /// Registry metadata: format version, depth, freshness window, issuer id.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -50,17 +58,28 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const LEAVES: TableDefinition<u64, &[u8]> = TableDefinition::new("leaves");
 /// Root-history entries by position.
 const ROOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("roots");
+/// Invalidation times by the position of the invalidated root's entry.
+const INVALIDATIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("invalidations");
+/// Issuer rotations by number.
+const ROTATIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("rotations");
 
 const KEY_FORMAT: &str = "format";
 const KEY_DEPTH: &str = "depth";
 const KEY_WINDOW: &str = "window_secs";
 const KEY_ISSUER: &str = "issuer";
 
-/// The on-disk format version this code reads and writes.
-pub const STORE_FORMAT: u8 = 1;
+/// The newest on-disk format version, which this code writes once a store holds an
+/// invalidation or a rotation; it reads this one and [`STORE_FORMAT_V1`].
+pub const STORE_FORMAT: u8 = 2;
+
+/// The first on-disk format version (no invalidations, no rotations), which a new store keeps
+/// until it needs format [`STORE_FORMAT`].
+pub const STORE_FORMAT_V1: u8 = 1;
 
 /// Length of an encoded root-history entry.
 const ENTRY_LEN: usize = 8 + 1 + 8 + 32;
+/// Length of an encoded rotation.
+const ROTATION_LEN: usize = 8 + 1 + 8;
 
 /// Everything that can go wrong with a registry store.
 #[derive(Debug, Error)]
@@ -171,7 +190,7 @@ impl RegistryStore {
             let mut meta = txn.open_table(META).or_db(path)?;
             let fresh = meta.get(KEY_FORMAT).or_db(path)?.is_none();
             if fresh {
-                meta.insert(KEY_FORMAT, [STORE_FORMAT].as_slice())
+                meta.insert(KEY_FORMAT, [STORE_FORMAT_V1].as_slice())
                     .or_db(path)?;
                 meta.insert(KEY_DEPTH, depth.to_be_bytes().as_slice())
                     .or_db(path)?;
@@ -180,6 +199,8 @@ impl RegistryStore {
             }
             txn.open_table(LEAVES).or_db(path)?;
             txn.open_table(ROOTS).or_db(path)?;
+            txn.open_table(INVALIDATIONS).or_db(path)?;
+            txn.open_table(ROTATIONS).or_db(path)?;
         }
         txn.commit().or_db(path)?;
         let store = Self::from_db(db, path)?;
@@ -312,6 +333,79 @@ impl RegistryStore {
         self.commit(&change)
     }
 
+    /// Publishes the tree's root at time `now` (unix seconds) if it is not current, after an
+    /// invalidation or an issuer rotation left no current root; returns whether anything was
+    /// published. Fails, changing nothing, if the tree's root was invalidated (a change to the
+    /// tree gives the next root to publish).
+    pub fn publish_root(&mut self, now: u64) -> Result<bool, StoreError> {
+        let entries = self.registry.prepare_publish(now)?;
+        if entries.is_empty() {
+            return Ok(false);
+        }
+        let path = self.file.as_path();
+        let txn = self.db.begin_write().or_db(path)?;
+        {
+            let mut roots = txn.open_table(ROOTS).or_db(path)?;
+            write_entries(&mut roots, &entries, path)?;
+        }
+        txn.commit().or_db(path)?;
+        let root = self.registry.root();
+        self.after_commit(root, |registry| registry.publish_root(now).map(|_| ()))?;
+        Ok(true)
+    }
+
+    /// Withdraws a published root at time `now` (unix seconds), as the registry contract's
+    /// `invalidateRoot`: it is never accepted or published again; if it is the current root,
+    /// there is no current root until the next publication. Fails, changing nothing, if the root
+    /// was never published or is invalidated already.
+    pub fn invalidate_root(&mut self, root: Fr, now: u64) -> Result<(), StoreError> {
+        let (position, _) = self.registry.history().invalidation(root, now)?;
+        let path = self.file.as_path();
+        let txn = self.db.begin_write().or_db(path)?;
+        {
+            let mut invalidations = txn.open_table(INVALIDATIONS).or_db(path)?;
+            invalidations
+                .insert(position, now.to_be_bytes().as_slice())
+                .or_db(path)?;
+            upgrade_format(&txn, path)?;
+        }
+        txn.commit().or_db(path)?;
+        self.after_commit(root, |registry| registry.invalidate_root(root, now))
+    }
+
+    /// Records the appointment of a new issuer at time `now` (unix seconds), as the registry
+    /// contract's `setIssuer(newIssuer, invalidatePrevious)`; returns the new epoch. With
+    /// `invalidate_previous`, every root published before is refused from now on and there is
+    /// no current root until the next publication ([`Self::publish_root`]).
+    pub fn rotate_issuer(
+        &mut self,
+        now: u64,
+        invalidate_previous: bool,
+    ) -> Result<u64, StoreError> {
+        let history = self.registry.history();
+        let rotation = history.rotation(now, invalidate_previous)?;
+        let number = history.rotations().len() as u64;
+        let before = history.entries().len() as u64;
+        let path = self.file.as_path();
+        let txn = self.db.begin_write().or_db(path)?;
+        {
+            let mut rotations = txn.open_table(ROTATIONS).or_db(path)?;
+            rotations
+                .insert(
+                    number,
+                    encode_rotation(rotation.at, rotation.invalidate_previous, before).as_slice(),
+                )
+                .or_db(path)?;
+            upgrade_format(&txn, path)?;
+        }
+        txn.commit().or_db(path)?;
+        let root = self.registry.root();
+        self.after_commit(root, |registry| {
+            registry.rotate_issuer(now, invalidate_previous).map(|_| ())
+        })?;
+        Ok(self.registry.history().epoch())
+    }
+
     /// Writes a prepared change (the leaf and the root-history entries) in one transaction,
     /// then applies it to the in-memory registry.
     fn commit(&mut self, change: &Change) -> Result<(), StoreError> {
@@ -323,20 +417,30 @@ impl RegistryStore {
                 .insert(change.index, fr_to_bytes_be(&change.leaf).as_slice())
                 .or_db(path)?;
             let mut roots = txn.open_table(ROOTS).or_db(path)?;
-            for (position, entry) in &change.entries {
-                roots
-                    .insert(*position, encode_entry(entry).as_slice())
-                    .or_db(path)?;
-            }
+            write_entries(&mut roots, &change.entries, path)?;
         }
         txn.commit().or_db(path)?;
-        self.apply(change)
+        self.after_commit(change.root, |registry| {
+            registry.apply(change)?;
+            if registry.root() == change.root {
+                Ok(())
+            } else {
+                Err(RegistryError::StaleChange {
+                    index: change.index,
+                })
+            }
+        })
     }
 
-    /// Applies a committed change to the in-memory registry. If that fails (which preparing the
-    /// change on this very registry rules out), memory is reloaded from disk.
-    fn apply(&mut self, change: &Change) -> Result<(), StoreError> {
-        if self.registry.apply(change).is_ok() && self.registry.root() == change.root {
+    /// Applies a committed operation to the in-memory registry. If that fails (which checking
+    /// the operation on this very registry first rules out), memory is reloaded from disk and
+    /// the divergence reported.
+    fn after_commit(
+        &mut self,
+        root: Fr,
+        apply: impl FnOnce(&mut Registry) -> Result<(), RegistryError>,
+    ) -> Result<(), StoreError> {
+        if apply(&mut self.registry).is_ok() {
             return Ok(());
         }
         let (registry, issuer) = read(&self.db, &self.file)?;
@@ -345,11 +449,34 @@ impl RegistryStore {
         Err(StoreError::Corrupt {
             path: self.file.clone(),
             reason: format!(
-                "in-memory registry diverged from the committed root {}; reloaded from disk",
-                fr_to_hex(&change.root)
+                "in-memory registry diverged from the committed state at root {}; reloaded from \
+                 disk",
+                fr_to_hex(&root)
             ),
         })
     }
+}
+
+/// Writes root-history entries at their positions.
+fn write_entries(
+    roots: &mut redb::Table<u64, &[u8]>,
+    entries: &[(u64, RootEntry)],
+    path: &Path,
+) -> Result<(), StoreError> {
+    for (position, entry) in entries {
+        roots
+            .insert(*position, encode_entry(entry).as_slice())
+            .or_db(path)?;
+    }
+    Ok(())
+}
+
+/// Moves a store to format [`STORE_FORMAT`] within the transaction that first needs it.
+fn upgrade_format(txn: &redb::WriteTransaction, path: &Path) -> Result<(), StoreError> {
+    let mut meta = txn.open_table(META).or_db(path)?;
+    meta.insert(KEY_FORMAT, [STORE_FORMAT].as_slice())
+        .or_db(path)?;
+    Ok(())
 }
 
 /// Reads and validates everything in the database: the registry and the issuer id.
@@ -365,11 +492,11 @@ fn read(db: &Database, path: &Path) -> Result<(Registry, Option<String>), StoreE
     let get = |key: &str| -> Result<Option<Vec<u8>>, StoreError> {
         Ok(meta.get(key).or_db(path)?.map(|v| v.value().to_vec()))
     };
-    match get(KEY_FORMAT)?.as_deref() {
-        Some([STORE_FORMAT]) => {}
+    let format = match get(KEY_FORMAT)?.as_deref() {
+        Some([f]) if *f == STORE_FORMAT_V1 || *f == STORE_FORMAT => *f,
         Some(other) => return Err(corrupt(format!("unknown format version {other:?}"))),
         None => return Err(corrupt("no format version".into())),
-    }
+    };
     let depth = get(KEY_DEPTH)?
         .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
         .map(u32::from_be_bytes)
@@ -422,20 +549,73 @@ fn read(db: &Database, path: &Path) -> Result<(Registry, Option<String>), StoreE
         }
         stored.push(decode_entry(v.value()).map_err(|r| corrupt(format!("root {pos}: {r}")))?);
     }
-    // Replaying the publications rebuilds the history through its own validation; the
-    // result must be exactly what was stored.
-    let mut history = RootHistory::new(window_secs);
-    for e in &stored {
-        history
-            .publish(e.root, e.published_at)
-            .map_err(|e| corrupt(format!("root history: {e}")))?;
-    }
-    if history.entries() != stored.as_slice() {
+    // The invalidations and rotations (none in format 1; the tables may not exist).
+    let optional_table = |table: TableDefinition<u64, &[u8]>, name: &str| {
+        let mut rows = Vec::new();
+        match txn.open_table(table) {
+            Ok(t) => {
+                for item in t.iter().or_db(path)? {
+                    let (k, v) = item.or_db(path)?;
+                    rows.push((k.value(), v.value().to_vec()));
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(corrupt(format!("cannot open the {name} table ({e})"))),
+        }
+        Ok(rows)
+    };
+    let invalidations = optional_table(INVALIDATIONS, "invalidations")?;
+    let rotation_rows = optional_table(ROTATIONS, "rotations")?;
+    if format == STORE_FORMAT_V1 && !(invalidations.is_empty() && rotation_rows.is_empty()) {
         return Err(corrupt(
-            "root history is inconsistent (replacement times or repeated roots)".into(),
+            "a format 1 store holds invalidations or rotations (format 2 only)".into(),
         ));
     }
-    if history.current().is_none() && !tree.is_empty() {
+    let mut rotations = Vec::with_capacity(rotation_rows.len());
+    let mut epoch_starts = Vec::with_capacity(rotation_rows.len());
+    for (i, (k, v)) in rotation_rows.iter().enumerate() {
+        if *k != i as u64 {
+            return Err(corrupt(format!(
+                "rotation {i} is missing (next stored: {k})"
+            )));
+        }
+        let (rotation, before) =
+            decode_rotation(v).map_err(|r| corrupt(format!("rotation {k}: {r}")))?;
+        if epoch_starts.last().is_some_and(|last| before < *last) || before > stored.len() as u64 {
+            return Err(corrupt(format!(
+                "rotation {k} follows {before} root-history entries, out of order or more than \
+                 the {} stored",
+                stored.len()
+            )));
+        }
+        epoch_starts.push(before);
+        rotations.push(rotation);
+    }
+    for (position, entry) in stored.iter_mut().enumerate() {
+        entry.epoch = epoch_starts
+            .iter()
+            .filter(|&&start| start <= position as u64)
+            .count() as u64;
+    }
+    for (position, v) in &invalidations {
+        let at = <[u8; 8]>::try_from(v.as_slice())
+            .map(u64::from_be_bytes)
+            .map_err(|_| corrupt(format!("invalidation of entry {position} is not 8 bytes")))?;
+        let entry = usize::try_from(*position)
+            .ok()
+            .and_then(|p| stored.get_mut(p))
+            .ok_or_else(|| {
+                corrupt(format!(
+                    "invalidation of root-history entry {position}, which is not stored"
+                ))
+            })?;
+        entry.invalidated_at = Some(at);
+    }
+    // Replaying the operations rebuilds the history through its own validation; the result
+    // must be exactly what was stored.
+    let history = RootHistory::from_parts(window_secs, stored, rotations)
+        .map_err(|e| corrupt(format!("root history: {e}")))?;
+    if history.entries().is_empty() && !tree.is_empty() {
         return Err(corrupt(
             "leaves were stored but no root was published".into(),
         ));
@@ -455,6 +635,35 @@ fn encode_entry(e: &RootEntry) -> [u8; ENTRY_LEN] {
     out
 }
 
+fn encode_rotation(at: u64, invalidate_previous: bool, before: u64) -> [u8; ROTATION_LEN] {
+    let mut out = [0u8; ROTATION_LEN];
+    out[..8].copy_from_slice(&at.to_be_bytes());
+    out[8] = u8::from(invalidate_previous);
+    out[9..].copy_from_slice(&before.to_be_bytes());
+    out
+}
+
+/// A rotation and the number of entries published before it.
+fn decode_rotation(bytes: &[u8]) -> Result<(IssuerRotation, u64), String> {
+    let bytes = <&[u8; ROTATION_LEN]>::try_from(bytes)
+        .map_err(|_| format!("rotation is {} bytes, expected {ROTATION_LEN}", bytes.len()))?;
+    let (at, rest) = bytes.split_first_chunk::<8>().ok_or("short rotation")?;
+    let (flag, before) = rest.split_first().ok_or("short rotation")?;
+    let before = <[u8; 8]>::try_from(before).map_err(|_| "short rotation".to_string())?;
+    let invalidate_previous = match flag {
+        0 => false,
+        1 => true,
+        f => return Err(format!("invalid invalidate-previous flag {f}")),
+    };
+    Ok((
+        IssuerRotation {
+            at: u64::from_be_bytes(*at),
+            invalidate_previous,
+        },
+        u64::from_be_bytes(before),
+    ))
+}
+
 fn decode_entry(bytes: &[u8]) -> Result<RootEntry, String> {
     let bytes = <&[u8; ENTRY_LEN]>::try_from(bytes)
         .map_err(|_| format!("entry is {} bytes, expected {ENTRY_LEN}", bytes.len()))?;
@@ -472,6 +681,8 @@ fn decode_entry(bytes: &[u8]) -> Result<RootEntry, String> {
         root: fr_from_bytes_be(root).map_err(|e| e.to_string())?,
         published_at: u64::from_be_bytes(*published),
         replaced_at,
+        epoch: 0,
+        invalidated_at: None,
     })
 }
 
@@ -686,6 +897,8 @@ mod tests {
                 root: Fr::from(77u8),
                 published_at: T0,
                 replaced_at,
+                epoch: 0,
+                invalidated_at: None,
             };
             assert_eq!(decode_entry(&encode_entry(&e)).unwrap(), e);
         }
@@ -693,6 +906,8 @@ mod tests {
             root: Fr::from(77u8),
             published_at: T0,
             replaced_at: None,
+            epoch: 0,
+            invalidated_at: None,
         });
         assert!(decode_entry(&good[..ENTRY_LEN - 1]).is_err());
         let mut bad = good;
@@ -701,6 +916,185 @@ mod tests {
         let mut bad = good;
         bad[17..].copy_from_slice(&[0xff; 32]);
         assert!(decode_entry(&bad).is_err());
+    }
+
+    fn format(store: &RegistryStore) -> u8 {
+        let txn = store.db.begin_read().unwrap();
+        let meta = txn.open_table(META).unwrap();
+        let value = meta.get(KEY_FORMAT).unwrap().unwrap().value().to_vec();
+        value[0]
+    }
+
+    #[test]
+    fn store_persists_invalidations_and_rotations_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        let expected = {
+            let mut store = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+            let l = leaves(4, 5);
+            store.append(l[0], T0).unwrap();
+            let first = store.root();
+            store.append(l[1], T0 + 1).unwrap();
+            assert_eq!(format(&store), STORE_FORMAT_V1);
+            // A replaced root, then a rotation that invalidates everything before it.
+            store.invalidate_root(first, T0 + 2).unwrap();
+            assert_eq!(format(&store), STORE_FORMAT);
+            assert_eq!(store.rotate_issuer(T0 + 3, true).unwrap(), 1);
+            assert_eq!(store.history().current(), None);
+            assert!(store.publish_root(T0 + 4).unwrap());
+            assert!(!store.publish_root(T0 + 4).unwrap());
+            assert_eq!(store.rotate_issuer(T0 + 5, false).unwrap(), 2);
+            store.append(l[2], T0 + 6).unwrap();
+            // Revoking the last leaf gives back the root published at T0 + 4.
+            store.revoke(2, T0 + 7).unwrap();
+            store.invalidate_root(store.root(), T0 + 8).unwrap();
+            store.append(l[3], T0 + 9).unwrap();
+            let h = store.history();
+            assert_eq!(h.entries().len(), 6);
+            assert_eq!(
+                h.entries().iter().map(|e| e.epoch).collect::<Vec<_>>(),
+                [0, 0, 1, 2, 2, 2]
+            );
+            assert!(!h.is_accepted(&first, T0 + 9));
+            store.registry().clone()
+        };
+        let store = RegistryStore::open(&path).unwrap();
+        assert_eq!(store.registry(), &expected);
+        assert_eq!(store.history().rotations().len(), 2);
+        assert_eq!(store.history().min_accepted_epoch(), 1);
+    }
+
+    #[test]
+    fn store_refuses_invalid_invalidations_and_rotations_changing_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        let mut store = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+        store.append(Fr::from(5u8), T0).unwrap();
+        let root = store.root();
+        assert!(matches!(
+            store.invalidate_root(Fr::from(99u8), T0),
+            Err(StoreError::Registry(RegistryError::RootNotPublished { .. }))
+        ));
+        assert!(matches!(
+            store.invalidate_root(root, T0 - 1),
+            Err(StoreError::Registry(RegistryError::TimeWentBack { .. }))
+        ));
+        assert!(matches!(
+            store.rotate_issuer(T0 - 1, true),
+            Err(StoreError::Registry(RegistryError::TimeWentBack { .. }))
+        ));
+        assert_eq!(format(&store), STORE_FORMAT_V1);
+        store.invalidate_root(root, T0).unwrap();
+        assert!(matches!(
+            store.invalidate_root(root, T0),
+            Err(StoreError::Registry(RegistryError::RootInvalidated { .. }))
+        ));
+        assert!(matches!(
+            store.publish_root(T0 + 1),
+            Err(StoreError::Registry(RegistryError::RootInvalidated { .. }))
+        ));
+        let registry = store.registry().clone();
+        drop(store);
+        assert_eq!(RegistryStore::open(&path).unwrap().registry(), &registry);
+    }
+
+    #[test]
+    fn malformed_invalidations_and_rotations_are_corrupt_errors() {
+        type Poke = fn(&Path);
+        let cases: [(&str, Poke); 9] = [
+            ("format 1 with a rotation", |p| {
+                poke(p, ROTATIONS, 0, &encode_rotation(T0 + 5, true, 2));
+                poke(p, META, KEY_FORMAT, &[STORE_FORMAT_V1]);
+            }),
+            ("short rotation", |p| poke(p, ROTATIONS, 0, &[0; 9])),
+            ("bad rotation flag", |p| {
+                let mut r = encode_rotation(T0 + 5, true, 2);
+                r[8] = 2;
+                poke(p, ROTATIONS, 0, &r)
+            }),
+            ("gap in rotations", |p| {
+                poke(p, ROTATIONS, 2, &encode_rotation(T0 + 5, true, 2))
+            }),
+            ("rotation after more entries than stored", |p| {
+                poke(p, ROTATIONS, 0, &encode_rotation(T0 + 5, true, 3))
+            }),
+            ("rotation earlier than its entries", |p| {
+                poke(p, ROTATIONS, 0, &encode_rotation(T0 - 5, true, 2))
+            }),
+            ("invalidation of an unknown entry", |p| {
+                poke(p, INVALIDATIONS, 7, &(T0 + 5).to_be_bytes())
+            }),
+            ("short invalidation", |p| poke(p, INVALIDATIONS, 1, &[0; 4])),
+            ("invalidation before the publication", |p| {
+                poke(p, INVALIDATIONS, 1, &(T0 - 5).to_be_bytes())
+            }),
+        ];
+        for (name, corrupt) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let path = db_path(&dir);
+            {
+                let mut store = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+                store.append(Fr::from(5u8), T0).unwrap();
+                store.append(Fr::from(6u8), T0 + 1).unwrap();
+                store.rotate_issuer(T0 + 2, false).unwrap();
+            }
+            RegistryStore::open(&path).unwrap();
+            corrupt(&path);
+            let result = RegistryStore::open(&path);
+            assert!(
+                matches!(result, Err(StoreError::Corrupt { .. })),
+                "{name}: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn store_written_before_invalidations_existed_opens_and_upgrades() {
+        // A file as the first format wrote it: no invalidations or rotations tables.
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        let mut reference = Registry::new(4, 60).unwrap();
+        reference.append(Fr::from(5u8), T0).unwrap();
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut meta = txn.open_table(META).unwrap();
+                meta.insert(KEY_FORMAT, [1u8].as_slice()).unwrap();
+                meta.insert(KEY_DEPTH, 4u32.to_be_bytes().as_slice())
+                    .unwrap();
+                meta.insert(KEY_WINDOW, 60u64.to_be_bytes().as_slice())
+                    .unwrap();
+                let mut leaves = txn.open_table(LEAVES).unwrap();
+                leaves
+                    .insert(0, fr_to_bytes_be(&Fr::from(5u8)).as_slice())
+                    .unwrap();
+                let mut roots = txn.open_table(ROOTS).unwrap();
+                let entry = reference.history().entries()[0];
+                roots.insert(0, encode_entry(&entry).as_slice()).unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        let mut store = RegistryStore::open(&path).unwrap();
+        assert_eq!(store.registry(), &reference);
+        store.rotate_issuer(T0 + 1, false).unwrap();
+        assert_eq!(format(&store), STORE_FORMAT);
+        drop(store);
+        assert_eq!(RegistryStore::open(&path).unwrap().history().epoch(), 1);
+    }
+
+    #[test]
+    fn rotation_encoding_round_trips_and_rejects_malformed() {
+        for (at, flag, before) in [(T0, false, 0), (u64::MAX, true, 7)] {
+            let (r, b) = decode_rotation(&encode_rotation(at, flag, before)).unwrap();
+            assert_eq!((r.at, r.invalidate_previous, b), (at, flag, before));
+        }
+        let good = encode_rotation(T0, true, 1);
+        assert!(decode_rotation(&good[..ROTATION_LEN - 1]).is_err());
+        assert!(decode_rotation(&[good.as_slice(), &[0]].concat()).is_err());
+        let mut bad = good;
+        bad[8] = 9;
+        assert!(decode_rotation(&bad).is_err());
     }
 
     #[test]

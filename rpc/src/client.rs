@@ -40,13 +40,20 @@ impl Default for RpcOptions {
     }
 }
 
-/// When a root was published and replaced on chain (block timestamps, unix seconds).
+/// The latest publication of a root on chain (block timestamps, unix seconds): only that one
+/// decides whether the root is accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RootInfo {
-    /// When the root was published.
+    /// When the root was (last) published.
     pub published_at: u64,
-    /// When it was replaced by the next root; `None` while it is the current root.
+    /// When it was replaced by the next root; `None` while it is the current root, and for a
+    /// root that stopped being current without a replacement (invalidated, or its epoch
+    /// invalidated by an issuer rotation).
     pub replaced_at: Option<u64>,
+    /// The issuer epoch it was published in (0 for the first issuer).
+    pub epoch: u64,
+    /// Whether the owner invalidated it: never accepted or published again.
+    pub invalidated: bool,
 }
 
 /// A mined transaction.
@@ -151,9 +158,10 @@ impl Client {
         self.deploy(signer, "deploying the registry", code)
     }
 
-    /// Publishes `root` as the registry's current root (only its issuer may). Waits for the
-    /// transaction to be mined; a revert names the contract's custom error (`NotIssuer`,
-    /// `RootAlreadyPublished`, ...).
+    /// Publishes `root` as the registry's current root (only its issuer may); a root published
+    /// before and no longer current may be published again. Waits for the transaction to be
+    /// mined; a revert names the contract's custom error (`NotIssuer`, `RootIsCurrent`,
+    /// `RootIsInvalidated`, ...).
     pub fn publish_root(
         &self,
         signer: &SignerKey,
@@ -166,15 +174,64 @@ impl Client {
         self.send_call(signer, registry, "publishRoot", call.abi_encode())
     }
 
-    /// Appoints `new_issuer` as the address allowed to publish roots (only the owner may).
+    /// Withdraws a published root (only the registry's owner may): it is never accepted or
+    /// published again; if it is the current root, there is no current root until the next
+    /// publication. A revert names the contract's custom error (`NotOwner`,
+    /// `RootNotPublished`, `RootIsInvalidated`).
+    pub fn invalidate_root(
+        &self,
+        signer: &SignerKey,
+        registry: Address,
+        root: &Fr,
+    ) -> Result<Mined, RpcError> {
+        let call = ZkhRegistry::invalidateRootCall {
+            root: fr_to_u256(root),
+        };
+        self.send_call(signer, registry, "invalidateRoot", call.abi_encode())
+    }
+
+    /// Names `new_owner` as the pending owner of a registry or a presentation contract (both
+    /// have the same two-step transfer; only the owner may), who takes over with
+    /// [`Client::accept_ownership`]; until then the owner keeps every right.
+    /// [`Address::ZERO`] cancels a pending transfer. The errors both contracts declare
+    /// (`NotOwner`, `NotPendingOwner`) are decoded as the registry's.
+    pub fn transfer_ownership(
+        &self,
+        signer: &SignerKey,
+        contract: Address,
+        new_owner: Address,
+    ) -> Result<Mined, RpcError> {
+        let call = ZkhRegistry::transferOwnershipCall {
+            newOwner: new_owner,
+        };
+        self.send_call(signer, contract, "transferOwnership", call.abi_encode())
+    }
+
+    /// Completes a transfer of ownership of a registry or a presentation contract, signed by
+    /// the pending owner (anyone else: `NotPendingOwner`).
+    pub fn accept_ownership(
+        &self,
+        signer: &SignerKey,
+        contract: Address,
+    ) -> Result<Mined, RpcError> {
+        let call = ZkhRegistry::acceptOwnershipCall {};
+        self.send_call(signer, contract, "acceptOwnership", call.abi_encode())
+    }
+
+    /// Appoints `new_issuer` as the address allowed to publish roots, starting a new epoch (only
+    /// the owner may). With `invalidate_previous`, every root published before (the current
+    /// one included) is no longer accepted and there is no current root until the new issuer
+    /// publishes.
     pub fn set_issuer(
         &self,
         signer: &SignerKey,
         registry: Address,
         new_issuer: Address,
+        invalidate_previous: bool,
     ) -> Result<Mined, RpcError> {
         let call = ZkhRegistry::setIssuerCall {
             newIssuer: new_issuer,
+            invalidatePrevious: invalidate_previous,
         };
         self.send_call(signer, registry, "setIssuer", call.abi_encode())
     }
@@ -194,7 +251,8 @@ impl Client {
             })
     }
 
-    /// When `root` was published and replaced; `None` if the registry never published it.
+    /// The latest publication of `root` (when, replaced when, in which epoch, invalidated or
+    /// not); `None` if the registry never published it.
     pub fn root_info(&self, registry: Address, root: &Fr) -> Result<Option<RootInfo>, RpcError> {
         let r = self.view(
             registry,
@@ -202,9 +260,11 @@ impl Client {
                 root: fr_to_u256(root),
             },
         )?;
-        Ok((r.publishedAt != 0).then_some(RootInfo {
+        Ok(r.published.then_some(RootInfo {
             published_at: r.publishedAt,
-            replaced_at: (r.replacedAt != 0).then_some(r.replacedAt),
+            replaced_at: r.replaced.then_some(r.replacedAt),
+            epoch: r.epoch,
+            invalidated: r.invalidated,
         }))
     }
 
@@ -275,9 +335,27 @@ impl Client {
         self.view(registry, ZkhRegistry::issuerCall {})
     }
 
-    /// The address allowed to change the issuer.
-    pub fn owner(&self, registry: Address) -> Result<Address, RpcError> {
-        self.view(registry, ZkhRegistry::ownerCall {})
+    /// The current issuer's epoch: how many times an issuer was appointed after the first.
+    pub fn issuer_epoch(&self, registry: Address) -> Result<u64, RpcError> {
+        self.view(registry, ZkhRegistry::issuerEpochCall {})
+    }
+
+    /// Roots last published in an earlier epoch than this are not accepted.
+    pub fn min_accepted_epoch(&self, registry: Address) -> Result<u64, RpcError> {
+        self.view(registry, ZkhRegistry::minAcceptedEpochCall {})
+    }
+
+    /// The owner of a registry (who appoints the issuer and invalidates roots) or of a
+    /// presentation contract (who accepts policies).
+    pub fn owner(&self, contract: Address) -> Result<Address, RpcError> {
+        self.view(contract, ZkhRegistry::ownerCall {})
+    }
+
+    /// The pending owner of a registry or a presentation contract; `None` if no transfer is
+    /// pending.
+    pub fn pending_owner(&self, contract: Address) -> Result<Option<Address>, RpcError> {
+        let pending = self.view(contract, ZkhRegistry::pendingOwnerCall {})?;
+        Ok((pending != Address::ZERO).then_some(pending))
     }
 
     // ---- internals --------------------------------------------------------------------------
@@ -589,6 +667,19 @@ pub fn publish_root(
         .map(|m| m.tx_hash)
 }
 
+/// Invalidates a root (see [`Client::invalidate_root`]) with the default time limits; returns
+/// the transaction's hash.
+pub fn invalidate_root(
+    rpc_url: &str,
+    signer_key: &SignerKey,
+    registry: Address,
+    root: &Fr,
+) -> Result<TxHash, RpcError> {
+    Client::new(rpc_url)?
+        .invalidate_root(signer_key, registry, root)
+        .map(|m| m.tx_hash)
+}
+
 /// Appoints a new issuer (see [`Client::set_issuer`]) with the default time limits; returns
 /// the transaction's hash.
 pub fn set_issuer(
@@ -596,9 +687,10 @@ pub fn set_issuer(
     signer_key: &SignerKey,
     registry: Address,
     new_issuer: Address,
+    invalidate_previous: bool,
 ) -> Result<TxHash, RpcError> {
     Client::new(rpc_url)?
-        .set_issuer(signer_key, registry, new_issuer)
+        .set_issuer(signer_key, registry, new_issuer, invalidate_previous)
         .map(|m| m.tx_hash)
 }
 

@@ -14,8 +14,8 @@ use zkhealth_verifier::VerifyError;
 /// Why a call or a transaction reverted, decoded from its revert data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revert {
-    /// A custom error of the registry contract (`NotIssuer()`, `RootAlreadyPublished(uint256)`,
-    /// ...), as its generated type.
+    /// A custom error of the registry contract (`NotIssuer()`, `RootIsCurrent(uint256)`,
+    /// `RootIsInvalidated(uint256)`, ...), as its generated type.
     Registry(ZkhRegistryErrors),
     /// A custom error of a presentation contract, its verifier's included (`WrongChallenge`,
     /// `NullifierAlreadyUsed`, `InvalidProof`, `PublicInputOutOfField`, ...), as its generated
@@ -40,7 +40,7 @@ impl Revert {
         }
     }
 
-    /// The custom error's signature (e.g. `RootAlreadyPublished(uint256)`), if the revert is one
+    /// The custom error's signature (e.g. `RootIsCurrent(uint256)`), if the revert is one
     /// of the contracts' custom errors.
     pub fn custom_signature(&self) -> Option<&'static str> {
         match self {
@@ -256,15 +256,15 @@ mod tests {
         let r = Revert::Registry(ZkhRegistryErrors::NotIssuer(ZkhRegistry::NotIssuer {}));
         assert_eq!(r.to_string(), "custom error NotIssuer()");
         assert_eq!(r.custom_name(), Some("NotIssuer"));
-        let r = Revert::Registry(ZkhRegistryErrors::RootAlreadyPublished(
-            ZkhRegistry::RootAlreadyPublished {
+        let r = Revert::Registry(ZkhRegistryErrors::RootIsCurrent(
+            ZkhRegistry::RootIsCurrent {
                 root: U256::from(7u8),
             },
         ));
         assert_eq!(
             r.to_string(),
             format!(
-                "custom error RootAlreadyPublished(uint256) with arguments 0x{}07",
+                "custom error RootIsCurrent(uint256) with arguments 0x{}07",
                 "00".repeat(31)
             )
         );

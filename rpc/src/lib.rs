@@ -4,10 +4,13 @@
 //! - [`EvmRoots`] implements the verifier's [`RootSource`](zkhealth_verifier::RootSource) by
 //!   calling the registry's `isAcceptedRootAt(root, now)` with the verifier's clock.
 //! - [`Client`] deploys the registry ([`Client::deploy_registry`]), publishes roots
-//!   ([`Client::publish_root`]), appoints the issuer ([`Client::set_issuer`]) and reads the
-//!   history ([`Client::current_root`], [`Client::root_info`]); the free functions
-//!   [`deploy_registry`], [`publish_root`], [`set_issuer`], [`current_root`] and [`root_info`]
-//!   do one step each with the default time limits.
+//!   ([`Client::publish_root`]), withdraws them ([`Client::invalidate_root`]), appoints the
+//!   issuer ([`Client::set_issuer`], optionally invalidating every earlier root), moves
+//!   ownership of either contract in two steps ([`Client::transfer_ownership`],
+//!   [`Client::accept_ownership`]) and reads the history ([`Client::current_root`],
+//!   [`Client::root_info`], [`Client::issuer_epoch`], [`Client::min_accepted_epoch`]); the free
+//!   functions [`deploy_registry`], [`publish_root`], [`invalidate_root`], [`set_issuer`],
+//!   [`current_root`] and [`root_info`] do one step each with the default time limits.
 //! - The same [`Client`] drives a presentation contract (`ZkhPresentation`, shipped compiled by
 //!   `zkhealth-evm`, the verifying key in its constructor arguments):
 //!   [`Client::deploy_presentation`], [`Client::accept_policy`],
@@ -36,8 +39,8 @@ mod roots;
 
 pub use alloy_primitives::{Address, TxHash};
 pub use client::{
-    current_root, deploy_registry, publish_root, root_info, set_issuer, Client, Deployed, Mined,
-    RootInfo, RpcOptions,
+    current_root, deploy_registry, invalidate_root, publish_root, root_info, set_issuer, Client,
+    Deployed, Mined, RootInfo, RpcOptions,
 };
 pub use error::{Revert, RpcError};
 pub use keys::{fr_to_u256, parse_address, parse_url, u256_to_fr, SignerKey};

@@ -2,9 +2,10 @@
 //! ([`zkhealth_evm::bindings`]): the registry's custom errors, then the presentation
 //! contract's (its verifier's included), then Solidity's `Error(string)` and `Panic(uint256)`.
 //!
-//! Two errors are declared by both contracts with the same signature, `NotOwner()` and
-//! `ZeroAddress()`: [`decode`] names them as the registry's; the client's calls to a
-//! presentation contract re-read them as that contract's ([`Revert::in_presentation_contract`]).
+//! Three errors are declared by both contracts with the same signature, `NotOwner()`,
+//! `NotPendingOwner()` and `ZeroAddress()`: [`decode`] names them as the registry's; the
+//! client's calls to a presentation contract re-read them as that contract's
+//! ([`Revert::in_presentation_contract`]).
 
 use alloy_sol_types::{Panic, Revert as SolRevert, SolError, SolInterface};
 use zkhealth_evm::bindings::{
@@ -34,7 +35,8 @@ pub fn decode(data: &[u8]) -> Revert {
 
 impl Revert {
     /// The same revert, read as coming from a presentation contract: a registry error that the
-    /// presentation contract declares too (`NotOwner()`, `ZeroAddress()`) becomes its own.
+    /// presentation contract declares too (`NotOwner()`, `NotPendingOwner()`, `ZeroAddress()`)
+    /// becomes its own.
     pub fn in_presentation_contract(self) -> Revert {
         match self {
             Revert::Registry(e) => {
@@ -76,19 +78,28 @@ mod tests {
             decode(&selector("NotIssuer()")),
             Revert::Registry(ZkhRegistryErrors::NotIssuer(ZkhRegistry::NotIssuer {}))
         );
-        let mut data = selector("RootAlreadyPublished(uint256)");
+        let mut data = selector("RootIsCurrent(uint256)");
         data.extend(U256::from(7u8).abi_encode());
         let r = decode(&data);
         assert_eq!(
             r,
-            Revert::Registry(ZkhRegistryErrors::RootAlreadyPublished(
-                ZkhRegistry::RootAlreadyPublished {
+            Revert::Registry(ZkhRegistryErrors::RootIsCurrent(
+                ZkhRegistry::RootIsCurrent {
                     root: U256::from(7u8)
                 }
             ))
         );
-        assert_eq!(r.custom_name(), Some("RootAlreadyPublished"));
-        assert_eq!(r.custom_signature(), Some("RootAlreadyPublished(uint256)"));
+        assert_eq!(r.custom_name(), Some("RootIsCurrent"));
+        assert_eq!(r.custom_signature(), Some("RootIsCurrent(uint256)"));
+        for (signature, name) in [
+            ("RootIsInvalidated(uint256)", "RootIsInvalidated"),
+            ("RootNotPublished(uint256)", "RootNotPublished"),
+        ] {
+            let mut data = selector(signature);
+            data.extend(U256::from(7u8).abi_encode());
+            assert_eq!(decode(&data).custom_name(), Some(name), "{signature}");
+        }
+        assert_eq!(ZkhRegistryErrors::SELECTORS.len(), 9);
         // Every registry error is named, by its selector.
         for (sel, signature) in ZkhRegistryErrors::SELECTORS
             .iter()
@@ -146,7 +157,7 @@ mod tests {
             assert_eq!(decode(&data).custom_name(), Some(name), "{signature}");
         }
         // Every error the presentation contract declares is named, by its selector.
-        assert_eq!(ZkhPresentationErrors::SELECTORS.len(), 18);
+        assert_eq!(ZkhPresentationErrors::SELECTORS.len(), 19);
         for (sel, signature) in ZkhPresentationErrors::SELECTORS
             .iter()
             .zip(ZkhPresentationErrors::SIGNATURES)
@@ -171,6 +182,19 @@ mod tests {
                 ZkhPresentation::NotOwner {}
             ))
         );
+        let r = decode(&selector("NotPendingOwner()"));
+        assert_eq!(
+            r,
+            Revert::Registry(ZkhRegistryErrors::NotPendingOwner(
+                ZkhRegistry::NotPendingOwner {}
+            ))
+        );
+        assert_eq!(
+            r.in_presentation_contract(),
+            Revert::Presentation(ZkhPresentationErrors::NotPendingOwner(
+                ZkhPresentation::NotPendingOwner {}
+            ))
+        );
         // A registry-only error stays the registry's.
         let r = decode(&selector("NotIssuer()"));
         assert_eq!(r.clone().in_presentation_contract(), r);
@@ -189,7 +213,7 @@ mod tests {
         bad.extend([0xff; 40]);
         assert_eq!(decode(&bad), Revert::Unknown(bad.clone()));
         // A custom error's selector with missing arguments is not that error.
-        let short = selector("RootAlreadyPublished(uint256)");
+        let short = selector("RootIsCurrent(uint256)");
         assert_eq!(decode(&short), Revert::Unknown(short.clone()));
         // An unknown selector stays undecoded.
         let unknown = selector("Nope()");

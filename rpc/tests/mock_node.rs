@@ -302,7 +302,7 @@ fn error_declared_by_both_contracts_is_read_as_the_called_one() {
         SignerKey::from_hex("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
             .unwrap();
     let err = client
-        .set_issuer(&signer, registry(), Address::repeat_byte(1))
+        .set_issuer(&signer, registry(), Address::repeat_byte(1), false)
         .unwrap_err();
     assert_eq!(
         err.revert(),

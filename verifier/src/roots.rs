@@ -2,7 +2,8 @@
 //!
 //! A proof is made against one registry root. The verifier asks a [`RootSource`] whether that
 //! root is accepted at its own time: the current root always is, a replaced root only within the
-//! freshness window counted from its replacement (see [`RootHistory::is_accepted`]).
+//! freshness window counted from its latest replacement, an invalidated root (or one of an
+//! issuer epoch invalidated by a rotation) never (see [`RootHistory::is_accepted`]).
 //! [`LocalRoots`] answers from a snapshot of the history (offline checkpoints); an on-chain
 //! source reading the registry contract implements the same trait.
 
@@ -28,8 +29,8 @@ impl<T: RootSource + ?Sized> RootSource for &T {
 
 /// A local snapshot of an issuer's root history.
 ///
-/// JSON: exactly the [`RootHistory`] JSON (`{"window_secs": …, "entries": […]}`), validated on
-/// decoding.
+/// JSON: exactly the [`RootHistory`] JSON (`{"window_secs": …, "entries": […]}`, with
+/// `"rotations": […]` once the issuer was rotated), validated on decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct LocalRoots {
