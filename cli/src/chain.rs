@@ -334,6 +334,11 @@ pub fn publish_root(args: &PublishRootArgs) -> Result<(), CliError> {
         (Some(hex), _) => (files::parse_fr("root", hex)?, None),
         (None, Some(db)) => {
             let store = RegistryStore::open(db)?;
+            // The database must be able to record the publication: checked before sending.
+            store
+                .registry()
+                .prepare_publish(files::unix_now()?)
+                .map_err(StoreError::from)?;
             (store.root(), Some(store))
         }
         (None, None) => {

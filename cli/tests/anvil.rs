@@ -1170,6 +1170,26 @@ fn cli_owner_invalidates_roots_and_rotates_the_issuer_and_the_database_follows()
     );
     assert_eq!(after(&out, "current root"), second, "{out}");
     assert!(out.contains("issuer epoch 1"), "{out}");
+
+    // A database that could not record the publication (its root was invalidated there) is
+    // refused before anything is sent.
+    issue_credential(d, clock_day(), 2);
+    {
+        let mut store = zkhealth::registry::store::RegistryStore::open(&db).unwrap();
+        let root = store.root();
+        let last = store.history().entries().last().unwrap().published_at;
+        store.invalidate_root(root, last).unwrap();
+    }
+    let err = fails(
+        d,
+        &strs(&on_registry("publish-root", STRANGER_KEY, &["--db", &db])),
+        1,
+    );
+    assert!(err.contains("was invalidated"), "{err}");
+    assert_eq!(
+        client.current_root(registry_address).unwrap(),
+        Some(second_fr)
+    );
 }
 
 #[test]
