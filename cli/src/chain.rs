@@ -14,7 +14,7 @@ use zkhealth::{
     registry::store::{RegistryStore, StoreError},
     verifier::{KeyId, VerifyError},
 };
-use zkhealth_evm::{accepted_query_hash, challenge_for, verify_presentation_calldata};
+use zkhealth_evm::{accepted_policy, challenge_for, verify_presentation_calldata, AcceptedPolicy};
 use zkhealth_rpc::{
     parse_address, Address, Client, EvmRoots, Mined, ReadAt, RpcError, RpcOptions, SignerKey,
 };
@@ -555,11 +555,11 @@ fn print_root_info(
     Ok(())
 }
 
-/// The query hash the contract accepts the policy file at `path` by
-/// ([`zkhealth_evm::accepted_query_hash`]: never a disclosing policy).
-fn policy_query_hash(path: &Path) -> Result<Fr, CliError> {
+/// How the contract accepts the policy file at `path` ([`zkhealth_evm::accepted_policy`]:
+/// never a disclosing policy).
+fn accepted_policy_file(path: &Path) -> Result<AcceptedPolicy, CliError> {
     let policy = files::read_policy(path)?;
-    accepted_query_hash(&policy).map_err(|e| CliError::Argument {
+    accepted_policy(&policy).map_err(|e| CliError::Argument {
         what: "policy",
         value: shown(path),
         reason: e.to_string(),
@@ -570,14 +570,24 @@ fn accept(
     client: &Client,
     signer: &SignerKey,
     contract: Address,
-    policies: &[(PathBuf, Fr)],
+    policies: &[(PathBuf, AcceptedPolicy)],
 ) -> Result<(), CliError> {
-    for (path, query_hash) in policies {
-        let tx = client.accept_policy(signer, contract, query_hash)?;
+    for (path, accepted) in policies {
+        let tx = client.accept_policy(
+            signer,
+            contract,
+            &accepted.query_hash,
+            accepted.admits_later_day,
+        )?;
         println!(
-            "  accepted policy {} (query hash {})",
+            "  accepted policy {} (query hash {}, {})",
             shown(path),
-            fr_to_hex(query_hash)
+            fr_to_hex(&accepted.query_hash),
+            if accepted.admits_later_day {
+                "the block's day or the next"
+            } else {
+                "the block's day only"
+            }
         );
         print_tx(&tx);
     }
@@ -597,7 +607,7 @@ pub fn deploy_presentation(args: &DeployPresentationArgs) -> Result<(), CliError
     let policies = args
         .policy
         .iter()
-        .map(|path| Ok((path.clone(), policy_query_hash(path)?)))
+        .map(|path| Ok((path.clone(), accepted_policy_file(path)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
     if !client.has_code(registry)? {
         return Err(RpcError::NoContractCode { address: registry }.into());
@@ -622,7 +632,7 @@ pub fn accept_policy(args: &AcceptPolicyArgs) -> Result<(), CliError> {
     let policies = args
         .policy
         .iter()
-        .map(|path| Ok((path.clone(), policy_query_hash(path)?)))
+        .map(|path| Ok((path.clone(), accepted_policy_file(path)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
     println!("contract {contract}");
     accept(&client, &signer, contract, &policies)

@@ -21,9 +21,12 @@ interface IZkhRootRegistry {
 ///      statement type), in circuit order [root, today, today_ymd, challenge, scope, nullifier,
 ///      query_hash]:
 ///      - root: accepted by `registry` at `block.timestamp` (ZkhRegistry's freshness rule);
-///      - day: days since 1900-01-01, within one day of the block's UTC day
-///        (`block.timestamp / 86400 + 25567`): a holder proves with its own date, and the block
-///        that includes the transaction may fall on the next day, or its clock may lag by one;
+///      - day: days since 1900-01-01, the block's UTC day (`block.timestamp / 86400 + 25567`),
+///        or the day after it for a policy the owner accepted as admitting a later day (one
+///        whose conditions are all at least as strict on a later day: no upper bound by the day;
+///        `CompiledPolicy::admits_later_day` in Rust), so that a holder can prove before
+///        midnight for a block mined after it. Never the day before: the expiry, and every lower
+///        bound by the day, would then admit what the block's day refuses;
 ///      - ymd: the YYYYMMDD form of `day` (computed here);
 ///      - challenge: `keccak256(abi.encode(block.chainid, address(this), msg.sender)) mod r`, so a
 ///        proof made for one caller, contract or chain fails for any other;
@@ -59,6 +62,8 @@ contract ZkhPresentation is Groth16Verifier {
     /// @dev query hash => IC_0 + scope * IC_scope + queryHash * IC_query_hash; (0, 0) if not
     ///      accepted.
     mapping(uint256 => G1Point) private _policyPoint;
+    /// @dev query hash => a presentation may carry the day after the block's (read only then).
+    mapping(uint256 => bool) private _admitsLaterDay;
     /// @dev nullifier => used.
     mapping(uint256 => bool) private _nullifierUsed;
 
@@ -66,8 +71,9 @@ contract ZkhPresentation is Groth16Verifier {
     event PresentationVerified(
         uint256 indexed nullifier, address indexed sender, uint256 indexed queryHash, uint256 root
     );
-    /// @notice The owner accepted a policy (by its query hash).
-    event PolicyAccepted(uint256 indexed queryHash);
+    /// @notice The owner accepted a policy (by its query hash), admitting the day after the
+    ///         block's or not.
+    event PolicyAccepted(uint256 indexed queryHash, bool admitsLaterDay);
     /// @notice The owner withdrew a policy.
     event PolicyRevoked(uint256 indexed queryHash);
     /// @notice The owner named a pending owner (`newOwner` 0: the pending transfer is cancelled).
@@ -95,7 +101,8 @@ contract ZkhPresentation is Groth16Verifier {
     error WrongScope(uint256 presented, uint256 expected);
     /// @notice The challenge is not the one bound to this caller, contract and chain.
     error WrongChallenge(uint256 presented, uint256 expected);
-    /// @notice The presentation's day is more than one day from the block's day.
+    /// @notice The presentation's day is not the block's day (nor, for a policy admitting a later
+    ///         day, the next one).
     error DayNotToday(uint256 presented, uint256 blockDay);
     /// @notice The presentation's YYYYMMDD input is not the date of its day number.
     error DateMismatch(uint256 presented, uint256 expected);
@@ -161,7 +168,7 @@ contract ZkhPresentation is Groth16Verifier {
         if (input[INPUT_CHALLENGE] != expectedChallenge) {
             revert WrongChallenge(input[INPUT_CHALLENGE], expectedChallenge);
         }
-        _checkDate(input[INPUT_TODAY], input[INPUT_TODAY_YMD]);
+        _checkDate(input[INPUT_TODAY], input[INPUT_TODAY_YMD], queryHash);
         if (_nullifierUsed[nullifier]) revert NullifierAlreadyUsed(nullifier);
         if (!registry.isAcceptedRoot(root)) revert RootNotAccepted(root);
 
@@ -209,10 +216,13 @@ contract ZkhPresentation is Groth16Verifier {
         return year * 10000 + m * 100 + d;
     }
 
-    /// @dev `day` within one day of the block's day, `ymd` its YYYYMMDD form.
-    function _checkDate(uint256 day, uint256 ymd) private view {
+    /// @dev `day` the block's day, or the next one if the policy admits a later day; `ymd` its
+    ///      YYYYMMDD form.
+    function _checkDate(uint256 day, uint256 ymd, uint256 queryHash) private view {
         uint256 blockDay = block.timestamp / 86400 + DAYS_1900_TO_1970;
-        if (day + 1 < blockDay || day > blockDay + 1) revert DayNotToday(day, blockDay);
+        if (day != blockDay && !(day == blockDay + 1 && _admitsLaterDay[queryHash])) {
+            revert DayNotToday(day, blockDay);
+        }
         uint256 expected = ymdOfDay(day);
         if (ymd != expected) revert DateMismatch(ymd, expected);
     }
@@ -222,20 +232,26 @@ contract ZkhPresentation is Groth16Verifier {
     // -----------------------------------------------------------------------------------------
 
     /// @notice Accepts presentations of the policy with this query hash. Only the owner.
-    function acceptPolicy(uint256 queryHash) external {
+    /// @param admitsLaterDay whether a presentation may carry the day after the block's: true
+    ///        only for a policy whose conditions are all at least as strict on a later day
+    ///        (`zkhealth_evm::accepted_policy` computes it); otherwise presentations must carry
+    ///        the block's day.
+    function acceptPolicy(uint256 queryHash, bool admitsLaterDay) external {
         if (msg.sender != owner) revert NotOwner();
         if (queryHash >= SCALAR_MODULUS) revert QueryHashOutOfField(queryHash);
         (uint256 x, uint256 y) = _mulAdd(IC_CONSTANT_X, IC_CONSTANT_Y, IC_SCOPE_X, IC_SCOPE_Y, scope);
         (x, y) = _mulAdd(x, y, IC_QUERY_HASH_X, IC_QUERY_HASH_Y, queryHash);
         if (x == 0 && y == 0) revert DegeneratePolicy(queryHash);
         _policyPoint[queryHash] = G1Point(x, y);
-        emit PolicyAccepted(queryHash);
+        _admitsLaterDay[queryHash] = admitsLaterDay;
+        emit PolicyAccepted(queryHash, admitsLaterDay);
     }
 
     /// @notice Stops accepting presentations of the policy with this query hash. Only the owner.
     function revokePolicy(uint256 queryHash) external {
         if (msg.sender != owner) revert NotOwner();
         delete _policyPoint[queryHash];
+        delete _admitsLaterDay[queryHash];
         emit PolicyRevoked(queryHash);
     }
 

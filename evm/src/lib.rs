@@ -33,7 +33,7 @@ pub use calldata::{verify_presentation_calldata, CalldataJson};
 pub use challenge::challenge_for;
 pub use deploy::{presentation_deploy_code, verifier_deploy_code, KeyWords, VerifierDeployment};
 pub use error::EvmError;
-pub use policy::accepted_query_hash;
+pub use policy::{accepted_policy, accepted_query_hash, AcceptedPolicy};
 
 // Lets the shared test harness name this crate the same way in unit and integration tests.
 #[cfg(test)]

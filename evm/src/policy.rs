@@ -5,6 +5,27 @@ use zkhealth_circuits::{policy::Policy, Fr};
 
 use crate::EvmError;
 
+/// How a presentation contract accepts a policy (`acceptPolicy(queryHash, admitsLaterDay)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcceptedPolicy {
+    /// The query hash the contract accepts the policy by.
+    pub query_hash: Fr,
+    /// Whether presentations may carry the day after the block's: only when every condition is
+    /// at least as strict on a later day
+    /// ([`CompiledPolicy::admits_later_day`](zkhealth_circuits::policy::CompiledPolicy::admits_later_day)).
+    pub admits_later_day: bool,
+}
+
+/// What a presentation contract accepts `policy` by: its query hash ([`accepted_query_hash`])
+/// and whether it admits the day after the block's.
+pub fn accepted_policy(policy: &Policy) -> Result<AcceptedPolicy, EvmError> {
+    let query_hash = accepted_query_hash(policy)?;
+    Ok(AcceptedPolicy {
+        query_hash,
+        admits_later_day: policy.compile()?.admits_later_day(),
+    })
+}
+
 /// The query hash a presentation contract accepts `policy` by.
 ///
 /// A policy that discloses slots is refused with [`EvmError::DisclosingPolicy`]: its query hash

@@ -26,6 +26,7 @@ use zkhealth_circuits::{
     Fr, Statement,
 };
 use zkhealth_evm::{
+    accepted_policy,
     bindings::{ZkhPresentation as P, ZkhRegistry as R},
     calldata::{verify_presentation_call, verify_presentation_calldata},
     challenge_for, presentation_deploy_code,
@@ -210,7 +211,7 @@ impl Deployment {
             registry,
             presentation,
         };
-        d.accept_policy(query_hash);
+        d.accept_policy(query_hash, false);
         d.publish(root);
         d.chain.set_time(noon(today()));
         d
@@ -224,12 +225,13 @@ impl Deployment {
         d
     }
 
-    fn accept_policy(&mut self, query_hash: Fr) {
+    fn accept_policy(&mut self, query_hash: Fr, admits_later_day: bool) {
         let r = self.chain.send_call(
             owner(),
             self.presentation,
             &P::acceptPolicyCall {
                 queryHash: fr_word(&query_hash),
+                admitsLaterDay: admits_later_day,
             },
         );
         r.outcome.output();
@@ -511,16 +513,15 @@ fn each_tampered_public_input_is_rejected() {
     call.input[0] = fr_word(&other_root);
     assert_reverts(&d.submit(holder(), &call), P::InvalidProof {});
 
-    // day (with its own YYYYMMDD, so the date checks pass): the equation fails.
-    for next in [
-        s.today.checked_add(1).unwrap(),
-        s.today.checked_sub(1).unwrap(),
-    ] {
-        let mut call = honest.clone();
-        call.input[1] = U256::from(next.0);
-        call.input[2] = U256::from(next.ymd().get());
-        assert_reverts(&d.submit(holder(), &call), P::InvalidProof {});
-    }
+    // day (the next one, with its own YYYYMMDD, the policy accepted here as admitting a later
+    // day so that the date checks pass): the equation fails.
+    d.accept_policy(s.query_hash, true);
+    let next = s.today.checked_add(1).unwrap();
+    let mut call = honest.clone();
+    call.input[1] = U256::from(next.0);
+    call.input[2] = U256::from(next.ymd().get());
+    assert_reverts(&d.submit(holder(), &call), P::InvalidProof {});
+    d.accept_policy(s.query_hash, false);
     // ymd alone: the contract's date check.
     let mut call = honest.clone();
     call.input[2] += one;
@@ -564,7 +565,7 @@ fn each_tampered_public_input_is_rejected() {
             queryHash: call.input[6],
         },
     );
-    d.accept_policy(s.query_hash + Fr::from(1u8));
+    d.accept_policy(s.query_hash + Fr::from(1u8), false);
     assert_reverts(&d.submit(holder(), &call), P::InvalidProof {});
 
     // Nothing was recorded; the honest presentation still passes (the root is replaced but
@@ -596,6 +597,7 @@ fn unknown_root_is_rejected() {
             presentation,
             &P::acceptPolicyCall {
                 queryHash: fr_word(&f.query_hash),
+                admitsLaterDay: false,
             },
         )
         .outcome
@@ -734,6 +736,7 @@ fn policy_the_contract_does_not_accept_is_rejected() {
         d.presentation,
         &P::acceptPolicyCall {
             queryHash: qh + U256::from(1u8),
+            admitsLaterDay: false,
         },
     );
     assert_reverts(&r, P::NotOwner {});
@@ -756,40 +759,118 @@ fn policy_the_contract_does_not_accept_is_rejected() {
     let r = d.chain.send_call(
         owner(),
         d.presentation,
-        &P::acceptPolicyCall { queryHash: qh },
+        &P::acceptPolicyCall {
+            queryHash: qh,
+            admitsLaterDay: false,
+        },
     );
     let event = P::PolicyAccepted::decode_log(&r.outcome.logs()[0]).unwrap();
     assert_eq!(event.queryHash, qh);
     d.submit(holder(), &honest_call()).outcome.output();
 }
 
+/// The block's day, or the day after it for a policy accepted as admitting a later day; never
+/// the day before (the expiry and every lower bound by the day would admit what the block's day
+/// refuses).
 #[test]
-fn date_is_checked_against_block_time_with_one_day_tolerance() {
+fn date_is_the_blocks_day_or_the_next_for_a_policy_that_admits_it() {
     let f = fixture();
     let s = f.presentation().statement;
-    // The proof's day is today. Block time the next day or the day before: accepted.
+    // The standard vaccination policy bounds the dose date from above by the day ("at least 14
+    // days ago"): a later day is not as strict, so only the block's day is accepted.
+    assert!(!accepted_policy(&f.policy).unwrap().admits_later_day);
+    let refused = |d: &mut Deployment, call: &P::verifyPresentationCall, day: Day| {
+        let r = d.submit(holder(), call);
+        let block_day = d.chain.time() / 86_400 + 25_567;
+        assert_reverts(
+            &r,
+            P::DayNotToday {
+                presented: U256::from(day.0),
+                blockDay: U256::from(block_day),
+            },
+        );
+    };
     for (now, ok) in [
-        (noon(today()) + 86_400, true),
-        (noon(today()) - 86_400, true),
+        (noon(today()), true),
+        (noon(today()) + 86_400, false),
+        (noon(today()) - 86_400, false),
         (noon(today()) + 2 * 86_400, false),
         (noon(today()) - 2 * 86_400, false),
     ] {
         let mut d = Deployment::new();
         d.chain.set_time(now);
-        let r = d.submit(holder(), &honest_call());
         if ok {
-            r.outcome.output();
+            d.submit(holder(), &honest_call()).outcome.output();
         } else {
-            let block_day = now / 86_400 + 25_567;
-            assert_reverts(
-                &r,
-                P::DayNotToday {
-                    presented: U256::from(s.today.0),
-                    blockDay: U256::from(block_day),
-                },
-            );
+            refused(&mut d, &honest_call(), s.today);
         }
     }
+
+    // A policy without an upper bound by the day (here: none at all but the expiry) admits the
+    // day after the block's: a holder proving before midnight for a block mined after it.
+    let open = claims::Claims::vaccination(ISSUER)
+        .disease(zkhealth_records::codes::disease::COVID_19)
+        .build()
+        .unwrap();
+    let accepted = accepted_policy(&open).unwrap();
+    assert!(accepted.admits_later_day);
+    let path = f.tree.path(f.index).unwrap();
+    let challenge = challenge_for(
+        harness::CHAIN_ID,
+        f.presentation_contract.into_array(),
+        holder().into_array(),
+    );
+    let later = f
+        .prover
+        .prove_with_rng(
+            &ProveRequest {
+                secret: &f.secret,
+                credential: &f.credential,
+                path: &path,
+                policy: &open,
+                today: today(),
+                challenge,
+                scope: scope(),
+            },
+            &mut rng(9),
+        )
+        .unwrap();
+    let call = verify_presentation_call(&later);
+    for (now, admits, ok) in [
+        // The block is on the day before the presentation's.
+        (noon(today()) - 86_400, true, true),
+        (noon(today()) - 86_400, false, false),
+        // The block is on the presentation's day.
+        (noon(today()), true, true),
+        // The block is on the day after: never.
+        (noon(today()) + 86_400, true, false),
+        (noon(today()) - 2 * 86_400, true, false),
+    ] {
+        let mut d = Deployment::new();
+        d.accept_policy(accepted.query_hash, admits);
+        d.chain.set_time(now);
+        if ok {
+            d.submit(holder(), &call).outcome.output();
+        } else {
+            refused(&mut d, &call, today());
+        }
+    }
+    // Withdrawing the policy withdraws its window with it.
+    let mut d = Deployment::new();
+    d.accept_policy(accepted.query_hash, true);
+    d.chain
+        .send_call(
+            owner(),
+            d.presentation,
+            &P::revokePolicyCall {
+                queryHash: fr_word(&accepted.query_hash),
+            },
+        )
+        .outcome
+        .output();
+    d.accept_policy(accepted.query_hash, false);
+    d.chain.set_time(noon(today()) - 86_400);
+    refused(&mut d, &call, today());
 }
 
 #[test]
@@ -1346,6 +1427,7 @@ fn presentation_ownership_moves_in_two_steps() {
             contract,
             &P::acceptPolicyCall {
                 queryHash: U256::from(77u8),
+                admitsLaterDay: false,
             },
         )
     };

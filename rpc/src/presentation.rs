@@ -38,16 +38,19 @@ impl Client {
             .map_err(RpcError::in_presentation_contract)
     }
 
-    /// Accepts presentations of the policy with `query_hash` (only the contract's owner may;
-    /// otherwise the revert names `NotOwner`). Waits for the transaction to be mined.
+    /// Accepts presentations of the policy with `query_hash`, admitting the day after the
+    /// block's if `admits_later_day` (see `zkhealth_evm::accepted_policy`; only the contract's
+    /// owner may; otherwise the revert names `NotOwner`). Waits for the transaction to be mined.
     pub fn accept_policy(
         &self,
         signer: &SignerKey,
         contract: Address,
         query_hash: &Fr,
+        admits_later_day: bool,
     ) -> Result<Mined, RpcError> {
         let call = ZkhPresentation::acceptPolicyCall {
             queryHash: fr_to_u256(query_hash),
+            admitsLaterDay: admits_later_day,
         };
         self.send_call(signer, contract, "acceptPolicy", call.abi_encode())
             .map_err(RpcError::in_presentation_contract)

@@ -312,7 +312,7 @@ fn error_declared_by_both_contracts_is_read_as_the_called_one() {
         "{err}"
     );
     let err = client
-        .accept_policy(&signer, registry(), &Fr::from(5u8))
+        .accept_policy(&signer, registry(), &Fr::from(5u8), false)
         .unwrap_err();
     assert_eq!(
         err.revert(),
