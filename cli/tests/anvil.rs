@@ -904,6 +904,8 @@ fn cli_revoking_the_last_credential_added_publishes_the_earlier_root_and_its_pre
             &url,
             "--registry",
             &registry,
+            "--chain-id",
+            "31337",
             "--presentation",
             &f("presentation.json"),
             "--challenge",
