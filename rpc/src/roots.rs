@@ -1,22 +1,4 @@
 //! [`EvmRoots`]: a verifier's root source reading the registry contract.
-//!
-//! # What a verifier trusts when it reads roots from a node
-//!
-//! The node's answer *is* the registry's answer: a node that lies, or one on another chain,
-//! can say "accepted" for any root, and a presentation against a root the issuer never
-//! published then verifies. `EvmRoots` narrows what has to be trusted, but cannot remove it:
-//!
-//! - **the chain**: it is given the chain id and checks it against the node's `eth_chainId`
-//!   once, before the first answer it uses ([`RpcError::WrongChain`] otherwise), so a node
-//!   pointed at a test network or a fork with another id is refused;
-//! - **the depth of the state read**: [`ReadAt::Latest`] (the default) reads the newest block,
-//!   which a reorganisation can undo; [`ReadAt::Safe`], [`ReadAt::Finalized`] or
-//!   [`ReadAt::Confirmations`] read a state that a reorganisation is unlikely (or, finalized,
-//!   unable) to undo, at the cost of seeing a new root (or a revocation) later;
-//! - **the connection**: plain `http://` can be read and rewritten on the way; use a node on
-//!   the same machine or network, or build with the crate's `tls` feature and an `https://` URL;
-//! - **the node itself**: still trusted to execute the call honestly. A verifier that cannot
-//!   trust one node runs its own (a light client), or asks several and requires them to agree.
 
 use std::{fmt, sync::OnceLock};
 
@@ -46,7 +28,25 @@ pub enum ReadAt {
 /// [`LocalRoots`](zkhealth_verifier::LocalRoots), and the chain supplies the root history.
 ///
 /// It checks the node's chain id once, before the first answer it uses, and reads the state at
-/// [`ReadAt`] (see the [module documentation](self) for what is trusted).
+/// [`ReadAt`].
+///
+/// # What a verifier trusts when it reads roots from a node
+///
+/// The node's answer *is* the registry's answer: a node that lies, or one on another chain,
+/// can say "accepted" for any root, and a presentation against a root the issuer never
+/// published then verifies. `EvmRoots` narrows what has to be trusted, but cannot remove it:
+///
+/// - **the chain**: it is given the chain id and checks it against the node's `eth_chainId`
+///   once, before the first answer it uses ([`RpcError::WrongChain`] otherwise), so a node
+///   pointed at a test network or a fork with another id is refused;
+/// - **the depth of the state read**: [`ReadAt::Latest`] (the default) reads the newest block,
+///   which a reorganisation can undo; [`ReadAt::Safe`], [`ReadAt::Finalized`] or
+///   [`ReadAt::Confirmations`] read a state that a reorganisation is unlikely (or, finalized,
+///   unable) to undo, at the cost of seeing a new root (or a revocation) later;
+/// - **the connection**: plain `http://` can be read and rewritten on the way; use a node on
+///   the same machine or network, or build with the crate's `tls` feature and an `https://` URL;
+/// - **the node itself**: still trusted to execute the call honestly. A verifier that cannot
+///   trust one node runs its own (a light client), or asks several and requires them to agree.
 ///
 /// Each check is one `eth_call` (with `eth_blockNumber` first for [`ReadAt::Confirmations`])
 /// under the client's request time limit. A node that cannot be reached, does not answer in
