@@ -196,10 +196,6 @@ mod tests {
     use alloy_sol_types::{SolCall, SolValue};
     use ark_bn254::Bn254;
     use ark_groth16::{Groth16, ProvingKey};
-    use ark_relations::{
-        gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError},
-        lc,
-    };
     use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
     use zkhealth_circuits::{date::Day, Fr, Statement};
     use zkhealth_verifier::{verify, Proof, VerifyError, VerifyingKey};
@@ -210,34 +206,14 @@ mod tests {
             verifyProofCall, InvalidProofPoint, ProofCoordinateOutOfField, PublicInputOutOfField,
             VERIFYING_KEY_IDCall,
         },
-        harness::{account, Chain, Outcome},
+        harness::{account, Chain, Outcome, Squares},
         words::{input_words, proof_words},
     };
-
-    /// For each public input `x`, a witness `w = x·x`: every input is bound by the proof.
-    #[derive(Clone)]
-    struct SquaresCircuit(Option<[Fr; Statement::NUM_INPUTS]>);
-
-    impl ConstraintSynthesizer<Fr> for SquaresCircuit {
-        fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-            for i in 0..Statement::NUM_INPUTS {
-                let value = self.0.map(|v| v[i]);
-                let x = cs.new_input_variable(|| value.ok_or(SynthesisError::AssignmentMissing))?;
-                let w = cs.new_witness_variable(|| {
-                    value
-                        .map(|v| v * v)
-                        .ok_or(SynthesisError::AssignmentMissing)
-                })?;
-                cs.enforce_r1cs_constraint(|| lc!(x), || lc!(x), || lc!(w))?;
-            }
-            Ok(())
-        }
-    }
 
     fn keys() -> (ProvingKey<Bn254>, VerifyingKey) {
         let mut rng = ChaCha20Rng::seed_from_u64(11);
         let pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(
-            SquaresCircuit(None),
+            Squares::<{ Statement::NUM_INPUTS }>(None),
             &mut rng,
         )
         .unwrap();
@@ -247,7 +223,7 @@ mod tests {
 
     fn prove(pk: &ProvingKey<Bn254>, s: &Statement, seed: u64) -> Proof {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        let circuit = SquaresCircuit(Some(s.to_field_elements()));
+        let circuit = Squares::<{ Statement::NUM_INPUTS }>(Some(s.to_field_elements()));
         Proof(Groth16::<Bn254>::create_random_proof_with_reduction(circuit, pk, &mut rng).unwrap())
     }
 
@@ -378,7 +354,7 @@ mod tests {
         let (pk, vk) = keys();
         let mut rng = ChaCha20Rng::seed_from_u64(13);
         let other_pk = Groth16::<Bn254>::generate_random_parameters_with_reduction(
-            SquaresCircuit(None),
+            Squares::<{ Statement::NUM_INPUTS }>(None),
             &mut rng,
         )
         .unwrap();

@@ -22,10 +22,6 @@ use alloy_sol_types::SolValue;
 use ark_bn254::Bn254;
 use ark_ec::AffineRepr;
 use ark_groth16::{Groth16, ProvingKey};
-use ark_relations::{
-    gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError},
-    lc,
-};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{statement::PublicInputs, Fr, Statement};
 use zkhealth_evm::{
@@ -34,7 +30,7 @@ use zkhealth_evm::{
     Artifact, Contract,
 };
 
-use crate::harness::{account, Chain, Outcome};
+use crate::harness::{account, Chain, Outcome, Squares};
 
 fn contracts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts")
@@ -110,26 +106,6 @@ fn verifier_source_is_the_rendering_of_the_statement() {
         committed == rendered,
         "contracts/src/Groth16Verifier.sol is stale: run contracts/build.sh"
     );
-}
-
-/// For each of `N` public inputs `x`, a witness `w = x·x`.
-#[derive(Clone)]
-struct Squares<const N: usize>(Option<[Fr; N]>);
-
-impl<const N: usize> ConstraintSynthesizer<Fr> for Squares<N> {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        for i in 0..N {
-            let value = self.0.map(|v| v[i]);
-            let x = cs.new_input_variable(|| value.ok_or(SynthesisError::AssignmentMissing))?;
-            let w = cs.new_witness_variable(|| {
-                value
-                    .map(|v| v * v)
-                    .ok_or(SynthesisError::AssignmentMissing)
-            })?;
-            cs.enforce_r1cs_constraint(|| lc!(x), || lc!(x), || lc!(w))?;
-        }
-        Ok(())
-    }
 }
 
 /// The constructor arguments of a rendered verifier for `pk`'s key (no id).

@@ -376,3 +376,31 @@ where
 pub fn registry_artifact() -> Artifact {
     zkhealth_evm::registry::artifact().unwrap()
 }
+
+/// A tiny circuit with `N` public inputs: for each input `x`, a witness `w = x·x`, so every
+/// input is bound by the proof. Gives the tests real Groth16 keys and proofs for any number of
+/// inputs without the presentation circuit's setup.
+#[derive(Clone)]
+pub struct Squares<const N: usize>(pub Option<[zkhealth_circuits::Fr; N]>);
+
+impl<const N: usize> ark_relations::gr1cs::ConstraintSynthesizer<zkhealth_circuits::Fr>
+    for Squares<N>
+{
+    fn generate_constraints(
+        self,
+        cs: ark_relations::gr1cs::ConstraintSystemRef<zkhealth_circuits::Fr>,
+    ) -> Result<(), ark_relations::gr1cs::SynthesisError> {
+        use ark_relations::{gr1cs::SynthesisError, lc};
+        for i in 0..N {
+            let value = self.0.map(|v| v[i]);
+            let x = cs.new_input_variable(|| value.ok_or(SynthesisError::AssignmentMissing))?;
+            let w = cs.new_witness_variable(|| {
+                value
+                    .map(|v| v * v)
+                    .ok_or(SynthesisError::AssignmentMissing)
+            })?;
+            cs.enforce_r1cs_constraint(|| lc!(x), || lc!(x), || lc!(w))?;
+        }
+        Ok(())
+    }
+}
