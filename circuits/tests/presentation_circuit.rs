@@ -98,10 +98,10 @@ fn setup_and_prove_modes_give_the_same_shape() {
 fn constraint_counts_are_pinned() {
     let (c20, i20, _) = setup_shape(20);
     let (c32, i32_, _) = setup_shape(32);
-    assert_eq!((i20, i32_), (8, 8));
+    assert_eq!((i20, i32_), (7, 7));
     assert_eq!(c32 - c20, 12 * 242, "a Merkle level costs 242 constraints");
-    assert_eq!(c20, 8_643);
-    assert_eq!(c32, 11_547);
+    assert_eq!(c20, 8_775);
+    assert_eq!(c32, 11_679);
     assert!(c32 <= 12_000, "the design budget at depth 32");
 }
 
@@ -112,6 +112,7 @@ mod parts {
     use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef};
     use zkhealth_circuits::{
         credential::constraints::{CredentialVar, HolderSecretVar},
+        date::constraints::ymd_of_day,
         merkle::{constraints::MerklePathVar, MerklePath},
         policy::{
             constraints::{alloc_choice, enforce_less_than_pow2, ConditionVar, PolicyVar},
@@ -173,6 +174,10 @@ mod parts {
             let choice = alloc_choice(cs, Ok(w2.choices[0])).unwrap();
             c.enforce_holds(&slots, &t, &t, &choice).unwrap();
         });
+        let date = count(|cs| {
+            let t = FpVar::new_input(cs, || Ok(statement.today.to_field())).unwrap();
+            let _ = ymd_of_day(&t).unwrap();
+        });
         // The query hash and disclosure, without the conditions' own bits (counted above).
         let query = count(|cs| {
             let p = PolicyVar::new_witness(cs.clone(), || Ok(w.policy.clone())).unwrap();
@@ -195,6 +200,7 @@ mod parts {
             ("holder binding (Poseidon, 2 inputs)", holder),
             ("scoped nullifier (Poseidon, 3 inputs)", nullifier),
             ("expiry (32-bit range)", expiry),
+            ("date's YYYYMMDD form", date),
             ("one condition (any operator)", condition),
             ("query hash and disclosure", query),
             ("challenge binding", 1),
@@ -211,6 +217,7 @@ mod parts {
                 + get("holder")
                 + get("scoped")
                 + get("expiry")
+                + get("date")
                 + MAX_CONDITIONS * get("one condition")
                 + get("query")
                 + get("challenge");
@@ -221,7 +228,7 @@ mod parts {
         let counts: Vec<usize> = p.iter().map(|(_, n)| *n).collect();
         assert_eq!(
             counts,
-            vec![606, 7_745, 238, 259, 33, 205, 1_845, 1],
+            vec![606, 7_745, 238, 259, 33, 132, 205, 1_845, 1],
             "{p:?}"
         );
     }
@@ -230,7 +237,8 @@ mod parts {
 #[test]
 fn the_presentation_circuit_is_a_typed_unit() {
     use zkhealth_circuits::{
-        circuit::Circuit, opening::constraints::opening_constraints, CircuitId, PublicInputs,
+        circuit::Circuit, date::constraints::YMD_CONSTRAINTS,
+        opening::constraints::opening_constraints, CircuitId, PublicInputs,
     };
     assert_eq!(
         <PresentationCircuit as Circuit>::ID,
@@ -243,8 +251,12 @@ fn the_presentation_circuit_is_a_typed_unit() {
     let blank = <PresentationCircuit as Circuit>::blank(20);
     assert_eq!(Circuit::depth(&blank), 20);
     assert!(blank.statement.is_none() && blank.witness.is_none());
-    // The opening, the nullifier's equality and the challenge's squaring.
+    // The opening, the date's YYYYMMDD form, the nullifier's equality and the challenge's
+    // squaring.
     for depth in [20u32, 32] {
-        assert_eq!(setup_shape(depth).0, opening_constraints(depth) + 2);
+        assert_eq!(
+            setup_shape(depth).0,
+            opening_constraints(depth) + YMD_CONSTRAINTS + 2
+        );
     }
 }

@@ -14,7 +14,10 @@ use zkhealth::{
     registry::store::{RegistryStore, StoreError},
     verifier::{KeyId, VerifyError},
 };
-use zkhealth_evm::{accepted_policy, challenge_for, verify_presentation_calldata, AcceptedPolicy};
+use zkhealth_evm::{
+    accepted_policy, challenge_for, user_context, verify_presentation_calldata, AcceptedPolicy,
+    NO_CONTEXT,
+};
 use zkhealth_rpc::{
     parse_address, Address, Client, EvmRoots, Mined, ReadAt, RpcError, RpcOptions, SignerKey,
 };
@@ -237,6 +240,11 @@ pub struct SubmitPresentationArgs {
     /// The presentation (JSON, or a file holding its `ZKH1:` QR text).
     #[arg(long)]
     pub presentation: PathBuf,
+    /// What the challenge binds besides the sender: `0x` + 64 hex digits, or an address (a
+    /// contract that calls for a user passes that user); default none (the holder sends its own
+    /// presentation).
+    #[arg(long)]
+    pub context: Option<String>,
 }
 
 /// `challenge`: without `--contract`, a random challenge; with it, the one the presentation
@@ -257,6 +265,11 @@ pub struct ChallengeArgs {
     /// The chain id, without asking a node.
     #[arg(long, requires = "contract")]
     pub chain_id: Option<u64>,
+    /// What the challenge binds besides the sender: `0x` + 64 hex digits, or an address (a
+    /// contract that calls for a user passes that user); default none (the holder sends its own
+    /// presentation).
+    #[arg(long, requires = "contract")]
+    pub context: Option<String>,
     /// Time limit for each request to the node, in seconds.
     #[arg(long, default_value_t = 10)]
     pub rpc_timeout_secs: u64,
@@ -284,6 +297,25 @@ fn argument(what: &'static str, value: &str, e: RpcError) -> CliError {
 
 fn address(what: &'static str, value: &str) -> Result<Address, CliError> {
     parse_address(value).map_err(|e| argument(what, value, e))
+}
+
+/// The `--context` of a presentation to a contract: none (zero), 32 bytes in hex, or the
+/// address of the user a calling contract acts for ([`user_context`]).
+pub fn context(value: Option<&str>) -> Result<[u8; 32], CliError> {
+    let Some(value) = value else {
+        return Ok(NO_CONTEXT);
+    };
+    let digits = value.strip_prefix("0x").unwrap_or(value);
+    if digits.len() == 40 {
+        return Ok(user_context(address("context", value)?.into_array()));
+    }
+    let mut context = [0u8; 32];
+    hex::decode_to_slice(digits, &mut context).map_err(|e| CliError::Argument {
+        what: "context",
+        value: value.into(),
+        reason: format!("{e}: give 0x + 64 hex digits or an address"),
+    })?;
+    Ok(context)
 }
 
 fn signer(key: &KeyArgs) -> Result<SignerKey, CliError> {
@@ -650,21 +682,32 @@ pub fn challenge(args: &ChallengeArgs) -> Result<(), CliError> {
     };
     let contract = address("contract address", contract)?;
     let sender = address("sender address", sender)?;
+    let context = context(args.context.as_deref())?;
     let challenge = match (&args.rpc_url, args.chain_id) {
-        (_, Some(chain_id)) => challenge_for(chain_id, contract.into_array(), sender.into_array()),
+        (_, Some(chain_id)) => challenge_for(
+            chain_id,
+            contract.into_array(),
+            sender.into_array(),
+            context,
+        ),
         (Some(url), None) => {
             let client = client_for(url, args.rpc_timeout_secs)?;
             let chain_id = client.chain_id()?;
-            let challenge = challenge_for(chain_id, contract.into_array(), sender.into_array());
+            let challenge = challenge_for(
+                chain_id,
+                contract.into_array(),
+                sender.into_array(),
+                context,
+            );
             // The contract may not be deployed yet; if it is, it must agree.
             if client.has_code(contract)? {
-                let on_chain = client.challenge_for(contract, sender)?;
+                let on_chain = client.challenge_for(contract, sender, context)?;
                 if on_chain != challenge {
                     return Err(CliError::Argument {
                         what: "contract address",
                         value: contract.to_string(),
                         reason: format!(
-                            "its challengeFor({sender}) is {}, not {} as a presentation \
+                            "its challengeFor({sender}, context) is {}, not {} as a presentation \
                              contract on chain {chain_id} computes: not a zkhealth presentation \
                              contract?",
                             fr_to_hex(&on_chain),
@@ -704,7 +747,7 @@ pub fn submit_presentation(args: &SubmitPresentationArgs) -> Result<(), CliError
             got: presentation.key_id,
         }));
     }
-    let calldata = verify_presentation_calldata(&presentation);
+    let calldata = verify_presentation_calldata(&presentation, context(args.context.as_deref())?);
     match client.submit_presentation(&signer, contract, &calldata) {
         Ok(tx) => {
             println!(

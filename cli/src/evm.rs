@@ -8,6 +8,7 @@ use zkhealth_evm::{verify_presentation_calldata, CalldataJson, VerifierDeploymen
 use zkhealth_rpc::RpcError;
 
 use crate::{
+    chain,
     error::CliError,
     files::{self, shown},
 };
@@ -28,9 +29,12 @@ pub struct ExportSolidityArgs {
 #[derive(Debug, Args)]
 pub struct CalldataArgs {
     /// The presentation (JSON, or a file holding its `ZKH1:` QR text). Its challenge must be the
-    /// contract's `challengeFor(sender)`.
+    /// contract's `challengeFor(sender, context)`.
     #[arg(long)]
     pub presentation: PathBuf,
+    /// The context the challenge was made for (as `challenge --context`); default none.
+    #[arg(long)]
+    pub context: Option<String>,
     /// Print every word as JSON instead of the raw calldata.
     #[arg(long)]
     pub json: bool,
@@ -49,7 +53,10 @@ pub fn export_solidity(args: &ExportSolidityArgs) -> Result<(), CliError> {
     println!("Verifier deployment written to {}", shown(&args.out));
     println!("  key id          {}", key.id());
     println!("  registry depth  {}", key.depth());
-    println!("  contract        Groth16Verifier (verifyProof(uint256[8], uint256[7]))");
+    println!(
+        "  contract        Groth16Verifier (verifyProof(uint256[8], uint256[{}]))",
+        zkhealth::circuits::Statement::NUM_INPUTS
+    );
     println!("  compiler        solc {}", deployment.solc);
     Ok(())
 }
@@ -57,19 +64,18 @@ pub fn export_solidity(args: &ExportSolidityArgs) -> Result<(), CliError> {
 /// `calldata`: prints the ABI-encoded `verifyPresentation` calldata of a presentation.
 pub fn calldata(args: &CalldataArgs) -> Result<(), CliError> {
     let presentation = files::read_presentation(&args.presentation)?;
+    let context = chain::context(args.context.as_deref())?;
     if args.json {
-        let json =
-            serde_json::to_string_pretty(&CalldataJson::new(&presentation)).map_err(|e| {
-                CliError::Write {
-                    path: PathBuf::from("<stdout>"),
-                    source: std::io::Error::other(e),
-                }
+        let json = serde_json::to_string_pretty(&CalldataJson::new(&presentation, context))
+            .map_err(|e| CliError::Write {
+                path: PathBuf::from("<stdout>"),
+                source: std::io::Error::other(e),
             })?;
         println!("{json}");
     } else {
         println!(
             "0x{}",
-            hex::encode(verify_presentation_calldata(&presentation))
+            hex::encode(verify_presentation_calldata(&presentation, context))
         );
     }
     Ok(())

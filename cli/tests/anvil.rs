@@ -666,7 +666,7 @@ fn cli_presentation_is_accepted_on_chain_once_and_refused_when_reused_or_sent_by
     assert_eq!(
         fr_to_hex(
             &client
-                .challenge_for(contract, signer(SUBMITTER_KEY).address())
+                .challenge_for(contract, signer(SUBMITTER_KEY).address(), [0; 32])
                 .unwrap()
         ),
         challenge
@@ -850,6 +850,7 @@ fn cli_revoking_the_last_credential_added_publishes_the_earlier_root_and_its_pre
             .challenge_for(
                 zkhealth_rpc::parse_address(&contract).unwrap(),
                 signer(SUBMITTER_KEY).address(),
+                [0; 32],
             )
             .unwrap(),
     );

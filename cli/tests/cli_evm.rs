@@ -11,7 +11,7 @@ use std::path::Path;
 use cli::s;
 use world::{today, World};
 use zkhealth::{circuits::Fr, records::claims};
-use zkhealth_evm::{verify_presentation_calldata, CalldataJson, VerifierDeployment};
+use zkhealth_evm::{verify_presentation_calldata, CalldataJson, VerifierDeployment, NO_CONTEXT};
 
 /// The directory the binary runs in (these commands write only where `--out` says).
 fn here() -> &'static Path {
@@ -66,7 +66,7 @@ fn calldata_prints_the_presentation_calldata_as_hex_and_json() {
 
     let expected = format!(
         "0x{}",
-        hex::encode(verify_presentation_calldata(&presentation))
+        hex::encode(verify_presentation_calldata(&presentation, NO_CONTEXT))
     );
     assert_eq!(expected.len(), 2 + 2 * (4 + 15 * 32));
     for path in [&json_path, &qr_path] {
@@ -76,16 +76,50 @@ fn calldata_prints_the_presentation_calldata_as_hex_and_json() {
 
     let stdout = ok(&["calldata", "--presentation", s(&json_path), "--json"]);
     let printed: CalldataJson = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(printed, CalldataJson::new(&presentation));
+    assert_eq!(printed, CalldataJson::new(&presentation, NO_CONTEXT));
     assert_eq!(printed.calldata, expected);
     assert_eq!(
         printed.function,
-        "verifyPresentation(uint256[8],uint256[7])"
+        "verifyPresentation(uint256[8],uint256[6],bytes32)"
     );
     assert_eq!(
-        printed.input[4],
+        printed.input[3],
         zkhealth::circuits::field::fr_to_hex(&Fr::from(6u8))
     );
+
+    // With a context: a user's address, or 32 bytes.
+    let user = "0x00000000000000000000000000000000000000aa";
+    let stdout = ok(&[
+        "calldata",
+        "--presentation",
+        s(&json_path),
+        "--json",
+        "--context",
+        user,
+    ]);
+    let printed: CalldataJson = serde_json::from_str(&stdout).unwrap();
+    let mut context = [0u8; 32];
+    context[31] = 0xaa;
+    assert_eq!(printed, CalldataJson::new(&presentation, context));
+    let word = format!("0x{}", hex::encode(context));
+    let stdout = ok(&[
+        "calldata",
+        "--presentation",
+        s(&json_path),
+        "--json",
+        "--context",
+        &word,
+    ]);
+    let printed: CalldataJson = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(printed.context, word);
+    let err = fails(&[
+        "calldata",
+        "--presentation",
+        s(&json_path),
+        "--context",
+        "0x12",
+    ]);
+    assert!(err.contains("context"), "{err}");
 
     // Not a presentation.
     std::fs::write(&json_path, "{\"key_id\": 1}").unwrap();

@@ -23,7 +23,7 @@ pragma solidity ^0.8.24;
 ///      y.c0), the order the pairing precompile reads. A proof is the eight words
 ///      [A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y].
 ///      The public inputs, in circuit order (the statement type's):
-///      root, today, today_ymd, challenge, scope, nullifier, query_hash.
+///      root, today, challenge, scope, nullifier, query_hash.
 contract Groth16Verifier {
     /// @notice The BN254 scalar field modulus: public inputs are below it.
     uint256 internal constant SCALAR_MODULUS =
@@ -33,15 +33,14 @@ contract Groth16Verifier {
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
 
     /// @notice The number of public inputs (the statement's; `PublicInputs::NUM_INPUTS` in Rust).
-    uint256 internal constant NUM_INPUTS = 7;
+    uint256 internal constant NUM_INPUTS = 6;
     // The position of each public input in `input`, by the statement's input names.
     uint256 internal constant INPUT_ROOT = 0;
     uint256 internal constant INPUT_TODAY = 1;
-    uint256 internal constant INPUT_TODAY_YMD = 2;
-    uint256 internal constant INPUT_CHALLENGE = 3;
-    uint256 internal constant INPUT_SCOPE = 4;
-    uint256 internal constant INPUT_NULLIFIER = 5;
-    uint256 internal constant INPUT_QUERY_HASH = 6;
+    uint256 internal constant INPUT_CHALLENGE = 2;
+    uint256 internal constant INPUT_SCOPE = 3;
+    uint256 internal constant INPUT_NULLIFIER = 4;
+    uint256 internal constant INPUT_QUERY_HASH = 5;
     /// @notice The words of the input points IC_0..IC_n: (x, y) each.
     uint256 internal constant IC_WORDS = 2 * (NUM_INPUTS + 1);
 
@@ -74,8 +73,6 @@ contract Groth16Verifier {
     uint256 internal immutable IC_ROOT_Y;
     uint256 internal immutable IC_TODAY_X;
     uint256 internal immutable IC_TODAY_Y;
-    uint256 internal immutable IC_TODAY_YMD_X;
-    uint256 internal immutable IC_TODAY_YMD_Y;
     uint256 internal immutable IC_CHALLENGE_X;
     uint256 internal immutable IC_CHALLENGE_Y;
     uint256 internal immutable IC_SCOPE_X;
@@ -130,16 +127,14 @@ contract Groth16Verifier {
         IC_ROOT_Y = ic[3];
         IC_TODAY_X = ic[4];
         IC_TODAY_Y = ic[5];
-        IC_TODAY_YMD_X = ic[6];
-        IC_TODAY_YMD_Y = ic[7];
-        IC_CHALLENGE_X = ic[8];
-        IC_CHALLENGE_Y = ic[9];
-        IC_SCOPE_X = ic[10];
-        IC_SCOPE_Y = ic[11];
-        IC_NULLIFIER_X = ic[12];
-        IC_NULLIFIER_Y = ic[13];
-        IC_QUERY_HASH_X = ic[14];
-        IC_QUERY_HASH_Y = ic[15];
+        IC_CHALLENGE_X = ic[6];
+        IC_CHALLENGE_Y = ic[7];
+        IC_SCOPE_X = ic[8];
+        IC_SCOPE_Y = ic[9];
+        IC_NULLIFIER_X = ic[10];
+        IC_NULLIFIER_Y = ic[11];
+        IC_QUERY_HASH_X = ic[12];
+        IC_QUERY_HASH_Y = ic[13];
     }
 
     /// @notice Whether `proof` is valid for the public inputs `input`.
@@ -158,7 +153,6 @@ contract Groth16Verifier {
         uint256 y = IC_CONSTANT_Y;
         (x, y) = _mulAdd(x, y, IC_ROOT_X, IC_ROOT_Y, input[INPUT_ROOT]);
         (x, y) = _mulAdd(x, y, IC_TODAY_X, IC_TODAY_Y, input[INPUT_TODAY]);
-        (x, y) = _mulAdd(x, y, IC_TODAY_YMD_X, IC_TODAY_YMD_Y, input[INPUT_TODAY_YMD]);
         (x, y) = _mulAdd(x, y, IC_CHALLENGE_X, IC_CHALLENGE_Y, input[INPUT_CHALLENGE]);
         (x, y) = _mulAdd(x, y, IC_SCOPE_X, IC_SCOPE_Y, input[INPUT_SCOPE]);
         (x, y) = _mulAdd(x, y, IC_NULLIFIER_X, IC_NULLIFIER_Y, input[INPUT_NULLIFIER]);

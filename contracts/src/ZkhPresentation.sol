@@ -18,7 +18,7 @@ interface IZkhRootRegistry {
 ///      arguments (see `Groth16Verifier`'s constructor).
 ///
 ///      Public inputs, read by name (`INPUT_*`, `IC_*`: see `Groth16Verifier`, rendered from the
-///      statement type), in circuit order [root, today, today_ymd, challenge, scope, nullifier,
+///      statement type), in circuit order [root, today, challenge, scope, nullifier,
 ///      query_hash]:
 ///      - root: accepted by `registry` at `block.timestamp` (ZkhRegistry's freshness rule);
 ///      - day: days since 1900-01-01, the block's UTC day (`block.timestamp / 86400 + 25567`),
@@ -26,22 +26,28 @@ interface IZkhRootRegistry {
 ///        whose conditions are all at least as strict on a later day: no upper bound by the day;
 ///        `CompiledPolicy::admits_later_day` in Rust), so that a holder can prove before
 ///        midnight for a block mined after it. Never the day before: the expiry, and every lower
-///        bound by the day, would then admit what the block's day refuses;
-///      - ymd: the YYYYMMDD form of `day` (computed here);
-///      - challenge: `keccak256(abi.encode(block.chainid, address(this), msg.sender)) mod r`, so a
-///        proof made for one caller, contract or chain fails for any other;
+///        bound by the day, would then admit what the block's day refuses. (The circuit derives
+///        the date's YYYYMMDD form from the day itself, so no input can disagree with it.);
+///      - challenge: `keccak256(abi.encode(block.chainid, address(this), msg.sender, context))
+///        mod r`, so a proof made for one caller, context, contract or chain fails for any other.
+///        A contract that calls on behalf of someone (a gate, a relayer, an ERC-2771 forwarder)
+///        is `msg.sender` for every user it serves: it must pass as `context` the user it acts
+///        for (`bytes32(uint256(uint160(user)))`) or whatever its benefit depends on, or anyone
+///        who copies a user's calldata can push it through that contract first and take the
+///        benefit;
 ///      - scope: this contract's `scope`;
 ///      - nullifier: never seen here before; recorded on success;
 ///      - queryHash: a policy the owner accepted. Accepting a policy stores
 ///        `IC_0 + scope * IC_scope + queryHash * IC_queryHash`, the part of the input combination
-///        that is constant per (contract, policy), so a presentation pays five scalar
-///        multiplications instead of seven.
+///        that is constant per (contract, policy), so a presentation pays four scalar
+///        multiplications instead of six.
 ///      The only external call is the registry view call (STATICCALL), made before any state
 ///      change; everything else is precompiles. Ownership moves in two steps:
 ///      `transferOwnership` names a pending owner, who takes over with `acceptOwnership`.
 contract ZkhPresentation is Groth16Verifier {
-    /// @dev Calldata of `verifyPresentation`: selector, 8 proof words, the public inputs.
-    uint256 private constant CALLDATA_LENGTH = 4 + 32 * (8 + NUM_INPUTS);
+    /// @dev Calldata of `verifyPresentation`: selector, 8 proof words, the public inputs, the
+    ///      context.
+    uint256 private constant CALLDATA_LENGTH = 4 + 32 * (8 + NUM_INPUTS + 1);
     /// @dev Days from 1900-01-01 to 1970-01-01.
     uint256 private constant DAYS_1900_TO_1970 = 25567;
 
@@ -69,7 +75,11 @@ contract ZkhPresentation is Groth16Verifier {
 
     /// @notice A presentation was accepted and its nullifier recorded.
     event PresentationVerified(
-        uint256 indexed nullifier, address indexed sender, uint256 indexed queryHash, uint256 root
+        uint256 indexed nullifier,
+        address indexed sender,
+        uint256 indexed queryHash,
+        uint256 root,
+        bytes32 context
     );
     /// @notice The owner accepted a policy (by its query hash), admitting the day after the
     ///         block's or not.
@@ -99,13 +109,11 @@ contract ZkhPresentation is Groth16Verifier {
     error PolicyNotAccepted(uint256 queryHash);
     /// @notice The presentation's scope is not this contract's.
     error WrongScope(uint256 presented, uint256 expected);
-    /// @notice The challenge is not the one bound to this caller, contract and chain.
+    /// @notice The challenge is not the one bound to this caller, context, contract and chain.
     error WrongChallenge(uint256 presented, uint256 expected);
     /// @notice The presentation's day is not the block's day (nor, for a policy admitting a later
     ///         day, the next one).
     error DayNotToday(uint256 presented, uint256 blockDay);
-    /// @notice The presentation's YYYYMMDD input is not the date of its day number.
-    error DateMismatch(uint256 presented, uint256 expected);
     /// @notice The nullifier was used before.
     error NullifierAlreadyUsed(uint256 nullifier);
     /// @notice The registry does not accept the root now.
@@ -143,13 +151,17 @@ contract ZkhPresentation is Groth16Verifier {
     // Presentation
     // -----------------------------------------------------------------------------------------
 
-    /// @notice Checks a presentation made by the caller and records its nullifier; reverts with
-    ///         the reason otherwise.
+    /// @notice Checks a presentation made for the caller and `context`, and records its
+    ///         nullifier; reverts with the reason otherwise.
     /// @param proof [A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y]
-    /// @param input [root, day, ymd, challenge, scope, nullifier, queryHash]
-    function verifyPresentation(uint256[8] calldata proof, uint256[NUM_INPUTS] calldata input)
-        external
-    {
+    /// @param input [root, day, challenge, scope, nullifier, queryHash]
+    /// @param context what the challenge binds besides the caller: 0 for a holder calling
+    ///        directly; the end user (or the action) for a contract calling on someone's behalf
+    function verifyPresentation(
+        uint256[8] calldata proof,
+        uint256[NUM_INPUTS] calldata input,
+        bytes32 context
+    ) external {
         if (msg.data.length != CALLDATA_LENGTH) {
             revert MalformedCalldata(msg.data.length, CALLDATA_LENGTH);
         }
@@ -164,30 +176,30 @@ contract ZkhPresentation is Groth16Verifier {
         if (input[INPUT_SCOPE] != scope) revert WrongScope(input[INPUT_SCOPE], scope);
         G1Point memory k = _policyPoint[queryHash];
         if (k.x == 0 && k.y == 0) revert PolicyNotAccepted(queryHash);
-        uint256 expectedChallenge = challengeFor(msg.sender);
+        uint256 expectedChallenge = challengeFor(msg.sender, context);
         if (input[INPUT_CHALLENGE] != expectedChallenge) {
             revert WrongChallenge(input[INPUT_CHALLENGE], expectedChallenge);
         }
-        _checkDate(input[INPUT_TODAY], input[INPUT_TODAY_YMD], queryHash);
+        _checkDay(input[INPUT_TODAY], queryHash);
         if (_nullifierUsed[nullifier]) revert NullifierAlreadyUsed(nullifier);
         if (!registry.isAcceptedRoot(root)) revert RootNotAccepted(root);
 
         // L = (IC_0 + scope * IC_scope + queryHash * IC_query_hash) + the inputs that vary.
         (uint256 x, uint256 y) = _mulAdd(k.x, k.y, IC_ROOT_X, IC_ROOT_Y, root);
         (x, y) = _mulAdd(x, y, IC_TODAY_X, IC_TODAY_Y, input[INPUT_TODAY]);
-        (x, y) = _mulAdd(x, y, IC_TODAY_YMD_X, IC_TODAY_YMD_Y, input[INPUT_TODAY_YMD]);
         (x, y) = _mulAdd(x, y, IC_CHALLENGE_X, IC_CHALLENGE_Y, input[INPUT_CHALLENGE]);
         (x, y) = _mulAdd(x, y, IC_NULLIFIER_X, IC_NULLIFIER_Y, nullifier);
         if (!_pairingCheck(proof, x, y)) revert InvalidProof();
 
         _nullifierUsed[nullifier] = true;
-        emit PresentationVerified(nullifier, msg.sender, queryHash, root);
+        emit PresentationVerified(nullifier, msg.sender, queryHash, root, context);
     }
 
-    /// @notice The challenge a presentation sent by `sender` must carry:
-    ///         `uint256(keccak256(abi.encode(block.chainid, address(this), sender))) % r`.
-    function challengeFor(address sender) public view returns (uint256) {
-        return uint256(keccak256(abi.encode(block.chainid, address(this), sender))) % SCALAR_MODULUS;
+    /// @notice The challenge a presentation sent by `sender` with `context` must carry:
+    ///         `uint256(keccak256(abi.encode(block.chainid, address(this), sender, context))) % r`.
+    function challengeFor(address sender, bytes32 context) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), sender, context)))
+            % SCALAR_MODULUS;
     }
 
     /// @notice Whether `nullifier` was used in an accepted presentation.
@@ -201,30 +213,12 @@ contract ZkhPresentation is Groth16Verifier {
         return k.x != 0 || k.y != 0;
     }
 
-    /// @notice The YYYYMMDD form of a day number (days since 1900-01-01), as in the circuit.
-    function ymdOfDay(uint256 day) public pure returns (uint256) {
-        // Howard Hinnant's civil_from_days, on days since 0000-03-01 (non-negative here).
-        uint256 z = day + 719468 - DAYS_1900_TO_1970;
-        uint256 era = z / 146097;
-        uint256 doe = z - era * 146097;
-        uint256 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        uint256 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        uint256 mp = (5 * doy + 2) / 153;
-        uint256 d = doy - (153 * mp + 2) / 5 + 1;
-        uint256 m = mp < 10 ? mp + 3 : mp - 9;
-        uint256 year = yoe + era * 400 + (m <= 2 ? 1 : 0);
-        return year * 10000 + m * 100 + d;
-    }
-
-    /// @dev `day` the block's day, or the next one if the policy admits a later day; `ymd` its
-    ///      YYYYMMDD form.
-    function _checkDate(uint256 day, uint256 ymd, uint256 queryHash) private view {
+    /// @dev `day` must be the block's day, or the next one if the policy admits a later day.
+    function _checkDay(uint256 day, uint256 queryHash) private view {
         uint256 blockDay = block.timestamp / 86400 + DAYS_1900_TO_1970;
         if (day != blockDay && !(day == blockDay + 1 && _admitsLaterDay[queryHash])) {
             revert DayNotToday(day, blockDay);
         }
-        uint256 expected = ymdOfDay(day);
-        if (ymd != expected) revert DateMismatch(ymd, expected);
     }
 
     // -----------------------------------------------------------------------------------------

@@ -176,8 +176,8 @@ mod tests {
 
     #[test]
     fn presentation_errors_include_the_verifier_errors() {
-        // 15 declared by ZkhPresentation, 4 inherited from Groth16Verifier.
-        assert_eq!(ZkhPresentation::ZkhPresentationErrors::SELECTORS.len(), 19);
+        // 14 declared by ZkhPresentation, 4 inherited from Groth16Verifier.
+        assert_eq!(ZkhPresentation::ZkhPresentationErrors::SELECTORS.len(), 18);
         for selector in Groth16Verifier::Groth16VerifierErrors::SELECTORS {
             assert!(
                 ZkhPresentation::ZkhPresentationErrors::valid_selector(*selector),

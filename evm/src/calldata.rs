@@ -1,8 +1,10 @@
 //! Calldata of `ZkhPresentation.verifyPresentation` from a presentation, ABI-encoded and as JSON.
 //!
-//! `verifyPresentation(uint256[8] proof, uint256[7] input)`: the proof words
-//! `[A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y]` (G2 as `(c1, c0)`) and the public inputs
-//! in circuit order `[root, day, ymd, challenge, scope, nullifier, queryHash]`.
+//! `verifyPresentation(uint256[8] proof, uint256[6] input, bytes32 context)`: the proof words
+//! `[A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y]` (G2 as `(c1, c0)`), the public inputs
+//! in circuit order `[root, day, challenge, scope, nullifier, queryHash]`, and the context the
+//! challenge binds besides the sender ([`crate::challenge_for`]): zero for a holder sending its
+//! own presentation.
 
 use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
@@ -14,19 +16,22 @@ use crate::{
     words::{input_words, proof_words, word_hex, PROOF_WORDS},
 };
 
-/// The `verifyPresentation` call of a presentation.
+/// The `verifyPresentation` call of a presentation made for `context`.
 pub fn verify_presentation_call(
     presentation: &Presentation,
+    context: [u8; 32],
 ) -> ZkhPresentation::verifyPresentationCall {
     ZkhPresentation::verifyPresentationCall {
         proof: proof_words(&presentation.proof),
         input: input_words(&presentation.statement),
+        context: context.into(),
     }
 }
 
-/// The ABI-encoded calldata of `verifyPresentation` for a presentation (4 + 15·32 bytes).
-pub fn verify_presentation_calldata(presentation: &Presentation) -> Vec<u8> {
-    verify_presentation_call(presentation).abi_encode()
+/// The ABI-encoded calldata of `verifyPresentation` for a presentation made for `context`
+/// (4 + 15·32 bytes).
+pub fn verify_presentation_calldata(presentation: &Presentation, context: [u8; 32]) -> Vec<u8> {
+    verify_presentation_call(presentation, context).abi_encode()
 }
 
 /// The calldata of a presentation in a form for people: every word as `0x` + 64 hex digits.
@@ -39,16 +44,18 @@ pub struct CalldataJson {
     pub selector: String,
     /// `[A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y]`.
     pub proof: [String; PROOF_WORDS],
-    /// `[root, day, ymd, challenge, scope, nullifier, queryHash]`.
+    /// `[root, day, challenge, scope, nullifier, queryHash]`.
     pub input: [String; Statement::NUM_INPUTS],
+    /// The context, `0x` + 64 hex digits.
+    pub context: String,
     /// The whole ABI-encoded calldata, `0x` + hex.
     pub calldata: String,
 }
 
 impl CalldataJson {
-    /// The calldata of `presentation`, word by word.
-    pub fn new(presentation: &Presentation) -> Self {
-        let call = verify_presentation_call(presentation);
+    /// The calldata of `presentation` made for `context`, word by word.
+    pub fn new(presentation: &Presentation, context: [u8; 32]) -> Self {
+        let call = verify_presentation_call(presentation, context);
         Self {
             function: ZkhPresentation::verifyPresentationCall::SIGNATURE.to_string(),
             selector: format!(
@@ -57,6 +64,7 @@ impl CalldataJson {
             ),
             proof: call.proof.map(|w| word_hex(&w)),
             input: call.input.map(|w| word_hex(&w)),
+            context: format!("0x{}", hex::encode(context)),
             calldata: format!("0x{}", hex::encode(call.abi_encode())),
         }
     }

@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(d.contract, "Groth16Verifier");
         assert_eq!(
             d.constructor,
-            "constructor(bytes32,uint256[2],uint256[4],uint256[4],uint256[4],uint256[16])"
+            "constructor(bytes32,uint256[2],uint256[4],uint256[4],uint256[4],uint256[14])"
         );
         assert_eq!(d.key_id, vk.id().to_hex());
         assert_eq!(d.ic.len(), 2 * IC_POINTS);

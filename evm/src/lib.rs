@@ -9,7 +9,8 @@
 //!   of the verifier and of the presentation contract (`ZkhPresentation`, which checks proof,
 //!   root, policy, challenge, date, scope and nullifier in one call) for one key.
 //! - [`calldata`]: `verifyPresentation` calldata from a presentation, ABI-encoded or as JSON.
-//! - [`challenge_for`]: the challenge a presentation sent by an address must carry.
+//! - [`challenge_for`]: the challenge a presentation sent by an address, with a context, must carry
+//!   ([`user_context`] for a contract acting on behalf of a user).
 //! - [`policy`]: the query hash a contract accepts a policy by (never a disclosing policy).
 //! - [`words`]: arkworks points and scalars as EVM words (G2 as `(c1, c0)`).
 
@@ -30,7 +31,7 @@ pub mod words;
 
 pub use artifact::{Artifact, Contract};
 pub use calldata::{verify_presentation_calldata, CalldataJson};
-pub use challenge::challenge_for;
+pub use challenge::{challenge_for, user_context, NO_CONTEXT};
 pub use deploy::{presentation_deploy_code, verifier_deploy_code, KeyWords, VerifierDeployment};
 pub use error::EvmError;
 pub use policy::{accepted_policy, accepted_query_hash, AcceptedPolicy};

@@ -12,10 +12,7 @@
 
 mod harness;
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::{path::Path, process::Command};
 
 use alloy_primitives::{keccak256, FixedBytes, U256};
 use alloy_sol_types::SolValue;
@@ -30,30 +27,7 @@ use zkhealth_evm::{
     Artifact, Contract,
 };
 
-use crate::harness::{account, Chain, Outcome, Squares};
-
-fn contracts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts")
-}
-
-fn run(command: &mut Command) {
-    let output = command.output().expect("the command runs");
-    assert!(
-        output.status.success(),
-        "{command:?} failed ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Installs the pinned npm tools in contracts/ if they are missing.
-fn ensure_solc() {
-    if !contracts_dir().join("node_modules/solc").is_dir() {
-        run(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(contracts_dir()));
-    }
-}
+use crate::harness::{account, contracts_dir, ensure_solc, run, Chain, Outcome, Squares};
 
 #[test]
 fn artifacts_are_reproducible_from_sources() {

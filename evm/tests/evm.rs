@@ -29,9 +29,9 @@ use zkhealth_evm::{
     accepted_policy,
     bindings::{ZkhPresentation as P, ZkhRegistry as R},
     calldata::{verify_presentation_call, verify_presentation_calldata},
-    challenge_for, presentation_deploy_code,
+    challenge_for, presentation_deploy_code, user_context,
     words::{fr_word, input_words, proof_words},
-    CalldataJson, KeyWords,
+    CalldataJson, KeyWords, NO_CONTEXT,
 };
 use zkhealth_prover::{setup, ProveRequest, Prover};
 use zkhealth_records::{claims, testing};
@@ -46,7 +46,7 @@ const WINDOW: u64 = 3_600;
 const GAS_TARGET: u64 = 230_000;
 /// The measured gas of the proof and root check (README, "Gas"): deterministic, so any change
 /// to the contracts' hot path shows here.
-const PROOF_AND_ROOT_GAS: u64 = 226_885;
+const PROOF_AND_ROOT_GAS: u64 = 220_226;
 
 fn owner() -> Address {
     account(1)
@@ -112,11 +112,24 @@ impl Fixture {
 
     /// A presentation for the fixture's contract, `sender`, `day` and `scope`.
     fn present(&self, sender: Address, day: Day, scope: Fr, seed: u64) -> Presentation {
+        self.present_for(sender, NO_CONTEXT, day, scope, seed)
+    }
+
+    /// A presentation for the fixture's contract, `sender` with `context`, `day` and `scope`.
+    fn present_for(
+        &self,
+        sender: Address,
+        context: [u8; 32],
+        day: Day,
+        scope: Fr,
+        seed: u64,
+    ) -> Presentation {
         let path = self.tree.path(self.index).unwrap();
         let challenge = challenge_for(
             harness::CHAIN_ID,
             self.presentation_contract.into_array(),
             sender.into_array(),
+            context,
         );
         self.prover
             .prove_with_rng(
@@ -265,7 +278,7 @@ impl Deployment {
 }
 
 fn honest_call() -> P::verifyPresentationCall {
-    verify_presentation_call(fixture().presentation())
+    verify_presentation_call(fixture().presentation(), NO_CONTEXT)
 }
 
 fn assert_reverts<E: alloy_sol_types::SolError + PartialEq + std::fmt::Debug>(
@@ -286,7 +299,7 @@ fn valid_presentation_is_accepted_and_records_its_nullifier() {
     let nullifier = f.presentation().statement.nullifier;
     assert!(!d.nullifier_used(nullifier));
 
-    let calldata = verify_presentation_calldata(f.presentation());
+    let calldata = verify_presentation_calldata(f.presentation(), NO_CONTEXT);
     assert_eq!(calldata.len(), 4 + 15 * 32);
     let r = d.chain.send(holder(), d.presentation, calldata.clone());
     let logs = r.outcome.logs();
@@ -299,7 +312,7 @@ fn valid_presentation_is_accepted_and_records_its_nullifier() {
     assert_eq!(event.root, fr_word(&f.tree.root()));
     assert!(d.nullifier_used(nullifier));
 
-    // Gas. The calls of the top frame, in order: the registry, then five (ECMUL, ECADD) pairs,
+    // Gas. The calls of the top frame, in order: the registry, then four (ECMUL, ECADD) pairs,
     // then the pairing.
     let ecadd = Address::with_last_byte(6);
     let ecmul = Address::with_last_byte(7);
@@ -307,7 +320,7 @@ fn valid_presentation_is_accepted_and_records_its_nullifier() {
     let calls = r.call_steps();
     let targets: Vec<Address> = calls.iter().map(|(_, c, _)| c.target).collect();
     let mut expected_targets = vec![d.registry];
-    for _ in 0..5 {
+    for _ in 0..4 {
         expected_targets.extend([ecmul, ecadd]);
     }
     expected_targets.push(pairing);
@@ -513,56 +526,45 @@ fn each_tampered_public_input_is_rejected() {
     call.input[0] = fr_word(&other_root);
     assert_reverts(&d.submit(holder(), &call), P::InvalidProof {});
 
-    // day (the next one, with its own YYYYMMDD, the policy accepted here as admitting a later
-    // day so that the date checks pass): the equation fails.
+    // day (the next one, the policy accepted here as admitting a later day so that the date
+    // check passes): the equation fails.
     d.accept_policy(s.query_hash, true);
     let next = s.today.checked_add(1).unwrap();
     let mut call = honest.clone();
     call.input[1] = U256::from(next.0);
-    call.input[2] = U256::from(next.ymd().get());
     assert_reverts(&d.submit(holder(), &call), P::InvalidProof {});
     d.accept_policy(s.query_hash, false);
-    // ymd alone: the contract's date check.
+    // challenge: the contract's caller binding.
     let mut call = honest.clone();
     call.input[2] += one;
     assert_reverts(
         &d.submit(holder(), &call),
-        P::DateMismatch {
+        P::WrongChallenge {
             presented: call.input[2],
             expected: honest.input[2],
         },
     );
-    // challenge: the contract's caller binding.
+    // scope: the contract's own scope.
     let mut call = honest.clone();
     call.input[3] += one;
     assert_reverts(
         &d.submit(holder(), &call),
-        P::WrongChallenge {
+        P::WrongScope {
             presented: call.input[3],
             expected: honest.input[3],
         },
     );
-    // scope: the contract's own scope.
-    let mut call = honest.clone();
-    call.input[4] += one;
-    assert_reverts(
-        &d.submit(holder(), &call),
-        P::WrongScope {
-            presented: call.input[4],
-            expected: honest.input[4],
-        },
-    );
     // nullifier: a fresh one passes the contract's checks; the equation fails.
     let mut call = honest.clone();
-    call.input[5] += one;
+    call.input[4] += one;
     assert_reverts(&d.submit(holder(), &call), P::InvalidProof {});
     // query hash: not accepted → refused; accepted (another policy) → the equation fails.
     let mut call = honest.clone();
-    call.input[6] += one;
+    call.input[5] += one;
     assert_reverts(
         &d.submit(holder(), &call),
         P::PolicyNotAccepted {
-            queryHash: call.input[6],
+            queryHash: call.input[5],
         },
     );
     d.accept_policy(s.query_hash + Fr::from(1u8), false);
@@ -668,9 +670,13 @@ fn another_sender_is_rejected() {
     let mut d = Deployment::new();
     // The holder's calldata sent by someone else: the challenge is bound to the holder.
     let r = d.submit(stranger(), &honest_call());
-    let expected: U256 = d
-        .chain
-        .read(d.presentation, &P::challengeForCall { sender: stranger() });
+    let expected: U256 = d.chain.read(
+        d.presentation,
+        &P::challengeForCall {
+            sender: stranger(),
+            context: NO_CONTEXT.into(),
+        },
+    );
     assert_reverts(
         &r,
         P::WrongChallenge {
@@ -680,11 +686,11 @@ fn another_sender_is_rejected() {
     );
     // Even with the stranger's own challenge put in, the holder's proof does not verify.
     let mut call = honest_call();
-    call.input[3] = expected;
+    call.input[2] = expected;
     assert_reverts(&d.submit(stranger(), &call), P::InvalidProof {});
     // A presentation made for the stranger passes.
     let theirs = f.present(stranger(), today(), scope(), 4);
-    d.submit(stranger(), &verify_presentation_call(&theirs))
+    d.submit(stranger(), &verify_presentation_call(&theirs, NO_CONTEXT))
         .outcome
         .output();
 }
@@ -699,22 +705,30 @@ fn challenge_matches_the_rust_derivation() {
         Address::ZERO,
         Address::repeat_byte(0xff),
     ] {
-        let on_chain: U256 = d
-            .chain
-            .read(d.presentation, &P::challengeForCall { sender });
-        let native = challenge_for(
-            harness::CHAIN_ID,
-            d.presentation.into_array(),
-            sender.into_array(),
-        );
-        assert_eq!(on_chain, fr_word(&native));
+        for context in [NO_CONTEXT, user_context(holder().into_array()), [0xff; 32]] {
+            let on_chain: U256 = d.chain.read(
+                d.presentation,
+                &P::challengeForCall {
+                    sender,
+                    context: context.into(),
+                },
+            );
+            let native = challenge_for(
+                harness::CHAIN_ID,
+                d.presentation.into_array(),
+                sender.into_array(),
+                context,
+            );
+            assert_eq!(on_chain, fr_word(&native));
+        }
     }
     assert_eq!(
         f.presentation().statement.challenge,
         challenge_for(
             harness::CHAIN_ID,
             d.presentation.into_array(),
-            holder().into_array()
+            holder().into_array(),
+            NO_CONTEXT
         )
     );
 }
@@ -819,6 +833,7 @@ fn date_is_the_blocks_day_or_the_next_for_a_policy_that_admits_it() {
         harness::CHAIN_ID,
         f.presentation_contract.into_array(),
         holder().into_array(),
+        NO_CONTEXT,
     );
     let later = f
         .prover
@@ -835,7 +850,7 @@ fn date_is_the_blocks_day_or_the_next_for_a_policy_that_admits_it() {
             &mut rng(9),
         )
         .unwrap();
-    let call = verify_presentation_call(&later);
+    let call = verify_presentation_call(&later, NO_CONTEXT);
     for (now, admits, ok) in [
         // The block is on the day before the presentation's.
         (noon(today()) - 86_400, true, true),
@@ -871,35 +886,6 @@ fn date_is_the_blocks_day_or_the_next_for_a_policy_that_admits_it() {
     d.accept_policy(accepted.query_hash, false);
     d.chain.set_time(noon(today()) - 86_400);
     refused(&mut d, &call, today());
-}
-
-#[test]
-fn ymd_of_day_matches_the_rust_calendar() {
-    let mut d = Deployment::new();
-    let mut days: Vec<Day> = vec![
-        Day(0),
-        Day::from_civil(1900, 2, 28).unwrap(),
-        Day::from_civil(1900, 3, 1).unwrap(),
-        Day::from_civil(1970, 1, 1).unwrap(),
-        Day::from_civil(2000, 2, 29).unwrap(),
-        Day::from_civil(2000, 3, 1).unwrap(),
-        Day::from_civil(2024, 2, 29).unwrap(),
-        Day::from_civil(2100, 2, 28).unwrap(),
-        Day::from_civil(2100, 3, 1).unwrap(),
-        Day::from_civil(9999, 12, 31).unwrap(),
-    ];
-    // Every day of 2026–2028 (a leap year included).
-    let start = Day::from_civil(2026, 1, 1).unwrap();
-    days.extend((0..3 * 366).map(|i| start.checked_add(i).unwrap()));
-    for day in days {
-        let on_chain: U256 = d.chain.read(
-            d.presentation,
-            &P::ymdOfDayCall {
-                day: U256::from(day.0),
-            },
-        );
-        assert_eq!(on_chain, U256::from(day.ymd().get()), "day {}", day.0);
-    }
 }
 
 #[test]
@@ -965,13 +951,16 @@ fn malformed_calldata_reverts_with_its_reason() {
 #[test]
 fn calldata_json_lists_the_same_words() {
     let f = fixture();
-    let json = CalldataJson::new(f.presentation());
-    assert_eq!(json.function, "verifyPresentation(uint256[8],uint256[7])");
+    let json = CalldataJson::new(f.presentation(), NO_CONTEXT);
+    assert_eq!(
+        json.function,
+        "verifyPresentation(uint256[8],uint256[6],bytes32)"
+    );
     assert_eq!(
         json.selector,
         format!("0x{}", hex::encode(P::verifyPresentationCall::SELECTOR))
     );
-    let calldata = verify_presentation_calldata(f.presentation());
+    let calldata = verify_presentation_calldata(f.presentation(), NO_CONTEXT);
     assert_eq!(json.calldata, format!("0x{}", hex::encode(&calldata)));
     for (i, w) in json.proof.iter().chain(json.input.iter()).enumerate() {
         let word = &calldata[4 + 32 * i..4 + 32 * (i + 1)];
@@ -1568,7 +1557,7 @@ fn revoking_the_last_credential_added_is_published_and_refuses_its_presentation_
 
     // Within the window the presentation still verifies (not committed); once the window has
     // passed it is refused.
-    let calldata = verify_presentation_calldata(f.presentation());
+    let calldata = verify_presentation_calldata(f.presentation(), NO_CONTEXT);
     d.chain.set_time(revoked_at + WINDOW - 1);
     d.chain
         .view(holder(), d.presentation, calldata.clone())
@@ -1847,4 +1836,81 @@ proptest! {
             m.check();
         }
     }
+}
+
+mod gate {
+    alloy_sol_types::sol! {
+        function enter(uint256[8] proof, uint256[6] input) external;
+        function admitted(address who) external view returns (bool);
+    }
+}
+
+/// A contract calling `verifyPresentation` for its users is the sender for all of them: with
+/// the user as the context, calldata copied from the holder and sent through the gate by
+/// another account is refused; without it, the other account enters with the holder's proof
+/// and consumes the holder's nullifier.
+#[test]
+fn a_gate_binding_its_caller_refuses_calldata_replayed_by_another_account() {
+    let f = fixture();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sol/Gates.sol");
+    let [binding, naive] =
+        <[_; 2]>::try_from(harness::compile(&[&source], &["BindingGate", "NaiveGate"])).unwrap();
+    let enter = |p: &Presentation| gate::enterCall {
+        proof: proof_words(&p.proof),
+        input: input_words(&p.statement),
+    };
+    let admitted = |d: &mut Deployment, gate: Address, who: Address| -> bool {
+        d.chain.read(gate, &gate::admittedCall { who })
+    };
+
+    // Without a context: the stranger's replay goes through.
+    let mut d = Deployment::new();
+    let gate = d.chain.deploy(
+        owner(),
+        &naive.bytecode,
+        &constructor_args((d.presentation,)),
+    );
+    let theirs = f.present_for(gate, NO_CONTEXT, today(), scope(), 21);
+    d.chain
+        .send_call(stranger(), gate, &enter(&theirs))
+        .outcome
+        .output();
+    assert!(admitted(&mut d, gate, stranger()));
+    assert!(d.nullifier_used(theirs.statement.nullifier));
+
+    // With the caller as the context: refused for the stranger, accepted for the holder.
+    let mut d = Deployment::new();
+    let gate = d.chain.deploy(
+        owner(),
+        &binding.bytecode,
+        &constructor_args((d.presentation,)),
+    );
+    let holders = f.present_for(
+        gate,
+        user_context(holder().into_array()),
+        today(),
+        scope(),
+        22,
+    );
+    let expected = fr_word(&challenge_for(
+        harness::CHAIN_ID,
+        d.presentation.into_array(),
+        gate.into_array(),
+        user_context(stranger().into_array()),
+    ));
+    assert_reverts(
+        &d.chain.send_call(stranger(), gate, &enter(&holders)),
+        P::WrongChallenge {
+            presented: fr_word(&holders.statement.challenge),
+            expected,
+        },
+    );
+    assert!(!admitted(&mut d, gate, stranger()));
+    assert!(!d.nullifier_used(holders.statement.nullifier));
+    d.chain
+        .send_call(holder(), gate, &enter(&holders))
+        .outcome
+        .output();
+    assert!(admitted(&mut d, gate, holder()));
+    assert!(d.nullifier_used(holders.statement.nullifier));
 }

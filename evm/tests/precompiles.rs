@@ -8,6 +8,7 @@ mod harness;
 
 use alloy_primitives::{FixedBytes, U256};
 use alloy_sol_types::{SolCall, SolConstructor};
+use zkhealth_circuits::Statement;
 use zkhealth_evm::bindings::Groth16Verifier::{
     constructorCall, verifyProofCall, CurveOperationFailed, InvalidProofPoint, BYTECODE,
 };
@@ -22,7 +23,7 @@ fn deploy(chain: &mut Chain) -> alloy_primitives::Address {
         beta: [U256::from(3u8); 4],
         negGamma: [U256::from(4u8); 4],
         negDelta: [U256::from(5u8); 4],
-        ic: [U256::from(1u8); 16],
+        ic: [U256::from(1u8); 2 * (Statement::NUM_INPUTS + 1)],
     }
     .abi_encode();
     chain.deploy(account(1), &BYTECODE, &args)
@@ -35,7 +36,7 @@ fn forged() -> verifyProofCall {
     proof[1] = U256::from(2u8);
     verifyProofCall {
         proof,
-        input: [U256::from(1u8); 7],
+        input: [U256::from(1u8); Statement::NUM_INPUTS],
     }
 }
 

@@ -92,11 +92,22 @@ impl Client {
         )
     }
 
-    /// The challenge a presentation sent by `sender` must carry, as the contract computes it
-    /// (`challengeFor(sender)`); equal to `zkhealth_evm::challenge_for(chain_id, contract,
-    /// sender)`.
-    pub fn challenge_for(&self, contract: Address, sender: Address) -> Result<Fr, RpcError> {
-        let word = self.view(contract, ZkhPresentation::challengeForCall { sender })?;
+    /// The challenge a presentation sent by `sender` with `context` must carry, as the contract
+    /// computes it (`challengeFor(sender, context)`); equal to
+    /// `zkhealth_evm::challenge_for(chain_id, contract, sender, context)`.
+    pub fn challenge_for(
+        &self,
+        contract: Address,
+        sender: Address,
+        context: [u8; 32],
+    ) -> Result<Fr, RpcError> {
+        let word = self.view(
+            contract,
+            ZkhPresentation::challengeForCall {
+                sender,
+                context: context.into(),
+            },
+        )?;
         u256_to_fr(word).ok_or_else(|| RpcError::MalformedReturn {
             what: ZkhPresentation::challengeForCall::SIGNATURE.into(),
             reason: format!("{word:#x} is not a BN254 scalar field element"),

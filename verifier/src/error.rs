@@ -178,7 +178,7 @@ pub enum VerifyError {
         circuit: CircuitId,
     },
     /// A statement's public inputs are not ones its statement type can have (for instance a
-    /// `today_ymd` that is not `today`'s `YYYYMMDD` form).
+    /// `today` after 9999-12-31).
     #[error("public input {input} is invalid: {reason}")]
     InvalidStatementInput {
         /// The input's name (`PublicInputs::INPUT_NAMES`).

@@ -6,26 +6,27 @@
 //! - **JSON** (`serde`): the circuit by name (`"presentation"`), the depth as a number, field
 //!   elements and the key id as `0x` hex, the proof as `0x` + 256 hex digits, the date as
 //!   `YYYY-MM-DD`; unknown fields are refused.
-//! - **Binary** ([`Presentation::to_bytes`]), version 2, [`BASE_LEN`] `+ 32·n` bytes for `n`
+//! - **Binary** ([`Presentation::to_bytes`]), version 3, [`BASE_LEN`] `+ 32·n` bytes for `n`
 //!   disclosed values. The statement part is the statement type's public inputs
 //!   ([`PublicInputs::to_field_elements`], `N =` [`PublicInputs::NUM_INPUTS`], 7 for
 //!   [`Statement`]), so its layout follows the type and is written nowhere else:
 //!
 //!   ```text
 //!   offset   size  field
-//!   0        1     version (2)
+//!   0        1     version (3)
 //!   1        2     circuit id (u16 big-endian; 1 = presentation)
 //!   3        1     registry depth
 //!   4        32    key id
 //!   36       32·N  public inputs in PublicInputs::INPUT_NAMES order (field elements: 32-byte
-//!                  big-endian, canonical); for Statement: root, today (day number), today_ymd,
+//!                  big-endian, canonical); for Statement: root, today (day number),
 //!                  challenge, scope, nullifier, query_hash
 //!   36+32N   1     n, number of disclosed values (at most 10)
 //!   37+32N   32·n  disclosed values, in the policy's slot order
 //!   ...      128   proof (A ‖ B ‖ C, arkworks compressed)
 //!   ```
 //!
-//!   Version 1 (no circuit id or depth, `today` as 4 bytes) is refused with
+//!   Version 1 (no circuit id or depth, `today` as 4 bytes) and version 2 (the statement's
+//!   seven inputs, `today_ymd` among them, before the circuit derived it) are refused with
 //!   [`VerifyError::UnsupportedPresentationVersion`].
 //!
 //! - **QR text** ([`Presentation::to_qr_text`]): `ZKH1:` followed by the base45 encoding of the
@@ -33,8 +34,7 @@
 //!   alphanumeric mode (635 characters with one disclosed value).
 //!
 //! Decoding is strict: exact length, a known circuit that is this statement type's, a supported
-//! depth, canonical scalars, inputs the statement type accepts (a valid date, `today_ymd`
-//! matching `today`), valid proof points, and canonical base45; each way an input can be
+//! depth, canonical scalars, inputs the statement type accepts (a valid date), valid proof points, and canonical base45; each way an input can be
 //! malformed has its own error.
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -48,7 +48,7 @@ use zkhealth_circuits::{
 use crate::{proof::PROOF_LEN, KeyId, Proof, VerifyError};
 
 /// The version byte of the binary form.
-pub const PRESENTATION_VERSION: u8 = 2;
+pub const PRESENTATION_VERSION: u8 = 3;
 
 /// The prefix of the QR text form.
 pub const QR_PREFIX: &str = "ZKH1:";
@@ -293,8 +293,7 @@ mod tests {
     /// Offsets of the binary form's fields (one disclosed value or more).
     const ROOT: usize = HEADER_LEN;
     const TODAY: usize = ROOT + 32;
-    const TODAY_YMD: usize = TODAY + 32;
-    const COUNT: usize = HEADER_LEN + 32 * 7;
+    const COUNT: usize = HEADER_LEN + 32 * 6;
     const DISCLOSED: usize = COUNT + 1;
 
     fn sample(n: usize) -> Presentation {
@@ -385,7 +384,7 @@ mod tests {
     #[test]
     fn from_bytes_rejects_truncation_at_every_field() {
         let bytes = sample(2).to_bytes().unwrap();
-        let cases: [(usize, &str); 15] = [
+        let cases: [(usize, &str); 14] = [
             (0, "the version byte"),
             (1, "the circuit id"),
             (2, "the circuit id"),
@@ -394,11 +393,10 @@ mod tests {
             (20, "the key id"),
             (ROOT, "root"),
             (TODAY + 31, "today"),
-            (TODAY_YMD, "today_ymd"),
-            (ROOT + 3 * 32, "challenge"),
-            (ROOT + 4 * 32, "scope"),
-            (ROOT + 5 * 32, "nullifier"),
-            (ROOT + 6 * 32, "query_hash"),
+            (ROOT + 2 * 32, "challenge"),
+            (ROOT + 3 * 32, "scope"),
+            (ROOT + 4 * 32, "nullifier"),
+            (ROOT + 5 * 32, "query_hash"),
             (COUNT, "the disclosed count"),
             (DISCLOSED + 40, "a disclosed value"),
         ];
@@ -431,8 +429,8 @@ mod tests {
 
     #[test]
     fn from_bytes_rejects_unknown_version() {
-        // Version 1 had no circuit id: refused, as is a future version.
-        for version in [1, 3] {
+        // Version 1 had no circuit id, version 2 seven inputs: refused, as is a future version.
+        for version in [1, 2, 4] {
             let mut bytes = sample(1).to_bytes().unwrap();
             bytes[0] = version;
             assert_eq!(
@@ -492,11 +490,10 @@ mod tests {
         for (offset, what) in [
             (ROOT, "root"),
             (TODAY, "today"),
-            (TODAY_YMD, "today_ymd"),
-            (ROOT + 3 * 32, "challenge"),
-            (ROOT + 4 * 32, "scope"),
-            (ROOT + 5 * 32, "nullifier"),
-            (ROOT + 6 * 32, "query_hash"),
+            (ROOT + 2 * 32, "challenge"),
+            (ROOT + 3 * 32, "scope"),
+            (ROOT + 4 * 32, "nullifier"),
+            (ROOT + 5 * 32, "query_hash"),
             (DISCLOSED, "a disclosed value"),
         ] {
             let mut bytes = base.clone();
@@ -514,7 +511,7 @@ mod tests {
     }
 
     #[test]
-    fn from_bytes_rejects_date_out_of_range_and_inconsistent_ymd() {
+    fn from_bytes_rejects_date_out_of_range() {
         let base = sample(0).to_bytes().unwrap();
         for today in [Fr::from(Day::max().0 + 1), Fr::from(1u64 << 32)] {
             let mut bytes = base.clone();
@@ -524,17 +521,6 @@ mod tests {
                 Err(VerifyError::InvalidStatementInput { input: "today", .. })
             ));
         }
-        // The day after's YYYYMMDD with today's day number.
-        let mut bytes = base.clone();
-        let next = Day(sample(0).statement.today.0 + 1).ymd().to_field();
-        bytes[TODAY_YMD..TODAY_YMD + 32].copy_from_slice(&fr_to_bytes_be(&next));
-        assert!(matches!(
-            Presentation::from_bytes(&bytes),
-            Err(VerifyError::InvalidStatementInput {
-                input: "today_ymd",
-                ..
-            })
-        ));
     }
 
     #[test]

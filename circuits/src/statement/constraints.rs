@@ -16,8 +16,6 @@ pub struct StatementVar {
     pub root: FpVar<Fr>,
     /// The verifier's day number.
     pub today: FpVar<Fr>,
-    /// The verifier's date as `YYYYMMDD`.
-    pub today_ymd: FpVar<Fr>,
     /// The verifier's challenge.
     pub challenge: FpVar<Fr>,
     /// Nullifier scope.
@@ -66,7 +64,6 @@ impl AllocVar<Statement, Fr> for StatementVar {
         Ok(StatementVar {
             root: input("root")?,
             today: input("today")?,
-            today_ymd: input("today_ymd")?,
             challenge: input("challenge")?,
             scope: input("scope")?,
             nullifier: input("nullifier")?,
@@ -81,7 +78,6 @@ impl StatementVar {
         Some(match name {
             "root" => &self.root,
             "today" => &self.today,
-            "today_ymd" => &self.today_ymd,
             "challenge" => &self.challenge,
             "scope" => &self.scope,
             "nullifier" => &self.nullifier,

@@ -3,12 +3,11 @@
 //! | # | input | meaning |
 //! |---|-------|---------|
 //! | 0 | `root` | registry root the credential's Merkle path leads to |
-//! | 1 | `today` (day number) | verifier's date, days since 1900-01-01; the credential must not be expired |
-//! | 2 | `today` (YYYYMMDD) | the same date as `YYYYMMDD`, for ages in calendar years |
-//! | 3 | `challenge` | the verifier's nonce; constrained, so a proof for one challenge fails for another |
-//! | 4 | `scope` | what the nullifier is scoped to (verifier, event) |
-//! | 5 | `nullifier` | `H(nullifier tag, holder secret, scope)` |
-//! | 6 | `query_hash` | hash of the policy's conditions and of the disclosed values |
+//! | 1 | `today` | verifier's date, days since 1900-01-01; the credential must not be expired; the circuit derives its `YYYYMMDD` form (ages in calendar years) from it |
+//! | 2 | `challenge` | the verifier's nonce; constrained, so a proof for one challenge fails for another |
+//! | 3 | `scope` | what the nullifier is scoped to (verifier, event) |
+//! | 4 | `nullifier` | `H(nullifier tag, holder secret, scope)` |
+//! | 5 | `query_hash` | hash of the policy's conditions and of the disclosed values |
 //!
 //! A statement type implements [`PublicInputs`]: its circuit's id, the names of its inputs in
 //! order, and the conversions to and from field elements. Everything that lays out inputs
@@ -56,7 +55,7 @@ pub struct Statement {
     /// Registry root the credential is proven a member of.
     #[serde(with = "serde_fr")]
     pub root: Fr,
-    /// The verifier's date (enters as two inputs: day number and `YYYYMMDD`).
+    /// The verifier's date (its day number is the input; the circuit derives `YYYYMMDD`).
     pub today: Day,
     /// The verifier's challenge.
     #[serde(with = "serde_fr")]
@@ -81,7 +80,6 @@ impl Statement {
         [
             self.root,
             self.today.to_field(),
-            self.today.ymd().to_field(),
             self.challenge,
             self.scope,
             self.nullifier,
@@ -95,7 +93,6 @@ impl PublicInputs for Statement {
     const INPUT_NAMES: &'static [&'static str] = &[
         "root",
         "today",
-        "today_ymd",
         "challenge",
         "scope",
         "nullifier",
@@ -106,10 +103,10 @@ impl PublicInputs for Statement {
         Statement::to_field_elements(self).to_vec()
     }
 
-    /// Refuses a count other than [`Statement::NUM_INPUTS`], a `today` that is not a day number
-    /// up to 9999-12-31, and a `today_ymd` that is not `today`'s `YYYYMMDD` form.
+    /// Refuses a count other than [`Statement::NUM_INPUTS`] and a `today` that is not a day
+    /// number up to 9999-12-31.
     fn from_field_elements(inputs: &[Fr]) -> Result<Self, Error> {
-        let [root, today, today_ymd, challenge, scope, nullifier, query_hash] =
+        let [root, today, challenge, scope, nullifier, query_hash] =
             <[Fr; Statement::NUM_INPUTS]>::try_from(inputs).map_err(|_| Error::InputCount {
                 expected: Statement::NUM_INPUTS,
                 got: inputs.len(),
@@ -128,12 +125,6 @@ impl PublicInputs for Statement {
         let today = Day(u32::from_be_bytes(*low))
             .validate()
             .map_err(|e| bad_day(e.to_string()))?;
-        if today.ymd().to_field() != today_ymd {
-            return Err(Error::InvalidInput {
-                name: "today_ymd",
-                reason: format!("not the YYYYMMDD form of today ({})", today.ymd()),
-            });
-        }
         Ok(Statement {
             root,
             today,
@@ -163,7 +154,6 @@ mod tests {
         let by_name = vec![
             ("root", s.root),
             ("today", today.to_field()),
-            ("today_ymd", Fr::from(20261121u32)),
             ("challenge", s.challenge),
             ("scope", s.scope),
             ("nullifier", s.nullifier),
@@ -179,14 +169,13 @@ mod tests {
             [
                 "root",
                 "today",
-                "today_ymd",
                 "challenge",
                 "scope",
                 "nullifier",
                 "query_hash"
             ]
         );
-        assert_eq!(Statement::NUM_INPUTS, 7);
+        assert_eq!(Statement::NUM_INPUTS, 6);
         let (s, by_name) = distinct();
         let inputs = PublicInputs::to_field_elements(&s);
         assert_eq!(inputs.len(), Statement::NUM_INPUTS);
@@ -214,13 +203,13 @@ mod tests {
     fn from_field_elements_rejects_wrong_count_and_invalid_dates() {
         let (s, _) = distinct();
         let inputs = PublicInputs::to_field_elements(&s);
-        for n in [0, 6, 8] {
+        for n in [0, 5, 7] {
             let mut v = inputs.clone();
             v.resize(n, Fr::from(0u8));
             assert_eq!(
                 Statement::from_field_elements(&v),
                 Err(Error::InputCount {
-                    expected: 7,
+                    expected: 6,
                     got: n
                 })
             );
@@ -238,15 +227,5 @@ mod tests {
                 Err(Error::InvalidInput { name: "today", .. })
             ));
         }
-        // YYYYMMDD of another day.
-        let mut v = inputs.clone();
-        v[2] += Fr::from(1u8);
-        assert!(matches!(
-            Statement::from_field_elements(&v),
-            Err(Error::InvalidInput {
-                name: "today_ymd",
-                ..
-            })
-        ));
     }
 }

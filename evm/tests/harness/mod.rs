@@ -372,6 +372,57 @@ where
     args.abi_encode_params()
 }
 
+/// The contracts' directory (sources, templates, the pinned npm tools).
+pub fn contracts_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts")
+}
+
+/// Runs a command; panics with its standard error unless it succeeds.
+pub fn run(command: &mut std::process::Command) {
+    let output = command.output().expect("the command runs");
+    assert!(
+        output.status.success(),
+        "{command:?} failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Installs the pinned npm tools in contracts/ if they are missing.
+pub fn ensure_solc() {
+    if !contracts_dir().join("node_modules/solc").is_dir() {
+        run(std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(contracts_dir()));
+    }
+}
+
+/// Compiles `sources` with the pinned solc (`contracts/compile.mjs`, imports resolved in their
+/// directories and in contracts/src) and returns the artifacts of `contracts`, in order.
+pub fn compile(sources: &[&std::path::Path], contracts: &[&'static str]) -> Vec<Artifact> {
+    ensure_solc();
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new("node");
+    command
+        .arg(contracts_dir().join("compile.mjs"))
+        .arg("--out-dir")
+        .arg(dir.path());
+    for source in sources {
+        command.arg("--source").arg(source);
+    }
+    for contract in contracts {
+        command.arg("--contract").arg(contract);
+    }
+    run(&mut command);
+    contracts
+        .iter()
+        .map(|name| {
+            let json = std::fs::read_to_string(dir.path().join(format!("{name}.json"))).unwrap();
+            Artifact::from_json(name, &json).unwrap()
+        })
+        .collect()
+}
+
 /// The committed registry artifact.
 pub fn registry_artifact() -> Artifact {
     zkhealth_evm::registry::artifact().unwrap()

@@ -7,6 +7,12 @@
 //! allows) become a [`DobInterval`] of the earliest and latest possible dates.
 //!
 //! Supported dates: 1900-01-01 to 9999-12-31 (proleptic Gregorian calendar).
+//!
+//! In the circuit, [`constraints::ymd_of_day`] derives the `YYYYMMDD` form from the day number,
+//! so the statement carries the date once.
+
+#[cfg(feature = "r1cs")]
+pub mod constraints;
 
 use std::{fmt, str::FromStr};
 
@@ -16,8 +22,8 @@ use crate::{field::Fr, Error};
 
 /// Days between 1900-01-01 and 1970-01-01.
 const DAYS_1900_TO_1970: i64 = 25_567;
-const MIN_YEAR: u32 = 1900;
-const MAX_YEAR: u32 = 9999;
+pub(crate) const MIN_YEAR: u32 = 1900;
+pub(crate) const MAX_YEAR: u32 = 9999;
 
 /// A date as the number of days since 1900-01-01 (which is `Day(0)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
