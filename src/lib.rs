@@ -34,7 +34,7 @@
 //!     prover::{setup, ProveRequest, Prover},
 //!     records::{claims, codes, Record, VaccinationRecord},
 //!     registry::store::RegistryStore,
-//!     verifier::{Expected, LocalRoots, MemoryNullifiers, Verifier},
+//!     verifier::{Expected, IssuerRoots, LocalRoots, MemoryNullifiers, Verifier},
 //! };
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let now: u64 = 1_780_000_000;
@@ -61,6 +61,7 @@
 //! let credential =
 //!     Credential::new(&record, "NL-RIVM", secret.holder_key(), Day(today.0 + 300), &mut OsRng)?;
 //! let mut registry = RegistryStore::open_or_create("registry.redb", 32, 3600)?;
+//! registry.bind_issuer("NL-RIVM")?;
 //! let index = registry.append(credential.commit(), now)?;
 //! let path = registry.path(index)?;
 //!
@@ -81,8 +82,10 @@
 //!     scope,
 //! })?;
 //!
-//! // Verifier: check key, date, challenge, scope, policy, root, proof and nullifier.
-//! let verifier = Verifier::new(vk, policy, LocalRoots::new(registry.history().clone()))?;
+//! // Verifier: check key, date, challenge, scope, policy, root, proof and nullifier, against
+//! // the roots of the policy's issuer (a registry does not bind the issuer its credentials name).
+//! let roots = IssuerRoots::new("NL-RIVM", LocalRoots::new(registry.history().clone()))?;
+//! let verifier = Verifier::new(vk, policy, roots)?;
 //! let mut used = MemoryNullifiers::new();
 //! verifier.verify_presentation(&presentation, &Expected::at(challenge, scope, now)?, &mut used)?;
 //! # Ok(()) }

@@ -20,8 +20,8 @@ use crate::{
     records::{testing as records, Record},
     registry::Registry,
     verifier::{
-        Expected, LocalRoots, MemoryNullifiers, Presentation, Verified, Verifier, VerifyError,
-        VerifyingKey,
+        Expected, IssuerRoots, LocalRoots, MemoryNullifiers, Presentation, Verified, Verifier,
+        VerifyError, VerifyingKey,
     },
 };
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
@@ -118,9 +118,16 @@ impl World {
 
     /// Issues a credential to this world's holder.
     pub fn issue(&mut self, record: &Record, expiry: &str) -> Held {
+        self.issue_naming(ISSUER, record, expiry)
+    }
+
+    /// Commits to this world's registry (the registry of [`ISSUER`]) a credential for this
+    /// world's holder that names `issuer`: what any registry operator can do, since a registry
+    /// does not bind the issuer.
+    pub fn issue_naming(&mut self, issuer: &str, record: &Record, expiry: &str) -> Held {
         let credential = Credential::new(
             record,
-            ISSUER,
+            issuer,
             self.secret.holder_key(),
             expiry.parse().unwrap(),
             &mut self.rng,
@@ -173,14 +180,29 @@ impl World {
         })
     }
 
+    /// This world's registry's roots: [`ISSUER`]'s.
+    pub fn roots(&self) -> IssuerRoots<LocalRoots> {
+        self.roots_as(ISSUER)
+    }
+
+    /// This world's registry's roots, labelled as `issuer`'s.
+    pub fn roots_as(&self, issuer: &str) -> IssuerRoots<LocalRoots> {
+        IssuerRoots::new(issuer, LocalRoots::new(self.registry.history().clone())).unwrap()
+    }
+
+    /// A verifier for `policy` (which must be [`ISSUER`]'s) with this world's roots.
     pub fn verifier(&self, policy: &Policy) -> Verifier<LocalRoots> {
+        self.verifier_with(policy, self.roots()).unwrap()
+    }
+
+    /// A verifier for `policy` with the roots `roots`.
+    pub fn verifier_with(
+        &self,
+        policy: &Policy,
+        roots: IssuerRoots<LocalRoots>,
+    ) -> Result<Verifier<LocalRoots>, VerifyError> {
         let vk = prover_at(self.depth).artifact().verifying_key();
-        Verifier::new(
-            vk.clone(),
-            policy.clone(),
-            LocalRoots::new(self.registry.history().clone()),
-        )
-        .unwrap()
+        Verifier::new(vk.clone(), policy.clone(), roots)
     }
 
     /// Proves and verifies in one go, with a fresh nullifier store.

@@ -214,12 +214,8 @@ fn wrong_key_is_refused_by_id_and_by_pairing() {
     let (w, p) = valid();
     let (other, other_vk) = setup(DEPTH, &mut rng(2)).unwrap();
     assert_ne!(other_vk.id(), vk().id());
-    let verifier = zkhealth::verifier::Verifier::new(
-        other_vk.clone(),
-        standard(),
-        zkhealth::verifier::LocalRoots::new(w.registry.history().clone()),
-    )
-    .unwrap();
+    let verifier =
+        zkhealth::verifier::Verifier::new(other_vk.clone(), standard(), w.roots()).unwrap();
     let exp = expected(Fr::from(7u8), Fr::from(8u8), today());
     let err = verifier
         .verify_presentation(p, &exp, &mut MemoryNullifiers::new())
@@ -232,6 +228,45 @@ fn wrong_key_is_refused_by_id_and_by_pairing() {
         .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);
     drop(other);
+}
+
+/// A registry does not bind the issuer: NL-RIVM's registry (the world's) holds a credential
+/// naming DE-RKI, and a real proof against its root answers DE-RKI's policy. Checked against
+/// NL-RIVM's roots taken as DE-RKI's, that proof is accepted; paired with their real issuer, the
+/// roots cannot be used for DE-RKI's policy at all: the verifier refuses to be built, before any
+/// presentation or proof is looked at.
+#[test]
+fn a_policy_is_checked_only_against_its_issuers_roots() {
+    const OTHER: &str = "DE-RKI";
+    let mut w = World::new(109);
+    let dose = today().checked_sub(60).unwrap();
+    let held = w.issue_naming(OTHER, &vaccination_record("1990-04-12", dose), "2027-06-01");
+    let theirs = claims::standard_vaccination(OTHER).unwrap();
+    let (challenge, scope) = (Fr::from(7u8), Fr::from(8u8));
+    let p = w
+        .present(&held, &theirs, today(), challenge, scope)
+        .unwrap();
+    let exp = expected(challenge, scope, today());
+
+    // The attack the pairing stops: NL-RIVM's roots labelled as DE-RKI's accept the proof.
+    let mislabelled = w.verifier_with(&theirs, w.roots_as(OTHER)).unwrap();
+    mislabelled
+        .verify_presentation(&p, &exp, &mut MemoryNullifiers::new())
+        .unwrap();
+
+    // Paired with their issuer, NL-RIVM's roots are refused for DE-RKI's policy.
+    let err = w.verifier_with(&theirs, w.roots()).unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::IssuerRootsMismatch {
+            policy: OTHER.into(),
+            roots: ISSUER.into(),
+        }
+    );
+    assert_eq!(err.code(), "issuer_roots_mismatch");
+    // And NL-RIVM's own policy does not take the credential: the issuer is in the query hash.
+    let err = verify_as(&w, &standard(), &p, exp).unwrap_err();
+    assert!(matches!(err, VerifyError::PolicyMismatch(_)), "{err}");
 }
 
 #[test]

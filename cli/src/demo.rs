@@ -27,10 +27,10 @@ use zkhealth::{
         schema::vaccination,
         IdentityRecord, Record, VaccinationRecord,
     },
-    registry::store::RegistryStore,
+    registry::{store::RegistryStore, Registry},
     verifier::{
-        Expected, LocalRoots, MemoryNullifiers, Presentation, Verified, Verifier, VerifyError,
-        VerifyingKey,
+        Expected, IssuerRoots, LocalRoots, MemoryNullifiers, Presentation, Verified, Verifier,
+        VerifyError, VerifyingKey,
     },
 };
 
@@ -43,6 +43,8 @@ use crate::{
 
 /// The demo's issuer.
 const ISSUER: &str = "NL-RIVM";
+/// Another issuer, whose registry the demo's verifiers must not take for the demo issuer's.
+const OTHER_ISSUER: &str = "DE-RKI";
 /// The demo's verifier.
 const VERIFIER: &str = "checkpoint-AMS";
 /// Freshness window of the demo registry's replaced roots.
@@ -261,7 +263,7 @@ impl Desk {
     fn new(
         vk: &VerifyingKey,
         policy: Policy,
-        roots: LocalRoots,
+        roots: IssuerRoots<LocalRoots>,
         event: &str,
         now: u64,
     ) -> Result<Self, CliError> {
@@ -459,7 +461,7 @@ pub fn run(data_dir: &Path, depth: u32) -> Result<(), CliError> {
     let vax_path = registry.path(vax_index)?;
     let identity_path = registry.path(identity_index)?;
     let expired_path = registry.path(expired_index)?;
-    let roots = LocalRoots::new(registry.history().clone());
+    let roots = crate::issuer::issuer_roots(&registry, &registry_path)?;
 
     // ---------------------------------------------------------------------------------------
     section(&format!("5. Verifier {VERIFIER}"));
@@ -577,6 +579,35 @@ pub fn run(data_dir: &Path, depth: u32) -> Result<(), CliError> {
     });
 
     println!(
+        "  another issuer's roots: {OTHER_ISSUER}'s registry holds the vaccination credential \
+         (naming {ISSUER}), and a verifier is given its roots for the standard policy"
+    );
+    // A registry does not bind the issuer its credentials name: any operator can commit one.
+    let mut rogue = Registry::new(depth, WINDOW_SECS).map_err(|e| CliError::Store(e.into()))?;
+    rogue
+        .append(vax.commit(), now)
+        .map_err(|e| CliError::Store(e.into()))?;
+    let theirs = IssuerRoots::new(OTHER_ISSUER, LocalRoots::new(rogue.history().clone()))
+        .map_err(CliError::from_verify)?;
+    let start = Instant::now();
+    let r = Verifier::new(vk.clone(), standard.clone(), theirs);
+    let t = start.elapsed();
+    let (got, ok) = match &r {
+        Ok(_) => ("a verifier was built".to_string(), false),
+        Err(e) => (
+            format!("REFUSED before any presentation ({}): {e}", e.code()),
+            matches!(e, VerifyError::IssuerRootsMismatch { .. }),
+        ),
+    };
+    out.record(
+        "another issuer's roots",
+        "IssuerRootsMismatch",
+        got,
+        ok,
+        Some(t),
+    );
+
+    println!(
         "  expired credential (expired {}): the prover refuses",
         expired.expiry
     );
@@ -610,7 +641,7 @@ pub fn run(data_dir: &Path, depth: u32) -> Result<(), CliError> {
         "  issuer revokes leaf {vax_index} at {revoked_at}; new root {}",
         fr_to_hex(&registry.root())
     );
-    let after = LocalRoots::new(registry.history().clone());
+    let after = crate::issuer::issuer_roots(&registry, &registry_path)?;
     let revoked_desk = |at: u64| -> Result<Desk, CliError> {
         Ok(Desk {
             verifier: Verifier::new(vk.clone(), standard.clone(), after.clone())

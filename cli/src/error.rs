@@ -97,6 +97,29 @@ pub enum CliError {
     /// The credential is not (or no longer) in the registry under the expected root.
     #[error("the credential is not in the registry: {0}")]
     NotInRegistry(String),
+    /// A registry database has no issuer recorded yet (nothing was issued into it), so there is
+    /// no issuer its roots could speak for.
+    #[error(
+        "registry database {} has no issuer yet: its first `issue` records it",
+        path.display()
+    )]
+    NoIssuer {
+        /// The database.
+        path: PathBuf,
+    },
+    /// A root snapshot speaks for another issuer than the one the credential names.
+    #[error(
+        "{} holds the roots of issuer {roots:?}, but the credential names issuer {credential:?}",
+        path.display()
+    )]
+    RootsOfAnotherIssuer {
+        /// The snapshot file.
+        path: PathBuf,
+        /// The issuer the snapshot speaks for.
+        roots: String,
+        /// The credential's issuer (its code, or its field element in hex).
+        credential: String,
+    },
     /// The verifier refused the presentation.
     #[error("presentation REJECTED: {0}")]
     Rejected(VerifyError),

@@ -1,19 +1,23 @@
 //! The holder's commands: make a holder secret, and prove a verifier's policy about a
 //! credential.
 
-use std::{path::PathBuf, time::Instant};
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use clap::Args;
 use rand_core::OsRng;
 use zkhealth::{
     circuits::{
+        codes,
         credential::{Credential, HolderSecret},
         field::fr_to_hex,
         merkle::MerklePath,
         Fr,
     },
     prover::{ArtifactId, ProveRequest, Prover},
-    registry::RootHistory,
+    verifier::{IssuerRoots, LocalRoots},
 };
 
 use crate::{
@@ -64,8 +68,8 @@ pub struct ProveArgs {
     /// The verifier's date (`YYYY-MM-DD`; default: today, UTC).
     #[arg(long)]
     pub today: Option<String>,
-    /// A root history (from `roots`): refuse to prove unless the path leads to its current
-    /// root.
+    /// The issuer's roots (from `roots`): refuse to prove unless they are the roots of the
+    /// credential's issuer and the path leads to their current root.
     #[arg(long)]
     pub roots: Option<PathBuf>,
     /// Where to write the presentation (JSON).
@@ -99,6 +103,25 @@ pub fn check_membership(
         .map_err(|e| CliError::NotInRegistry(e.to_string()))
 }
 
+/// Checks that the roots read from `file` speak for the issuer the credential names: another
+/// issuer's roots would be refused for the credential's policy.
+pub fn check_issuer(
+    credential: &Credential,
+    roots: &IssuerRoots<LocalRoots>,
+    file: &Path,
+) -> Result<(), CliError> {
+    // A snapshot's issuer is a valid code (checked on reading), so it encodes.
+    if codes::encode(roots.issuer())? == credential.issuer {
+        return Ok(());
+    }
+    Err(CliError::RootsOfAnotherIssuer {
+        path: file.to_path_buf(),
+        roots: roots.issuer().to_string(),
+        credential: codes::decode(&credential.issuer)
+            .unwrap_or_else(|| fr_to_hex(&credential.issuer)),
+    })
+}
+
 /// `prove`.
 pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
     let issued = IssuedCredential::read(&args.credential)?;
@@ -108,10 +131,11 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
     let challenge = files::parse_fr("challenge", &args.challenge)?;
     let scope = files::parse_fr("scope", &args.scope)?;
     let today = files::today_or_now(args.today.as_deref(), files::unix_now()?)?;
-    if let Some(roots) = &args.roots {
-        let history: RootHistory = files::read_json(roots, "root history")?;
-        let current = history.current().ok_or_else(|| {
-            CliError::NotInRegistry(format!("{} holds no published root", shown(roots)))
+    if let Some(file) = &args.roots {
+        let roots: IssuerRoots<LocalRoots> = files::read_json(file, "issuer roots")?;
+        check_issuer(&issued.credential, &roots, file)?;
+        let current = roots.source().history().current().ok_or_else(|| {
+            CliError::NotInRegistry(format!("{} holds no published root", shown(file)))
         })?;
         check_membership(&issued.credential, &path, &current)?;
     }

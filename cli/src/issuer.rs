@@ -1,5 +1,5 @@
 //! The issuer's commands: issue a credential into the registry, revoke one, hand out a
-//! holder's Merkle path, and write the root history verifiers accept.
+//! holder's Merkle path, and write the roots verifiers accept, paired with the issuer.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +13,7 @@ use zkhealth::{
     },
     records::{schema, Record},
     registry::store::RegistryStore,
+    verifier::{IssuerRoots, LocalRoots},
 };
 
 use crate::{
@@ -81,7 +82,7 @@ pub struct RootsArgs {
     /// The issuer's registry database.
     #[arg(long)]
     pub registry: PathBuf,
-    /// Where to write the root history (JSON).
+    /// Where to write the roots (JSON: `{"issuer": …, "roots": <root history>}`).
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -180,13 +181,26 @@ pub fn path(args: &PathArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The roots of the registry in `store` (at `path`), paired with the issuer it belongs to.
+pub fn issuer_roots(
+    store: &RegistryStore,
+    path: &Path,
+) -> Result<IssuerRoots<LocalRoots>, CliError> {
+    let issuer = store.issuer().ok_or_else(|| CliError::NoIssuer {
+        path: path.to_path_buf(),
+    })?;
+    IssuerRoots::new(issuer, LocalRoots::new(store.history().clone())).map_err(CliError::Verify)
+}
+
 /// `roots`.
 pub fn roots(args: &RootsArgs) -> Result<(), CliError> {
     let store = RegistryStore::open(&args.registry)?;
-    files::write_json(&args.out, store.history())?;
+    let roots = issuer_roots(&store, &args.registry)?;
+    files::write_json(&args.out, &roots)?;
     println!(
-        "{} root(s), freshness window {} s, written to {}",
+        "{} root(s) of issuer {}, freshness window {} s, written to {}",
         store.history().entries().len(),
+        roots.issuer(),
         store.window_secs(),
         shown(&args.out)
     );

@@ -60,7 +60,7 @@ pub enum Command {
     Revoke(issuer::RevokeArgs),
     /// Write the Merkle path of a leaf (for the holder).
     Path(issuer::PathArgs),
-    /// Write the registry's root history (for verifiers).
+    /// Write the registry's roots with the issuer they belong to (for verifiers and holders).
     Roots(issuer::RootsArgs),
     /// Write a verifier policy.
     #[command(subcommand)]

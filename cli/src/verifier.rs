@@ -1,5 +1,7 @@
 //! The verifier's commands: write a policy, issue a challenge, compute a nullifier scope, and
-//! verify a presentation against roots from a file or from the chain.
+//! verify a presentation against roots from a file or from the chain, each paired with the
+//! issuer whose registry it is (a registry does not bind the issuer its credentials name, so a
+//! policy is checked only against its own issuer's roots).
 
 use std::{path::PathBuf, time::Instant};
 
@@ -12,7 +14,7 @@ use zkhealth::{
         claims::{self, Claims},
         schema::{self, identity, vaccination},
     },
-    verifier::{Expected, LocalRoots, MemoryNullifiers, RootSource, Verifier},
+    verifier::{Expected, IssuerRoots, LocalRoots, MemoryNullifiers, RootSource, Verifier},
 };
 
 use crate::{
@@ -88,15 +90,21 @@ pub struct VerifyArgs {
     /// The verifier's policy.
     #[arg(long)]
     pub policy: PathBuf,
-    /// The issuer's root history (from `roots`); or give `--rpc-url` and `--registry`.
+    /// The issuer's roots (from `roots`: the issuer and its root history); the policy must be
+    /// for that issuer. Or give `--rpc-url`, `--registry`, `--registry-issuer` and `--chain-id`.
     #[arg(long, required_unless_present = "rpc_url", conflicts_with = "rpc_url")]
     pub roots: Option<PathBuf>,
     /// Read the roots from the registry contract on this node (JSON-RPC URL).
-    #[arg(long, requires_all = ["registry", "chain_id"])]
+    #[arg(long, requires_all = ["registry", "registry_issuer", "chain_id"])]
     pub rpc_url: Option<String>,
     /// The registry contract's address (with `--rpc-url`).
     #[arg(long, requires = "rpc_url")]
     pub registry: Option<String>,
+    /// The issuer whose registry the contract is (a code, e.g. `NL-RIVM`; with `--rpc-url`): the
+    /// policy must be for that issuer, since a registry does not bind the issuer its credentials
+    /// name.
+    #[arg(long, requires = "rpc_url")]
+    pub registry_issuer: Option<String>,
     /// The chain the node must be on (checked against its `eth_chainId`; with `--rpc-url`).
     #[arg(long, requires = "rpc_url")]
     pub chain_id: Option<u64>,
@@ -228,7 +236,7 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
         Some(p) if p.exists() => files::read_json(p, "nullifier store")?,
         _ => MemoryNullifiers::new(),
     };
-    let verifier = Verifier::new(key, policy, roots.as_ref())
+    let verifier = Verifier::new(key, policy, roots)
         .map_err(CliError::from_verify)?
         .with_clock_tolerance_days(args.tolerance_days);
     let expected = Expected {
@@ -246,9 +254,10 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
         files::write_json(p, &used)?;
     }
     println!(
-        "ACCEPTED in {:.2} ms: key {}, root {}",
+        "ACCEPTED in {:.2} ms: key {}, issuer {}, root {}",
         elapsed.as_secs_f64() * 1e3,
         verifier.key().id(),
+        verifier.issuer(),
         fr_to_hex(&presentation.statement.root)
     );
     println!("  nullifier {}", fr_to_hex(&verified.nullifier));
@@ -261,21 +270,41 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The root source of `verify`: a root-history file, or the registry contract on a node.
-pub fn root_source(args: &VerifyArgs) -> Result<Box<dyn RootSource>, CliError> {
-    match (&args.roots, &args.rpc_url, &args.registry, args.chain_id) {
-        (Some(path), None, None, None) => Ok(Box::new(LocalRoots::new(files::read_json(
-            path,
-            "root history",
-        )?))),
-        (None, Some(url), Some(registry), Some(chain_id)) => Ok(Box::new(
-            chain::evm_roots(url, registry, chain_id)?
-                .read_at(chain::parse_read_at(&args.read_at)?),
-        )),
+/// The root source of `verify` and the issuer it speaks for: a roots file (from `roots`), or
+/// the registry contract on a node with the issuer the operator names.
+pub fn root_source(args: &VerifyArgs) -> Result<IssuerRoots<Box<dyn RootSource>>, CliError> {
+    match (
+        &args.roots,
+        &args.rpc_url,
+        &args.registry,
+        &args.registry_issuer,
+        args.chain_id,
+    ) {
+        (Some(path), None, None, None, None) => {
+            let file: IssuerRoots<LocalRoots> = files::read_json(path, "issuer roots")?;
+            let issuer = file.issuer().to_string();
+            let source: Box<dyn RootSource> = Box::new(file.into_source());
+            IssuerRoots::new(&issuer, source).map_err(CliError::Verify)
+        }
+        (None, Some(url), Some(registry), Some(issuer), Some(chain_id)) => {
+            // The code first: a typo is reported without contacting the node.
+            zkhealth::circuits::codes::encode(issuer).map_err(|e| CliError::Argument {
+                what: "--registry-issuer",
+                value: issuer.clone(),
+                reason: e.to_string(),
+            })?;
+            let source: Box<dyn RootSource> = Box::new(
+                chain::evm_roots(url, registry, chain_id)?
+                    .read_at(chain::parse_read_at(&args.read_at)?),
+            );
+            IssuerRoots::new(issuer, source).map_err(CliError::Verify)
+        }
         _ => Err(CliError::Argument {
             what: "root source",
             value: String::new(),
-            reason: "give either --roots FILE or --rpc-url, --registry and --chain-id".into(),
+            reason: "give either --roots FILE or --rpc-url, --registry, --registry-issuer and \
+                     --chain-id"
+                .into(),
         }),
     }
 }

@@ -1,7 +1,8 @@
 //! Roots over EVM JSON-RPC, against a local anvil node: the registry contract deployed and fed
-//! through the CLI, presentations verified against it (`verify --rpc-url --registry`), a
-//! revocation taking effect once the freshness window has passed (the revocation of the last
-//! credential added included, whose root repeats an earlier one), a presentation contract
+//! through the CLI, presentations verified against it (`verify --rpc-url --registry
+//! --registry-issuer`, refused for a policy of another issuer than the registry's), a revocation
+//! taking effect once the freshness window has passed (the revocation of the last credential
+//! added included, whose root repeats an earlier one), a presentation contract
 //! deployed for the test key and a presentation submitted to it (accepted once, then refused as a
 //! reused nullifier and from another sender, or once its root has expired), roots invalidated
 //! and issuers rotated by the owner, ownership moved in two steps, and the typed errors of
@@ -313,6 +314,8 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
             &url,
             "--registry",
             &registry,
+            "--registry-issuer",
+            ISSUER,
             "--chain-id",
             "31337",
             "--presentation",
@@ -341,6 +344,16 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
     let mut both = verify(None);
     both.extend(["--roots".into(), f("roots.json")]);
     fails(d, &strs(&both), 2);
+
+    // The registry named as another issuer's: NL-RIVM's policy is not checked against it.
+    let mut other = verify(None);
+    let i = other.iter().position(|a| a == "--registry-issuer").unwrap();
+    other[i + 1] = "DE-RKI".into();
+    let err = fails(d, &strs(&other), 1);
+    assert!(
+        err.contains("cannot verify") && err.contains(r#"speaks for issuer "DE-RKI""#),
+        "{err}"
+    );
 
     // The issuer revokes the credential and publishes the new root.
     ok(
@@ -905,6 +918,8 @@ fn cli_revoking_the_last_credential_added_publishes_the_earlier_root_and_its_pre
             &url,
             "--registry",
             &registry,
+            "--registry-issuer",
+            ISSUER,
             "--chain-id",
             "31337",
             "--presentation",
@@ -1094,7 +1109,12 @@ fn cli_owner_invalidates_roots_and_rotates_the_issuer_and_the_database_follows()
     assert!(err.contains("RootIsInvalidated"), "{err}");
     let roots = |d: &Path| -> zkhealth::registry::RootHistory {
         ok(d, &["roots", "--registry", &db, "--out", &f("roots.json")]);
-        serde_json::from_str(&fs::read_to_string(d.join("roots.json")).unwrap()).unwrap()
+        let file = zkhealth::verifier::IssuerRoots::from_json(
+            &fs::read_to_string(d.join("roots.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(file.issuer(), ISSUER);
+        file.into_source().history().clone()
     };
     let local = roots(d);
     assert!(local.is_invalidated(&first_fr));

@@ -15,7 +15,10 @@ use std::{
 use common::{clock_day, fails, ok, s, text, zk};
 use serde_json::Value;
 use tempfile::TempDir;
-use zkhealth::circuits::{credential::HolderSecret, date::Day, field::fr_to_hex};
+use zkhealth::{
+    circuits::{credential::HolderSecret, date::Day, field::fr_to_hex, Fr},
+    registry::store::RegistryStore,
+};
 
 const DEPTH: &str = "4";
 const ISSUER: &str = "NL-RIVM";
@@ -490,6 +493,228 @@ fn prove_refuses_a_revoked_credential() {
     assert!(err.contains("already revoked"), "{err}");
 }
 
+/// The arguments without `flag` and its value.
+fn without(args: &[String], flag: &str) -> Vec<String> {
+    let mut out = args.to_vec();
+    if let Some(i) = out.iter().position(|a| a == flag) {
+        out.drain(i..i + 2);
+    }
+    out
+}
+
+/// The arguments with `flag`'s value replaced.
+fn with(args: &[String], flag: &str, value: &str) -> Vec<String> {
+    let mut out = args.to_vec();
+    let i = out.iter().position(|a| a == flag).unwrap();
+    out[i + 1] = value.into();
+    out
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn roots_are_written_with_their_issuer_and_a_registry_without_one_is_refused() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    let roots: Value =
+        serde_json::from_str(&fs::read_to_string(d.join("roots.json")).unwrap()).unwrap();
+    assert_eq!(roots["issuer"], ISSUER);
+    assert_eq!(roots["roots"]["window_secs"], 86_400);
+    assert_eq!(roots["roots"]["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(roots.as_object().unwrap().len(), 2, "{roots}");
+
+    // A registry database nothing was issued into through the CLI has no issuer.
+    {
+        let mut store = RegistryStore::open_or_create(flow.p("bare.redb"), 4, 60).unwrap();
+        store.append(Fr::from(5u8), unix_now()).unwrap();
+    }
+    let err = fails(
+        d,
+        &[
+            "roots",
+            "--registry",
+            &flow.ps("bare.redb"),
+            "--out",
+            &flow.ps("bare-roots.json"),
+        ],
+        1,
+    );
+    assert!(
+        err.contains("bare.redb") && err.contains("no issuer"),
+        "{err}"
+    );
+    assert!(!flow.p("bare-roots.json").exists());
+
+    // A bare root history (the former roots file) is not a roots file any more.
+    fs::write(flow.p("history.json"), roots["roots"].to_string()).unwrap();
+    let args = with(
+        &flow.verify_args("presentation.json"),
+        "--roots",
+        &flow.ps("history.json"),
+    );
+    let err = fails(d, &refs(&args), 1);
+    assert!(
+        err.contains("history.json") && err.contains("not a valid issuer roots file"),
+        "{err}"
+    );
+    // Nor is one with an issuer that is not a code.
+    let mut bad = roots.clone();
+    bad["issuer"] = Value::String("NL RIVM".into());
+    fs::write(flow.p("bad-roots.json"), bad.to_string()).unwrap();
+    let args = with(
+        &flow.verify_args("presentation.json"),
+        "--roots",
+        &flow.ps("bad-roots.json"),
+    );
+    let err = fails(d, &refs(&args), 1);
+    assert!(err.contains("issuer") && err.contains("NL RIVM"), "{err}");
+}
+
+/// A registry does not bind the issuer: DE-RKI's registry can hold the commitment of a
+/// credential naming NL-RIVM, and the holder can prove NL-RIVM's policy against its root. The
+/// verifier refuses DE-RKI's roots for NL-RIVM's policy; NL-RIVM's own roots never had that root.
+#[test]
+fn another_issuers_registry_roots_are_refused_for_the_policy_and_by_the_prover() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    let leaf = RegistryStore::open(flow.p("registry.redb"))
+        .unwrap()
+        .registry()
+        .tree()
+        .leaf(0)
+        .unwrap();
+    {
+        let mut theirs = RegistryStore::open_or_create(flow.p("theirs.redb"), 4, 86_400).unwrap();
+        theirs.bind_issuer("DE-RKI").unwrap();
+        let now = unix_now();
+        theirs.append(Fr::from(7u8), now).unwrap();
+        theirs.append(leaf, now).unwrap();
+    }
+    let theirs = flow.ps("theirs.redb");
+    ok(
+        d,
+        &[
+            "path",
+            "--registry",
+            &theirs,
+            "--index",
+            "1",
+            "--out",
+            &flow.ps("their-path.json"),
+        ],
+    );
+    let out = ok(
+        d,
+        &[
+            "roots",
+            "--registry",
+            &theirs,
+            "--out",
+            &flow.ps("their-roots.json"),
+        ],
+    );
+    assert!(out.contains("of issuer DE-RKI"), "{out}");
+
+    // The holder's CLI refuses to prove against roots of another issuer than the credential's.
+    let prove = with(
+        &flow.prove_args("p.json"),
+        "--path",
+        &flow.ps("their-path.json"),
+    );
+    let err = fails(
+        d,
+        &refs(&with(&prove, "--roots", &flow.ps("their-roots.json"))),
+        1,
+    );
+    assert!(
+        err.contains("their-roots.json")
+            && err
+                .contains(r#"roots of issuer "DE-RKI", but the credential names issuer "NL-RIVM""#),
+        "{err}"
+    );
+    assert!(!flow.p("p.json").exists());
+    // Without the check, the proof against DE-RKI's root is made.
+    ok(d, &refs(&without(&prove, "--roots")));
+
+    // The verifier refuses DE-RKI's roots for NL-RIVM's policy: a clear error, exit code 1 (the
+    // verifier's configuration, not a refusal of the presentation).
+    let verify = flow.verify_args("p.json");
+    let err = fails(
+        d,
+        &refs(&with(&verify, "--roots", &flow.ps("their-roots.json"))),
+        1,
+    );
+    assert!(
+        err.contains("cannot verify")
+            && err.contains(
+                r#"the policy is for issuer "NL-RIVM", but the root source speaks for issuer "DE-RKI""#
+            ),
+        "{err}"
+    );
+    // NL-RIVM's own roots do not hold that root.
+    let err = fails(d, &refs(&verify), 3);
+    assert!(
+        err.contains("REJECTED") && err.contains("not accepted"),
+        "{err}"
+    );
+    // What the pairing prevents: DE-RKI's roots labelled as NL-RIVM's accept the proof.
+    let mut mislabelled: Value =
+        serde_json::from_str(&fs::read_to_string(flow.p("their-roots.json")).unwrap()).unwrap();
+    mislabelled["issuer"] = Value::String(ISSUER.into());
+    fs::write(flow.p("mislabelled.json"), mislabelled.to_string()).unwrap();
+    let out = ok(
+        d,
+        &refs(&with(&verify, "--roots", &flow.ps("mislabelled.json"))),
+    );
+    assert!(
+        out.contains("ACCEPTED") && out.contains("issuer NL-RIVM"),
+        "{out}"
+    );
+}
+
+/// Roots from a node come from a registry contract whose issuer the operator names: without
+/// `--registry-issuer` it is a usage error, and an invalid code is refused before the node is
+/// contacted (nothing listens on the URL).
+#[test]
+fn verify_against_a_chain_requires_the_registrys_issuer() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    let chain = without(&flow.verify_args("presentation.json"), "--roots");
+    let mut args = chain.clone();
+    args.extend(
+        [
+            "--rpc-url",
+            "http://127.0.0.1:9",
+            "--registry",
+            "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+            "--chain-id",
+            "31337",
+        ]
+        .map(String::from),
+    );
+    let err = fails(d, &refs(&args), 2);
+    assert!(err.contains("--registry-issuer"), "{err}");
+
+    let mut bad = args.clone();
+    bad.extend(["--registry-issuer".into(), "NL RIVM".into()]);
+    let err = fails(d, &refs(&bad), 1);
+    assert!(
+        err.contains("invalid --registry-issuer \"NL RIVM\""),
+        "{err}"
+    );
+
+    // The flag belongs to --rpc-url.
+    let mut file = flow.verify_args("presentation.json");
+    file.extend(["--registry-issuer".into(), ISSUER.into()]);
+    let err = fails(d, &refs(&file), 2);
+    assert!(err.contains("--rpc-url"), "{err}");
+}
+
 #[test]
 fn demo_at_depth_4_runs_every_step_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
@@ -507,6 +732,7 @@ fn demo_at_depth_4_runs_every_step_and_exits_zero() {
         "ChallengeMismatch",
         "NullifierReused",
         "PolicyMismatch",
+        "IssuerRootsMismatch",
         "credential expired on",
         "RootNotAccepted",
         "not in the registry",

@@ -46,7 +46,11 @@ pub enum ReadAt {
 /// - **the connection**: plain `http://` can be read and rewritten on the way; use a node on
 ///   the same machine or network, or build with the crate's `tls` feature and an `https://` URL;
 /// - **the node itself**: still trusted to execute the call honestly. A verifier that cannot
-///   trust one node runs its own (a light client), or asks several and requires them to agree.
+///   trust one node runs its own (a light client), or asks several and requires them to agree;
+/// - **whose registry it is**: the contract does not bind the issuer its credentials name, so
+///   the verifier says which issuer it speaks for
+///   ([`IssuerRoots::new`](zkhealth_verifier::IssuerRoots::new)`("NL-RIVM", roots)`), and the
+///   verifier refuses a policy of another issuer.
 ///
 /// Each check is one `eth_call` (with `eth_blockNumber` first for [`ReadAt::Confirmations`])
 /// under the client's request time limit. A node that cannot be reached, does not answer in

@@ -38,8 +38,9 @@ pub enum ErrorClass {
     /// The input decoded but was refused: wrong key, stale date, wrong challenge or scope,
     /// policy mismatch, unaccepted root, invalid proof, reused nullifier.
     Rejected,
-    /// A configuration or backend problem on the verifier's side (invalid policy, unreachable
-    /// root source or nullifier store): retrying or fixing the setup may help.
+    /// A configuration or backend problem on the verifier's side (invalid policy, a root source
+    /// of another issuer than the policy's, unreachable root source or nullifier store):
+    /// retrying or fixing the setup may help.
     Verifier,
 }
 
@@ -325,6 +326,19 @@ pub enum VerifyError {
     /// The verifier's own inputs are invalid (for instance a clock outside the supported range).
     #[error("invalid verifier input: {0}")]
     InvalidVerifierInput(String),
+    /// The verifier's policy is for another issuer than the one its root source speaks for
+    /// ([`crate::IssuerRoots`]): a registry does not bind the issuer its credentials name, so
+    /// one issuer's roots cannot vouch for a credential of another.
+    #[error(
+        "the policy is for issuer {policy:?}, but the root source speaks for issuer {roots:?} \
+         (each issuer's policy is checked against that issuer's own roots)"
+    )]
+    IssuerRootsMismatch {
+        /// The policy's issuer.
+        policy: String,
+        /// The issuer whose roots the source reads.
+        roots: String,
+    },
     /// A root source could not answer.
     #[error("root source: {0}")]
     RootSource(String),
@@ -376,9 +390,11 @@ impl VerifyError {
             | PolicyMismatch(_)
             | RootNotAccepted { .. }
             | NullifierReused { .. } => ErrorClass::Rejected,
-            InvalidPolicy(_) | InvalidVerifierInput(_) | RootSource(_) | NullifierStore(_) => {
-                ErrorClass::Verifier
-            }
+            InvalidPolicy(_)
+            | InvalidVerifierInput(_)
+            | IssuerRootsMismatch { .. }
+            | RootSource(_)
+            | NullifierStore(_) => ErrorClass::Verifier,
         }
     }
 
@@ -428,6 +444,7 @@ impl VerifyError {
             NullifierReused { .. } => "nullifier_reused",
             InvalidPolicy(_) => "invalid_policy",
             InvalidVerifierInput(_) => "invalid_verifier_input",
+            IssuerRootsMismatch { .. } => "issuer_roots_mismatch",
             RootSource(_) => "root_source",
             NullifierStore(_) => "nullifier_store",
         }
@@ -469,6 +486,14 @@ mod tests {
             VerifyError::PolicyMismatch("x".into()).code(),
             "policy_mismatch"
         );
+        assert_eq!(
+            VerifyError::IssuerRootsMismatch {
+                policy: "A".into(),
+                roots: "B".into()
+            }
+            .code(),
+            "issuer_roots_mismatch"
+        );
     }
 
     #[test]
@@ -484,6 +509,14 @@ mod tests {
             VerifyError::RootSource("down".into()).class(),
             ErrorClass::Verifier
         );
+        // A root source of another issuer is the verifier's configuration, not the holder's
+        // fault: neither malformed nor a refusal of the presentation.
+        let e = VerifyError::IssuerRootsMismatch {
+            policy: "A".into(),
+            roots: "B".into(),
+        };
+        assert_eq!(e.class(), ErrorClass::Verifier);
+        assert_eq!(e.class(), VerifyError::InvalidPolicy(String::new()).class());
     }
 
     #[test]
@@ -504,5 +537,12 @@ mod tests {
         assert!(e
             .to_string()
             .starts_with("today is 3 day(s) off the verifier's clock"));
+        let e = VerifyError::IssuerRootsMismatch {
+            policy: "NL-RIVM".into(),
+            roots: "DE-RKI".into(),
+        };
+        assert!(e.to_string().starts_with(
+            r#"the policy is for issuer "NL-RIVM", but the root source speaks for issuer "DE-RKI""#
+        ));
     }
 }

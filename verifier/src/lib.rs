@@ -10,7 +10,8 @@
 //!
 //! ```no_run
 //! use zkhealth_verifier::{
-//!     Expected, LocalRoots, MemoryNullifiers, Presentation, Verifier, VerifyError, VerifyingKey,
+//!     Expected, IssuerRoots, LocalRoots, MemoryNullifiers, Presentation, Verifier, VerifyError,
+//!     VerifyingKey,
 //! };
 //! use zkhealth_circuits::{policy::Policy, Fr};
 //! use zkhealth_records::schema::vaccination;
@@ -18,11 +19,13 @@
 //! # fn main() -> Result<(), VerifyError> {
 //! # let (key_file, roots_json, qr_text) = (Vec::<u8>::new(), String::new(), String::new());
 //! # let (challenge, scope, now_unix_secs) = (Fr::from(1u8), Fr::from(2u8), 1_750_000_000u64);
-//! // Once: the pinned key (digest-checked file), the policy, a snapshot of accepted roots.
+//! // Once: the pinned key (digest-checked file), the policy, a snapshot of the accepted roots of
+//! // the policy's issuer (`{"issuer": "NL-RIVM", "roots": {...}}`, from `zkhealth roots`).
 //! let key = VerifyingKey::from_file_bytes(&key_file)?;
 //! let mut policy = Policy::new(vaccination::SCHEMA, "NL-RIVM");
 //! policy.disclose = vec![vaccination::COUNTRY];
-//! let verifier = Verifier::new(key, policy, LocalRoots::from_json(&roots_json)?)?;
+//! let roots: IssuerRoots<LocalRoots> = IssuerRoots::from_json(&roots_json)?;
+//! let verifier = Verifier::new(key, policy, roots)?;
 //! let mut used = MemoryNullifiers::new();
 //!
 //! // Per traveller: a fresh challenge was shown to the holder, who answers with a QR code.
@@ -51,7 +54,9 @@
 //! - [`pairing`]: the Miller loop with the key's fixed G2 lines precomputed, and the final
 //!   exponentiation, both used by verification.
 //! - [`presentation`]: JSON, binary and QR text forms.
-//! - [`roots`], [`nullifiers`]: the [`RootSource`] and [`NullifierStore`] traits.
+//! - [`roots`], [`nullifiers`]: the [`RootSource`] and [`NullifierStore`] traits; a root source
+//!   speaks for one issuer ([`IssuerRoots`]), since a registry does not bind the issuer its
+//!   credentials name.
 //! - [`verifier`]: the full check, [`Verifier::verify_presentation`].
 
 #![forbid(unsafe_code)]
@@ -83,7 +88,7 @@ pub use key::{KeyId, VerifyingKey};
 pub use nullifiers::{MemoryNullifiers, NullifierStore};
 pub use presentation::Presentation;
 pub use proof::Proof;
-pub use roots::{LocalRoots, RootSource};
+pub use roots::{IssuerRoots, LocalRoots, RootSource};
 pub use verifier::{Expected, Verified, Verifier};
 pub use verify::verify;
 pub use zkhealth_circuits::{date::Day, policy::Policy, Fr, Statement};

@@ -1,5 +1,12 @@
 //! The checkpoint's check: one presentation against the verifier's key, policy, clock,
 //! challenge, scope, accepted roots and used nullifiers.
+//!
+//! The roots are those of the policy's issuer, and only those. A registry does not bind the
+//! issuer: its operator can commit a credential naming any issuer code, and the code reaches the
+//! presentation only through the policy's query hash. A proof against one issuer's root would
+//! then satisfy a policy for another. So a verifier is built from an [`IssuerRoots`], the root
+//! source paired with the issuer whose registry it reads, and [`Verifier::new`] refuses a policy
+//! for any other issuer ([`VerifyError::IssuerRootsMismatch`]).
 
 use zkhealth_circuits::{
     codes,
@@ -12,7 +19,9 @@ use zkhealth_circuits::{
 
 use rand_core::{CryptoRng, RngCore};
 
-use crate::{verify, NullifierStore, Presentation, RootSource, VerifyError, VerifyingKey};
+use crate::{
+    verify, IssuerRoots, NullifierStore, Presentation, RootSource, VerifyError, VerifyingKey,
+};
 
 /// The default tolerance between the presentation's date and the verifier's, in days: none, the
 /// presentation must be for the verifier's own day.
@@ -63,23 +72,46 @@ pub struct Verified {
     pub disclosed: Vec<(String, Fr, Option<String>)>,
 }
 
-/// A verifier: a pinned key, a policy, a root source and a clock tolerance.
+/// A verifier: a pinned key, a policy, the root source of the policy's issuer and a clock
+/// tolerance.
 #[derive(Debug, Clone)]
 pub struct Verifier<R: RootSource> {
     key: VerifyingKey,
     policy: Policy,
     compiled: CompiledPolicy,
-    roots: R,
+    roots: IssuerRoots<R>,
     clock_tolerance_days: u32,
 }
 
 impl<R: RootSource> Verifier<R> {
     /// A verifier for presentations made under `key` for `policy`, accepting the roots `roots`
-    /// accepts, with [`DEFAULT_CLOCK_TOLERANCE_DAYS`]. Fails if the policy does not compile.
-    pub fn new(key: VerifyingKey, policy: Policy, roots: R) -> Result<Self, VerifyError> {
+    /// accepts, with [`DEFAULT_CLOCK_TOLERANCE_DAYS`].
+    ///
+    /// `roots` must speak for the policy's issuer. A registry does not bind the issuer: any
+    /// registry operator can commit credentials naming another issuer, and a proof against its
+    /// root satisfies a policy for that issuer (the issuer reaches the presentation only through
+    /// the query hash). Checked against another issuer's roots, such a proof would be accepted.
+    ///
+    /// Fails with [`VerifyError::InvalidPolicy`] if the policy does not compile, and with
+    /// [`VerifyError::IssuerRootsMismatch`] if `roots` speak for another issuer than the
+    /// policy's.
+    pub fn new(
+        key: VerifyingKey,
+        policy: Policy,
+        roots: IssuerRoots<R>,
+    ) -> Result<Self, VerifyError> {
         let compiled = policy
             .compile()
             .map_err(|e| VerifyError::InvalidPolicy(e.to_string()))?;
+        // Both are valid codes (the policy compiled, `IssuerRoots::new` checked its own), and
+        // distinct codes encode to distinct field elements: comparing the texts compares the
+        // issuers the circuit sees.
+        if roots.issuer() != policy.issuer {
+            return Err(VerifyError::IssuerRootsMismatch {
+                policy: policy.issuer,
+                roots: roots.issuer().to_string(),
+            });
+        }
         Ok(Verifier {
             key,
             policy,
@@ -106,14 +138,19 @@ impl<R: RootSource> Verifier<R> {
         &self.policy
     }
 
-    /// The root source.
-    pub fn roots(&self) -> &R {
-        &self.roots
+    /// The issuer whose roots this verifier accepts: its policy's.
+    pub fn issuer(&self) -> &str {
+        self.roots.issuer()
     }
 
-    /// The root source, to refresh a snapshot.
+    /// The root source.
+    pub fn roots(&self) -> &R {
+        self.roots.source()
+    }
+
+    /// The root source, to refresh a snapshot (of the same issuer's registry).
     pub fn roots_mut(&mut self) -> &mut R {
-        &mut self.roots
+        self.roots.source_mut()
     }
 
     /// The clock tolerance in days.
@@ -346,6 +383,63 @@ mod tests {
         assert_eq!(render(SlotKind::Ymd, &Fr::from(19810229u32)), None);
         assert_eq!(render(SlotKind::Day, &-Fr::from(1u8)), None);
         assert_eq!(render(SlotKind::Number, &Fr::from(65u8)), None);
+    }
+
+    fn roots_of(issuer: &str) -> IssuerRoots<crate::LocalRoots> {
+        let mut h = zkhealth_registry::RootHistory::new(60);
+        h.publish(Fr::from(5u8), 1_000).unwrap();
+        IssuerRoots::new(issuer, crate::LocalRoots::new(h)).unwrap()
+    }
+
+    fn policy_of(issuer: &str) -> Policy {
+        Policy::new(zkhealth_records::schema::vaccination::SCHEMA, issuer)
+    }
+
+    #[test]
+    fn a_policy_for_one_issuer_is_refused_with_another_issuers_roots() {
+        let key = crate::testkit::key().clone();
+        assert_eq!(
+            Verifier::new(key.clone(), policy_of("A"), roots_of("B")).unwrap_err(),
+            VerifyError::IssuerRootsMismatch {
+                policy: "A".into(),
+                roots: "B".into(),
+            }
+        );
+        // Codes are case-sensitive: "a" is another issuer.
+        assert!(matches!(
+            Verifier::new(key.clone(), policy_of("A"), roots_of("a")),
+            Err(VerifyError::IssuerRootsMismatch { .. })
+        ));
+        // A policy that does not compile is refused as such, whatever the roots.
+        assert!(matches!(
+            Verifier::new(key, policy_of("A B"), roots_of("B")),
+            Err(VerifyError::InvalidPolicy(_))
+        ));
+    }
+
+    #[test]
+    fn a_policy_is_accepted_with_its_own_issuers_roots() {
+        let mut v =
+            Verifier::new(crate::testkit::key().clone(), policy_of("A"), roots_of("A")).unwrap();
+        assert_eq!(v.issuer(), "A");
+        assert_eq!(v.roots(), roots_of("A").source());
+        assert!(v.roots().is_accepted(&Fr::from(5u8), 2_000).unwrap());
+        v.roots_mut()
+            .update(zkhealth_registry::RootHistory::new(60));
+        assert!(!v.roots().is_accepted(&Fr::from(5u8), 2_000).unwrap());
+    }
+
+    #[test]
+    fn a_root_source_needs_a_valid_issuer_code() {
+        for bad in ["", "A B", &"A".repeat(32)] {
+            assert!(
+                matches!(
+                    IssuerRoots::new(bad, roots_of("A").into_source()),
+                    Err(VerifyError::InvalidVerifierInput(_))
+                ),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,12 +9,17 @@ mod common;
 use common::{country, expected, present, statement, valid};
 use zkhealth_circuits::{date::Day, field::fr_to_hex, policy::Policy, Fr, Statement};
 use zkhealth_verifier::{
-    Expected, KeyId, LocalRoots, MemoryNullifiers, NullifierStore, Presentation, RootSource,
-    Verifier, VerifyError,
+    Expected, IssuerRoots, KeyId, LocalRoots, MemoryNullifiers, NullifierStore, Presentation,
+    RootSource, Verifier, VerifyError,
 };
 
 fn verifier() -> Verifier<LocalRoots> {
-    Verifier::new(common::key().clone(), common::policy(), common::roots()).unwrap()
+    Verifier::new(
+        common::key().clone(),
+        common::policy(),
+        common::issuer_roots(),
+    )
+    .unwrap()
 }
 
 /// Checks `p`, expecting `err`, and that the store did not record its nullifier.
@@ -196,7 +201,7 @@ fn a_date_window_never_turns_a_no_into_a_yes() {
         p
     };
     let verifier_for = |p: &Policy| {
-        Verifier::new(common::key().clone(), p.clone(), common::roots())
+        Verifier::new(common::key().clone(), p.clone(), common::issuer_roots())
             .unwrap()
             .with_clock_tolerance_days(1)
     };
@@ -419,7 +424,8 @@ fn the_atomic_insert_decides_a_reuse_not_the_earlier_lookup() {
 
 #[test]
 fn backend_failures_are_reported_not_accepted() {
-    let v = Verifier::new(common::key().clone(), common::policy(), Unreachable).unwrap();
+    let unreachable = IssuerRoots::new(common::ISSUER, Unreachable).unwrap();
+    let v = Verifier::new(common::key().clone(), common::policy(), unreachable).unwrap();
     assert_eq!(
         v.verify_presentation(&valid(19), &expected(), &mut MemoryNullifiers::new()),
         Err(VerifyError::RootSource("node unreachable".into()))
@@ -435,9 +441,39 @@ fn invalid_policy_is_refused_at_construction() {
     let mut p = common::policy();
     p.disclose = vec![42];
     assert!(matches!(
-        Verifier::new(common::key().clone(), p, common::roots()),
+        Verifier::new(common::key().clone(), p, common::issuer_roots()),
         Err(VerifyError::InvalidPolicy(_))
     ));
+}
+
+/// A registry does not bind the issuer its credentials name: another issuer's registry can hold
+/// a credential naming NL-RIVM, and a proof against its root answers NL-RIVM's policy. Here that
+/// proof is valid (it verifies against those roots mislabelled as NL-RIVM's), yet a verifier
+/// given the roots under their real issuer refuses to be built, so nothing is checked.
+#[test]
+fn another_issuers_roots_are_refused_for_the_policy_before_any_check() {
+    // DE-RKI's registry holds the root the fixture's presentations prove against.
+    let theirs = common::roots();
+    let p = valid(35);
+    let mislabelled = IssuerRoots::new(common::ISSUER, theirs.clone()).unwrap();
+    assert!(
+        Verifier::new(common::key().clone(), common::policy(), mislabelled)
+            .unwrap()
+            .verify_presentation(&p, &expected(), &mut MemoryNullifiers::new())
+            .is_ok()
+    );
+    let paired = IssuerRoots::new("DE-RKI", theirs).unwrap();
+    assert_eq!(
+        Verifier::new(common::key().clone(), common::policy(), paired).unwrap_err(),
+        VerifyError::IssuerRootsMismatch {
+            policy: common::ISSUER.into(),
+            roots: "DE-RKI".into(),
+        }
+    );
+    // The verifier built from NL-RIVM's roots says whose roots it accepts.
+    let v = verifier();
+    assert_eq!(v.issuer(), common::ISSUER);
+    assert_eq!(v.roots(), &common::roots());
 }
 
 /// A presentation labelled for another circuit or depth is refused by its label, before the

@@ -11,16 +11,19 @@ pub use testkit::*;
 use zkhealth_circuits::{codes, date::Day, policy::Policy, Fr, Statement};
 use zkhealth_records::schema::vaccination;
 use zkhealth_registry::RootHistory;
-use zkhealth_verifier::{Expected, LocalRoots, Presentation};
+use zkhealth_verifier::{Expected, IssuerRoots, LocalRoots, Presentation};
 
 /// The verifier's clock: 2025-06-15T15:06:40Z.
 pub const NOW: u64 = 1_750_000_000;
 /// Freshness window of the fixture's root history.
 pub const WINDOW: u64 = 3_600;
 
-/// Vaccination, issuer NL-RIVM, no conditions, discloses the country (slot 7).
+/// The issuer of the fixture's policy and roots.
+pub const ISSUER: &str = "NL-RIVM";
+
+/// Vaccination, issuer [`ISSUER`], no conditions, discloses the country (slot 7).
 pub fn policy() -> Policy {
-    let mut p = Policy::new(vaccination::SCHEMA, "NL-RIVM");
+    let mut p = Policy::new(vaccination::SCHEMA, ISSUER);
     p.disclose = vec![vaccination::COUNTRY];
     p
 }
@@ -47,6 +50,11 @@ pub fn roots() -> LocalRoots {
     h.publish(stale_root(), NOW - 2 * WINDOW).unwrap();
     h.publish(root(), NOW - 2 * WINDOW + 10).unwrap();
     LocalRoots::new(h)
+}
+
+/// [`roots`], as the roots of [`ISSUER`].
+pub fn issuer_roots() -> IssuerRoots<LocalRoots> {
+    IssuerRoots::new(ISSUER, roots()).unwrap()
 }
 
 /// The verifier's expectations at [`NOW`].
