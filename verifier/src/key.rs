@@ -368,16 +368,16 @@ mod tests {
         assert_eq!(
             VerifyingKey::new(fake_vk(Statement::NUM_INPUTS), 20).unwrap_err(),
             VerifyError::KeyInputCount {
-                expected: 8,
-                got: 7
+                expected: 7,
+                got: 6
             }
         );
         assert!(matches!(
-            VerifyingKey::new(fake_vk(8), 0),
+            VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 0),
             Err(VerifyError::UnsupportedDepth { depth: 0, .. })
         ));
         assert!(matches!(
-            VerifyingKey::new(fake_vk(8), MAX_DEPTH + 1),
+            VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), MAX_DEPTH + 1),
             Err(VerifyError::UnsupportedDepth { .. })
         ));
     }
@@ -387,7 +387,7 @@ mod tests {
     #[test]
     fn new_refuses_g2_points_at_infinity() {
         for which in 0..3 {
-            let mut vk = fake_vk(8);
+            let mut vk = fake_vk(Statement::NUM_INPUTS + 1);
             match which {
                 0 => vk.gamma_g2 = G2Affine::zero(),
                 1 => vk.delta_g2 = G2Affine::zero(),
@@ -405,15 +405,15 @@ mod tests {
     /// input unbound: both refused.
     #[test]
     fn new_refuses_alpha_and_input_points_at_infinity() {
-        let mut vk = fake_vk(8);
+        let mut vk = fake_vk(Statement::NUM_INPUTS + 1);
         vk.alpha_g1 = G1Affine::zero();
         let err = VerifyingKey::new(vk, 20).err();
         assert!(
             matches!(&err, Some(VerifyError::MalformedKey(m)) if m.contains("α")),
             "{err:?}"
         );
-        for i in [0, 3, 7] {
-            let mut vk = fake_vk(8);
+        for i in [0, 3, Statement::NUM_INPUTS] {
+            let mut vk = fake_vk(Statement::NUM_INPUTS + 1);
             vk.gamma_abc_g1[i] = G1Affine::zero();
             let err = VerifyingKey::new(vk, 20).err();
             assert!(
@@ -425,7 +425,7 @@ mod tests {
 
     #[test]
     fn file_round_trips_and_id_depends_on_depth() {
-        let key = VerifyingKey::new(fake_vk(8), 20).unwrap();
+        let key = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 20).unwrap();
         let bytes = key.to_file_bytes();
         let back = VerifyingKey::from_file_bytes(&bytes).unwrap();
         assert_eq!(back.id(), key.id());
@@ -435,7 +435,7 @@ mod tests {
         let payload = container::open(Kind::VerifyingKey, &bytes).unwrap();
         assert_eq!(&payload[..6], &[1, 0, 20, 0, 0, 0]);
         assert_eq!(back.inner(), key.inner());
-        let other = VerifyingKey::new(fake_vk(8), 21).unwrap();
+        let other = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 21).unwrap();
         assert_ne!(other.id(), key.id());
     }
 
@@ -453,7 +453,7 @@ mod tests {
         ));
         // Trailing byte inside the payload.
         let mut payload = header(20);
-        fake_vk(8)
+        fake_vk(Statement::NUM_INPUTS + 1)
             .serialize_with_mode(&mut payload, Compress::Yes)
             .unwrap();
         let mut long = payload.clone();
@@ -488,7 +488,7 @@ mod tests {
 
     #[test]
     fn file_rejects_unknown_and_reserved_circuits_and_id_depends_on_circuit() {
-        let key = VerifyingKey::new(fake_vk(8), 20).unwrap();
+        let key = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 20).unwrap();
         let payload = container::open(Kind::VerifyingKey, &key.to_file_bytes())
             .unwrap()
             .to_vec();
@@ -510,7 +510,8 @@ mod tests {
             })
         );
         assert_eq!(
-            VerifyingKey::with_circuit(fake_vk(8), CircuitId::Claim, 20).err(),
+            VerifyingKey::with_circuit(fake_vk(Statement::NUM_INPUTS + 1), CircuitId::Claim, 20)
+                .err(),
             Some(VerifyError::UnsupportedCircuit {
                 circuit: CircuitId::Claim
             })

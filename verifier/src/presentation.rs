@@ -31,7 +31,7 @@
 //!
 //! - **QR text** ([`Presentation::to_qr_text`]): `ZKH1:` followed by the base45 encoding of the
 //!   binary form; every character is in the QR alphanumeric set, so it fits one QR code in
-//!   alphanumeric mode (635 characters with one disclosed value).
+//!   alphanumeric mode (589 characters with one disclosed value).
 //!
 //! Decoding is strict: exact length, a known circuit that is this statement type's, a supported
 //! depth, canonical scalars, inputs the statement type accepts (a valid date), valid proof points, and canonical base45; each way an input can be
@@ -327,10 +327,10 @@ mod tests {
             assert_eq!(bytes.len(), BASE_LEN + 32 * n);
             assert_eq!(Presentation::from_bytes(&bytes).unwrap(), p);
         }
-        assert_eq!(BASE_LEN, 389);
-        assert_eq!((HEADER_LEN, COUNT), (36, 260));
+        assert_eq!(BASE_LEN, 357);
+        assert_eq!((HEADER_LEN, COUNT), (36, 228));
         let bytes = sample(0).to_bytes().unwrap();
-        assert_eq!(&bytes[..4], &[2, 0, 1, 20]);
+        assert_eq!(&bytes[..4], &[3, 0, 1, 20]);
     }
 
     #[test]
@@ -341,7 +341,7 @@ mod tests {
         const ALNUM: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
         assert!(text.chars().all(|c| ALNUM.contains(c)));
         // Well within a QR code's alphanumeric capacity (4,296 characters at version 40-L).
-        assert_eq!(text.len(), 637);
+        assert_eq!(text.len(), 589);
         assert_eq!(Presentation::from_qr_text(&text).unwrap(), p);
     }
 
@@ -437,7 +437,7 @@ mod tests {
                 Presentation::from_bytes(&bytes),
                 Err(VerifyError::UnsupportedPresentationVersion {
                     got: version,
-                    supported: 2
+                    supported: 3
                 })
             );
         }

@@ -169,7 +169,7 @@ fn key_file_round_trips_with_a_stable_id() {
     let payload = container::open(Kind::VerifyingKey, &bytes).unwrap();
     assert_eq!(key.id(), KeyId(Sha256::digest(payload).into()));
     // Circuit id (u16), depth (u32), then the compressed key.
-    assert_eq!(payload.len(), 2 + 4 + 32 + 3 * 64 + 8 + 8 * 32);
+    assert_eq!(payload.len(), 2 + 4 + 32 + 3 * 64 + 8 + 7 * 32);
     // The same seeded setup gives the same id; another setup another id.
     assert_eq!(common::setup(1).1.id(), key.id());
     assert_ne!(common::setup(2).1.id(), key.id());
