@@ -157,7 +157,7 @@ mod tests {
             assert_eq!(decode(&data).custom_name(), Some(name), "{signature}");
         }
         // Every error the presentation contract declares is named, by its selector.
-        assert_eq!(ZkhPresentationErrors::SELECTORS.len(), 19);
+        assert_eq!(ZkhPresentationErrors::SELECTORS.len(), 18);
         for (sel, signature) in ZkhPresentationErrors::SELECTORS
             .iter()
             .zip(ZkhPresentationErrors::SIGNATURES)
