@@ -58,7 +58,7 @@ fn fixture(depth: u32) -> (World, PresentationCircuit) {
     let held = w.vaccination();
     let policy = claims::standard_vaccination(ISSUER).unwrap();
     let (statement, witness) =
-        w.honest_parts(&held, &policy, today(), Fr::from(7u8), Fr::from(8u8));
+        w.honest_parts(&held, &policy, today(), Fr::from(7u8), event_scope(8));
     (w, PresentationCircuit::new(depth, statement, witness))
 }
 
@@ -248,7 +248,7 @@ fn prove_batch(c: &mut Criterion) {
                 policy: &policy,
                 today: today(),
                 challenge: Fr::from(i as u64 + 1),
-                scope: Fr::from(8u8),
+                scope: event_scope(8),
             })
             .collect();
         group.throughput(Throughput::Elements(n as u64));
@@ -317,7 +317,7 @@ fn verification(c: &mut Criterion) {
             policy: &policy,
             today: today(),
             challenge: Fr::from(i as u64 + 100),
-            scope: Fr::from(i as u64 + 200),
+            scope: event_scope(i as u64 + 200),
         })
         .collect();
     let items: Vec<(Statement, Proof)> = prover

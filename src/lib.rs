@@ -27,9 +27,9 @@
 //! use rand_core::OsRng;
 //! use zkhealth::{
 //!     circuits::{
-//!         credential::{self, Credential, HolderSecret},
+//!         credential::{Credential, HolderSecret},
 //!         date::{Day, DobInterval},
-//!         Fr,
+//!         Fr, Scope,
 //!     },
 //!     prover::{setup, ProveRequest, Prover},
 //!     records::{claims, codes, Record, VaccinationRecord},
@@ -65,10 +65,12 @@
 //! let index = registry.append(credential.commit(), now)?;
 //! let path = registry.path(index)?;
 //!
-//! // Verifier: a policy, a fresh challenge, a scope for nullifiers.
+//! // Verifier: a policy, a fresh challenge, an event for nullifiers.
 //! let policy = claims::standard_vaccination("NL-RIVM")?;
 //! let challenge = Fr::from(123_456u64); // use a fresh random value
-//! let scope = credential::scope("checkpoint-AMS", "2026-boarding")?;
+//! // The nullifier scope follows from whom the holder presents to and the event: a verifier
+//! // cannot hand the holder another verifier's scope.
+//! let scope = Scope::named("checkpoint-AMS", "2026-boarding")?;
 //!
 //! // Holder: prove.
 //! let prover = Prover::new(artifact);

@@ -14,7 +14,7 @@ use crate::{
         credential::{Credential, HolderSecret},
         date::Day,
         policy::Policy,
-        Fr, Statement,
+        Fr, Scope, Statement,
     },
     prover::{setup, ProveRequest, Prover, ProverError},
     records::{testing as records, Record},
@@ -152,7 +152,7 @@ impl World {
         &self,
         held: &Held,
         policy: &Policy,
-        (today, challenge, scope): (Day, Fr, Fr),
+        (today, challenge, scope): (Day, Fr, Scope),
         f: impl FnOnce(&ProveRequest<'_>) -> T,
     ) -> T {
         let path = self.registry.path(held.index).unwrap();
@@ -173,7 +173,7 @@ impl World {
         policy: &Policy,
         today: Day,
         challenge: Fr,
-        scope: Fr,
+        scope: Scope,
     ) -> Result<Presentation, ProverError> {
         self.with_request(held, policy, (today, challenge, scope), |req| {
             prover_at(self.depth).prove_with_rng(req, &mut rng(challenge_seed(&challenge)))
@@ -212,7 +212,7 @@ impl World {
         policy: &Policy,
         today: Day,
     ) -> Result<Verified, VerifyError> {
-        let (challenge, scope) = (Fr::from(777u64), Fr::from(888u64));
+        let (challenge, scope) = (Fr::from(777u64), event_scope(888));
         let p = self
             .present(held, policy, today, challenge, scope)
             .map_err(|e| VerifyError::InvalidVerifierInput(format!("prover refused: {e}")))?;
@@ -231,7 +231,7 @@ impl World {
         policy: &Policy,
         today: Day,
         challenge: Fr,
-        scope: Fr,
+        scope: Scope,
     ) -> (Statement, PresentationWitness) {
         self.with_request(held, policy, (today, challenge, scope), |req| {
             prover_at(self.depth).prepare(req).unwrap()
@@ -244,10 +244,16 @@ fn challenge_seed(c: &Fr) -> u64 {
     u64::from_be_bytes(bytes[24..].try_into().unwrap())
 }
 
-pub fn expected(challenge: Fr, scope: Fr, today: Day) -> Expected {
+/// The scope of the test verifier's event `n`.
+pub fn event_scope(n: u64) -> Scope {
+    Scope::named("test-verifier", &format!("event-{n}")).unwrap()
+}
+
+/// What the verifier expects: its challenge, its scope (a [`Scope`] or its value), its date.
+pub fn expected(challenge: Fr, scope: impl Into<Fr>, today: Day) -> Expected {
     Expected {
         challenge,
-        scope,
+        scope: scope.into(),
         today,
         now_unix_secs: noon(today),
     }

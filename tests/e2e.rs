@@ -25,7 +25,10 @@ fn standard_vaccination_presentation_is_accepted() {
     let policy = claims::standard_vaccination(ISSUER).unwrap();
     let verified = w.round_trip(&v, &policy, today()).unwrap();
     assert!(verified.disclosed.is_empty());
-    assert_eq!(verified.nullifier, w.secret.nullifier(&Fr::from(888u64)));
+    assert_eq!(
+        verified.nullifier,
+        w.secret.nullifier(&event_scope(888).value())
+    );
 }
 
 #[test]
@@ -37,7 +40,7 @@ fn disclosed_country_is_revealed_and_nothing_else() {
         .disclose("country")
         .build()
         .unwrap();
-    let (challenge, scope) = (Fr::from(5u8), Fr::from(6u8));
+    let (challenge, scope) = (Fr::from(5u8), event_scope(6));
     let p = w.present(&v, &policy, today(), challenge, scope).unwrap();
     assert_eq!(p.disclosed, vec![codes::encode("NL").unwrap()]);
     // Through the QR text form and back.
@@ -84,7 +87,7 @@ fn disease_and_series_complete_are_accepted_and_incomplete_series_refused() {
     }
     let partial = w.issue(&record, "2027-06-01");
     let err = w
-        .present(&partial, &policy, today(), Fr::from(1u8), Fr::from(2u8))
+        .present(&partial, &policy, today(), Fr::from(1u8), event_scope(2))
         .unwrap_err();
     assert!(
         matches!(
@@ -125,7 +128,7 @@ fn age_at_least_18_turns_true_on_the_18th_birthday() {
             &policy,
             today(),
             Fr::from(1u8),
-            Fr::from(2u8),
+            event_scope(2),
         )
         .unwrap_err();
     assert!(
@@ -145,7 +148,7 @@ fn leap_day_births_come_of_age_on_the_first_of_march() {
             &policy,
             day("2026-02-28"),
             Fr::from(1u8),
-            Fr::from(2u8)
+            event_scope(2)
         ),
         Err(ProverError::Claim(Error::ConditionNotMet { index: 0, .. }))
     ));
@@ -164,7 +167,7 @@ fn age_between_uses_both_ends_of_a_partial_birth_date() {
     // Born some time in 2008: may still be 17 on 2026-11-21, so no.
     let year_only = w.issue(&identity_record("2008"), "2030-01-01");
     assert!(matches!(
-        w.present(&year_only, &policy, today(), Fr::from(1u8), Fr::from(2u8)),
+        w.present(&year_only, &policy, today(), Fr::from(1u8), event_scope(2)),
         Err(ProverError::Claim(Error::ConditionNotMet { index: 0, .. }))
     ));
     // Exactly 65 today: still "at most 65"; 66 today: no.
@@ -172,7 +175,7 @@ fn age_between_uses_both_ends_of_a_partial_birth_date() {
     w.round_trip(&sixty_five, &policy, today()).unwrap();
     let too_old = w.issue(&identity_record("1960-11-21"), "2030-01-01");
     assert!(matches!(
-        w.present(&too_old, &policy, today(), Fr::from(1u8), Fr::from(2u8)),
+        w.present(&too_old, &policy, today(), Fr::from(1u8), event_scope(2)),
         Err(ProverError::Claim(Error::ConditionNotMet { index: 1, .. }))
     ));
 }
@@ -249,7 +252,7 @@ fn coverage_refuses_uncovered_category_date_and_limit() {
             .unwrap(),
     ] {
         let err = w
-            .present(&c, &policy, today(), Fr::from(1u8), Fr::from(2u8))
+            .present(&c, &policy, today(), Fr::from(1u8), event_scope(2))
             .unwrap_err();
         assert!(
             matches!(err, ProverError::Claim(Error::ConditionNotMet { .. })),
@@ -263,7 +266,7 @@ fn json_presentation_round_trips_and_verifies() {
     let mut w = World::new(11);
     let v = w.vaccination();
     let policy = claims::standard_vaccination(ISSUER).unwrap();
-    let (challenge, scope) = (Fr::from(31u8), Fr::from(41u8));
+    let (challenge, scope) = (Fr::from(31u8), event_scope(41));
     let p = w.present(&v, &policy, today(), challenge, scope).unwrap();
     let back = Presentation::from_json(&p.to_json()).unwrap();
     assert_eq!(back, p);
@@ -281,7 +284,7 @@ fn the_prove_path_synthesizes_the_witness_only() {
     let mut w = World::new(12);
     let v = w.vaccination();
     let policy = claims::standard_vaccination(ISSUER).unwrap();
-    let (statement, witness) = w.honest_parts(&v, &policy, today(), Fr::from(1u8), Fr::from(2u8));
+    let (statement, witness) = w.honest_parts(&v, &policy, today(), Fr::from(1u8), event_scope(2));
     let circuit = zkhealth::circuits::circuit::PresentationCircuit::new(DEPTH, statement, witness);
     let cs = prover().synthesize_witness(circuit).unwrap();
     assert!(!cs.should_construct_matrices());
@@ -301,7 +304,7 @@ fn the_cached_matrix_prover_matches_stock_groth16_for_the_same_randomness() {
     let mut w = World::new(13);
     let v = w.vaccination();
     let policy = claims::standard_vaccination(ISSUER).unwrap();
-    let (statement, witness) = w.honest_parts(&v, &policy, today(), Fr::from(3u8), Fr::from(4u8));
+    let (statement, witness) = w.honest_parts(&v, &policy, today(), Fr::from(3u8), event_scope(4));
     let circuit = zkhealth::circuits::circuit::PresentationCircuit::new(DEPTH, statement, witness);
     let artifact = prover().artifact();
     let pk = artifact.proving_key();
@@ -331,18 +334,21 @@ fn an_insurer_checks_a_batch_and_each_refusal_is_named() {
     let mut w = World::new(14);
     let v = w.vaccination();
     let policy = claims::standard_vaccination(ISSUER).unwrap();
-    let scope = Fr::from(5_000u64);
-    let present = |w: &World, challenge: u64, scope: Fr| {
-        w.present(&v, &policy, today(), Fr::from(challenge), scope)
-            .unwrap()
+    let present = |w: &World, challenge: u64, scope: u64| {
+        w.present(
+            &v,
+            &policy,
+            today(),
+            Fr::from(challenge),
+            event_scope(scope),
+        )
+        .unwrap()
     };
-    let good: Vec<Presentation> = (0..3)
-        .map(|i| present(&w, 10 + i, scope + Fr::from(i)))
-        .collect();
-    let mut bad_proof = present(&w, 20, scope + Fr::from(10u8));
+    let good: Vec<Presentation> = (0..3).map(|i| present(&w, 10 + i, 5_000 + i)).collect();
+    let mut bad_proof = present(&w, 20, 5_010);
     bad_proof.proof = good[0].proof.clone();
-    let reused = present(&w, 21, scope); // same scope as good[0]: same nullifier
-    let wrong_challenge = present(&w, 22, scope + Fr::from(11u8));
+    let reused = present(&w, 21, 5_000); // same scope as good[0]: same nullifier
+    let wrong_challenge = present(&w, 22, 5_011);
 
     let exp = |p: &Presentation| expected(p.statement.challenge, p.statement.scope, today());
     let mut items: Vec<(Presentation, Expected)> =
@@ -387,7 +393,7 @@ fn batch_verification_names_the_invalid_proof_among_real_ones() {
     let mut items: Vec<(zkhealth::circuits::Statement, Proof)> = (0..5u64)
         .map(|i| {
             let p = w
-                .present(&v, &policy, today(), Fr::from(30 + i), Fr::from(40 + i))
+                .present(&v, &policy, today(), Fr::from(30 + i), event_scope(40 + i))
                 .unwrap();
             (p.statement, p.proof)
         })
@@ -420,7 +426,7 @@ fn batch_proving_keeps_request_order_and_each_error_under_both_schedules() {
             policy: &policy,
             today: today(),
             challenge: Fr::from(50 + i),
-            scope: Fr::from(60u8),
+            scope: event_scope(60),
         })
         .collect();
     let mut results = Vec::new();
@@ -454,7 +460,7 @@ fn a_one_day_window_never_turns_a_no_into_a_yes() {
     let mut w = World::new(41);
     let yesterday = today().checked_sub(1).unwrap();
     let tomorrow = Day(today().0 + 1);
-    let (challenge, scope) = (Fr::from(777u64), Fr::from(888u64));
+    let (challenge, scope) = (Fr::from(777u64), event_scope(888));
     use zkhealth::{
         circuits::policy::{Condition, Operand, Operator, Policy},
         records::schema::vaccination,

@@ -34,7 +34,7 @@ fn valid() -> &'static (World, Presentation) {
         let mut w = World::new(100);
         let v = w.vaccination();
         let p = w
-            .present(&v, &standard(), today(), Fr::from(7u8), Fr::from(8u8))
+            .present(&v, &standard(), today(), Fr::from(7u8), event_scope(8))
             .unwrap();
         (w, p)
     })
@@ -45,7 +45,7 @@ fn verify(w: &World, p: &Presentation) -> Result<(), VerifyError> {
         w,
         &standard(),
         p,
-        expected(Fr::from(7u8), Fr::from(8u8), today()),
+        expected(Fr::from(7u8), event_scope(8), today()),
     )
 }
 
@@ -129,7 +129,7 @@ fn replayed_challenge_is_refused() {
         w,
         &standard(),
         p,
-        expected(Fr::from(70u8), Fr::from(8u8), today()),
+        expected(Fr::from(70u8), event_scope(8), today()),
     )
     .unwrap_err();
     assert_eq!(err, VerifyError::ChallengeMismatch);
@@ -140,7 +140,7 @@ fn replayed_challenge_is_refused() {
         w,
         &standard(),
         &forged,
-        expected(Fr::from(70u8), Fr::from(8u8), today()),
+        expected(Fr::from(70u8), event_scope(8), today()),
     )
     .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);
@@ -151,7 +151,7 @@ fn reused_nullifier_is_refused_and_other_scopes_are_unlinkable() {
     let (w, p) = valid();
     let verifier = w.verifier(&standard());
     let mut used = MemoryNullifiers::new();
-    let exp = expected(Fr::from(7u8), Fr::from(8u8), today());
+    let exp = expected(Fr::from(7u8), event_scope(8), today());
     verifier.verify_presentation(p, &exp, &mut used).unwrap();
     let err = verifier
         .verify_presentation(p, &exp, &mut used)
@@ -170,7 +170,7 @@ fn wrong_scope_and_wrong_date_are_refused() {
     let err = v
         .verify_presentation(
             p,
-            &expected(Fr::from(7u8), Fr::from(9u8), today()),
+            &expected(Fr::from(7u8), event_scope(9), today()),
             &mut MemoryNullifiers::new(),
         )
         .unwrap_err();
@@ -179,7 +179,7 @@ fn wrong_scope_and_wrong_date_are_refused() {
     let err = v
         .verify_presentation(
             p,
-            &expected(Fr::from(7u8), Fr::from(8u8), later),
+            &expected(Fr::from(7u8), event_scope(8), later),
             &mut MemoryNullifiers::new(),
         )
         .unwrap_err();
@@ -203,7 +203,7 @@ fn wrong_policy_is_refused() {
         w,
         &stricter,
         p,
-        expected(Fr::from(7u8), Fr::from(8u8), today()),
+        expected(Fr::from(7u8), event_scope(8), today()),
     )
     .unwrap_err();
     assert!(matches!(err, VerifyError::PolicyMismatch(_)), "{err}");
@@ -216,7 +216,7 @@ fn wrong_key_is_refused_by_id_and_by_pairing() {
     assert_ne!(other_vk.id(), vk().id());
     let verifier =
         zkhealth::verifier::Verifier::new(other_vk.clone(), standard(), w.roots()).unwrap();
-    let exp = expected(Fr::from(7u8), Fr::from(8u8), today());
+    let exp = expected(Fr::from(7u8), event_scope(8), today());
     let err = verifier
         .verify_presentation(p, &exp, &mut MemoryNullifiers::new())
         .unwrap_err();
@@ -242,7 +242,7 @@ fn a_policy_is_checked_only_against_its_issuers_roots() {
     let dose = today().checked_sub(60).unwrap();
     let held = w.issue_naming(OTHER, &vaccination_record("1990-04-12", dose), "2027-06-01");
     let theirs = claims::standard_vaccination(OTHER).unwrap();
-    let (challenge, scope) = (Fr::from(7u8), Fr::from(8u8));
+    let (challenge, scope) = (Fr::from(7u8), event_scope(8));
     let p = w
         .present(&held, &theirs, today(), challenge, scope)
         .unwrap();
@@ -277,7 +277,7 @@ fn expired_credential_is_refused_natively_and_a_forced_proof_fails() {
         "2026-11-20",
     );
     let err = w
-        .present(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8))
+        .present(&held, &standard(), today(), Fr::from(7u8), event_scope(8))
         .unwrap_err();
     assert!(
         matches!(err, ProverError::Claim(Error::Expired { .. })),
@@ -286,7 +286,7 @@ fn expired_credential_is_refused_natively_and_a_forced_proof_fails() {
     // Force it: the witness is honest except that the credential is expired.
     let valid_day = "2026-11-20".parse().unwrap();
     let (mut statement, witness) =
-        w.honest_parts(&held, &standard(), valid_day, Fr::from(7u8), Fr::from(8u8));
+        w.honest_parts(&held, &standard(), valid_day, Fr::from(7u8), event_scope(8));
     statement.today = today();
     let p = force_proof(statement, witness);
     assert_eq!(verify(&w, &p), Err(VerifyError::InvalidProof));
@@ -315,14 +315,14 @@ fn forged_membership_is_refused() {
             &standard(),
             today(),
             Fr::from(7u8),
-            Fr::from(8u8),
+            event_scope(8),
         )
         .unwrap();
     let err = verify(&w, &p).unwrap_err();
     assert!(matches!(err, VerifyError::RootNotAccepted { .. }), "{err}");
     // Claiming the real root with a path that does not lead there.
     let (mut statement, mut witness) =
-        w.honest_parts(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8));
+        w.honest_parts(&held, &standard(), today(), Fr::from(7u8), event_scope(8));
     let fake =
         MerkleTree::from_leaves(DEPTH, &[Fr::from(1u8), witness.credential.commit()]).unwrap();
     witness.path = fake.path(1).unwrap();
@@ -333,7 +333,7 @@ fn forged_membership_is_refused() {
     );
     // A wrong index bit in an otherwise real path.
     let (statement, mut witness) =
-        w.honest_parts(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8));
+        w.honest_parts(&held, &standard(), today(), Fr::from(7u8), event_scope(8));
     witness.path.index ^= 1;
     assert_eq!(
         verify(&w, &force_proof(statement, witness)),
@@ -356,13 +356,13 @@ fn wrong_holder_secret_is_refused() {
             policy: &policy,
             today: today(),
             challenge: Fr::from(7u8),
-            scope: Fr::from(8u8),
+            scope: event_scope(8),
         })
         .unwrap_err();
     assert!(matches!(err, ProverError::HolderSecretMismatch), "{err}");
     // Forced, with the thief's nullifier in the statement.
     let (mut statement, mut witness) =
-        w.honest_parts(&held, &policy, today(), Fr::from(7u8), Fr::from(8u8));
+        w.honest_parts(&held, &policy, today(), Fr::from(7u8), event_scope(8));
     statement.nullifier = thief.nullifier(&Fr::from(8u8));
     witness.secret = thief;
     assert_eq!(
@@ -376,7 +376,7 @@ fn a_nullifier_for_another_scope_is_refused() {
     let mut w = World::new(106);
     let held = w.vaccination();
     let (mut statement, witness) =
-        w.honest_parts(&held, &standard(), today(), Fr::from(7u8), Fr::from(8u8));
+        w.honest_parts(&held, &standard(), today(), Fr::from(7u8), event_scope(8));
     statement.nullifier = w.secret.nullifier(&Fr::from(9u8));
     assert_eq!(
         verify(&w, &force_proof(statement, witness)),
@@ -389,7 +389,7 @@ fn revoked_credential_is_refused_once_the_old_root_expires() {
     let mut w = World::new(107);
     let held = w.vaccination();
     let policy = standard();
-    let (challenge, scope) = (Fr::from(7u8), Fr::from(8u8));
+    let (challenge, scope) = (Fr::from(7u8), event_scope(8));
     let before = w
         .present(&held, &policy, today(), challenge, scope)
         .unwrap();
@@ -429,7 +429,7 @@ fn revoked_credential_is_refused_once_the_old_root_expires() {
 /// For a credential that fails `policy`, the prover refuses natively, and a forced proof that
 /// claims the policy (its query hash) does not verify.
 fn refused_and_unforgeable(w: &World, held: &Held, policy: &zkhealth::circuits::policy::Policy) {
-    let (challenge, scope) = (Fr::from(7u8), Fr::from(8u8));
+    let (challenge, scope) = (Fr::from(7u8), event_scope(8));
     let err = w
         .present(held, policy, today(), challenge, scope)
         .unwrap_err();
@@ -444,8 +444,8 @@ fn refused_and_unforgeable(w: &World, held: &Held, policy: &zkhealth::circuits::
         root: w.registry.root(),
         today: today(),
         challenge,
-        scope,
-        nullifier: w.secret.nullifier(&scope),
+        scope: scope.value(),
+        nullifier: w.secret.nullifier(&scope.value()),
         query_hash: policy
             .query_hash(&policy.disclosed_values(&held.credential))
             .unwrap(),
@@ -539,13 +539,13 @@ fn a_prover_cannot_swap_in_a_weaker_policy_or_another_slot() {
         .unwrap();
     // Witness: the weak policy (which holds); statement: the strict policy's query hash.
     let (mut statement, witness) =
-        w.honest_parts(&held, &weak, today(), Fr::from(7u8), Fr::from(8u8));
+        w.honest_parts(&held, &weak, today(), Fr::from(7u8), event_scope(8));
     statement.query_hash = strict.query_hash(&[]).unwrap();
     let err = w
         .verifier(&strict)
         .verify_presentation(
             &force_proof(statement, witness),
-            &expected(Fr::from(7u8), Fr::from(8u8), today()),
+            &expected(Fr::from(7u8), event_scope(8), today()),
             &mut MemoryNullifiers::new(),
         )
         .unwrap_err();
@@ -553,7 +553,7 @@ fn a_prover_cannot_swap_in_a_weaker_policy_or_another_slot() {
     // The strict policy, with the condition evaluated on another slot (total doses = 2 too; the
     // date slot is a large number that would pass ">= 3").
     let (statement, mut witness) =
-        w.honest_parts(&held, &weak, today(), Fr::from(7u8), Fr::from(8u8));
+        w.honest_parts(&held, &weak, today(), Fr::from(7u8), event_scope(8));
     let mut statement = statement;
     statement.query_hash = strict.query_hash(&[]).unwrap();
     witness.policy = strict.compile().unwrap();
@@ -563,7 +563,7 @@ fn a_prover_cannot_swap_in_a_weaker_policy_or_another_slot() {
         .verifier(&strict)
         .verify_presentation(
             &force_proof(statement, witness),
-            &expected(Fr::from(7u8), Fr::from(8u8), today()),
+            &expected(Fr::from(7u8), event_scope(8), today()),
             &mut MemoryNullifiers::new(),
         )
         .unwrap_err();
@@ -580,7 +580,7 @@ fn a_disclosed_value_cannot_be_swapped() {
         .unwrap();
     let be = zkhealth::circuits::codes::encode("BE").unwrap();
     let (mut statement, witness) =
-        w.honest_parts(&held, &policy, today(), Fr::from(7u8), Fr::from(8u8));
+        w.honest_parts(&held, &policy, today(), Fr::from(7u8), event_scope(8));
     statement.query_hash = policy.query_hash(&[be]).unwrap();
     let mut p = force_proof(statement, witness);
     p.disclosed = vec![be];
@@ -588,7 +588,7 @@ fn a_disclosed_value_cannot_be_swapped() {
         &w,
         &policy,
         &p,
-        expected(Fr::from(7u8), Fr::from(8u8), today()),
+        expected(Fr::from(7u8), event_scope(8), today()),
     )
     .unwrap_err();
     assert_eq!(err, VerifyError::InvalidProof);

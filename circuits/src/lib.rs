@@ -19,9 +19,11 @@ pub mod merkle;
 pub mod opening;
 pub mod policy;
 pub mod poseidon;
+pub mod scope;
 pub mod statement;
 
 pub use circuit::CircuitId;
 pub use error::Error;
 pub use field::Fr;
+pub use scope::Scope;
 pub use statement::{PublicInputs, Statement};

@@ -10,7 +10,11 @@ use std::{
 
 use clap::Args;
 use zkhealth::{
-    circuits::{field::fr_to_hex, Fr},
+    circuits::{
+        codes,
+        field::{fr_to_bytes_be, fr_to_hex},
+        Fr, Scope,
+    },
     registry::store::{RegistryStore, StoreError},
     verifier::{KeyId, VerifyError},
 };
@@ -199,9 +203,11 @@ pub struct DeployPresentationArgs {
     /// The registry contract whose roots are accepted.
     #[arg(long)]
     pub registry: String,
-    /// The nullifier scope of the contract (`0x` + 64 hex digits; see `zkhealth scope`).
+    /// The event the contract's nullifiers are scoped to (a code, e.g. `2026-boarding`); the
+    /// contract derives its scope from the chain, its own address and the event, and holders
+    /// recompute it (`zkhealth scope --contract`).
     #[arg(long)]
-    pub scope: String,
+    pub event: String,
     /// A policy to accept right away (JSON, without disclosed values); repeatable.
     #[arg(long)]
     pub policy: Vec<PathBuf>,
@@ -295,7 +301,7 @@ fn argument(what: &'static str, value: &str, e: RpcError) -> CliError {
     }
 }
 
-fn address(what: &'static str, value: &str) -> Result<Address, CliError> {
+pub(crate) fn address(what: &'static str, value: &str) -> Result<Address, CliError> {
     parse_address(value).map_err(|e| argument(what, value, e))
 }
 
@@ -634,7 +640,7 @@ pub fn deploy_presentation(args: &DeployPresentationArgs) -> Result<(), CliError
     let client = client(&args.rpc)?;
     let signer = signer(&args.key)?;
     let registry = address("registry address", &args.registry)?;
-    let scope = files::parse_fr("scope", &args.scope)?;
+    let event = fr_to_bytes_be(&codes::encode(&args.event)?);
     let key = files::read_verifying_key(&args.vk)?;
     let policies = args
         .policy
@@ -645,12 +651,27 @@ pub fn deploy_presentation(args: &DeployPresentationArgs) -> Result<(), CliError
         return Err(RpcError::NoContractCode { address: registry }.into());
     }
 
-    let deployed = client.deploy_presentation(&signer, &key, registry, &scope)?;
+    let deployed = client.deploy_presentation(&signer, &key, registry, &args.event)?;
     let contract = deployed.address;
+    // The scope holders derive must be the one the contract computed.
+    let scope = Scope::of_contract_word(client.chain_id()?, contract.into_array(), event);
+    let on_chain = client.presentation_scope(contract)?;
+    if on_chain != scope.value() {
+        return Err(CliError::Argument {
+            what: "contract address",
+            value: contract.to_string(),
+            reason: format!(
+                "its scope is {}, not {scope} as holders derive it: not a zkhealth presentation \
+                 contract?",
+                fr_to_hex(&on_chain)
+            ),
+        });
+    }
     println!("{contract}");
     println!("  owner     {}", signer.address());
     println!("  registry  {registry}");
-    println!("  scope     {}", fr_to_hex(&scope));
+    println!("  event     {}", args.event);
+    println!("  scope     {scope}");
     println!("  key id    {}", key.id());
     print_tx(&deployed.tx);
     accept(&client, &signer, contract, &policies)

@@ -13,12 +13,12 @@ use ark_std::UniformRand;
 use rand_core::OsRng;
 use zkhealth::{
     circuits::{
-        credential::{self, Credential, HolderSecret},
+        credential::{Credential, HolderSecret},
         date::{Day, DobInterval},
         field::fr_to_hex,
         merkle::MerklePath,
         policy::Policy,
-        Fr,
+        Fr, Scope,
     },
     prover::{self, ProveRequest, Prover, ProverError, ProvingArtifact},
     records::{
@@ -255,7 +255,7 @@ fn keys(
 struct Desk {
     verifier: Verifier<LocalRoots>,
     challenge: Fr,
-    scope: Fr,
+    scope: Scope,
     now: u64,
 }
 
@@ -270,7 +270,7 @@ impl Desk {
         Ok(Desk {
             verifier: Verifier::new(vk.clone(), policy, roots).map_err(CliError::from_verify)?,
             challenge: Fr::rand(&mut OsRng),
-            scope: credential::scope(VERIFIER, event)?,
+            scope: Scope::named(VERIFIER, event)?,
             now,
         })
     }
@@ -480,7 +480,7 @@ pub fn run(data_dir: &Path, depth: u32) -> Result<(), CliError> {
     println!(
         "  [boarding] challenge {}, scope {}",
         fr_to_hex(&boarding.challenge),
-        fr_to_hex(&boarding.scope)
+        boarding.scope
     );
     let step = "prove: standard vaccination";
     let p_boarding = prove_step(

@@ -11,6 +11,7 @@ use crate::{
     chain,
     error::CliError,
     files::{self, shown},
+    say,
 };
 
 /// `export-solidity`.
@@ -50,14 +51,14 @@ pub fn export_solidity(args: &ExportSolidityArgs) -> Result<(), CliError> {
         source: std::io::Error::other(e),
     })?;
     files::write_bytes(&args.out, format!("{json}\n").as_bytes())?;
-    println!("Verifier deployment written to {}", shown(&args.out));
-    println!("  key id          {}", key.id());
-    println!("  registry depth  {}", key.depth());
-    println!(
+    say!("Verifier deployment written to {}", shown(&args.out));
+    say!("  key id          {}", key.id());
+    say!("  registry depth  {}", key.depth());
+    say!(
         "  contract        Groth16Verifier (verifyProof(uint256[8], uint256[{}]))",
         zkhealth::circuits::Statement::NUM_INPUTS
     );
-    println!("  compiler        solc {}", deployment.solc);
+    say!("  compiler        solc {}", deployment.solc);
     Ok(())
 }
 
@@ -71,9 +72,9 @@ pub fn calldata(args: &CalldataArgs) -> Result<(), CliError> {
                 path: PathBuf::from("<stdout>"),
                 source: std::io::Error::other(e),
             })?;
-        println!("{json}");
+        say!("{json}");
     } else {
-        println!(
+        say!(
             "0x{}",
             hex::encode(verify_presentation_calldata(&presentation, context))
         );

@@ -2,9 +2,10 @@
 //! file or argument.
 
 use std::{
-    fs,
+    fmt, fs,
     io::Write,
     path::{Path, PathBuf},
+    sync::atomic::{AtomicBool, Ordering},
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -78,15 +79,100 @@ pub fn create_parent(path: &Path) -> Result<(), CliError> {
     }
 }
 
-/// Writes bytes to a file (creating its directory), replacing it atomically: the bytes go to a
-/// temporary file next to it, which is then renamed.
-pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    write_with(path, bytes, false)
+/// Whether a command's output went to standard output (`--out -`): its messages then go to
+/// standard error, so that the output can be piped.
+static STDOUT_IS_OUTPUT: AtomicBool = AtomicBool::new(false);
+
+/// Prints a command's message: to standard output, or to standard error once standard output
+/// carries the command's output (`--out -`).
+pub fn say(message: fmt::Arguments<'_>) {
+    if STDOUT_IS_OUTPUT.load(Ordering::Relaxed) {
+        eprintln!("{message}");
+    } else {
+        println!("{message}");
+    }
 }
 
-/// Writes a value as pretty-printed JSON (with a final newline).
+/// [`say`] with `format!` arguments.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::files::say(format_args!($($arg)*))
+    };
+}
+
+/// What to do when the output file exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Replace it (outputs anyone can make again: paths, roots, presentations, keys).
+    Replace,
+    /// Refuse unless `--force` (outputs that cannot be made again: secrets, credentials with
+    /// their salt).
+    Keep {
+        /// `--force` was given.
+        force: bool,
+    },
+}
+
+/// Checks that `path` may receive an output: `-` (standard output), a missing file, or a
+/// regular file that may be replaced. A symbolic link, directory, FIFO or device is refused,
+/// not replaced by a regular file; so is an existing file that `existing` keeps.
+pub fn check_output(path: &Path, existing: Existing) -> Result<(), CliError> {
+    if is_stdout(path) {
+        return Ok(());
+    }
+    let refuse = |reason: String| CliError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, reason),
+    };
+    match fs::symlink_metadata(path) {
+        Ok(meta) if !meta.file_type().is_file() => Err(refuse(format!(
+            "{} exists and is not a regular file (a symbolic link, directory, FIFO or device); \
+             not replacing it (give another path, or `-` for standard output)",
+            shown(path)
+        ))),
+        Ok(_) => match existing {
+            Existing::Replace | Existing::Keep { force: true } => Ok(()),
+            Existing::Keep { force: false } => Err(refuse(format!(
+                "{} exists; not replacing it, since what it holds cannot be made again (use \
+                 --force)",
+                shown(path)
+            ))),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(CliError::Write {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Writes bytes to a file (creating its directory), replacing a regular file atomically: the
+/// bytes go to a temporary file next to it, which is synced and then renamed, and the directory
+/// is synced. `-` writes to standard output. Refuses targets that are not regular files
+/// ([`check_output`]).
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write_with(path, bytes, Existing::Replace, false)
+}
+
+/// Writes a value as pretty-printed JSON (with a final newline), as [`write_bytes`].
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), CliError> {
-    write_with(path, &json_bytes(path, value)?, false)
+    write_with(path, &json_bytes(path, value)?, Existing::Replace, false)
+}
+
+/// Writes a value that cannot be made again (a credential with its salt) as pretty-printed
+/// JSON, refusing to replace an existing file unless `force`.
+pub fn write_new_json<T: Serialize>(path: &Path, value: &T, force: bool) -> Result<(), CliError> {
+    write_with(
+        path,
+        &json_bytes(path, value)?,
+        Existing::Keep { force },
+        false,
+    )
 }
 
 /// Writes a secret as pretty-printed JSON, readable by its owner only (on Unix), and refuses to
@@ -96,16 +182,12 @@ pub fn write_secret_json<T: Serialize>(
     value: &T,
     force: bool,
 ) -> Result<(), CliError> {
-    if path.exists() && !force {
-        return Err(CliError::Write {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "file exists; not replacing a secret (use --force)",
-            ),
-        });
-    }
-    write_with(path, &json_bytes(path, value)?, true)
+    write_with(
+        path,
+        &json_bytes(path, value)?,
+        Existing::Keep { force },
+        true,
+    )
 }
 
 fn json_bytes<T: Serialize>(path: &Path, value: &T) -> Result<Vec<u8>, CliError> {
@@ -117,14 +199,29 @@ fn json_bytes<T: Serialize>(path: &Path, value: &T) -> Result<Vec<u8>, CliError>
     Ok(bytes)
 }
 
-fn write_with(path: &Path, bytes: &[u8], private: bool) -> Result<(), CliError> {
+fn write_with(
+    path: &Path,
+    bytes: &[u8],
+    existing: Existing,
+    private: bool,
+) -> Result<(), CliError> {
+    check_output(path, existing)?;
+    if is_stdout(path) {
+        STDOUT_IS_OUTPUT.store(true, Ordering::Relaxed);
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(write_err(path));
+    }
     create_parent(path)?;
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(format!(".tmp-{}", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
     let result = (|| {
         let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        // A fresh temporary file: never follow a link someone left at its name.
+        options.write(true).create_new(true);
         #[cfg(unix)]
         if private {
             use std::os::unix::fs::OpenOptionsExt;
@@ -132,15 +229,38 @@ fn write_with(path: &Path, bytes: &[u8], private: bool) -> Result<(), CliError> 
         }
         #[cfg(not(unix))]
         let _ = private;
+        // A temporary file left by a killed process of the same id is ours to remove.
+        match fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
         let mut file = options.open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        sync_parent(path)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(write_err(path))
+}
+
+/// Syncs the directory holding `path`, so that a rename into it is durable.
+pub fn sync_parent(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// Reads a verifying-key file (digest and points checked).

@@ -24,6 +24,8 @@ use crate::{
     error::CliError,
     files::{self, shown},
     issuer::IssuedCredential,
+    say,
+    verifier::ScopeArgs,
 };
 
 /// `holder-key`.
@@ -62,9 +64,10 @@ pub struct ProveArgs {
     /// The verifier's challenge (`0x` + 64 hex digits).
     #[arg(long)]
     pub challenge: String,
-    /// The verifier's nullifier scope (`0x` + 64 hex digits; see `zkhealth scope`).
-    #[arg(long)]
-    pub scope: String,
+    /// Whom the presentation is for: the scope of its nullifier follows from the verifier's
+    /// identity and event.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// The verifier's date (`YYYY-MM-DD`; default: today, UTC).
     #[arg(long)]
     pub today: Option<String>,
@@ -84,11 +87,11 @@ pub struct ProveArgs {
 pub fn holder_key(args: &HolderKeyArgs) -> Result<(), CliError> {
     let secret = HolderSecret::random(&mut OsRng);
     files::write_secret_json(&args.out, &secret, args.force)?;
-    println!(
+    say!(
         "holder secret written to {} (keep it private)",
         shown(&args.out)
     );
-    println!("holder key: {}", fr_to_hex(&secret.holder_key()));
+    say!("holder key: {}", fr_to_hex(&secret.holder_key()));
     Ok(())
 }
 
@@ -129,7 +132,7 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
     let path: MerklePath = files::read_json(&args.path, "Merkle path")?;
     let policy = files::read_policy(&args.policy)?;
     let challenge = files::parse_fr("challenge", &args.challenge)?;
-    let scope = files::parse_fr("scope", &args.scope)?;
+    let scope = args.scope.scope()?;
     let today = files::today_or_now(args.today.as_deref(), files::unix_now()?)?;
     if let Some(file) = &args.roots {
         let roots: IssuerRoots<LocalRoots> = files::read_json(file, "issuer roots")?;
@@ -166,21 +169,22 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
     let presentation = prover.prove(&request)?;
     let proved = start.elapsed();
     files::write_json(&args.out, &presentation)?;
-    println!(
+    say!(
         "proved in {:.2} s (proving key loaded in {:.2} s)",
         proved.as_secs_f64(),
         loaded.as_secs_f64()
     );
-    println!("  root      {}", fr_to_hex(&presentation.statement.root));
-    println!(
+    say!("  root      {}", fr_to_hex(&presentation.statement.root));
+    say!("  scope     {scope}");
+    say!(
         "  nullifier {}",
         fr_to_hex(&presentation.statement.nullifier)
     );
-    println!("  written to {}", shown(&args.out));
+    say!("  written to {}", shown(&args.out));
     if args.qr {
         let qr = presentation.to_qr_text().map_err(CliError::Verify)?;
-        println!("QR text ({} characters):", qr.len());
-        println!("{qr}");
+        say!("QR text ({} characters):", qr.len());
+        say!("{qr}");
     }
     Ok(())
 }

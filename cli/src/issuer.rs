@@ -18,7 +18,8 @@ use zkhealth::{
 
 use crate::{
     error::CliError,
-    files::{self, shown},
+    files::{self, shown, Existing},
+    say,
 };
 
 /// `issue`.
@@ -46,9 +47,13 @@ pub struct IssueArgs {
     /// Last day the credential is valid (`YYYY-MM-DD`).
     #[arg(long)]
     pub expiry: String,
-    /// Where to write the credential (JSON: credential, record, leaf index).
+    /// Where to write the credential (JSON: credential, record, leaf index; `-` for standard
+    /// output). Written, durably, before the leaf is committed.
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace an existing credential file (its salt, and so that credential, is then lost).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `revoke`.
@@ -131,25 +136,55 @@ pub fn issue(args: &IssueArgs) -> Result<(), CliError> {
         eprintln!("warning: the credential expires on {expiry}, which is in the past");
     }
     let credential = Credential::new(&record, &args.issuer, holder_key, expiry, &mut OsRng)?;
+    // Refused before the registry is touched: a target that is not a regular file, or an
+    // existing credential without --force.
+    files::check_output(&args.out, Existing::Keep { force: args.force })?;
     files::create_parent(&args.registry)?;
     let mut store = RegistryStore::open_or_create(&args.registry, args.depth, args.window_secs)?;
     store.bind_issuer(&args.issuer)?;
-    let leaf_index = store.append(credential.commit(), now)?;
+    // The store is this process's alone while it is open, so the next leaf is this one.
+    let leaf_index = store.len();
     let issued = IssuedCredential {
         credential,
         record,
         leaf_index,
     };
-    files::write_json(&args.out, &issued)?;
-    println!(
+    // The credential (with its salt) is durable before its leaf is committed: a failure from
+    // here on leaves at worst a credential whose leaf was never added, never a leaf whose
+    // credential is lost.
+    files::write_new_json(&args.out, &issued, args.force)?;
+    let appended = store.append(issued.credential.commit(), now);
+    match appended {
+        Ok(index) if index == leaf_index => {}
+        other => {
+            remove_unissued(&args.out);
+            return Err(match other {
+                Err(e) => e.into(),
+                Ok(index) => CliError::Argument {
+                    what: "registry",
+                    value: shown(&args.registry),
+                    reason: format!("the leaf went to index {index}, not {leaf_index}"),
+                },
+            });
+        }
+    }
+    say!(
         "issued {:?} credential as leaf {leaf_index} of {}",
         issued.credential.schema,
         shown(&args.registry)
     );
-    println!("  commitment {}", fr_to_hex(&issued.credential.commit()));
-    println!("  new root   {}", fr_to_hex(&store.root()));
-    println!("  written to {}", shown(&args.out));
+    say!("  commitment {}", fr_to_hex(&issued.credential.commit()));
+    say!("  new root   {}", fr_to_hex(&store.root()));
+    say!("  written to {}", shown(&args.out));
     Ok(())
+}
+
+/// Removes the credential file of an issuance whose leaf was not committed (nothing to remove
+/// when it went to standard output).
+fn remove_unissued(out: &Path) {
+    if out.as_os_str() != "-" {
+        let _ = std::fs::remove_file(out);
+    }
 }
 
 /// `revoke`.
@@ -157,22 +192,22 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
     let mut store = RegistryStore::open(&args.registry)?;
     let old = store.root();
     store.revoke(args.index, files::unix_now()?)?;
-    println!("revoked leaf {} of {}", args.index, shown(&args.registry));
-    println!(
+    say!("revoked leaf {} of {}", args.index, shown(&args.registry));
+    say!(
         "  old root {} (accepted for {} s more)",
         fr_to_hex(&old),
         store.window_secs()
     );
-    println!("  new root {}", fr_to_hex(&store.root()));
+    say!("  new root {}", fr_to_hex(&store.root()));
     Ok(())
 }
 
 /// `path`.
 pub fn path(args: &PathArgs) -> Result<(), CliError> {
-    let store = RegistryStore::open(&args.registry)?;
+    let store = RegistryStore::open_read_only(&args.registry)?;
     let path = store.path(args.index)?;
     files::write_json(&args.out, &path)?;
-    println!(
+    say!(
         "path of leaf {} (current root {}) written to {}",
         args.index,
         fr_to_hex(&store.root()),
@@ -194,10 +229,10 @@ pub fn issuer_roots(
 
 /// `roots`.
 pub fn roots(args: &RootsArgs) -> Result<(), CliError> {
-    let store = RegistryStore::open(&args.registry)?;
+    let store = RegistryStore::open_read_only(&args.registry)?;
     let roots = issuer_roots(&store, &args.registry)?;
     files::write_json(&args.out, &roots)?;
-    println!(
+    say!(
         "{} root(s) of issuer {}, freshness window {} s, written to {}",
         store.history().entries().len(),
         roots.issuer(),

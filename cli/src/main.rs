@@ -16,6 +16,7 @@ mod files;
 mod holder;
 mod issuer;
 mod keys;
+mod nullifiers;
 mod verifier;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -144,6 +145,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
+    // A panic of the database engine on a corrupted registry file comes back as an error that
+    // names the file; the default hook would print it as a crash first.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !zkhealth::registry::store::converting_panics() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@ use ark_std::UniformRand;
 use clap::{Args, Subcommand};
 use rand_core::OsRng;
 use zkhealth::{
-    circuits::{credential, field::fr_to_hex, Fr},
+    circuits::{field::fr_to_hex, Fr, Scope},
     records::{
         claims::{self, Claims},
         schema::{self, identity, vaccination},
@@ -21,6 +21,8 @@ use crate::{
     chain,
     error::CliError,
     files::{self, shown},
+    nullifiers::LockedNullifiers,
+    say,
 };
 
 /// `policy ...`.
@@ -70,15 +72,78 @@ pub struct AgeArgs {
     pub out: PathBuf,
 }
 
-/// `scope`.
+/// The scope a verifier checks presentations for: its own name and event, or the value of a
+/// scope it owns (a presentation contract's, whose presentations it also checks off chain).
 #[derive(Debug, Args)]
-pub struct ScopeArgs {
-    /// Verifier id (a code, e.g. `checkpoint-AMS`).
+#[command(group = clap::ArgGroup::new("own_scope").required(true).args(["verifier", "scope"]))]
+pub struct VerifierScopeArgs {
+    /// This verifier's id (a code, e.g. `checkpoint-AMS`; with `--event`).
+    #[arg(long, requires = "event")]
+    pub verifier: Option<String>,
+    /// The event its nullifiers are scoped to (a code, e.g. `2026-boarding`; with `--verifier`).
+    #[arg(long, requires = "verifier")]
+    pub event: Option<String>,
+    /// Or this verifier's scope as a value (`0x` + 64 hex digits), e.g. that of a presentation
+    /// contract (`zkhealth scope --contract`).
     #[arg(long)]
-    pub verifier: String,
-    /// Event (a code, e.g. `2026-boarding`).
+    pub scope: Option<String>,
+}
+
+impl VerifierScopeArgs {
+    /// The scope's value.
+    pub fn value(&self) -> Result<Fr, CliError> {
+        match (&self.verifier, &self.event, &self.scope) {
+            (Some(verifier), Some(event), None) => Ok(Scope::named(verifier, event)?.value()),
+            (None, None, Some(scope)) => files::parse_fr("scope", scope),
+            _ => Err(CliError::Argument {
+                what: "scope",
+                value: String::new(),
+                reason: "give --verifier with --event, or --scope".into(),
+            }),
+        }
+    }
+}
+
+/// The scope of the verifier a holder presents to: named by `--verifier` (off chain), or the
+/// presentation contract `--contract` on `--chain-id`; either way for `--event`. A holder never
+/// takes raw scope bytes: another verifier's scope would let the two link the holder.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("scope_of").required(true).args(["verifier", "contract"]))]
+pub struct ScopeArgs {
+    /// The off-chain verifier presented to (a code, e.g. `checkpoint-AMS`).
+    #[arg(long)]
+    pub verifier: Option<String>,
+    /// The presentation contract presented to (its address; with `--chain-id`).
+    #[arg(long, requires = "chain_id")]
+    pub contract: Option<String>,
+    /// The chain the contract is on (with `--contract`).
+    #[arg(long, requires = "contract")]
+    pub chain_id: Option<u64>,
+    /// The verifier's event nullifiers are scoped to (a code, e.g. `2026-boarding`).
     #[arg(long)]
     pub event: String,
+}
+
+impl ScopeArgs {
+    /// The scope: [`Scope::named`] or [`Scope::of_contract`].
+    pub fn scope(&self) -> Result<Scope, CliError> {
+        match (&self.verifier, &self.contract, self.chain_id) {
+            (Some(verifier), None, None) => Ok(Scope::named(verifier, &self.event)?),
+            (None, Some(contract), Some(chain_id)) => {
+                let contract = chain::address("contract address", contract)?;
+                Ok(Scope::of_contract(
+                    chain_id,
+                    contract.into_array(),
+                    &self.event,
+                )?)
+            }
+            _ => Err(CliError::Argument {
+                what: "scope",
+                value: String::new(),
+                reason: "give --verifier, or --contract with --chain-id".into(),
+            }),
+        }
+    }
 }
 
 /// `verify`.
@@ -119,8 +184,8 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub challenge: String,
     /// This verifier's nullifier scope.
-    #[arg(long)]
-    pub scope: String,
+    #[command(flatten)]
+    pub scope: VerifierScopeArgs,
     /// The verifier's date (`YYYY-MM-DD`; default: today, UTC).
     #[arg(long)]
     pub today: Option<String>,
@@ -181,41 +246,38 @@ pub fn policy(cmd: &PolicyCommand) -> Result<(), CliError> {
                     reason: "give --min, --max or both".into(),
                 });
             }
-            let mut claims = Claims::new(schema, issuer);
-            if let Some(min) = min {
-                claims = claims.age_at_least(*min);
-            }
-            if let Some(max) = max {
-                claims = claims.age_at_most(*max);
-            }
+            let claims = Claims::new(schema, issuer);
+            let claims = match (min, max) {
+                (Some(min), Some(max)) => claims.age_between(*min, *max),
+                (Some(min), None) => claims.age_at_least(*min),
+                (None, Some(max)) => claims.age_at_most(*max),
+                (None, None) => claims,
+            };
             (with_disclosure(claims, disclose).build()?, out)
         }
     };
     files::write_json(out, &policy)?;
-    println!("policy ({} condition(s)):", policy.conditions.len());
+    say!("policy ({} condition(s)):", policy.conditions.len());
     for c in &policy.conditions {
-        println!("  {}", c.describe(policy.schema));
+        say!("  {}", c.describe(policy.schema));
     }
     for slot in policy.disclosed_slots() {
         let name = policy.schema.slots().get(slot).map_or("?", |s| s.name);
-        println!("  discloses {name}");
+        say!("  discloses {name}");
     }
-    println!("written to {}", shown(out));
+    say!("written to {}", shown(out));
     Ok(())
 }
 
 /// `challenge`.
 pub fn challenge() -> Result<(), CliError> {
-    println!("{}", fr_to_hex(&Fr::rand(&mut OsRng)));
+    say!("{}", fr_to_hex(&Fr::rand(&mut OsRng)));
     Ok(())
 }
 
 /// `scope`.
 pub fn scope(args: &ScopeArgs) -> Result<(), CliError> {
-    println!(
-        "{}",
-        fr_to_hex(&credential::scope(&args.verifier, &args.event)?)
-    );
+    say!("{}", args.scope()?);
     Ok(())
 }
 
@@ -226,16 +288,19 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
     let roots = root_source(args)?;
     let presentation = files::read_presentation(&args.presentation)?;
     let challenge = files::parse_fr("challenge", &args.challenge)?;
-    let scope = files::parse_fr("scope", &args.scope)?;
+    let scope = args.scope.value()?;
     let now = match args.now {
         Some(now) => now,
         None => files::unix_now()?,
     };
     let today = files::today_or_now(args.today.as_deref(), now)?;
-    let mut used = match &args.nullifiers {
-        Some(p) if p.exists() => files::read_json(p, "nullifier store")?,
-        _ => MemoryNullifiers::new(),
-    };
+    // Held locked from reading to writing back, so that concurrent runs take turns.
+    let mut file = args
+        .nullifiers
+        .as_deref()
+        .map(LockedNullifiers::open)
+        .transpose()?;
+    let mut memory = MemoryNullifiers::new();
     let verifier = Verifier::new(key, policy, roots)
         .map_err(CliError::from_verify)?
         .with_clock_tolerance_days(args.tolerance_days);
@@ -246,23 +311,28 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
         now_unix_secs: now,
     };
     let start = Instant::now();
+    let used = match &mut file {
+        Some(file) => file.used(),
+        None => &mut memory,
+    };
     let verified = verifier
-        .verify_presentation(&presentation, &expected, &mut used)
+        .verify_presentation(&presentation, &expected, used)
         .map_err(CliError::from_verify)?;
     let elapsed = start.elapsed();
-    if let Some(p) = &args.nullifiers {
-        files::write_json(p, &used)?;
+    // Durable before ACCEPTED is printed.
+    if let Some(file) = file {
+        file.save()?;
     }
-    println!(
+    say!(
         "ACCEPTED in {:.2} ms: key {}, issuer {}, root {}",
         elapsed.as_secs_f64() * 1e3,
         verifier.key().id(),
         verifier.issuer(),
         fr_to_hex(&presentation.statement.root)
     );
-    println!("  nullifier {}", fr_to_hex(&verified.nullifier));
+    say!("  nullifier {}", fr_to_hex(&verified.nullifier));
     for (name, value, text) in &verified.disclosed {
-        println!(
+        say!(
             "  disclosed {name} = {}",
             text.clone().unwrap_or_else(|| fr_to_hex(value))
         );

@@ -286,18 +286,7 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
         ],
     );
     let challenge = ok(d, &["challenge"]).trim().to_string();
-    let scope = ok(
-        d,
-        &[
-            "scope",
-            "--verifier",
-            "checkpoint-AMS",
-            "--event",
-            "2026-boarding",
-        ],
-    )
-    .trim()
-    .to_string();
+    let scope = ["--verifier", "checkpoint-AMS", "--event", "2026-boarding"];
     prove(d, &pk, &challenge, &scope, &today);
     let presentation: Value =
         serde_json::from_str(&fs::read_to_string(d.join("presentation.json")).unwrap()).unwrap();
@@ -322,8 +311,10 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
             &f("presentation.json"),
             "--challenge",
             &challenge,
-            "--scope",
-            &scope,
+            "--verifier",
+            "checkpoint-AMS",
+            "--event",
+            "2026-boarding",
             "--today",
             &today,
         ]
@@ -438,39 +429,46 @@ fn cli_flow_verifies_against_chain_roots_and_revocation_takes_effect_after_the_w
 }
 
 /// Proves the policy in `d` about the credential issued there, into `presentation.json`.
-fn prove(d: &Path, pk: &str, challenge: &str, scope: &str, today: &str) {
+/// `scope` names the verifier presented to (`--verifier` or `--contract` and `--chain-id`, then
+/// `--event`).
+fn prove(d: &Path, pk: &str, challenge: &str, scope: &[&str], today: &str) {
     let f = |name: &str| s(&d.join(name)).to_string();
-    ok(
-        d,
-        &[
-            "prove",
-            "--pk",
-            pk,
-            "--credential",
-            &f("credential.json"),
-            "--secret",
-            &f("secret.json"),
-            "--path",
-            &f("path.json"),
-            "--policy",
-            &f("policy.json"),
-            "--challenge",
-            challenge,
-            "--scope",
-            scope,
-            "--today",
-            today,
-            "--out",
-            &f("presentation.json"),
-        ],
+    let (credential, secret, path, policy) = (
+        f("credential.json"),
+        f("secret.json"),
+        f("path.json"),
+        f("policy.json"),
     );
+    let presentation = f("presentation.json");
+    let mut args = vec![
+        "prove",
+        "--pk",
+        pk,
+        "--credential",
+        &credential,
+        "--secret",
+        &secret,
+        "--path",
+        &path,
+        "--policy",
+        &policy,
+        "--challenge",
+        challenge,
+        "--today",
+        today,
+        "--out",
+        &presentation,
+    ];
+    args.extend(scope);
+    let out = ok(d, &args);
+    assert!(out.contains("proved in"), "{out}");
 }
 
 // ---- a presentation submitted on chain, through the CLI --------------------------------------
 
 /// Issues a vaccination credential (dose 60 days before `day`) to a new holder into
 /// `registry.redb` in `d`, as leaf `index` (the registry's next one), and writes the holder's
-/// `secret.json`, `credential.json` and `path.json`.
+/// `secret.json`, `credential.json` and `path.json` (replacing earlier ones).
 fn issue_credential(d: &Path, day: Day, index: u64) {
     let f = |name: &str| s(&d.join(name)).to_string();
     ok(d, &["holder-key", "--force", "--out", &f("secret.json")]);
@@ -503,6 +501,8 @@ fn issue_credential(d: &Path, day: Day, index: u64) {
             &Day(day.0 + 300).to_string(),
             "--out",
             &f("credential.json"),
+            // The holder's previous credential is replaced (it keeps only the newest).
+            "--force",
         ],
     );
     ok(
@@ -578,18 +578,6 @@ fn cli_presentation_is_accepted_on_chain_once_and_refused_when_reused_or_sent_by
             &f("policy.json"),
         ],
     );
-    let scope = ok(
-        d,
-        &[
-            "scope",
-            "--verifier",
-            "settlement-contract",
-            "--event",
-            "2026-claims",
-        ],
-    )
-    .trim()
-    .to_string();
     let deploy = |policy: &str| -> Vec<String> {
         [
             "deploy-presentation",
@@ -601,8 +589,8 @@ fn cli_presentation_is_accepted_on_chain_once_and_refused_when_reused_or_sent_by
             &vk,
             "--registry",
             &registry,
-            "--scope",
-            &scope,
+            "--event",
+            "2026-claims",
             "--policy",
             policy,
         ]
@@ -641,9 +629,28 @@ fn cli_presentation_is_accepted_on_chain_once_and_refused_when_reused_or_sent_by
     assert!(client
         .is_policy_accepted(contract, &fr_from_hex(&query_hash).unwrap())
         .unwrap());
+    // The contract derived its scope from the chain, its address and the event; a holder
+    // derives the same from the address it submits to.
+    let chain_id = ANVIL_CHAIN_ID.to_string();
+    let scope = [
+        "--contract",
+        &contract_hex,
+        "--chain-id",
+        &chain_id,
+        "--event",
+        "2026-claims",
+    ];
+    let derived = ok(d, &[&["scope"][..], &scope].concat());
     assert_eq!(
         fr_to_hex(&client.presentation_scope(contract).unwrap()),
-        scope
+        derived.trim()
+    );
+    assert_eq!(after(&out, "scope"), derived.trim(), "{out}");
+    assert_eq!(
+        client.presentation_scope_event(contract).unwrap(),
+        zkhealth::circuits::field::fr_to_bytes_be(
+            &zkhealth::circuits::codes::encode("2026-claims").unwrap()
+        )
     );
 
     // The challenge the contract expects from the submitter: from the node's chain id (and
@@ -836,9 +843,6 @@ fn cli_revoking_the_last_credential_added_publishes_the_earlier_root_and_its_pre
             &f("policy.json"),
         ],
     );
-    let scope = ok(d, &["scope", "--verifier", "settlement", "--event", "2026"])
-        .trim()
-        .to_string();
     let out = ok(
         d,
         &[
@@ -851,13 +855,23 @@ fn cli_revoking_the_last_credential_added_publishes_the_earlier_root_and_its_pre
             &vk,
             "--registry",
             &registry,
-            "--scope",
-            &scope,
+            "--event",
+            "2026",
             "--policy",
             &f("policy.json"),
         ],
     );
     let contract = out.lines().next().unwrap().trim().to_string();
+    let chain_id = ANVIL_CHAIN_ID.to_string();
+    let scope_args = [
+        "--contract",
+        &contract,
+        "--chain-id",
+        &chain_id,
+        "--event",
+        "2026",
+    ];
+    let scope = after(&out, "scope").to_string();
     let challenge = fr_to_hex(
         &client
             .challenge_for(
@@ -867,10 +881,11 @@ fn cli_revoking_the_last_credential_added_publishes_the_earlier_root_and_its_pre
             )
             .unwrap(),
     );
-    prove(d, &pk, &challenge, &scope, &chain_day.to_string());
+    prove(d, &pk, &challenge, &scope_args, &chain_day.to_string());
     let presentation: Value =
         serde_json::from_str(&fs::read_to_string(d.join("presentation.json")).unwrap()).unwrap();
     assert_eq!(presentation["statement"]["root"], holder_root.as_str());
+    assert_eq!(presentation["statement"]["scope"], scope.as_str());
 
     // The issuer revokes it: the tree is back to the first root exactly, and that root is
     // published again (the contract used to refuse it as published before).
@@ -1251,8 +1266,8 @@ fn cli_ownership_of_both_contracts_moves_in_two_steps() {
             &vk,
             "--registry",
             &registry,
-            "--scope",
-            &fr_to_hex(&Fr::from(5u8)),
+            "--event",
+            "ownership",
         ],
     );
     let contract = out.lines().next().unwrap().trim().to_string();

@@ -7,6 +7,8 @@
 
 mod common;
 
+#[cfg(unix)]
+use std::os::unix::fs::FileTypeExt;
 use std::{
     fs,
     path::{Path, PathBuf},
@@ -16,12 +18,15 @@ use common::{clock_day, fails, ok, s, text, zk};
 use serde_json::Value;
 use tempfile::TempDir;
 use zkhealth::{
-    circuits::{credential::HolderSecret, date::Day, field::fr_to_hex, Fr},
+    circuits::{credential::HolderSecret, date::Day, field::fr_to_hex, Fr, Scope},
     registry::store::RegistryStore,
 };
 
 const DEPTH: &str = "4";
 const ISSUER: &str = "NL-RIVM";
+/// The verifier the holder presents to, and its event.
+const VERIFIER: &str = "checkpoint-AMS";
+const EVENT: &str = "2026-boarding";
 
 fn stderr(o: &std::process::Output) -> String {
     text(&o.stderr)
@@ -150,18 +155,9 @@ impl Flow {
         );
         assert!(out.contains("discloses country"), "{out}");
         let challenge = ok(d, &["challenge"]).trim().to_string();
-        let scope = ok(
-            d,
-            &[
-                "scope",
-                "--verifier",
-                "checkpoint-AMS",
-                "--event",
-                "2026-boarding",
-            ],
-        )
-        .trim()
-        .to_string();
+        let scope = ok(d, &["scope", "--verifier", VERIFIER, "--event", EVENT])
+            .trim()
+            .to_string();
         assert_eq!(challenge.len(), 66);
         assert_eq!(scope.len(), 66);
         Flow {
@@ -186,8 +182,10 @@ impl Flow {
             &self.ps("policy.json"),
             "--challenge",
             &self.challenge,
-            "--scope",
-            &self.scope,
+            "--verifier",
+            VERIFIER,
+            "--event",
+            EVENT,
             "--roots",
             &self.ps("roots.json"),
             "--out",
@@ -216,12 +214,66 @@ impl Flow {
             &self.ps(presentation),
             "--challenge",
             &self.challenge,
-            "--scope",
-            &self.scope,
+            "--verifier",
+            VERIFIER,
+            "--event",
+            EVENT,
         ]
         .map(String::from)
         .to_vec()
     }
+}
+
+impl Flow {
+    /// `issue` of the flow's record for the flow's holder into its registry, writing `out`.
+    fn issue_args(&self, out: &str) -> Vec<String> {
+        let secret: HolderSecret =
+            serde_json::from_str(&fs::read_to_string(self.p("secret.json")).unwrap()).unwrap();
+        let expiry = Day(clock_day().0 + 300).to_string();
+        [
+            "issue",
+            "--registry",
+            &self.ps("registry.redb"),
+            "--depth",
+            DEPTH,
+            "--issuer",
+            ISSUER,
+            "--record",
+            &self.ps("record.json"),
+            "--holder-key",
+            &fr_to_hex(&secret.holder_key()),
+            "--expiry",
+            &expiry,
+            "--out",
+            out,
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    /// The registry's number of leaves and root.
+    fn registry_state(&self) -> (u64, Fr) {
+        let store = RegistryStore::open(self.p("registry.redb")).unwrap();
+        (store.len(), store.root())
+    }
+}
+
+/// Starts `zkhealth` with `args` without waiting for it.
+fn spawn(dir: &Path, args: &[String]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_zkhealth"))
+        .args(args)
+        .env("ZKHEALTH_DATA_DIR", dir.join("data"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Replaces the value after `flag` in `args`.
+fn with_arg(mut args: Vec<String>, flag: &str, value: &str) -> Vec<String> {
+    let i = args.iter().position(|a| a == flag).unwrap();
+    args[i + 1] = value.into();
+    args
 }
 
 fn refs(v: &[String]) -> Vec<&str> {
@@ -234,6 +286,8 @@ fn file_flow_proves_and_verifies_and_refuses_reuse() {
     let d = flow.dir.path();
     let out = flow.prove();
     assert!(out.contains("proved in"), "{out}");
+    // The holder derived the verifier's scope from its name and event.
+    assert!(out.contains(&format!("scope     {}", flow.scope)), "{out}");
     let qr = out
         .lines()
         .find(|l| l.starts_with("ZKH1:"))
@@ -267,6 +321,90 @@ fn file_flow_proves_and_verifies_and_refuses_reuse() {
     args[i + 1] = other;
     let err = fails(d, &refs(&args), 3);
     assert!(err.contains("challenge"), "{err}");
+
+    // Another verifier (or event): the presentation's scope is not its own.
+    for (flag, value) in [
+        ("--verifier", "checkpoint-CDG"),
+        ("--event", "2027-boarding"),
+    ] {
+        let mut args = flow.verify_args("presentation.json");
+        let i = args.iter().position(|a| a == flag).unwrap();
+        args[i + 1] = value.into();
+        let err = fails(d, &refs(&args), 3);
+        assert!(err.contains("REJECTED") && err.contains("scope"), "{err}");
+    }
+}
+
+#[test]
+fn a_holder_derives_the_scope_from_whom_it_presents_to() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let named = ok(d, &["scope", "--verifier", VERIFIER, "--event", EVENT]);
+    assert_eq!(
+        named.trim(),
+        Scope::named(VERIFIER, EVENT).unwrap().to_string()
+    );
+    let contract = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    let of_contract = ok(
+        d,
+        &[
+            "scope",
+            "--contract",
+            contract,
+            "--chain-id",
+            "31337",
+            "--event",
+            EVENT,
+        ],
+    );
+    let address: [u8; 20] = hex::decode(&contract[2..]).unwrap().try_into().unwrap();
+    assert_eq!(
+        of_contract.trim(),
+        Scope::of_contract(31337, address, EVENT)
+            .unwrap()
+            .to_string()
+    );
+    // A raw scope is not taken; a verifier or a contract must be named, not both; the event
+    // must be a code.
+    for args in [
+        &["scope", "--event", EVENT][..],
+        &["scope", "--verifier", VERIFIER][..],
+        &[
+            "scope",
+            "--verifier",
+            VERIFIER,
+            "--contract",
+            contract,
+            "--chain-id",
+            "1",
+            "--event",
+            EVENT,
+        ][..],
+        &["scope", "--contract", contract, "--event", EVENT][..],
+        &["scope", "--scope", "0x01", "--event", EVENT][..],
+    ] {
+        fails(d, args, 2);
+    }
+    let err = fails(
+        d,
+        &["scope", "--verifier", VERIFIER, "--event", "two words"],
+        1,
+    );
+    assert!(err.contains("code"), "{err}");
+    let err = fails(
+        d,
+        &[
+            "scope",
+            "--contract",
+            "0x12",
+            "--chain-id",
+            "1",
+            "--event",
+            EVENT,
+        ],
+        1,
+    );
+    assert!(err.contains("contract address"), "{err}");
 }
 
 #[test]
@@ -761,4 +899,236 @@ fn demo_regenerates_corrupt_cached_keys() {
     assert!(out.contains("cached keys unusable"), "{out}");
     assert!(out.contains("generated in"), "{out}");
     assert!(out.contains("every outcome was as expected"), "{out}");
+}
+
+#[test]
+fn concurrent_verifiers_never_accept_one_nullifier_twice_nor_lose_one() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    flow.prove();
+    // One presentation per event: four nullifiers of one holder.
+    let events = ["event-a", "event-b", "event-c", "event-d"];
+    for event in events {
+        let args = with_arg(flow.prove_args(&format!("{event}.json")), "--event", event);
+        ok(d, &refs(&args));
+    }
+    for round in 0..3 {
+        // One presentation, six verifier processes at once on one nullifier file.
+        let used = flow.ps(&format!("same-{round}.json"));
+        let mut args = flow.verify_args("presentation.json");
+        args.extend(["--nullifiers".into(), used.clone()]);
+        let children: Vec<_> = (0..6).map(|_| spawn(d, &args)).collect();
+        let outputs: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let accepted = outputs.iter().filter(|o| o.status.success()).count();
+        assert_eq!(accepted, 1, "round {round}");
+        for o in outputs.iter().filter(|o| !o.status.success()) {
+            assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+            assert!(
+                text(&o.stderr).contains("already used"),
+                "{}",
+                text(&o.stderr)
+            );
+        }
+        let file: Value = serde_json::from_str(&fs::read_to_string(&used).unwrap()).unwrap();
+        assert_eq!(file.as_array().unwrap().len(), 1);
+
+        // Four presentations with four nullifiers at once: all accepted, all recorded.
+        let used = flow.ps(&format!("distinct-{round}.json"));
+        let children: Vec<_> = events
+            .iter()
+            .map(|event| {
+                let mut args =
+                    with_arg(flow.verify_args(&format!("{event}.json")), "--event", event);
+                args.extend(["--nullifiers".into(), used.clone()]);
+                spawn(d, &args)
+            })
+            .collect();
+        for c in children {
+            let o = c.wait_with_output().unwrap();
+            assert!(o.status.success(), "{}", text(&o.stderr));
+        }
+        let file: Value = serde_json::from_str(&fs::read_to_string(&used).unwrap()).unwrap();
+        assert_eq!(
+            file.as_array().unwrap().len(),
+            events.len(),
+            "round {round}"
+        );
+    }
+    // An empty nullifier file holds none.
+    fs::write(flow.p("empty.json"), "").unwrap();
+    let mut args = flow.verify_args("presentation.json");
+    args.extend(["--nullifiers".into(), flow.ps("empty.json")]);
+    ok(d, &refs(&args));
+}
+
+#[test]
+fn issuance_refuses_a_bad_target_before_it_touches_the_registry() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    let before = flow.registry_state();
+    assert_eq!(before.0, 1);
+    let original = fs::read_to_string(flow.p("credential.json")).unwrap();
+
+    // A directory, an existing credential, a symbolic link: refused, the registry unchanged.
+    fs::create_dir(flow.p("a-directory")).unwrap();
+    let err = fails(d, &refs(&flow.issue_args(&flow.ps("a-directory"))), 1);
+    assert!(err.contains("not a regular file"), "{err}");
+    let err = fails(d, &refs(&flow.issue_args(&flow.ps("credential.json"))), 1);
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(
+        fs::read_to_string(flow.p("credential.json")).unwrap(),
+        original
+    );
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(flow.p("elsewhere.json"), flow.p("link.json")).unwrap();
+        let err = fails(d, &refs(&flow.issue_args(&flow.ps("link.json"))), 1);
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(fs::symlink_metadata(flow.p("link.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(!flow.p("elsewhere.json").exists());
+    }
+    assert_eq!(flow.registry_state(), before);
+
+    // With --force the credential is replaced (a new leaf); `-` writes it to standard output
+    // and the messages to standard error.
+    let mut args = flow.issue_args(&flow.ps("credential.json"));
+    args.push("--force".into());
+    let out = ok(d, &refs(&args));
+    assert!(out.contains("leaf 1"), "{out}");
+    let o = zk(d, &refs(&flow.issue_args("-")));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let issued: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(issued["leaf_index"], 2);
+    assert!(text(&o.stderr).contains("leaf 2"), "{}", text(&o.stderr));
+    assert!(!flow.p("-").exists());
+    assert_eq!(flow.registry_state().0, 3);
+}
+
+#[test]
+fn outputs_refuse_what_is_not_a_regular_file() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    #[cfg(unix)]
+    {
+        // A FIFO is not replaced by a file.
+        let fifo = flow.p("pipe");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let err = fails(
+            d,
+            &[
+                "path",
+                "--registry",
+                &flow.ps("registry.redb"),
+                "--index",
+                "0",
+                "--out",
+                &flow.ps("pipe"),
+            ],
+            1,
+        );
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+    // `-`: the roots on standard output, as JSON.
+    let out = ok(
+        d,
+        &[
+            "roots",
+            "--registry",
+            &flow.ps("registry.redb"),
+            "--out",
+            "-",
+        ],
+    );
+    let roots: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(roots["issuer"], ISSUER);
+    // The holder key is a secret: not replaced without --force.
+    let err = fails(d, &["holder-key", "--out", &flow.ps("secret.json")], 1);
+    assert!(err.contains("--force"), "{err}");
+}
+
+#[test]
+fn a_corrupted_registry_is_an_error_never_a_panic() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    for i in 1..4 {
+        ok(d, &refs(&flow.issue_args(&flow.ps(&format!("c{i}.json")))));
+    }
+    ok(
+        d,
+        &[
+            "revoke",
+            "--registry",
+            &flow.ps("registry.redb"),
+            "--index",
+            "2",
+        ],
+    );
+    let original = fs::read(flow.p("registry.redb")).unwrap();
+    let corrupt = flow.ps("corrupt.redb");
+    // A seeded sequence of single-byte corruptions.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut refused = 0;
+    for _ in 0..40 {
+        let mut bytes = original.clone();
+        let at = (next() % bytes.len() as u64) as usize;
+        bytes[at] ^= (next() % 255 + 1) as u8;
+        for args in [
+            vec!["roots", "--registry", &corrupt, "--out", "-"],
+            vec!["path", "--registry", &corrupt, "--index", "0", "--out", "-"],
+        ] {
+            fs::write(&corrupt, &bytes).unwrap();
+            let o = zk(d, &args);
+            let err = text(&o.stderr);
+            assert!(
+                matches!(o.status.code(), Some(0) | Some(1)),
+                "byte {at}: {args:?} exited {:?}: {err}",
+                o.status.code()
+            );
+            assert!(!err.contains("panicked"), "byte {at}: {err}");
+            if !o.status.success() {
+                refused += 1;
+            }
+        }
+    }
+    println!("{refused} of 80 runs on corrupted registries refused with an error");
+}
+
+#[test]
+fn an_impossible_age_policy_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = s(&d.join("age.json")).to_string();
+    for range in [
+        &["--min", "65", "--max", "18"][..],
+        &["--min", "4294967295"][..],
+    ] {
+        let mut args = vec!["policy", "age", "--issuer", ISSUER, "--out", &out];
+        args.extend(range);
+        let err = fails(d, &args, 1);
+        assert!(err.contains("age"), "{err}");
+        assert!(!d.join("age.json").exists());
+    }
+    ok(
+        d,
+        &[
+            "policy", "age", "--issuer", ISSUER, "--min", "18", "--max", "65", "--out", &out,
+        ],
+    );
 }

@@ -57,7 +57,13 @@ fn calldata_prints_the_presentation_calldata_as_hex_and_json() {
     let held = world.vaccination();
     let policy = claims::standard_vaccination(world::ISSUER).unwrap();
     let presentation = world
-        .present(&held, &policy, today(), Fr::from(5u8), Fr::from(6u8))
+        .present(
+            &held,
+            &policy,
+            today(),
+            Fr::from(5u8),
+            world::event_scope(6),
+        )
         .unwrap();
     let json_path = dir.path().join("presentation.json");
     std::fs::write(&json_path, presentation.to_json()).unwrap();
@@ -84,7 +90,7 @@ fn calldata_prints_the_presentation_calldata_as_hex_and_json() {
     );
     assert_eq!(
         printed.input[3],
-        zkhealth::circuits::field::fr_to_hex(&Fr::from(6u8))
+        zkhealth::circuits::field::fr_to_hex(&world::event_scope(6).value())
     );
 
     // With a context: a user's address, or 32 bytes.

@@ -35,7 +35,9 @@ interface IZkhRootRegistry {
 ///        for (`bytes32(uint256(uint160(user)))`) or whatever its benefit depends on, or anyone
 ///        who copies a user's calldata can push it through that contract first and take the
 ///        benefit;
-///      - scope: this contract's `scope`;
+///      - scope: this contract's `scope`, derived at deployment from the chain, this contract's
+///        address and `scopeEvent`, so that a holder recomputes it from the address it submits
+///        to (`Scope::of_contract` in Rust) and no contract can ask for another's;
 ///      - nullifier: never seen here before; recorded on success;
 ///      - queryHash: a policy the owner accepted. Accepting a policy stores
 ///        `IC_0 + scope * IC_scope + queryHash * IC_queryHash`, the part of the input combination
@@ -53,7 +55,12 @@ contract ZkhPresentation is Groth16Verifier {
 
     /// @notice The registry whose roots are accepted.
     IZkhRootRegistry public immutable registry;
-    /// @notice The nullifier scope every presentation here must use.
+    /// @notice The event this contract's nullifiers are scoped to (a code as a 32-byte word).
+    bytes32 public immutable scopeEvent;
+    /// @notice The nullifier scope every presentation here must use:
+    ///         `uint256(keccak256(abi.encode(block.chainid, address(this), scopeEvent))) % r`,
+    ///         fixed at deployment. Derived from the contract's own address, so no contract can
+    ///         take another's scope: a holder derives it from the address it submits to.
     uint256 public immutable scope;
     /// @notice Who manages the accepted policies.
     address public owner;
@@ -97,8 +104,6 @@ contract ZkhPresentation is Groth16Verifier {
     error NotPendingOwner();
     /// @notice The zero address cannot be the registry.
     error ZeroAddress();
-    /// @notice The scope is not below the scalar field modulus.
-    error ScopeOutOfField(uint256 scope);
     /// @notice The query hash is not below the scalar field modulus.
     error QueryHashOutOfField(uint256 queryHash);
     /// @notice The policy's constant point is the point at infinity (never for a real key).
@@ -122,7 +127,7 @@ contract ZkhPresentation is Groth16Verifier {
     error InvalidProof();
 
     /// @param registry_ the ZkhRegistry whose roots are accepted
-    /// @param scope_ the nullifier scope of this contract (a field element)
+    /// @param event_ the event the nullifiers are scoped to (a code as a 32-byte word)
     /// @param keyId the verifying key's id (see `Groth16Verifier`)
     /// @param negAlpha -alpha of the verifying key
     /// @param beta beta of the verifying key
@@ -131,7 +136,7 @@ contract ZkhPresentation is Groth16Verifier {
     /// @param ic IC_0..IC_n of the verifying key
     constructor(
         IZkhRootRegistry registry_,
-        uint256 scope_,
+        bytes32 event_,
         bytes32 keyId,
         uint256[2] memory negAlpha,
         uint256[4] memory beta,
@@ -140,9 +145,9 @@ contract ZkhPresentation is Groth16Verifier {
         uint256[IC_WORDS] memory ic
     ) Groth16Verifier(keyId, negAlpha, beta, negGamma, negDelta, ic) {
         if (address(registry_) == address(0)) revert ZeroAddress();
-        if (scope_ >= SCALAR_MODULUS) revert ScopeOutOfField(scope_);
         registry = registry_;
-        scope = scope_;
+        scopeEvent = event_;
+        scope = uint256(keccak256(abi.encode(block.chainid, address(this), event_))) % SCALAR_MODULUS;
         owner = msg.sender;
         emit OwnershipTransferred(address(0), msg.sender);
     }

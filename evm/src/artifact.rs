@@ -176,8 +176,8 @@ mod tests {
 
     #[test]
     fn presentation_errors_include_the_verifier_errors() {
-        // 14 declared by ZkhPresentation, 4 inherited from Groth16Verifier.
-        assert_eq!(ZkhPresentation::ZkhPresentationErrors::SELECTORS.len(), 18);
+        // 13 declared by ZkhPresentation, 4 inherited from Groth16Verifier.
+        assert_eq!(ZkhPresentation::ZkhPresentationErrors::SELECTORS.len(), 17);
         for selector in Groth16Verifier::Groth16VerifierErrors::SELECTORS {
             assert!(
                 ZkhPresentation::ZkhPresentationErrors::valid_selector(*selector),

@@ -10,13 +10,13 @@ use alloy_primitives::{Address, FixedBytes, U256};
 use alloy_sol_types::{SolConstructor, SolType};
 use ark_ec::AffineRepr;
 use serde::{Deserialize, Serialize};
-use zkhealth_circuits::{Fr, Statement};
+use zkhealth_circuits::{codes, field::fr_to_bytes_be, Statement};
 use zkhealth_verifier::VerifyingKey;
 
 use crate::{
     artifact::Contract,
     bindings::{Groth16Verifier, ZkhPresentation},
-    words::{fr_word, g1_words, g2_words, word_hex},
+    words::{g1_words, g2_words, word_hex},
     EvmError,
 };
 
@@ -84,24 +84,31 @@ impl KeyWords {
         }
     }
 
-    /// The presentation contract's constructor call, for the registry at `registry` and the
-    /// nullifier scope `scope`.
+    /// The presentation contract's constructor call, for the registry at `registry` and
+    /// nullifiers scoped to `event` (a code): the contract derives its scope from the chain, its
+    /// own address and the event ([`zkhealth_circuits::Scope::of_contract`]).
     pub fn presentation_constructor(
         &self,
         registry: Address,
-        scope: &Fr,
-    ) -> ZkhPresentation::constructorCall {
-        ZkhPresentation::constructorCall {
+        event: &str,
+    ) -> Result<ZkhPresentation::constructorCall, EvmError> {
+        Ok(ZkhPresentation::constructorCall {
             registry_: registry,
-            scope_: fr_word(scope),
+            event_: FixedBytes(event_word(event)?),
             keyId: FixedBytes(self.key_id),
             negAlpha: self.neg_alpha,
             beta: self.beta,
             negGamma: self.neg_gamma,
             negDelta: self.neg_delta,
             ic: self.ic,
-        }
+        })
     }
+}
+
+/// The 32-byte word a presentation contract's `scopeEvent` holds for the event `event` (a code).
+pub fn event_word(event: &str) -> Result<[u8; 32], EvmError> {
+    let code = codes::encode(event).map_err(EvmError::ScopeEvent)?;
+    Ok(fr_to_bytes_be(&code))
 }
 
 /// The creation code of the bare verifier (`Groth16Verifier`, `verifyProof`) for `key`: the
@@ -112,15 +119,17 @@ pub fn verifier_deploy_code(key: &VerifyingKey) -> Result<Vec<u8>, EvmError> {
 }
 
 /// The creation code of the presentation contract (`ZkhPresentation`) for `key`, the registry at
-/// `registry` and the nullifier scope `scope`: the embedded bytecode followed by the
-/// ABI-encoded constructor arguments. The deployer becomes the owner, who accepts policies.
+/// `registry` and nullifiers scoped to `event` (a code): the embedded bytecode followed by the
+/// ABI-encoded constructor arguments. The deployer becomes the owner, who accepts policies. The
+/// contract's scope is [`zkhealth_circuits::Scope::of_contract`] of the chain, the address it is
+/// created at and the event.
 pub fn presentation_deploy_code(
     key: &VerifyingKey,
     registry: Address,
-    scope: &Fr,
+    event: &str,
 ) -> Result<Vec<u8>, EvmError> {
     let args = KeyWords::new(key)?
-        .presentation_constructor(registry, scope)
+        .presentation_constructor(registry, event)?
         .abi_encode();
     Ok([ZkhPresentation::BYTECODE.as_ref(), &args].concat())
 }
@@ -324,10 +333,10 @@ mod tests {
             let mut changed = statement;
             match i {
                 0 => changed.root += Fr::from(1u8),
-                1 | 2 => changed.today = changed.today.checked_add(1).unwrap(),
-                3 => changed.challenge += Fr::from(1u8),
-                4 => changed.scope += Fr::from(1u8),
-                5 => changed.nullifier += Fr::from(1u8),
+                1 => changed.today = changed.today.checked_add(1).unwrap(),
+                2 => changed.challenge += Fr::from(1u8),
+                3 => changed.scope += Fr::from(1u8),
+                4 => changed.nullifier += Fr::from(1u8),
                 _ => changed.query_hash += Fr::from(1u8),
             }
             assert_eq!(

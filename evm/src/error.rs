@@ -38,6 +38,9 @@ pub enum EvmError {
         /// The names of the disclosed slots.
         slots: Vec<String>,
     },
+    /// The event a presentation contract's scope is derived from is not a code.
+    #[error("scope event: {0}")]
+    ScopeEvent(zkhealth_circuits::Error),
     /// The policy does not compile to the circuit's shape.
     #[error("policy: {0}")]
     Policy(#[from] zkhealth_circuits::Error),

@@ -32,7 +32,9 @@ pub mod words;
 pub use artifact::{Artifact, Contract};
 pub use calldata::{verify_presentation_calldata, CalldataJson};
 pub use challenge::{challenge_for, user_context, NO_CONTEXT};
-pub use deploy::{presentation_deploy_code, verifier_deploy_code, KeyWords, VerifierDeployment};
+pub use deploy::{
+    event_word, presentation_deploy_code, verifier_deploy_code, KeyWords, VerifierDeployment,
+};
 pub use error::EvmError;
 pub use policy::{accepted_policy, accepted_query_hash, AcceptedPolicy};
 

@@ -12,7 +12,7 @@ mod harness;
 use std::sync::OnceLock;
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
+use alloy_sol_types::{SolCall, SolEvent};
 use ark_ff::PrimeField;
 use harness::{account, constructor_args, op, registry_artifact, Chain, Outcome, Receipt};
 use proptest::prelude::*;
@@ -23,15 +23,15 @@ use zkhealth_circuits::{
     field::fr_from_hex,
     merkle::MerkleTree,
     policy::Policy,
-    Fr, Statement,
+    Fr, Scope, Statement,
 };
 use zkhealth_evm::{
     accepted_policy,
     bindings::{ZkhPresentation as P, ZkhRegistry as R},
     calldata::{verify_presentation_call, verify_presentation_calldata},
-    challenge_for, presentation_deploy_code, user_context,
+    challenge_for, event_word, presentation_deploy_code, user_context,
     words::{fr_word, input_words, proof_words},
-    CalldataJson, KeyWords, NO_CONTEXT,
+    CalldataJson, EvmError, KeyWords, NO_CONTEXT,
 };
 use zkhealth_prover::{setup, ProveRequest, Prover};
 use zkhealth_records::{claims, testing};
@@ -74,9 +74,8 @@ fn noon(day: Day) -> u64 {
     (u64::from(day.0) - 25_567) * 86_400 + 43_200
 }
 
-fn scope() -> Fr {
-    Fr::from(0x5c09_e000_u64)
-}
+/// The event the presentation contracts' nullifiers are scoped to.
+const EVENT: &str = "2026-boarding";
 
 fn r_modulus() -> U256 {
     U256::from_limbs(Fr::MODULUS.0)
@@ -110,8 +109,18 @@ impl Fixture {
         self.presentation.as_ref().unwrap()
     }
 
+    /// The scope of the fixture's presentation contract, as a holder derives it.
+    fn scope(&self) -> Scope {
+        Scope::of_contract(
+            harness::CHAIN_ID,
+            self.presentation_contract.into_array(),
+            EVENT,
+        )
+        .unwrap()
+    }
+
     /// A presentation for the fixture's contract, `sender`, `day` and `scope`.
-    fn present(&self, sender: Address, day: Day, scope: Fr, seed: u64) -> Presentation {
+    fn present(&self, sender: Address, day: Day, scope: Scope, seed: u64) -> Presentation {
         self.present_for(sender, NO_CONTEXT, day, scope, seed)
     }
 
@@ -121,7 +130,7 @@ impl Fixture {
         sender: Address,
         context: [u8; 32],
         day: Day,
-        scope: Fr,
+        scope: Scope,
         seed: u64,
     ) -> Presentation {
         let path = self.tree.path(self.index).unwrap();
@@ -186,7 +195,7 @@ fn fixture() -> &'static Fixture {
             presentation_contract: d.presentation,
             presentation: None,
         };
-        let presentation = fixture.present(holder(), today(), scope(), 3);
+        let presentation = fixture.present(holder(), today(), fixture.scope(), 3);
         assert_eq!(presentation.statement.query_hash, query_hash);
         assert_eq!(
             verify(&vk, &presentation.statement, &presentation.proof),
@@ -216,7 +225,7 @@ impl Deployment {
         );
         let presentation = chain.deploy(
             owner(),
-            &presentation_deploy_code(vk, registry, &scope()).unwrap(),
+            &presentation_deploy_code(vk, registry, EVENT).unwrap(),
             &[],
         );
         let mut d = Deployment {
@@ -458,9 +467,14 @@ fn presentation_contract_holds_the_key_and_refuses_bad_constructor_arguments() {
     let mut d = Deployment::new();
     let id = d.chain.read(d.presentation, &P::VERIFYING_KEY_IDCall {});
     assert_eq!(id.0, f.vk.id().0);
+    // The scope the contract derived is the one holders derive (Scope::of_contract).
     assert_eq!(
         d.chain.read(d.presentation, &P::scopeCall {}),
-        fr_word(&scope())
+        fr_word(&f.scope().value())
+    );
+    assert_eq!(
+        d.chain.read(d.presentation, &P::scopeEventCall {}).0,
+        event_word(EVENT).unwrap()
     );
     assert_eq!(
         d.chain.read(d.presentation, &P::registryCall {}),
@@ -468,19 +482,62 @@ fn presentation_contract_holds_the_key_and_refuses_bad_constructor_arguments() {
     );
 
     // No registry.
-    let code = presentation_deploy_code(&f.vk, Address::ZERO, &scope()).unwrap();
+    let code = presentation_deploy_code(&f.vk, Address::ZERO, EVENT).unwrap();
     let (r, created) = d.chain.try_deploy(owner(), code);
     assert_eq!(created, None);
     assert_reverts(&r, P::ZeroAddress {});
-    // A scope that is not a field element.
-    let mut constructor = KeyWords::new(&f.vk)
-        .unwrap()
-        .presentation_constructor(d.registry, &scope());
-    constructor.scope_ = r_modulus();
-    let code = [P::BYTECODE.as_ref(), &constructor.abi_encode()].concat();
-    let (r, created) = d.chain.try_deploy(owner(), code);
-    assert_eq!(created, None);
-    assert_reverts(&r, P::ScopeOutOfField { scope: r_modulus() });
+    // An event that is not a code is refused before any deployment.
+    assert!(matches!(
+        presentation_deploy_code(&f.vk, d.registry, "two words"),
+        Err(EvmError::ScopeEvent(_))
+    ));
+    assert!(matches!(
+        KeyWords::new(&f.vk)
+            .unwrap()
+            .presentation_constructor(d.registry, ""),
+        Err(EvmError::ScopeEvent(_))
+    ));
+}
+
+#[test]
+fn each_presentation_contract_derives_its_own_scope_and_refuses_anothers() {
+    let f = fixture();
+    let mut d = Deployment::new();
+    // A second contract for the same key, registry and event: another address, another scope.
+    let other = d.chain.deploy(
+        owner(),
+        &presentation_deploy_code(&f.vk, d.registry, EVENT).unwrap(),
+        &[],
+    );
+    assert_ne!(other, d.presentation);
+    let theirs = Scope::of_contract(harness::CHAIN_ID, other.into_array(), EVENT).unwrap();
+    assert_ne!(theirs, f.scope());
+    assert_eq!(
+        d.chain.read(other, &P::scopeCall {}),
+        fr_word(&theirs.value())
+    );
+    // Another event, another scope.
+    let later = d.chain.deploy(
+        owner(),
+        &presentation_deploy_code(&f.vk, d.registry, "2027-boarding").unwrap(),
+        &[],
+    );
+    let later_scope =
+        Scope::of_contract(harness::CHAIN_ID, later.into_array(), "2027-boarding").unwrap();
+    assert_eq!(
+        d.chain.read(later, &P::scopeCall {}),
+        fr_word(&later_scope.value())
+    );
+    // The holder's presentation for the first contract is refused by the second: its scope
+    // (and nullifier) belong to the first.
+    let r = d.chain.send_call(holder(), other, &honest_call());
+    assert_reverts(
+        &r,
+        P::WrongScope {
+            presented: fr_word(&f.scope().value()),
+            expected: fr_word(&theirs.value()),
+        },
+    );
 }
 
 #[test]
@@ -589,7 +646,7 @@ fn unknown_root_is_rejected() {
     );
     let presentation = chain.deploy(
         owner(),
-        &presentation_deploy_code(&f.vk, registry, &scope()).unwrap(),
+        &presentation_deploy_code(&f.vk, registry, EVENT).unwrap(),
         &[],
     );
     assert_eq!(presentation, f.presentation_contract);
@@ -689,7 +746,7 @@ fn another_sender_is_rejected() {
     call.input[2] = expected;
     assert_reverts(&d.submit(stranger(), &call), P::InvalidProof {});
     // A presentation made for the stranger passes.
-    let theirs = f.present(stranger(), today(), scope(), 4);
+    let theirs = f.present(stranger(), today(), f.scope(), 4);
     d.submit(stranger(), &verify_presentation_call(&theirs, NO_CONTEXT))
         .outcome
         .output();
@@ -845,7 +902,7 @@ fn date_is_the_blocks_day_or_the_next_for_a_policy_that_admits_it() {
                 policy: &open,
                 today: today(),
                 challenge,
-                scope: scope(),
+                scope: f.scope(),
             },
             &mut rng(9),
         )
@@ -1870,7 +1927,7 @@ fn a_gate_binding_its_caller_refuses_calldata_replayed_by_another_account() {
         &naive.bytecode,
         &constructor_args((d.presentation,)),
     );
-    let theirs = f.present_for(gate, NO_CONTEXT, today(), scope(), 21);
+    let theirs = f.present_for(gate, NO_CONTEXT, today(), f.scope(), 21);
     d.chain
         .send_call(stranger(), gate, &enter(&theirs))
         .outcome
@@ -1889,7 +1946,7 @@ fn a_gate_binding_its_caller_refuses_calldata_replayed_by_another_account() {
         gate,
         user_context(holder().into_array()),
         today(),
-        scope(),
+        f.scope(),
         22,
     );
     let expected = fr_word(&challenge_for(

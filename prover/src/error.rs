@@ -95,6 +95,17 @@ pub enum ProverError {
         /// What the decoder reported.
         reason: String,
     },
+    /// The proof just made does not verify under the artifact's own verifying key: the proving
+    /// key or the constraint matrices are not the ones setup made (a damaged or altered
+    /// artifact). Nothing is returned.
+    #[error(
+        "the proof does not verify under the artifact's verifying key ({reason}): the proving key \
+         or its constraint matrices are damaged or altered; use the artifact setup wrote"
+    )]
+    ProofDoesNotVerify {
+        /// What the verifier reported.
+        reason: VerifyError,
+    },
     /// A key or artifact file is malformed or does not match.
     #[error("key file: {0}")]
     KeyFile(#[from] VerifyError),

@@ -7,9 +7,9 @@ use zkhealth_circuits::{
     date::Day,
     merkle::MerklePath,
     policy::Policy,
-    Fr, Statement,
+    Fr, Scope, Statement,
 };
-use zkhealth_verifier::{Presentation, Proof};
+use zkhealth_verifier::{verify, Presentation, Proof};
 
 use crate::{groth16, matrices::new_cs, ProverError, ProvingArtifact};
 
@@ -29,8 +29,11 @@ pub struct ProveRequest<'a> {
     pub today: Day,
     /// The verifier's challenge.
     pub challenge: Fr,
-    /// The nullifier scope.
-    pub scope: Fr,
+    /// The nullifier scope, derived from the identity of the verifier the holder presents to
+    /// and the verifier's event ([`Scope::named`], [`Scope::of_contract`]); never raw bytes from
+    /// the verifier, which could name another verifier's scope and link the holder through the
+    /// nullifier that verifier sees.
+    pub scope: Scope,
 }
 
 /// A prover holding one proving artifact.
@@ -67,8 +70,8 @@ impl Prover {
             root: req.path.root(&req.credential.commit()),
             today: req.today,
             challenge: req.challenge,
-            scope: req.scope,
-            nullifier: req.secret.nullifier(&req.scope),
+            scope: req.scope.value(),
+            nullifier: req.secret.nullifier(&req.scope.value()),
             query_hash: policy.query_hash(&req.policy.expand_disclosed(&disclosed)?),
         };
         let witness = PresentationWitness {
@@ -87,6 +90,11 @@ impl Prover {
     }
 
     /// Proves with a caller-supplied cryptographic RNG.
+    ///
+    /// The proof is checked against the artifact's verifying key before it is returned (about a
+    /// millisecond): an artifact whose proving key or matrices were altered, even with its digest
+    /// recomputed, gives [`ProverError::ProofDoesNotVerify`] rather than a presentation that no
+    /// verifier accepts.
     pub fn prove_with_rng<R: RngCore + CryptoRng>(
         &self,
         req: &ProveRequest<'_>,
@@ -95,13 +103,16 @@ impl Prover {
         let (statement, witness) = self.prepare(req)?;
         let disclosed = req.policy.disclosed_values(req.credential);
         let circuit = PresentationCircuit::new(self.artifact.depth(), statement, witness);
+        let proof = self.prove_circuit(circuit, rng)?;
+        verify(&self.artifact.vk, &statement, &proof)
+            .map_err(|reason| ProverError::ProofDoesNotVerify { reason })?;
         Ok(Presentation {
             circuit: self.artifact.circuit(),
             depth: self.artifact.depth(),
             key_id: self.artifact.vk.id(),
             statement,
             disclosed,
-            proof: self.prove_circuit(circuit, rng)?,
+            proof,
         })
     }
 

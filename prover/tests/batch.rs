@@ -10,9 +10,9 @@ use zkhealth_circuits::{
     date::Day,
     merkle::{MerklePath, MerkleTree},
     policy::Policy,
-    Fr,
+    Fr, Scope,
 };
-use zkhealth_prover::{setup, ProveRequest, Prover, ProverError, Schedule};
+use zkhealth_prover::{setup, ProveRequest, Prover, ProverError, ProvingArtifact, Schedule};
 use zkhealth_records::{claims, testing};
 use zkhealth_verifier::{verify, Presentation};
 
@@ -78,7 +78,7 @@ fn requests(n: u64, wrong_secret: Option<u64>) -> Vec<ProveRequest<'static>> {
             policy: &f.policy,
             today: today(),
             challenge: Fr::from(50 + i),
-            scope: Fr::from(60u8),
+            scope: Scope::named("test-verifier", "event-60").unwrap(),
         })
         .collect()
 }
@@ -143,4 +143,43 @@ fn identical_requests_in_one_batch_get_independent_randomness() {
     let out = proofs(prover().prove_batch(&[one.clone(), one], &mut rng(6)));
     assert_eq!(out[0].statement, out[1].statement);
     assert_ne!(out[0].proof, out[1].proof);
+}
+
+#[test]
+fn an_altered_artifact_gives_an_error_rather_than_a_proof_that_does_not_verify() {
+    use zkhealth_verifier::container::{self, Kind};
+    let artifact = prover().artifact();
+    let mut payload = container::open(Kind::ProvingArtifact, &artifact.to_file_bytes().unwrap())
+        .unwrap()
+        .to_vec();
+    // The matrices end the payload; the first entry of A's first non-empty row gets another
+    // coefficient (canonical, so the file still decodes).
+    let mut m = Vec::new();
+    artifact.matrices().write(&mut m);
+    let mut row = payload.len() - m.len() + 24;
+    while u32::from_le_bytes(payload[row..row + 4].try_into().unwrap()) == 0 {
+        row += 4;
+    }
+    let coeff = row + 8..row + 40;
+    let mut other = [0u8; 32];
+    other[31] = if payload[coeff.clone()] == other {
+        3
+    } else {
+        2
+    };
+    payload[coeff].copy_from_slice(&other);
+    let altered =
+        ProvingArtifact::from_file_bytes(&container::seal(Kind::ProvingArtifact, &payload))
+            .unwrap();
+    assert_ne!(altered.matrices(), artifact.matrices());
+    let request = &requests(1, None)[0];
+    let err = Prover::new(altered)
+        .prove_with_rng(request, &mut rng(9))
+        .unwrap_err();
+    assert!(
+        matches!(err, ProverError::ProofDoesNotVerify { .. }),
+        "{err}"
+    );
+    // The genuine artifact proves the same request.
+    prover().prove_with_rng(request, &mut rng(9)).unwrap();
 }

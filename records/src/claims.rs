@@ -40,6 +40,9 @@ pub struct Claims {
     error: Option<Error>,
 }
 
+/// The largest age, in years, an age claim may name.
+pub const MAX_AGE_YEARS: u32 = 150;
+
 impl Claims {
     /// Claims about a vaccination credential from `issuer`.
     pub fn vaccination(issuer: &str) -> Self {
@@ -168,9 +171,11 @@ impl Claims {
 
     /// At least `years` old on the verifier's date (calendar years; leap-day births come of age
     /// on 1 March in non-leap years).
+    ///
+    /// `years` above [`MAX_AGE_YEARS`] makes [`Claims::build`] fail.
     pub fn age_at_least(self, years: u32) -> Self {
-        let v = vec![Operand::YearsFromToday(-(years.min(9999) as i32))];
-        self.on(
+        let v = vec![Operand::YearsFromToday(-(years.min(MAX_AGE_YEARS) as i32))];
+        self.age_in_range(years).on(
             &[vaccination::SCHEMA, identity::SCHEMA],
             "age",
             identity::DOB_LATEST,
@@ -180,9 +185,13 @@ impl Claims {
     }
 
     /// At most `years` old on the verifier's date (has not reached `years + 1`).
+    ///
+    /// `years` above [`MAX_AGE_YEARS`] makes [`Claims::build`] fail.
     pub fn age_at_most(self, years: u32) -> Self {
-        let v = vec![Operand::YearsFromToday(-(years.min(9998) as i32 + 1))];
-        self.on(
+        let v = vec![Operand::YearsFromToday(
+            -(years.min(MAX_AGE_YEARS) as i32 + 1),
+        )];
+        self.age_in_range(years).on(
             &[vaccination::SCHEMA, identity::SCHEMA],
             "age",
             identity::DOB_EARLIEST,
@@ -191,9 +200,24 @@ impl Claims {
         )
     }
 
-    /// Between `min` and `max` years old (both inclusive): two conditions.
-    pub fn age_between(self, min: u32, max: u32) -> Self {
+    /// Between `min` and `max` years old (both inclusive): two conditions. `min` above `max`
+    /// (a range no one is in) makes [`Claims::build`] fail.
+    pub fn age_between(mut self, min: u32, max: u32) -> Self {
+        if self.error.is_none() && min > max {
+            self.error = Some(Error::InvalidPolicy(format!(
+                "age at least {min} and at most {max}: no one is in that range"
+            )));
+        }
         self.age_at_least(min).age_at_most(max)
+    }
+
+    fn age_in_range(mut self, years: u32) -> Self {
+        if self.error.is_none() && years > MAX_AGE_YEARS {
+            self.error = Some(Error::InvalidPolicy(format!(
+                "an age of {years} years is above the {MAX_AGE_YEARS} a policy may name"
+            )));
+        }
+        self
     }
 
     // Coverage.
@@ -304,4 +328,27 @@ pub fn standard_vaccination(issuer: &str) -> Result<Policy, Error> {
         .last_dose_between_days_ago(14, 365)
         .age_at_least(18)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_impossible_or_absurd_age_range_is_refused() {
+        let refused = |claims: Claims| matches!(claims.build(), Err(Error::InvalidPolicy(_)));
+        assert!(refused(Claims::identity("NL-RIVM").age_between(65, 18)));
+        assert!(refused(Claims::identity("NL-RIVM").age_at_least(u32::MAX)));
+        assert!(refused(
+            Claims::identity("NL-RIVM").age_at_most(MAX_AGE_YEARS + 1)
+        ));
+        assert!(Claims::identity("NL-RIVM")
+            .age_between(18, 18)
+            .build()
+            .is_ok());
+        assert!(Claims::identity("NL-RIVM")
+            .age_between(0, MAX_AGE_YEARS)
+            .build()
+            .is_ok());
+    }
 }

@@ -39,9 +39,15 @@
 //! # Ok(()) }
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::{
+    cell::Cell,
+    fs::{File, OpenOptions, TryLockError},
+    panic::{self, AssertUnwindSafe},
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition};
 use thiserror::Error;
 use zkhealth_circuits::{
     codes,
@@ -136,6 +142,30 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
+    /// Another process kept the registry open (for writing, or for reading while this one
+    /// would write) for longer than [`LOCK_WAIT`].
+    #[error(
+        "registry database {path} is in use by another process (waited {waited_secs} s); try \
+         again once it has finished"
+    )]
+    Busy {
+        /// The database file.
+        path: PathBuf,
+        /// How long the open waited.
+        waited_secs: u64,
+    },
+    /// The lock file beside the registry could not be opened or locked.
+    #[error("registry lock {path}: {source}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// What the system reported.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A change was asked of a registry opened read-only ([`RegistryStore::open_read_only`]).
+    #[error("registry database {0} was opened read-only")]
+    ReadOnly(PathBuf),
     /// The registry refused the operation (tree full, leaf already revoked, time going back...).
     #[error("registry: {0}")]
     Registry(#[from] RegistryError),
@@ -144,13 +174,136 @@ pub enum StoreError {
     InvalidIssuer(#[from] zkhealth_circuits::Error),
 }
 
+thread_local! {
+    /// How many [`guarded`] calls this thread is inside.
+    static GUARDED: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether this thread is inside a store call that turns a panic of the database engine into
+/// [`StoreError::Corrupt`]: a program's panic hook may stay silent for such a panic, since the
+/// caller receives it as an error.
+pub fn converting_panics() -> bool {
+    GUARDED.with(|g| g.get() > 0)
+}
+
+/// Runs `f`, turning a panic (redb panics on some corrupted files instead of returning an
+/// error) into [`StoreError::Corrupt`]. The in-memory registry is changed only after a commit
+/// returned, so a panic inside a transaction leaves it as it was.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    GUARDED.with(|g| g.set(g.get() + 1));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(g.get() - 1));
+    result.unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("the database engine failed on the file's contents ({what})"),
+        })
+    })
+}
+
 /// The issuer's registry, persisted in a redb database (see the [module docs](self)).
 #[derive(Debug)]
 pub struct RegistryStore {
-    db: Database,
+    // Declared before the lock: the database closes before the lock is released.
+    db: Handle,
     file: PathBuf,
     registry: Registry,
     issuer: Option<String>,
+    _lock: Option<File>,
+}
+
+/// The database, open for writing or read-only.
+enum Handle {
+    Writable(Database),
+    ReadOnly(ReadOnlyDatabase),
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Handle::Writable(db) => f.debug_tuple("Writable").field(db).finish(),
+            Handle::ReadOnly(_) => f.write_str("ReadOnly(..)"),
+        }
+    }
+}
+
+impl Handle {
+    fn reader(&self) -> &dyn ReadableDatabase {
+        match self {
+            Handle::Writable(db) => db,
+            Handle::ReadOnly(db) => db,
+        }
+    }
+}
+
+/// How long an open waits for another process that has the registry open (writing, or reading
+/// while this one would write) before giving up with [`StoreError::Busy`].
+pub const LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// The lock beside a registry file (`<file>.lock`): writers hold it exclusively and readers
+/// shared, so that a second `issue` waits for the first instead of failing, and a reader never
+/// sees the database half-opened by a writer. Released by the system if the process dies.
+fn lock_file(path: &Path, exclusive: bool) -> Result<Option<File>, StoreError> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    let file = match OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+    {
+        Ok(file) => file,
+        // A reader of a registry in a read-only place goes without (redb itself still keeps
+        // writers out while it reads).
+        Err(e)
+            if !exclusive
+                && matches!(
+                    e.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+        {
+            return Ok(None)
+        }
+        Err(source) => {
+            return Err(StoreError::Lock {
+                path: lock_path,
+                source,
+            })
+        }
+    };
+    let start = Instant::now();
+    loop {
+        let attempt = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match attempt {
+            Ok(()) => return Ok(Some(file)),
+            Err(TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(StoreError::Busy {
+                    path: path.to_path_buf(),
+                    waited_secs: LOCK_WAIT.as_secs(),
+                })
+            }
+            Err(TryLockError::Error(source)) => {
+                return Err(StoreError::Lock {
+                    path: lock_path,
+                    source,
+                })
+            }
+        }
+    }
 }
 
 /// Wraps any redb error with the database's path.
@@ -182,8 +335,19 @@ impl RegistryStore {
         window_secs: u64,
     ) -> Result<Self, StoreError> {
         let path = path.as_ref();
+        guarded(path, || {
+            Self::open_or_create_unguarded(path, depth, window_secs)
+        })
+    }
+
+    fn open_or_create_unguarded(
+        path: &Path,
+        depth: u32,
+        window_secs: u64,
+    ) -> Result<Self, StoreError> {
         // Validate the depth before creating anything on disk.
         Registry::new(depth, window_secs)?;
+        let lock = lock_file(path, true)?;
         let db = Database::create(path).or_db(path)?;
         let txn = db.begin_write().or_db(path)?;
         {
@@ -203,7 +367,7 @@ impl RegistryStore {
             txn.open_table(ROTATIONS).or_db(path)?;
         }
         txn.commit().or_db(path)?;
-        let store = Self::from_db(db, path)?;
+        let store = Self::from_db(Handle::Writable(db), path, lock)?;
         if store.depth() != depth {
             return Err(StoreError::DepthMismatch {
                 path: path.to_path_buf(),
@@ -221,24 +385,65 @@ impl RegistryStore {
         Ok(store)
     }
 
-    /// Opens an existing registry, whatever its depth and window.
+    /// Opens an existing registry for reading and writing, whatever its depth and window;
+    /// waits (up to [`LOCK_WAIT`]) while another process has it open.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
+        guarded(path, || Self::open_unguarded(path))
+    }
+
+    fn open_unguarded(path: &Path) -> Result<Self, StoreError> {
         if !path.is_file() {
             return Err(StoreError::NotFound(path.to_path_buf()));
         }
+        let lock = lock_file(path, true)?;
         let db = Database::open(path).or_db(path)?;
-        Self::from_db(db, path)
+        Self::from_db(Handle::Writable(db), path, lock)
     }
 
-    fn from_db(db: Database, path: &Path) -> Result<Self, StoreError> {
-        let (registry, issuer) = read(&db, path)?;
+    /// Opens an existing registry read-only (a file or directory without write permission
+    /// will do): every change fails with [`StoreError::ReadOnly`]. Waits (up to [`LOCK_WAIT`])
+    /// while a writer has it open; readers share it. A file a killed writer left unrepaired is
+    /// reopened for writing once, which repairs it, if that is allowed.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        guarded(path, || {
+            if !path.is_file() {
+                return Err(StoreError::NotFound(path.to_path_buf()));
+            }
+            let lock = lock_file(path, false)?;
+            match ReadOnlyDatabase::open(path) {
+                Ok(db) => Self::from_db(Handle::ReadOnly(db), path, lock),
+                Err(redb::DatabaseError::RepairAborted) => {
+                    drop(lock);
+                    // The repair writes; the writer's open takes the exclusive lock.
+                    drop(Self::open_unguarded(path)?);
+                    let lock = lock_file(path, false)?;
+                    let db = ReadOnlyDatabase::open(path).or_db(path)?;
+                    Self::from_db(Handle::ReadOnly(db), path, lock)
+                }
+                Err(e) => Err(e).or_db(path),
+            }
+        })
+    }
+
+    fn from_db(db: Handle, path: &Path, lock: Option<File>) -> Result<Self, StoreError> {
+        let (registry, issuer) = read(db.reader(), path)?;
         Ok(RegistryStore {
             db,
             file: path.to_path_buf(),
             registry,
             issuer,
+            _lock: lock,
         })
+    }
+
+    /// The database for a change, or [`StoreError::ReadOnly`].
+    fn writable(&self) -> Result<&Database, StoreError> {
+        match &self.db {
+            Handle::Writable(db) => Ok(db),
+            Handle::ReadOnly(_) => Err(StoreError::ReadOnly(self.file.clone())),
+        }
     }
 
     /// The database file.
@@ -292,12 +497,14 @@ impl RegistryStore {
             None => {}
         }
         let path = self.file.as_path();
-        let txn = self.db.begin_write().or_db(path)?;
-        {
-            let mut meta = txn.open_table(META).or_db(path)?;
-            meta.insert(KEY_ISSUER, issuer.as_bytes()).or_db(path)?;
-        }
-        txn.commit().or_db(path)?;
+        guarded(path, || {
+            let txn = self.writable()?.begin_write().or_db(path)?;
+            {
+                let mut meta = txn.open_table(META).or_db(path)?;
+                meta.insert(KEY_ISSUER, issuer.as_bytes()).or_db(path)?;
+            }
+            txn.commit().or_db(path)
+        })?;
         self.issuer = Some(issuer.into());
         Ok(())
     }
@@ -343,12 +550,14 @@ impl RegistryStore {
             return Ok(false);
         }
         let path = self.file.as_path();
-        let txn = self.db.begin_write().or_db(path)?;
-        {
-            let mut roots = txn.open_table(ROOTS).or_db(path)?;
-            write_entries(&mut roots, &entries, path)?;
-        }
-        txn.commit().or_db(path)?;
+        guarded(path, || {
+            let txn = self.writable()?.begin_write().or_db(path)?;
+            {
+                let mut roots = txn.open_table(ROOTS).or_db(path)?;
+                write_entries(&mut roots, &entries, path)?;
+            }
+            txn.commit().or_db(path)
+        })?;
         let root = self.registry.root();
         self.after_commit(root, |registry| registry.publish_root(now).map(|_| ()))?;
         Ok(true)
@@ -361,15 +570,17 @@ impl RegistryStore {
     pub fn invalidate_root(&mut self, root: Fr, now: u64) -> Result<(), StoreError> {
         let (position, _) = self.registry.history().invalidation(root, now)?;
         let path = self.file.as_path();
-        let txn = self.db.begin_write().or_db(path)?;
-        {
-            let mut invalidations = txn.open_table(INVALIDATIONS).or_db(path)?;
-            invalidations
-                .insert(position, now.to_be_bytes().as_slice())
-                .or_db(path)?;
-            upgrade_format(&txn, path)?;
-        }
-        txn.commit().or_db(path)?;
+        guarded(path, || {
+            let txn = self.writable()?.begin_write().or_db(path)?;
+            {
+                let mut invalidations = txn.open_table(INVALIDATIONS).or_db(path)?;
+                invalidations
+                    .insert(position, now.to_be_bytes().as_slice())
+                    .or_db(path)?;
+                upgrade_format(&txn, path)?;
+            }
+            txn.commit().or_db(path)
+        })?;
         self.after_commit(root, |registry| registry.invalidate_root(root, now))
     }
 
@@ -387,18 +598,21 @@ impl RegistryStore {
         let number = history.rotations().len() as u64;
         let before = history.entries().len() as u64;
         let path = self.file.as_path();
-        let txn = self.db.begin_write().or_db(path)?;
-        {
-            let mut rotations = txn.open_table(ROTATIONS).or_db(path)?;
-            rotations
-                .insert(
-                    number,
-                    encode_rotation(rotation.at, rotation.invalidate_previous, before).as_slice(),
-                )
-                .or_db(path)?;
-            upgrade_format(&txn, path)?;
-        }
-        txn.commit().or_db(path)?;
+        guarded(path, || {
+            let txn = self.writable()?.begin_write().or_db(path)?;
+            {
+                let mut rotations = txn.open_table(ROTATIONS).or_db(path)?;
+                rotations
+                    .insert(
+                        number,
+                        encode_rotation(rotation.at, rotation.invalidate_previous, before)
+                            .as_slice(),
+                    )
+                    .or_db(path)?;
+                upgrade_format(&txn, path)?;
+            }
+            txn.commit().or_db(path)
+        })?;
         let root = self.registry.root();
         self.after_commit(root, |registry| {
             registry.rotate_issuer(now, invalidate_previous).map(|_| ())
@@ -410,16 +624,18 @@ impl RegistryStore {
     /// then applies it to the in-memory registry.
     fn commit(&mut self, change: &Change) -> Result<(), StoreError> {
         let path = self.file.as_path();
-        let txn = self.db.begin_write().or_db(path)?;
-        {
-            let mut leaves = txn.open_table(LEAVES).or_db(path)?;
-            leaves
-                .insert(change.index, fr_to_bytes_be(&change.leaf).as_slice())
-                .or_db(path)?;
-            let mut roots = txn.open_table(ROOTS).or_db(path)?;
-            write_entries(&mut roots, &change.entries, path)?;
-        }
-        txn.commit().or_db(path)?;
+        guarded(path, || {
+            let txn = self.writable()?.begin_write().or_db(path)?;
+            {
+                let mut leaves = txn.open_table(LEAVES).or_db(path)?;
+                leaves
+                    .insert(change.index, fr_to_bytes_be(&change.leaf).as_slice())
+                    .or_db(path)?;
+                let mut roots = txn.open_table(ROOTS).or_db(path)?;
+                write_entries(&mut roots, &change.entries, path)?;
+            }
+            txn.commit().or_db(path)
+        })?;
         self.after_commit(change.root, |registry| {
             registry.apply(change)?;
             if registry.root() == change.root {
@@ -443,7 +659,7 @@ impl RegistryStore {
         if apply(&mut self.registry).is_ok() {
             return Ok(());
         }
-        let (registry, issuer) = read(&self.db, &self.file)?;
+        let (registry, issuer) = read(self.db.reader(), &self.file)?;
         self.registry = registry;
         self.issuer = issuer;
         Err(StoreError::Corrupt {
@@ -480,7 +696,7 @@ fn upgrade_format(txn: &redb::WriteTransaction, path: &Path) -> Result<(), Store
 }
 
 /// Reads and validates everything in the database: the registry and the issuer id.
-fn read(db: &Database, path: &Path) -> Result<(Registry, Option<String>), StoreError> {
+fn read(db: &dyn ReadableDatabase, path: &Path) -> Result<(Registry, Option<String>), StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt {
         path: path.to_path_buf(),
         reason,
@@ -695,6 +911,72 @@ mod tests {
     use super::*;
 
     const T0: u64 = 1_750_000_000;
+
+    #[test]
+    fn a_read_only_store_refuses_changes_and_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        {
+            let mut store = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+            store.append(Fr::from(7u8), T0).unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let mut reader = RegistryStore::open_read_only(&path).unwrap();
+        assert_eq!(reader.len(), 1);
+        assert!(matches!(
+            reader.append(Fr::from(8u8), T0 + 1),
+            Err(StoreError::ReadOnly(_))
+        ));
+        assert!(matches!(
+            reader.bind_issuer("NL-RIVM"),
+            Err(StoreError::ReadOnly(_))
+        ));
+        assert_eq!(reader.len(), 1);
+        // Readers share the registry.
+        let other = RegistryStore::open_read_only(&path).unwrap();
+        assert_eq!(other.root(), reader.root());
+        drop((reader, other));
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert!(matches!(
+            RegistryStore::open_read_only(dir.path().join("missing.redb")),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn a_second_open_waits_for_the_first_to_close() {
+        use std::sync::{
+            atomic::{AtomicBool, Ordering},
+            Arc,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        let first = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+        let closed = Arc::new(AtomicBool::new(false));
+        let waiters: Vec<_> = [true, false]
+            .into_iter()
+            .map(|writer| {
+                let (path, closed) = (path.clone(), closed.clone());
+                std::thread::spawn(move || {
+                    let store = if writer {
+                        RegistryStore::open(&path)
+                    } else {
+                        RegistryStore::open_read_only(&path)
+                    };
+                    // Opened only once the first store is closed, not with an "already open"
+                    // error.
+                    assert!(closed.load(Ordering::SeqCst));
+                    store.map(|s| s.len())
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(200));
+        closed.store(true, Ordering::SeqCst);
+        drop(first);
+        for waiter in waiters {
+            assert_eq!(waiter.join().unwrap().unwrap(), 0);
+        }
+    }
 
     fn leaves(n: usize, seed: u64) -> Vec<Fr> {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
@@ -919,7 +1201,7 @@ mod tests {
     }
 
     fn format(store: &RegistryStore) -> u8 {
-        let txn = store.db.begin_read().unwrap();
+        let txn = store.db.reader().begin_read().unwrap();
         let meta = txn.open_table(META).unwrap();
         let value = meta.get(KEY_FORMAT).unwrap().unwrap().value().to_vec();
         value[0]

@@ -19,7 +19,8 @@ use crate::{
 impl Client {
     /// Deploys a presentation contract for the verifying key `key`, signed by `signer` (who
     /// becomes its owner, the one who accepts policies), checking presentations against the
-    /// registry at `registry` with the nullifier scope `scope`: the embedded `ZkhPresentation`
+    /// registry at `registry` with nullifiers scoped to `event` (a code; the contract derives
+    /// its scope from the chain, its address and the event): the embedded `ZkhPresentation`
     /// bytecode with the key as constructor arguments (`zkhealth_evm::presentation_deploy_code`),
     /// nothing compiled. Refuses a `registry` address without code; waits for the deployment to
     /// be mined.
@@ -28,9 +29,9 @@ impl Client {
         signer: &SignerKey,
         key: &VerifyingKey,
         registry: Address,
-        scope: &Fr,
+        event: &str,
     ) -> Result<Deployed, RpcError> {
-        let code = presentation_deploy_code(key, registry, scope)?;
+        let code = presentation_deploy_code(key, registry, event)?;
         if !self.has_code(registry)? {
             return Err(RpcError::NoContractCode { address: registry });
         }
@@ -114,13 +115,20 @@ impl Client {
         })
     }
 
-    /// The nullifier scope the contract was deployed with.
+    /// The contract's nullifier scope (derived at deployment from the chain, its address and
+    /// its `scopeEvent`).
     pub fn presentation_scope(&self, contract: Address) -> Result<Fr, RpcError> {
         let word = self.view(contract, ZkhPresentation::scopeCall {})?;
         u256_to_fr(word).ok_or_else(|| RpcError::MalformedReturn {
             what: ZkhPresentation::scopeCall::SIGNATURE.into(),
             reason: format!("{word:#x} is not a BN254 scalar field element"),
         })
+    }
+
+    /// The event the contract's nullifiers are scoped to (its `scopeEvent` word).
+    pub fn presentation_scope_event(&self, contract: Address) -> Result<[u8; 32], RpcError> {
+        self.view(contract, ZkhPresentation::scopeEventCall {})
+            .map(|word| word.0)
     }
 
     /// The id of the verifying key the contract was deployed with (its `VERIFYING_KEY_ID`, the

@@ -142,7 +142,7 @@ mod tests {
         for (signature, args, name) in [
             ("WrongChallenge(uint256,uint256)", 2, "WrongChallenge"),
             ("DayNotToday(uint256,uint256)", 2, "DayNotToday"),
-            ("ScopeOutOfField(uint256)", 1, "ScopeOutOfField"),
+            ("WrongScope(uint256,uint256)", 2, "WrongScope"),
             ("InvalidProof()", 0, "InvalidProof"),
             ("InvalidProofPoint()", 0, "InvalidProofPoint"),
             ("CurveOperationFailed()", 0, "CurveOperationFailed"),
@@ -157,7 +157,7 @@ mod tests {
             assert_eq!(decode(&data).custom_name(), Some(name), "{signature}");
         }
         // Every error the presentation contract declares is named, by its selector.
-        assert_eq!(ZkhPresentationErrors::SELECTORS.len(), 18);
+        assert_eq!(ZkhPresentationErrors::SELECTORS.len(), 17);
         for (sel, signature) in ZkhPresentationErrors::SELECTORS
             .iter()
             .zip(ZkhPresentationErrors::SIGNATURES)

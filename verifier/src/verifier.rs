@@ -48,13 +48,18 @@ pub struct Expected {
 }
 
 impl Expected {
-    /// Expectations at time `now_unix_secs`, with `today` its UTC day.
-    pub fn at(challenge: Fr, scope: Fr, now_unix_secs: u64) -> Result<Self, VerifyError> {
+    /// Expectations at time `now_unix_secs`, with `today` its UTC day, for this verifier's
+    /// `scope` (a [`zkhealth_circuits::Scope`] or its value).
+    pub fn at(
+        challenge: Fr,
+        scope: impl Into<Fr>,
+        now_unix_secs: u64,
+    ) -> Result<Self, VerifyError> {
         let today = Day::from_unix_seconds(now_unix_secs)
             .map_err(|e| VerifyError::InvalidVerifierInput(e.to_string()))?;
         Ok(Expected {
             challenge,
-            scope,
+            scope: scope.into(),
             today,
             now_unix_secs,
         })

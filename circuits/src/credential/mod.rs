@@ -292,15 +292,6 @@ impl HolderSecret {
     }
 }
 
-/// A nullifier scope from a verifier id and an event (both codes):
-/// `Poseidon(scope tag, verifier, event)`.
-pub fn scope(verifier: &str, event: &str) -> Result<Fr, Error> {
-    poseidon::hash_with_domain(
-        Domain::Scope,
-        &[codes::encode(verifier)?, codes::encode(event)?],
-    )
-}
-
 fn hash_fixed(domain: Domain, inputs: &[Fr]) -> Fr {
     match poseidon::hash_with_domain(domain, inputs) {
         Ok(h) => h,
