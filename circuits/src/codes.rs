@@ -41,7 +41,7 @@
 
 use ark_ff::{BigInteger, PrimeField};
 
-use crate::{field::Fr, Error};
+use crate::{error::excerpt, field::Fr, Error};
 
 /// Longest code, in bytes.
 pub const MAX_CODE_LEN: usize = 31;
@@ -51,12 +51,14 @@ pub fn encode(code: &str) -> Result<Fr, Error> {
     let bytes = code.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_CODE_LEN {
         return Err(Error::InvalidCode(format!(
-            "{code:?} must be 1 to {MAX_CODE_LEN} bytes long"
+            "{} must be 1 to {MAX_CODE_LEN} bytes long",
+            excerpt(code)
         )));
     }
     if let Some(b) = bytes.iter().find(|b| !(0x21..=0x7e).contains(*b)) {
         return Err(Error::InvalidCode(format!(
-            "{code:?} contains byte {b:#04x}; codes are printable ASCII without spaces"
+            "{} contains byte {b:#04x}; codes are printable ASCII without spaces",
+            excerpt(code)
         )));
     }
     Ok(Fr::from_be_bytes_mod_order(bytes))

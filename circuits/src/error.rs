@@ -2,6 +2,16 @@
 
 use thiserror::Error;
 
+/// `text` for an error message: quoted, and cut to its first 40 characters (with its length)
+/// when longer, so that a huge input is never echoed whole.
+pub fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 40;
+    match text.char_indices().nth(SHOWN) {
+        None => format!("{text:?}"),
+        Some((end, _)) => format!("{:?}… ({} bytes)", &text[..end], text.len()),
+    }
+}
+
 /// Everything that can go wrong with native zkhealth values.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Error {
@@ -124,4 +134,20 @@ pub enum Error {
     /// The witness does not match the statement (wrong secret, path, root...).
     #[error("witness does not match the statement: {0}")]
     WitnessMismatch(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn excerpts_cut_long_inputs_and_keep_short_ones() {
+        assert_eq!(excerpt("0x12"), "\"0x12\"");
+        let long = "a".repeat(100_000_000);
+        let shown = excerpt(&long);
+        assert!(shown.len() < 80, "{shown}");
+        assert!(shown.ends_with("… (100000000 bytes)"), "{shown}");
+        // Cut on a character boundary.
+        assert!(excerpt(&"é".repeat(50)).starts_with("\"é"));
+    }
 }

@@ -6,7 +6,7 @@
 
 use ark_ff::{BigInteger, PrimeField};
 
-use crate::Error;
+use crate::{error::excerpt, Error};
 
 /// The BN254 scalar field, in which every circuit value lives.
 pub type Fr = ark_bn254::Fr;
@@ -18,9 +18,9 @@ pub fn fr_to_hex(x: &Fr) -> String {
 
 /// Decodes `0x` + 64 hex digits (big-endian); rejects other lengths and non-canonical values.
 pub fn fr_from_hex(s: &str) -> Result<Fr, Error> {
-    let digits = s
-        .strip_prefix("0x")
-        .ok_or_else(|| Error::InvalidFieldElement(format!("{s:?} does not start with 0x")))?;
+    let digits = s.strip_prefix("0x").ok_or_else(|| {
+        Error::InvalidFieldElement(format!("{} does not start with 0x", excerpt(s)))
+    })?;
     if digits.len() != 64 {
         return Err(Error::InvalidFieldElement(format!(
             "expected 64 hex digits, got {}",

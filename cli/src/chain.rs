@@ -279,6 +279,9 @@ pub struct ChallengeArgs {
     /// Time limit for each request to the node, in seconds.
     #[arg(long, default_value_t = 10)]
     pub rpc_timeout_secs: u64,
+    /// Also write the challenge to this file (read back with `--challenge @FILE`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 fn client(rpc: &RpcArgs) -> Result<Client, CliError> {
@@ -748,6 +751,9 @@ pub fn challenge(args: &ChallengeArgs) -> Result<(), CliError> {
         }
     };
     println!("{}", fr_to_hex(&challenge));
+    if let Some(out) = &args.out {
+        files::write_fr(out, &challenge)?;
+    }
     Ok(())
 }
 

@@ -5,8 +5,9 @@ use std::{io, path::PathBuf};
 use thiserror::Error;
 use zkhealth::{prover::ProverError, registry::store::StoreError, verifier::VerifyError};
 
-/// Exit code of a presentation the verifier refused (a decodable presentation that failed a
-/// check). Other failures exit with 1; clap's usage errors with 2.
+/// Exit code of a presentation the verifier refused: one that failed a check, or a presentation
+/// file that does not decode (a changed proof digit, say). Other failures exit with 1 (a file
+/// that cannot be read among them); clap's usage errors with 2.
 pub const EXIT_REJECTED: u8 = 3;
 
 /// Everything that can go wrong in a CLI command.
@@ -76,7 +77,10 @@ pub enum CliError {
     #[error("key files: {0}")]
     Keys(String),
     /// A command-line value is malformed.
-    #[error("invalid {what} {value:?}: {reason}")]
+    #[error(
+        "invalid {what} {}: {reason}",
+        zkhealth::circuits::error::excerpt(value)
+    )]
     Argument {
         /// Which argument.
         what: &'static str,
@@ -94,6 +98,9 @@ pub enum CliError {
     /// The prover refused or failed.
     #[error("cannot prove: {0}")]
     Prove(#[from] ProverError),
+    /// The development setup failed.
+    #[error("setup failed: {0}")]
+    Setup(ProverError),
     /// The credential is not (or no longer) in the registry under the expected root.
     #[error("the credential is not in the registry: {0}")]
     NotInRegistry(String),
@@ -123,6 +130,15 @@ pub enum CliError {
     /// The verifier refused the presentation.
     #[error("presentation REJECTED: {0}")]
     Rejected(VerifyError),
+    /// The presentation to verify does not decode: refused like one that fails a check.
+    #[error("presentation REJECTED: {} is not a valid presentation: {source}", path.display())]
+    MalformedPresentation {
+        /// The presentation file.
+        path: PathBuf,
+        /// What the decoder reported.
+        #[source]
+        source: VerifyError,
+    },
     /// Verification could not be carried out (malformed input, verifier-side problem).
     #[error("cannot verify: {0}")]
     Verify(VerifyError),
@@ -144,7 +160,9 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Rejected(_) | CliError::ChainRejected(_) => EXIT_REJECTED,
+            CliError::Rejected(_)
+            | CliError::MalformedPresentation { .. }
+            | CliError::ChainRejected(_) => EXIT_REJECTED,
             _ => 1,
         }
     }

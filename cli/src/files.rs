@@ -19,25 +19,66 @@ use zkhealth::{
 
 use crate::error::CliError;
 
-/// Reads a whole file.
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
-    fs::read(path).map_err(|source| CliError::Read {
+/// The largest key or artifact file read (a proving artifact at depth 32 is a few tens of MB).
+pub const MAX_KEY_FILE_BYTES: u64 = 1 << 30;
+
+/// The largest file of a growing record read (root histories, used nullifiers).
+pub const MAX_RECORD_FILE_BYTES: u64 = 256 << 20;
+
+/// The largest small input file read (a policy, record, credential, path, secret, presentation).
+pub const MAX_INPUT_FILE_BYTES: u64 = 1 << 20;
+
+/// The size limit for a file holding `what`.
+fn limit_for(what: &str) -> u64 {
+    match what {
+        "issuer roots" | "root history" | "nullifier store" => MAX_RECORD_FILE_BYTES,
+        _ => MAX_INPUT_FILE_BYTES,
+    }
+}
+
+/// Reads a whole file of at most `limit` bytes; a larger one (or an endless stream such as
+/// `/dev/zero`) is refused after reading `limit + 1` bytes.
+pub fn read_bytes_capped(path: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let err = |source| CliError::Read {
         path: path.to_path_buf(),
         source,
+    };
+    let file = fs::File::open(path).map_err(err)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(err)?;
+    if bytes.len() as u64 > limit {
+        return Err(err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than the {limit} bytes such a file may hold"),
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads a whole key or artifact file ([`MAX_KEY_FILE_BYTES`] at most).
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
+    read_bytes_capped(path, MAX_KEY_FILE_BYTES)
+}
+
+/// Reads a UTF-8 text file of at most `limit` bytes.
+pub fn read_text_capped(path: &Path, limit: u64) -> Result<String, CliError> {
+    String::from_utf8(read_bytes_capped(path, limit)?).map_err(|_| CliError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
     })
 }
 
-/// Reads a UTF-8 text file.
+/// Reads a small UTF-8 text file ([`MAX_INPUT_FILE_BYTES`] at most).
 pub fn read_text(path: &Path) -> Result<String, CliError> {
-    fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+    read_text_capped(path, MAX_INPUT_FILE_BYTES)
 }
 
 /// Reads and decodes a JSON file holding `what`.
 pub fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, CliError> {
-    let text = read_text(path)?;
+    let text = read_text_capped(path, limit_for(what))?;
     serde_json::from_str(&text).map_err(|source| CliError::Json {
         path: path.to_path_buf(),
         what,
@@ -308,13 +349,26 @@ pub fn read_presentation(path: &Path) -> Result<Presentation, CliError> {
     })
 }
 
-/// Parses a `0x`-prefixed 32-byte big-endian field element.
+/// Parses a `0x`-prefixed 32-byte big-endian field element, given on the command line or, as
+/// `@FILE`, in a file (what `challenge --out`, `scope --out` and `holder-key --key-out` write).
 pub fn parse_fr(what: &'static str, value: &str) -> Result<Fr, CliError> {
-    fr_from_hex(value).map_err(|e| CliError::Argument {
+    let text = match value.strip_prefix('@') {
+        Some(file) => read_text_capped(Path::new(file), 1024)?,
+        None => value.to_string(),
+    };
+    fr_from_hex(text.trim()).map_err(|e| CliError::Argument {
         what,
         value: value.into(),
         reason: e.to_string(),
     })
+}
+
+/// Writes a field element as hex with a final newline, for [`parse_fr`]'s `@FILE`.
+pub fn write_fr(path: &Path, x: &Fr) -> Result<(), CliError> {
+    write_bytes(
+        path,
+        format!("{}\n", zkhealth::circuits::field::fr_to_hex(x)).as_bytes(),
+    )
 }
 
 /// Parses a `YYYY-MM-DD` date.

@@ -37,6 +37,10 @@ pub struct HolderKeyArgs {
     /// Replace an existing secret file.
     #[arg(long)]
     pub force: bool,
+    /// Also write the holder key (public, for the issuer) to this file (read back with
+    /// `issue --holder-key @FILE`).
+    #[arg(long)]
+    pub key_out: Option<PathBuf>,
 }
 
 /// `prove`.
@@ -61,7 +65,7 @@ pub struct ProveArgs {
     /// The verifier's policy.
     #[arg(long)]
     pub policy: PathBuf,
-    /// The verifier's challenge (`0x` + 64 hex digits).
+    /// The verifier's challenge (`0x` + 64 hex digits, or `@FILE` holding them).
     #[arg(long)]
     pub challenge: String,
     /// Whom the presentation is for: the scope of its nullifier follows from the verifier's
@@ -81,6 +85,9 @@ pub struct ProveArgs {
     /// Also print the presentation's QR text (`ZKH1:` + base45).
     #[arg(long)]
     pub qr: bool,
+    /// Also write the presentation's QR text to this file (`verify --presentation` reads it).
+    #[arg(long)]
+    pub qr_out: Option<PathBuf>,
 }
 
 /// `holder-key`.
@@ -92,6 +99,9 @@ pub fn holder_key(args: &HolderKeyArgs) -> Result<(), CliError> {
         shown(&args.out)
     );
     say!("holder key: {}", fr_to_hex(&secret.holder_key()));
+    if let Some(out) = &args.key_out {
+        files::write_fr(out, &secret.holder_key())?;
+    }
     Ok(())
 }
 
@@ -181,10 +191,20 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
         fr_to_hex(&presentation.statement.nullifier)
     );
     say!("  written to {}", shown(&args.out));
-    if args.qr {
+    if args.qr || args.qr_out.is_some() {
         let qr = presentation.to_qr_text().map_err(CliError::Verify)?;
-        say!("QR text ({} characters):", qr.len());
-        say!("{qr}");
+        if let Some(out) = &args.qr_out {
+            files::write_bytes(out, format!("{qr}\n").as_bytes())?;
+            say!(
+                "  QR text ({} characters) written to {}",
+                qr.len(),
+                shown(out)
+            );
+        }
+        if args.qr {
+            say!("QR text ({} characters):", qr.len());
+            say!("{qr}");
+        }
     }
     Ok(())
 }

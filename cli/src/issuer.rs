@@ -41,7 +41,7 @@ pub struct IssueArgs {
     /// The record (JSON: `{"schema": "vaccination", ...}`).
     #[arg(long)]
     pub record: PathBuf,
-    /// The holder's public key (`0x` + 64 hex digits, from `zkhealth holder-key`).
+    /// The holder's public key (`0x` + 64 hex digits, or `@FILE` from `holder-key --key-out`).
     #[arg(long)]
     pub holder_key: String,
     /// Last day the credential is valid (`YYYY-MM-DD`).

@@ -37,10 +37,10 @@ pub fn key_stem(depth: u32) -> String {
 /// `setup`.
 pub fn setup(args: &SetupArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let (artifact, vk) = prover::setup(args.depth, &mut OsRng)?;
+    let (artifact, vk) = prover::setup(args.depth, &mut OsRng).map_err(CliError::Setup)?;
     let elapsed = start.elapsed();
     let (pk_path, vk_path) = files::key_paths(&args.out_dir, &key_stem(args.depth));
-    let pk_file = artifact.to_file_bytes()?;
+    let pk_file = artifact.to_file_bytes().map_err(CliError::Setup)?;
     files::write_bytes(&pk_path, &pk_file)?;
     files::write_bytes(&vk_path, &vk.to_file_bytes())?;
     println!(
@@ -53,7 +53,9 @@ pub fn setup(args: &SetupArgs) -> Result<(), CliError> {
     println!("  key id        {}", vk.id());
     println!(
         "  artifact id   {}",
-        prover::ArtifactId::of_file(&pk_file)?.to_hex()
+        prover::ArtifactId::of_file(&pk_file)
+            .map_err(CliError::Setup)?
+            .to_hex()
     );
     println!("WARNING: {DEV_SETUP_WARNING}");
     Ok(())

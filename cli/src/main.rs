@@ -70,7 +70,7 @@ pub enum Command {
     /// the challenge a presentation contract expects from that sender.
     Challenge(chain::ChallengeArgs),
     /// Print the nullifier scope of a verifier and an event.
-    Scope(verifier::ScopeArgs),
+    Scope(verifier::ScopeCommandArgs),
     /// Prove a policy about a credential: write a presentation.
     Prove(holder::ProveArgs),
     /// Verify a presentation (exit code 3 when it is refused).
@@ -124,7 +124,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Path(args) => issuer::path(&args),
         Command::Roots(args) => issuer::roots(&args),
         Command::Policy(cmd) => verifier::policy(&cmd),
-        Command::Challenge(args) if args.contract.is_none() => verifier::challenge(),
+        Command::Challenge(args) if args.contract.is_none() => verifier::challenge(&args),
         Command::Challenge(args) => chain::challenge(&args),
         Command::Scope(args) => verifier::scope(&args),
         Command::Prove(args) => holder::prove(&args),

@@ -83,7 +83,7 @@ pub struct VerifierScopeArgs {
     /// The event its nullifiers are scoped to (a code, e.g. `2026-boarding`; with `--verifier`).
     #[arg(long, requires = "verifier")]
     pub event: Option<String>,
-    /// Or this verifier's scope as a value (`0x` + 64 hex digits), e.g. that of a presentation
+    /// Or this verifier's scope as a value (`0x` + 64 hex digits, or `@FILE`), e.g. that of a presentation
     /// contract (`zkhealth scope --contract`).
     #[arg(long)]
     pub scope: Option<String>,
@@ -180,7 +180,7 @@ pub struct VerifyArgs {
     /// The presentation (JSON, or a file holding its `ZKH1:` QR text).
     #[arg(long)]
     pub presentation: PathBuf,
-    /// The challenge this verifier issued.
+    /// The challenge this verifier issued (`0x` + 64 hex digits, or `@FILE` from `challenge --out`).
     #[arg(long)]
     pub challenge: String,
     /// This verifier's nullifier scope.
@@ -269,15 +269,34 @@ pub fn policy(cmd: &PolicyCommand) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `challenge`.
-pub fn challenge() -> Result<(), CliError> {
-    say!("{}", fr_to_hex(&Fr::rand(&mut OsRng)));
+/// `challenge` without `--contract`: a fresh random challenge.
+pub fn challenge(args: &chain::ChallengeArgs) -> Result<(), CliError> {
+    let challenge = Fr::rand(&mut OsRng);
+    say!("{}", fr_to_hex(&challenge));
+    if let Some(out) = &args.out {
+        files::write_fr(out, &challenge)?;
+    }
     Ok(())
 }
 
 /// `scope`.
-pub fn scope(args: &ScopeArgs) -> Result<(), CliError> {
-    say!("{}", args.scope()?);
+#[derive(Debug, Args)]
+pub struct ScopeCommandArgs {
+    /// Whom the scope is for.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Also write the scope to this file (read back with `--scope @FILE`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `scope`.
+pub fn scope(args: &ScopeCommandArgs) -> Result<(), CliError> {
+    let scope = args.scope.scope()?;
+    say!("{scope}");
+    if let Some(out) = &args.out {
+        files::write_fr(out, &scope.value())?;
+    }
     Ok(())
 }
 
@@ -286,7 +305,11 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
     let key = files::read_verifying_key(&args.vk)?;
     let policy = files::read_policy(&args.policy)?;
     let roots = root_source(args)?;
-    let presentation = files::read_presentation(&args.presentation)?;
+    // A presentation that does not decode is refused (exit 3), as one that fails a check.
+    let presentation = files::read_presentation(&args.presentation).map_err(|e| match e {
+        CliError::Decode { path, source, .. } => CliError::MalformedPresentation { path, source },
+        other => other,
+    })?;
     let challenge = files::parse_fr("challenge", &args.challenge)?;
     let scope = args.scope.value()?;
     let now = match args.now {

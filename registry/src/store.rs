@@ -167,7 +167,7 @@ pub enum StoreError {
     #[error("registry database {0} was opened read-only")]
     ReadOnly(PathBuf),
     /// The registry refused the operation (tree full, leaf already revoked, time going back...).
-    #[error("registry: {0}")]
+    #[error(transparent)]
     Registry(#[from] RegistryError),
     /// The issuer id cannot be encoded as a code.
     #[error("issuer id: {0}")]
