@@ -245,6 +245,15 @@ impl Handle {
 /// while this one would write) before giving up with [`StoreError::Busy`].
 pub const LOCK_WAIT: Duration = Duration::from_secs(60);
 
+/// How a writer opens the database: redb verifies the checksum of every page of the committed
+/// trees first, so a file altered since redb wrote it (a historical root included, which nothing
+/// else could tell apart from a genuine one) fails to open instead of being trusted.
+fn writer_builder() -> redb::Builder {
+    let mut builder = redb::Builder::new();
+    builder.set_check_integrity_on_open(true);
+    builder
+}
+
 /// The lock beside a registry file (`<file>.lock`): writers hold it exclusively and readers
 /// shared, so that a second `issue` waits for the first instead of failing, and a reader never
 /// sees the database half-opened by a writer. Released by the system if the process dies.
@@ -348,7 +357,7 @@ impl RegistryStore {
         // Validate the depth before creating anything on disk.
         Registry::new(depth, window_secs)?;
         let lock = lock_file(path, true)?;
-        let db = Database::create(path).or_db(path)?;
+        let db = writer_builder().create(path).or_db(path)?;
         let txn = db.begin_write().or_db(path)?;
         {
             let mut meta = txn.open_table(META).or_db(path)?;
@@ -397,7 +406,7 @@ impl RegistryStore {
             return Err(StoreError::NotFound(path.to_path_buf()));
         }
         let lock = lock_file(path, true)?;
-        let db = Database::open(path).or_db(path)?;
+        let db = writer_builder().open(path).or_db(path)?;
         Self::from_db(Handle::Writable(db), path, lock)
     }
 
@@ -941,6 +950,36 @@ mod tests {
             RegistryStore::open_read_only(dir.path().join("missing.redb")),
             Err(StoreError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn a_changed_historical_root_is_detected_when_a_writer_opens_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        let first = {
+            let mut store = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+            store.append(Fr::from(7u8), T0).unwrap();
+            let first = store.root();
+            store.append(Fr::from(8u8), T0 + 1).unwrap();
+            first
+        };
+        // The first root's bytes, no longer current, changed in the file.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let needle = fr_to_bytes_be(&first);
+        let at = bytes
+            .windows(32)
+            .position(|w| w == needle.as_slice())
+            .unwrap();
+        bytes[at + 31] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = RegistryStore::open(&path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Database { .. } | StoreError::Corrupt { .. }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
