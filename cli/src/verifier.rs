@@ -33,6 +33,40 @@ pub enum PolicyCommand {
     StandardVaccination(StandardVaccinationArgs),
     /// An age range in calendar years, on an identity (or vaccination) credential.
     Age(AgeArgs),
+    /// Insurance coverage: active, covering the verifier's day (or a service date), and one
+    /// more of payer, plans, a covered category or a minimum annual limit (a proof holds four
+    /// conditions; active and the period take three).
+    Coverage(CoverageArgs),
+}
+
+/// `policy coverage`.
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// The accepted issuer (the insurer's registry).
+    #[arg(long)]
+    pub issuer: String,
+    /// The payer must be this one (a code).
+    #[arg(long)]
+    pub payer: Option<String>,
+    /// The plan must be one of these (codes; repeatable, at most 8).
+    #[arg(long)]
+    pub plan: Vec<String>,
+    /// This service category must be covered (a code; repeatable, one condition each).
+    #[arg(long)]
+    pub category: Vec<String>,
+    /// The annual limit must be at least this much (currency minor units).
+    #[arg(long)]
+    pub limit_at_least: Option<u32>,
+    /// The coverage period must contain this service date (`YYYY-MM-DD`) rather than the
+    /// verifier's day.
+    #[arg(long)]
+    pub service_date: Option<String>,
+    /// Fields to disclose (e.g. `plan`); repeatable.
+    #[arg(long)]
+    pub disclose: Vec<String>,
+    /// Where to write the policy (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `policy standard-vaccination`.
@@ -254,6 +288,30 @@ pub fn policy(cmd: &PolicyCommand) -> Result<(), CliError> {
                 (None, None) => claims,
             };
             (with_disclosure(claims, disclose).build()?, out)
+        }
+        PolicyCommand::Coverage(args) => {
+            let service_date = args
+                .service_date
+                .as_deref()
+                .map(|d| files::parse_day("service date", d))
+                .transpose()?;
+            let mut claims = Claims::coverage(&args.issuer)
+                .status_active()
+                .covers_date(service_date);
+            if let Some(payer) = &args.payer {
+                claims = claims.payer_is(payer);
+            }
+            if !args.plan.is_empty() {
+                let plans: Vec<&str> = args.plan.iter().map(String::as_str).collect();
+                claims = claims.plan_in(&plans);
+            }
+            for category in &args.category {
+                claims = claims.category_covered(category);
+            }
+            if let Some(amount) = args.limit_at_least {
+                claims = claims.limit_at_least(amount);
+            }
+            (with_disclosure(claims, &args.disclose).build()?, &args.out)
         }
     };
     files::write_json(out, &policy)?;

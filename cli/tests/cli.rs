@@ -1224,3 +1224,110 @@ fn oversized_inputs_are_refused_without_being_read_or_echoed_whole() {
         "{err}"
     );
 }
+
+#[test]
+fn a_coverage_policy_from_the_cli_is_proved_and_verified() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    let today = clock_day();
+    let record = serde_json::json!({
+        "schema": "coverage",
+        "payer": "NL-ZILVERENKRUIS",
+        "plan": "BASIS-2026",
+        "status": "active",
+        "period_start": Day(today.0 - 30).to_string(),
+        "period_end": Day(today.0 + 300).to_string(),
+        "categories": ["outpatient", "pharmacy"],
+        "annual_limit": 500000
+    });
+    fs::write(flow.p("coverage.json"), record.to_string()).unwrap();
+    let args = with_arg(
+        flow.issue_args(&flow.ps("cov.json")),
+        "--record",
+        &flow.ps("coverage.json"),
+    );
+    ok(d, &refs(&args));
+    ok(
+        d,
+        &[
+            "path",
+            "--registry",
+            &flow.ps("registry.redb"),
+            "--index",
+            "1",
+            "--out",
+            &flow.ps("cov-path.json"),
+        ],
+    );
+    ok(
+        d,
+        &[
+            "roots",
+            "--registry",
+            &flow.ps("registry.redb"),
+            "--out",
+            &flow.ps("roots.json"),
+        ],
+    );
+    let policy = |name: &str, category: &str| {
+        let out = ok(
+            d,
+            &[
+                "policy",
+                "coverage",
+                "--issuer",
+                ISSUER,
+                "--category",
+                category,
+                "--disclose",
+                "plan",
+                "--out",
+                &flow.ps(name),
+            ],
+        );
+        assert!(out.contains("discloses plan"), "{out}");
+    };
+    // Active and the period take three of a proof's four conditions: a fifth is refused.
+    let err = fails(
+        d,
+        &[
+            "policy",
+            "coverage",
+            "--issuer",
+            ISSUER,
+            "--category",
+            "outpatient",
+            "--payer",
+            "NL-ZILVERENKRUIS",
+            "--out",
+            &flow.ps("too-many.json"),
+        ],
+        1,
+    );
+    assert!(err.contains("conditions"), "{err}");
+    policy("cov-policy.json", "outpatient");
+    let prove = |policy: &str| {
+        let args = with_arg(
+            flow.prove_args("cov-presentation.json"),
+            "--credential",
+            &flow.ps("cov.json"),
+        );
+        let args = with_arg(args, "--path", &flow.ps("cov-path.json"));
+        with_arg(args, "--policy", &flow.ps(policy))
+    };
+    ok(d, &refs(&prove("cov-policy.json")));
+    let args = with_arg(
+        flow.verify_args("cov-presentation.json"),
+        "--policy",
+        &flow.ps("cov-policy.json"),
+    );
+    let out = ok(d, &refs(&args));
+    assert!(
+        out.contains("ACCEPTED") && out.contains("disclosed plan = BASIS-2026"),
+        "{out}"
+    );
+    // A category the coverage does not include: the prover refuses.
+    policy("dental-policy.json", "dental");
+    let err = fails(d, &refs(&prove("dental-policy.json")), 1);
+    assert!(err.contains("cannot prove"), "{err}");
+}
