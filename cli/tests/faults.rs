@@ -273,3 +273,89 @@ fn killed_issuances_and_revocations_lose_nothing_acknowledged() {
         leaves.len()
     );
 }
+
+/// Runs `zkhealth args` with its file-size limit at `blocks` 512-byte blocks and SIGXFSZ
+/// ignored: a write past the limit fails with EFBIG, as on a full disk.
+fn run_with_file_limit(args: &[String], blocks: u64) -> std::process::Output {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {blocks}; exec '{}' {}",
+            env!("CARGO_BIN_EXE_zkhealth"),
+            quoted.join(" ")
+        ))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_full_disk_leaves_the_registry_as_it_was() {
+    let issuer = Issuer::new();
+    let d = issuer.dir.path();
+    for attempt in 0..5 {
+        ok(
+            d,
+            &issuer
+                .issue(attempt)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+    }
+    let state = || {
+        let store = RegistryStore::open_read_only(d.join("registry.redb")).unwrap();
+        (store.len(), store.root(), store.history().entries().len())
+    };
+    let before = state();
+    let size = fs::metadata(d.join("registry.redb")).unwrap().len();
+    // Limits from below the registry's size up to a little above it: the issuance fails
+    // wherever the write does (opening, committing, or the credential), never half-done.
+    let mut failed = 0;
+    for (i, blocks) in [0, size / 1024, size / 512, size / 512 + 8]
+        .into_iter()
+        .enumerate()
+    {
+        let attempt = 100 + i;
+        let out = run_with_file_limit(&issuer.issue(attempt), blocks);
+        let err = text(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        if out.status.success() {
+            // It fitted: a complete issuance.
+            assert!(commitment_of(&d.join(format!("c{attempt}.json"))).is_some());
+            continue;
+        }
+        failed += 1;
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(state(), before, "limit {blocks}: {err}");
+        assert!(
+            !d.join(format!("c{attempt}.json")).exists(),
+            "limit {blocks}"
+        );
+        // A revocation on the full disk changes nothing either.
+        let revoke = [
+            "revoke",
+            "--registry",
+            &issuer.f("registry.redb"),
+            "--index",
+            "0",
+        ]
+        .map(String::from);
+        let out = run_with_file_limit(&revoke, blocks);
+        if !out.status.success() {
+            assert_eq!(state(), before, "revoke at limit {blocks}");
+        }
+        break;
+    }
+    assert!(failed > 0, "no limit made the issuance fail");
+    // With room again, the next issuance takes the next leaf.
+    ok(
+        d,
+        &issuer
+            .issue(200)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(commitment_of(&d.join("c200.json")).unwrap().0, before.0);
+}
