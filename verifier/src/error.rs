@@ -285,7 +285,8 @@ pub enum VerifyError {
     /// turn a no into a yes: earlier than the verifier's (the expiry), or later for a policy
     /// that bounds a slot from above by the day (an age, a minimum time since a dose).
     #[error(
-        "the presentation is for {presented}, not the verifier's date {expected}, and this          policy does not admit that day (it could accept what the verifier's day refuses)"
+        "the presentation is for {presented}, not the verifier's date {expected}, and this \
+         policy does not admit that day (it could accept what the verifier's day refuses)"
     )]
     TodayNotAdmitted {
         /// The presentation's date (ISO).
@@ -470,6 +471,20 @@ impl From<serde_json::Error> for VerifyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_date_refusal_reads_as_one_sentence() {
+        let msg = VerifyError::TodayNotAdmitted {
+            presented: "2026-12-03".into(),
+            expected: "2026-12-02".into(),
+        }
+        .to_string();
+        assert!(!msg.contains("  "), "{msg}");
+        assert!(
+            msg.contains("2026-12-03") && msg.contains("2026-12-02"),
+            "{msg}"
+        );
+    }
 
     #[test]
     fn codes_name_the_variant() {
