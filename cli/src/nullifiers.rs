@@ -30,7 +30,6 @@ impl LockedNullifiers {
     /// Locks `path` (waiting for another process that holds it), then reads it: a missing or
     /// empty file holds no nullifier.
     pub fn open(path: &Path) -> Result<Self, CliError> {
-        files::check_output(path, files::Existing::Replace)?;
         if path.as_os_str() == "-" {
             return Err(CliError::Argument {
                 what: "nullifier store",
@@ -38,6 +37,7 @@ impl LockedNullifiers {
                 reason: "the store is read and written back: give a file".into(),
             });
         }
+        files::check_output(path, files::Existing::Replace)?;
         files::create_parent(path)?;
         let lock_path = lock_path(path);
         let lock = OpenOptions::new()

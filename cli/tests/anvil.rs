@@ -474,12 +474,7 @@ fn issue_credential(d: &Path, day: Day, index: u64) {
     ok(d, &["holder-key", "--force", "--out", &f("secret.json")]);
     let secret: HolderSecret =
         serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
-    let record = json!({
-        "schema": "vaccination", "disease": "840539006", "vaccine": "J07BX03",
-        "product": "EU/1/20/1528", "manufacturer": "ORG-100030215", "dose_number": 2,
-        "total_doses": 2, "date": Day(day.0 - 60).to_string(), "country": "NL",
-        "dob": {"earliest": 19900412, "latest": 19900412}
-    });
+    let record = common::vaccination_record_json(day);
     fs::write(d.join("record.json"), record.to_string()).unwrap();
     ok(
         d,

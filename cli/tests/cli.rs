@@ -14,7 +14,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use common::{clock_day, fails, ok, s, text, zk};
+use common::{clock_day, fails, ok, s, spawn, text, vaccination_record_json, zk};
 use serde_json::Value;
 use tempfile::TempDir;
 use zkhealth::{
@@ -74,18 +74,7 @@ impl Flow {
         let holder_key = fr_to_hex(&secret.holder_key());
         assert!(out.contains(&holder_key), "{out}");
 
-        let record = serde_json::json!({
-            "schema": "vaccination",
-            "disease": "840539006",
-            "vaccine": "J07BX03",
-            "product": "EU/1/20/1528",
-            "manufacturer": "ORG-100030215",
-            "dose_number": 2,
-            "total_doses": 2,
-            "date": Day(today.0 - 60).to_string(),
-            "country": "NL",
-            "dob": {"earliest": 19900412, "latest": 19900412}
-        });
+        let record = vaccination_record_json(today);
         fs::write(d.join("record.json"), record.to_string()).unwrap();
         let expiry = Day(today.0 + 300).to_string();
         let out = ok(
@@ -252,17 +241,6 @@ impl Flow {
         let store = RegistryStore::open(self.p("registry.redb")).unwrap();
         (store.len(), store.root())
     }
-}
-
-/// Starts `zkhealth` with `args` without waiting for it.
-fn spawn(dir: &Path, args: &[String]) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_zkhealth"))
-        .args(args)
-        .env("ZKHEALTH_DATA_DIR", dir.join("data"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
 }
 
 /// Replaces the value after `flag` in `args`.

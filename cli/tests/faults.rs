@@ -9,12 +9,12 @@ mod common;
 use std::{
     fs,
     path::Path,
-    process::{Command, Stdio},
+    process::Command,
     thread,
     time::{Duration, Instant},
 };
 
-use common::{clock_day, ok, s, text};
+use common::{clock_day, ok, s, spawn, text, vaccination_record_json};
 use serde_json::Value;
 use zkhealth::{
     circuits::{
@@ -44,13 +44,7 @@ impl Moments {
 /// Runs `zkhealth args` and kills it after `delay`, unless it ended first; returns whether it
 /// ended by itself with success (the command acknowledged its change).
 fn run_or_kill(dir: &Path, args: &[String], delay: Duration) -> bool {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zkhealth"))
-        .args(args)
-        .env("ZKHEALTH_DATA_DIR", dir.join("data"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(dir, args);
     let start = Instant::now();
     while start.elapsed() < delay {
         if child.try_wait().unwrap().is_some() {
@@ -100,18 +94,7 @@ impl Issuer {
         let secret: HolderSecret =
             serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
         let today = clock_day();
-        let record = serde_json::json!({
-            "schema": "vaccination",
-            "disease": "840539006",
-            "vaccine": "J07BX03",
-            "product": "EU/1/20/1528",
-            "manufacturer": "ORG-100030215",
-            "dose_number": 2,
-            "total_doses": 2,
-            "date": Day(today.0 - 60).to_string(),
-            "country": "NL",
-            "dob": {"earliest": 19900412, "latest": 19900412}
-        });
+        let record = vaccination_record_json(today);
         fs::write(d.join("record.json"), record.to_string()).unwrap();
         Issuer {
             holder_key: fr_to_hex(&secret.holder_key()),
@@ -160,14 +143,7 @@ fn concurrent_issuances_wait_for_each_other_and_each_gets_its_own_leaf() {
             .collect::<Vec<_>>(),
     );
     let children: Vec<_> = (1..=4)
-        .map(|attempt| {
-            Command::new(env!("CARGO_BIN_EXE_zkhealth"))
-                .args(issuer.issue(attempt))
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|attempt| spawn(d, &issuer.issue(attempt)))
         .collect();
     // A reader at the same time waits its turn too.
     let roots = Command::new(env!("CARGO_BIN_EXE_zkhealth"))

@@ -20,6 +20,35 @@ pub fn zk(dir: &Path, args: &[&str]) -> Output {
         .expect("the zkhealth binary runs")
 }
 
+/// Starts `zkhealth` with `args`, its data directory inside `dir`, without waiting for it
+/// (output captured).
+pub fn spawn(dir: &Path, args: &[String]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_zkhealth"))
+        .args(args)
+        .env("ZKHEALTH_DATA_DIR", dir.join("data"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the zkhealth binary starts")
+}
+
+/// A vaccination record file's JSON: a second dose of Comirnaty 60 days before `day`, for
+/// someone born on 1990-04-12.
+pub fn vaccination_record_json(day: Day) -> serde_json::Value {
+    serde_json::json!({
+        "schema": "vaccination",
+        "disease": "840539006",
+        "vaccine": "J07BX03",
+        "product": "EU/1/20/1528",
+        "manufacturer": "ORG-100030215",
+        "dose_number": 2,
+        "total_doses": 2,
+        "date": Day(day.0 - 60).to_string(),
+        "country": "NL",
+        "dob": {"earliest": 19900412, "latest": 19900412}
+    })
+}
+
 /// Output bytes as text.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
