@@ -141,6 +141,7 @@ mod tests {
         for id in CircuitId::ALL {
             assert_eq!(CircuitId::from_u16(id.to_u16()), Some(id));
             assert_eq!(id.name().parse::<CircuitId>(), Ok(id));
+            assert_eq!(id.to_string(), id.name());
             let json = serde_json::to_string(&id).unwrap();
             assert_eq!(json, format!("\"{}\"", id.name()));
             assert_eq!(serde_json::from_str::<CircuitId>(&json).unwrap(), id);

@@ -120,11 +120,21 @@ fn div_rem(
     divisor: u64,
     quotient_bits: usize,
 ) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
-    let cs = x.cs();
     let value = x.value().map(|v| {
         let n = v.into_bigint().as_ref().first().copied().unwrap_or(0);
         (n / divisor, n % divisor)
     });
+    div_rem_with_witness(x, divisor, quotient_bits, value)
+}
+
+/// [`div_rem`] with the quotient and remainder the prover claims.
+fn div_rem_with_witness(
+    x: &FpVar<Fr>,
+    divisor: u64,
+    quotient_bits: usize,
+    value: Result<(u64, u64), SynthesisError>,
+) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
+    let cs = x.cs();
     let q = FpVar::new_witness(cs.clone(), || value.map(|(q, _)| Fr::from(q)))?;
     let r = FpVar::new_witness(cs, || value.map(|(_, r)| Fr::from(r)))?;
     let remainder_bits = (u64::BITS - (divisor - 1).leading_zeros()) as usize;
@@ -178,6 +188,43 @@ mod tests {
             let ymd = ymd_of_day(&t).unwrap();
             assert!(cs.is_satisfied().unwrap(), "{y}-{m}-{d}");
             assert_eq!(ymd.value().unwrap(), day.ymd().to_field(), "{y}-{m}-{d}");
+        }
+    }
+
+    #[test]
+    fn a_value_that_is_no_day_gets_the_placeholder_date() {
+        // The witness helper reads the low limb only when the value fits in it: 2^64 + d is not
+        // day d, and neither is a value past the last supported day.
+        let d = Day::from_civil(2026, 12, 2).unwrap();
+        assert_eq!(civil_of(&d.to_field()), (2026, 12, 2));
+        let wide = d.to_field() + Fr::from(u64::MAX) + Fr::from(1u8);
+        assert_eq!(civil_of(&wide), (MIN_YEAR, 1, 1));
+        let past = Day::max().to_field() + Fr::from(1u8);
+        assert_eq!(civil_of(&past), (MIN_YEAR, 1, 1));
+    }
+
+    #[test]
+    fn only_the_integer_division_satisfies_div_rem() {
+        // For every divisor the calendar uses, `x = d·q + r` also holds with `(q - 1, r + d)`
+        // and `(q + 1, r - d)`; the remainder's range check refuses both.
+        let division = |x: u64, d: u64, witness: (u64, u64)| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let v = FpVar::new_witness(cs.clone(), || Ok(Fr::from(x))).unwrap();
+            let _ = div_rem_with_witness(&v, d, 12, Ok(witness)).unwrap();
+            cs.is_satisfied().unwrap()
+        };
+        for d in [4u64, 100, 400] {
+            let x = 2023;
+            let (q, r) = (x / d, x % d);
+            assert!(division(x, d, (q, r)), "{x} / {d}");
+            assert!(
+                !division(x, d, (q - 1, r + d)),
+                "{x} / {d}: remainder {}",
+                r + d
+            );
+            let x = 2 * d;
+            assert!(division(x, d, (2, 0)));
+            assert!(!division(x, d, (1, d)), "{x} / {d}: remainder {d}");
         }
     }
 

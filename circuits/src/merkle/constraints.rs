@@ -226,6 +226,22 @@ mod tests {
     }
 
     #[test]
+    fn the_allocated_path_holds_the_native_siblings_and_bits() {
+        let tree = random_tree(5, 20, 5);
+        let path = tree.path(13).unwrap();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let var = MerklePathVar::new_witness_with_depth(cs, 5, || Ok(path.clone())).unwrap();
+        let siblings: Vec<Fr> = var.siblings().iter().map(|s| s.value().unwrap()).collect();
+        assert_eq!(siblings, path.siblings);
+        let bits: Vec<bool> = var
+            .index_bits()
+            .iter()
+            .map(|b| b.value().unwrap())
+            .collect();
+        assert_eq!(bits, [true, false, true, true, false]);
+    }
+
+    #[test]
     fn gadget_rejects_forged_sibling() {
         let tree = random_tree(5, 20, 5);
         let path = tree.path(13).unwrap();
