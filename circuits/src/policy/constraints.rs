@@ -332,7 +332,7 @@ mod tests {
         policy::{Condition, Operand, Operator},
     };
 
-    const TODAY: u32 = 45_000; // 2023-03-16
+    const TODAY: u32 = 45_000; // 2023-03-17
 
     /// Evaluates one condition in the circuit on `slots`; returns whether the constraints hold.
     fn circuit_holds(cond: &Condition, slots: &[Fr; NUM_SLOTS], today: Day) -> bool {
@@ -369,6 +369,26 @@ mod tests {
 
     fn cond(op: Operator, values: Vec<Operand>) -> Condition {
         Condition::new(0, op, values)
+    }
+
+    #[test]
+    fn a_range_of_dates_relative_to_today_agrees_with_native_at_both_ends() {
+        // Born between 65 and 18 years before today, in `YYYYMMDD` form: both operands carry
+        // today's date (2023-03-17).
+        let c = cond(
+            Operator::Between,
+            vec![Operand::YearsFromToday(-65), Operand::YearsFromToday(-18)],
+        );
+        for (x, holds) in [
+            (19_580_316u64, false),
+            (19_580_317, true),
+            (20_050_317, true),
+            (20_050_318, false),
+        ] {
+            let slots = slots_with(x);
+            assert_eq!(native_holds(&c, &slots, Day(TODAY)), holds, "{x}");
+            assert_eq!(circuit_holds(&c, &slots, Day(TODAY)), holds, "{x}");
+        }
     }
 
     #[test]
@@ -459,6 +479,9 @@ mod tests {
         let choice = alloc_choice(cs.clone(), Ok(6)).unwrap();
         cv.enforce_holds(&vars, &t, &t, &choice).unwrap();
         assert!(!cs.is_satisfied().unwrap());
+        // A choice or a slot list of the wrong length is refused before any constraint.
+        assert!(cv.enforce_holds(&vars, &t, &t, &choice[1..]).is_err());
+        assert!(cv.enforce_holds(&vars[1..], &t, &t, &choice).is_err());
         slots[8] = Fr::from(42u8);
         assert!(circuit_holds(&c, &slots, Day(TODAY)));
     }
