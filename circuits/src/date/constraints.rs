@@ -205,8 +205,8 @@ mod tests {
 
     #[test]
     fn only_the_integer_division_satisfies_div_rem() {
-        // For every divisor the calendar uses, `x = d·q + r` also holds with `(q - 1, r + d)`
-        // and `(q + 1, r - d)`; the remainder's range check refuses both.
+        // For every divisor the calendar uses, `x = d·q + r` also holds with `(q - 1, r + d)`;
+        // the remainder's range check refuses it, at the boundary `r = d` too.
         let division = |x: u64, d: u64, witness: (u64, u64)| {
             let cs = ConstraintSystem::<Fr>::new_ref();
             let v = FpVar::new_witness(cs.clone(), || Ok(Fr::from(x))).unwrap();
