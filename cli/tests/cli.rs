@@ -1082,6 +1082,25 @@ fn a_corrupted_registry_is_an_error_never_a_panic() {
         }
     }
     println!("{refused} of 80 runs on corrupted registries refused with an error");
+
+    // A historical root changed in the file: a read-only command refuses it too.
+    let exported = zk(d, &["roots", "--registry", &flow.ps("registry.redb"), "--out", "-"]);
+    assert!(exported.status.success(), "{}", text(&exported.stderr));
+    let roots: Value = serde_json::from_slice(&exported.stdout).unwrap();
+    let first = roots["roots"]["entries"][0]["root"].as_str().unwrap();
+    let needle = hex::decode(first.trim_start_matches("0x")).unwrap();
+    let mut bytes = original.clone();
+    let at = bytes
+        .windows(32)
+        .position(|w| w == needle.as_slice())
+        .unwrap();
+    bytes[at + 31] ^= 1;
+    fs::write(&corrupt, &bytes).unwrap();
+    let o = zk(d, &["roots", "--registry", &corrupt, "--out", "-"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("corrupt") && err.contains("seal"), "{err}");
+    assert!(o.stdout.is_empty());
 }
 
 #[test]

@@ -12,20 +12,30 @@
 //!
 //! | table | key | value |
 //! |-------|-----|-------|
-//! | `meta` | `"format"`, `"depth"`, `"window_secs"`, `"issuer"` | `[1]` or `[2]`, `u32` BE, `u64` BE, UTF-8 |
+//! | `meta` | `"format"`, `"depth"`, `"window_secs"`, `"issuer"` | `[3]` (unsealed), `u32` BE, `u64` BE, UTF-8 |
 //! | `leaves` | leaf index (`u64`) | 32-byte big-endian field element (`0` for a revoked leaf) |
 //! | `roots` | position in the history (`u64`) | `published_at` (`u64` BE) ‖ replaced flag (`0`/`1`) ‖ `replaced_at` (`u64` BE, `0` when not replaced) ‖ root (32 bytes BE) |
 //! | `invalidations` | position of the invalidated root's latest entry (`u64`) | `invalidated_at` (`u64` BE) |
 //! | `rotations` | rotation number (`u64`, from 0) | `at` (`u64` BE) ‖ invalidate-previous flag (`0`/`1`) ‖ number of entries published before it (`u64` BE) |
 //!
-//! An entry's epoch is the number of rotations made before it was published. A store is in
-//! format 1 (what earlier versions wrote, and read) until it records its first invalidation or
-//! rotation, which moves it to format 2 in the same transaction, so that an earlier version
-//! refuses the file instead of ignoring what it cannot read.
+//! An entry's epoch is the number of rotations made before it was published.
 //!
-//! Every value is decoded strictly when the store is opened: wrong lengths, non-canonical field
-//! elements, gaps in the indices, or a history that does not replay to what is stored or does
-//! not end at the tree's root are [`StoreError::Corrupt`], never a panic.
+//! # Seals
+//!
+//! In format 3 every value but the format's own is followed by its **seal**: the first 8 bytes
+//! of SHA-256 over `zkhealth/registry-row/v1`, the table's name, a zero byte, the key's bytes
+//! (`u64` keys big-endian, names as UTF-8) and the value. A historical root is not implied by the
+//! current leaves, so without the seal a changed byte in one would pass every other check; redb's
+//! own page checksums are verified only by a writer's open, while every open, read-only included,
+//! checks the seals. Formats 1 and 2 (what earlier versions wrote: format 1 before the first
+//! invalidation or rotation, format 2 after) hold no seals; a read-only open reads them as they
+//! are, and a writer's open seals every row in one transaction after redb has verified the file,
+//! moving it to format 3, which earlier versions refuse instead of misreading.
+//!
+//! Every value is decoded strictly when the store is opened: a seal that does not match, wrong
+//! lengths, non-canonical field elements, gaps in the indices, or a history that does not replay
+//! to what is stored or does not end at the tree's root are [`StoreError::Corrupt`], never a
+//! panic.
 //!
 //! ```no_run
 //! use zkhealth_registry::store::RegistryStore;
@@ -47,7 +57,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{
+    Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition, TableHandle,
+};
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 use zkhealth_circuits::{
     codes,
@@ -74,13 +87,21 @@ const KEY_DEPTH: &str = "depth";
 const KEY_WINDOW: &str = "window_secs";
 const KEY_ISSUER: &str = "issuer";
 
-/// The newest on-disk format version, which this code writes once a store holds an
-/// invalidation or a rotation; it reads this one and [`STORE_FORMAT_V1`].
-pub const STORE_FORMAT: u8 = 2;
+/// The on-disk format version this code writes: every value sealed (see [Seals](self#seals)).
+/// It also reads [`STORE_FORMAT_V1`] and [`STORE_FORMAT_V2`], and a writer's open moves them to
+/// this one.
+pub const STORE_FORMAT: u8 = 3;
 
-/// The first on-disk format version (no invalidations, no rotations), which a new store keeps
-/// until it needs format [`STORE_FORMAT`].
+/// The first on-disk format version (no invalidations, no rotations, no seals).
 pub const STORE_FORMAT_V1: u8 = 1;
+
+/// The second on-disk format version (invalidations and rotations, no seals).
+pub const STORE_FORMAT_V2: u8 = 2;
+
+/// Length of a value's seal.
+const SEAL_LEN: usize = 8;
+/// The domain of the seals.
+const SEAL_DOMAIN: &[u8] = b"zkhealth/registry-row/v1";
 
 /// Length of an encoded root-history entry.
 const ENTRY_LEN: usize = 8 + 1 + 8 + 32;
@@ -363,12 +384,10 @@ impl RegistryStore {
             let mut meta = txn.open_table(META).or_db(path)?;
             let fresh = meta.get(KEY_FORMAT).or_db(path)?.is_none();
             if fresh {
-                meta.insert(KEY_FORMAT, [STORE_FORMAT_V1].as_slice())
+                meta.insert(KEY_FORMAT, [STORE_FORMAT].as_slice())
                     .or_db(path)?;
-                meta.insert(KEY_DEPTH, depth.to_be_bytes().as_slice())
-                    .or_db(path)?;
-                meta.insert(KEY_WINDOW, window_secs.to_be_bytes().as_slice())
-                    .or_db(path)?;
+                put_meta(&mut meta, KEY_DEPTH, &depth.to_be_bytes(), path)?;
+                put_meta(&mut meta, KEY_WINDOW, &window_secs.to_be_bytes(), path)?;
             }
             txn.open_table(LEAVES).or_db(path)?;
             txn.open_table(ROOTS).or_db(path)?;
@@ -376,6 +395,7 @@ impl RegistryStore {
             txn.open_table(ROTATIONS).or_db(path)?;
         }
         txn.commit().or_db(path)?;
+        seal_legacy(&db, path)?;
         let store = Self::from_db(Handle::Writable(db), path, lock)?;
         if store.depth() != depth {
             return Err(StoreError::DepthMismatch {
@@ -407,6 +427,7 @@ impl RegistryStore {
         }
         let lock = lock_file(path, true)?;
         let db = writer_builder().open(path).or_db(path)?;
+        seal_legacy(&db, path)?;
         Self::from_db(Handle::Writable(db), path, lock)
     }
 
@@ -510,7 +531,7 @@ impl RegistryStore {
             let txn = self.writable()?.begin_write().or_db(path)?;
             {
                 let mut meta = txn.open_table(META).or_db(path)?;
-                meta.insert(KEY_ISSUER, issuer.as_bytes()).or_db(path)?;
+                put_meta(&mut meta, KEY_ISSUER, issuer.as_bytes(), path)?;
             }
             txn.commit().or_db(path)
         })?;
@@ -583,10 +604,7 @@ impl RegistryStore {
             let txn = self.writable()?.begin_write().or_db(path)?;
             {
                 let mut invalidations = txn.open_table(INVALIDATIONS).or_db(path)?;
-                invalidations
-                    .insert(position, now.to_be_bytes().as_slice())
-                    .or_db(path)?;
-                upgrade_format(&txn, path)?;
+                put(&mut invalidations, position, &now.to_be_bytes(), path)?;
             }
             txn.commit().or_db(path)
         })?;
@@ -611,14 +629,8 @@ impl RegistryStore {
             let txn = self.writable()?.begin_write().or_db(path)?;
             {
                 let mut rotations = txn.open_table(ROTATIONS).or_db(path)?;
-                rotations
-                    .insert(
-                        number,
-                        encode_rotation(rotation.at, rotation.invalidate_previous, before)
-                            .as_slice(),
-                    )
-                    .or_db(path)?;
-                upgrade_format(&txn, path)?;
+                let value = encode_rotation(rotation.at, rotation.invalidate_previous, before);
+                put(&mut rotations, number, &value, path)?;
             }
             txn.commit().or_db(path)
         })?;
@@ -637,9 +649,12 @@ impl RegistryStore {
             let txn = self.writable()?.begin_write().or_db(path)?;
             {
                 let mut leaves = txn.open_table(LEAVES).or_db(path)?;
-                leaves
-                    .insert(change.index, fr_to_bytes_be(&change.leaf).as_slice())
-                    .or_db(path)?;
+                put(
+                    &mut leaves,
+                    change.index,
+                    &fr_to_bytes_be(&change.leaf),
+                    path,
+                )?;
                 let mut roots = txn.open_table(ROOTS).or_db(path)?;
                 write_entries(&mut roots, &change.entries, path)?;
             }
@@ -689,19 +704,106 @@ fn write_entries(
     path: &Path,
 ) -> Result<(), StoreError> {
     for (position, entry) in entries {
-        roots
-            .insert(*position, encode_entry(entry).as_slice())
-            .or_db(path)?;
+        put(roots, *position, &encode_entry(entry), path)?;
     }
     Ok(())
 }
 
-/// Moves a store to format [`STORE_FORMAT`] within the transaction that first needs it.
-fn upgrade_format(txn: &redb::WriteTransaction, path: &Path) -> Result<(), StoreError> {
-    let mut meta = txn.open_table(META).or_db(path)?;
-    meta.insert(KEY_FORMAT, [STORE_FORMAT].as_slice())
-        .or_db(path)?;
+/// The seal of a value stored under `key` in `table` (see [Seals](self#seals)).
+fn seal(table: &str, key: &[u8], value: &[u8]) -> [u8; SEAL_LEN] {
+    let digest = Sha256::new()
+        .chain_update(SEAL_DOMAIN)
+        .chain_update(table.as_bytes())
+        .chain_update([0u8])
+        .chain_update(key)
+        .chain_update(value)
+        .finalize();
+    let mut out = [0u8; SEAL_LEN];
+    out.copy_from_slice(&digest[..SEAL_LEN]);
+    out
+}
+
+/// `value` followed by its seal.
+fn sealed(table: &str, key: &[u8], value: &[u8]) -> Vec<u8> {
+    [value, seal(table, key, value).as_slice()].concat()
+}
+
+/// The value inside a stored one: checked against its seal and stripped of it when the store
+/// is sealed, as it is otherwise.
+fn unseal<'a>(table: &str, key: &[u8], stored: &'a [u8], sealed: bool) -> Result<&'a [u8], String> {
+    if !sealed {
+        return Ok(stored);
+    }
+    let Some((value, found)) = stored.split_last_chunk::<SEAL_LEN>() else {
+        return Err(format!("{} bytes, too short to be sealed", stored.len()));
+    };
+    if *found != seal(table, key, value) {
+        return Err("its seal does not match (the value was changed)".into());
+    }
+    Ok(value)
+}
+
+/// Writes a sealed value under a `u64` key.
+fn put(
+    table: &mut redb::Table<u64, &[u8]>,
+    key: u64,
+    value: &[u8],
+    path: &Path,
+) -> Result<(), StoreError> {
+    let stored = sealed(table.name(), &key.to_be_bytes(), value);
+    table.insert(key, stored.as_slice()).or_db(path)?;
     Ok(())
+}
+
+/// Writes a sealed metadata value.
+fn put_meta(
+    meta: &mut redb::Table<&str, &[u8]>,
+    key: &str,
+    value: &[u8],
+    path: &Path,
+) -> Result<(), StoreError> {
+    let stored = sealed(META.name(), key.as_bytes(), value);
+    meta.insert(key, stored.as_slice()).or_db(path)?;
+    Ok(())
+}
+
+/// Moves a store written in format 1 or 2 to format [`STORE_FORMAT`]: every row sealed, in one
+/// transaction. Called by a writer's open only, after redb has verified the file's checksums,
+/// so what is sealed is what was written.
+fn seal_legacy(db: &Database, path: &Path) -> Result<(), StoreError> {
+    let txn = db.begin_write().or_db(path)?;
+    {
+        let mut meta = txn.open_table(META).or_db(path)?;
+        let format = meta.get(KEY_FORMAT).or_db(path)?.map(|v| v.value().to_vec());
+        if !matches!(format.as_deref(), Some([STORE_FORMAT_V1 | STORE_FORMAT_V2])) {
+            // Already sealed, or not a registry (which reading reports).
+            return Ok(());
+        }
+        let mut rows = Vec::new();
+        for item in meta.iter().or_db(path)? {
+            let (k, v) = item.or_db(path)?;
+            if k.value() != KEY_FORMAT {
+                rows.push((k.value().to_string(), v.value().to_vec()));
+            }
+        }
+        for (key, value) in rows {
+            put_meta(&mut meta, &key, &value, path)?;
+        }
+        meta.insert(KEY_FORMAT, [STORE_FORMAT].as_slice())
+            .or_db(path)?;
+        for definition in [LEAVES, ROOTS, INVALIDATIONS, ROTATIONS] {
+            let mut table = txn.open_table(definition).or_db(path)?;
+            let mut rows = Vec::new();
+            for item in table.iter().or_db(path)? {
+                let (k, v) = item.or_db(path)?;
+                rows.push((k.value(), v.value().to_vec()));
+            }
+            for (key, value) in rows {
+                put(&mut table, key, &value, path)?;
+            }
+        }
+    }
+    txn.commit().or_db(path)
 }
 
 /// Reads and validates everything in the database: the registry and the issuer id.
@@ -714,13 +816,21 @@ fn read(db: &dyn ReadableDatabase, path: &Path) -> Result<(Registry, Option<Stri
     let meta = txn
         .open_table(META)
         .map_err(|e| corrupt(format!("no metadata table ({e})")))?;
-    let get = |key: &str| -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(meta.get(key).or_db(path)?.map(|v| v.value().to_vec()))
-    };
-    let format = match get(KEY_FORMAT)?.as_deref() {
-        Some([f]) if *f == STORE_FORMAT_V1 || *f == STORE_FORMAT => *f,
+    let format = match meta.get(KEY_FORMAT).or_db(path)?.map(|v| v.value().to_vec()) {
+        Some(f) if matches!(f.as_slice(), [STORE_FORMAT_V1 | STORE_FORMAT_V2 | STORE_FORMAT]) => {
+            f[0]
+        }
         Some(other) => return Err(corrupt(format!("unknown format version {other:?}"))),
         None => return Err(corrupt("no format version".into())),
+    };
+    let is_sealed = format == STORE_FORMAT;
+    let get = |key: &str| -> Result<Option<Vec<u8>>, StoreError> {
+        match meta.get(key).or_db(path)? {
+            None => Ok(None),
+            Some(v) => unseal(META.name(), key.as_bytes(), v.value(), is_sealed)
+                .map(|value| Some(value.to_vec()))
+                .map_err(|r| corrupt(format!("metadata {key:?}: {r}"))),
+        }
     };
     let depth = get(KEY_DEPTH)?
         .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
@@ -752,7 +862,9 @@ fn read(db: &dyn ReadableDatabase, path: &Path) -> Result<(Registry, Option<Stri
                 "leaf {i} is missing (next stored: {index})"
             )));
         }
-        let bytes = <&[u8; 32]>::try_from(v.value())
+        let value = unseal(LEAVES.name(), &index.to_be_bytes(), v.value(), is_sealed)
+            .map_err(|r| corrupt(format!("leaf {index}: {r}")))?;
+        let bytes = <&[u8; 32]>::try_from(value)
             .map_err(|_| corrupt(format!("leaf {index} is not 32 bytes")))?;
         let leaf = fr_from_bytes_be(bytes).map_err(|e| corrupt(format!("leaf {index}: {e}")))?;
         leaves.push(leaf);
@@ -772,7 +884,9 @@ fn read(db: &dyn ReadableDatabase, path: &Path) -> Result<(Registry, Option<Stri
                 "root-history entry {i} is missing (next stored: {pos})"
             )));
         }
-        stored.push(decode_entry(v.value()).map_err(|r| corrupt(format!("root {pos}: {r}")))?);
+        let value = unseal(ROOTS.name(), &pos.to_be_bytes(), v.value(), is_sealed)
+            .map_err(|r| corrupt(format!("root {pos}: {r}")))?;
+        stored.push(decode_entry(value).map_err(|r| corrupt(format!("root {pos}: {r}")))?);
     }
     // The invalidations and rotations (none in format 1; the tables may not exist).
     let optional_table = |table: TableDefinition<u64, &[u8]>, name: &str| {
@@ -781,7 +895,10 @@ fn read(db: &dyn ReadableDatabase, path: &Path) -> Result<(Registry, Option<Stri
             Ok(t) => {
                 for item in t.iter().or_db(path)? {
                     let (k, v) = item.or_db(path)?;
-                    rows.push((k.value(), v.value().to_vec()));
+                    let value =
+                        unseal(table.name(), &k.value().to_be_bytes(), v.value(), is_sealed)
+                        .map_err(|r| corrupt(format!("{name} row {}: {r}", k.value())))?;
+                    rows.push((k.value(), value.to_vec()));
                 }
             }
             Err(redb::TableError::TableDoesNotExist(_)) => {}
@@ -953,7 +1070,7 @@ mod tests {
     }
 
     #[test]
-    fn a_changed_historical_root_is_detected_when_a_writer_opens_the_file() {
+    fn a_changed_historical_root_is_detected_by_every_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = db_path(&dir);
         let first = {
@@ -972,6 +1089,11 @@ mod tests {
             .unwrap();
         bytes[at + 31] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
+        let read_only = RegistryStore::open_read_only(&path).unwrap_err();
+        assert!(
+            matches!(&read_only, StoreError::Corrupt { reason, .. } if reason.contains("seal")),
+            "{read_only}"
+        );
         let err = RegistryStore::open(&path).unwrap_err();
         assert!(
             matches!(
@@ -980,6 +1102,79 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_changed_byte_in_any_row_breaks_its_seal_even_read_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        {
+            let mut store = RegistryStore::open_or_create(&path, 4, 60).unwrap();
+            store.bind_issuer("NL-RIVM").unwrap();
+            store.append(Fr::from(7u8), T0).unwrap();
+            let first = store.root();
+            store.append(Fr::from(8u8), T0 + 1).unwrap();
+            store.invalidate_root(first, T0 + 2).unwrap();
+            store.rotate_issuer(T0 + 3, false).unwrap();
+        }
+        let pristine = std::fs::read(&path).unwrap();
+        let rows = [
+            (LEAVES, 1),
+            (ROOTS, 0),
+            (ROOTS, 1),
+            (INVALIDATIONS, 0),
+            (ROTATIONS, 0),
+        ];
+        for (table, key) in rows {
+            let stored = peek(&path, table, key);
+            // A byte of the value, then a byte of the seal.
+            for at in [0, stored.len() - 1] {
+                std::fs::write(&path, &pristine).unwrap();
+                let mut changed = stored.clone();
+                changed[at] ^= 0x10;
+                poke_raw(&path, table, key, &changed);
+                for result in [
+                    RegistryStore::open_read_only(&path).map(|_| ()),
+                    RegistryStore::open(&path).map(|_| ()),
+                ] {
+                    assert!(
+                        matches!(&result, Err(StoreError::Corrupt { reason, .. })
+                            if reason.contains("seal")),
+                        "{} {key} byte {at}: {result:?}",
+                        table.name()
+                    );
+                }
+            }
+        }
+        for key in [KEY_DEPTH, KEY_WINDOW, KEY_ISSUER] {
+            std::fs::write(&path, &pristine).unwrap();
+            let db = Database::open(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            {
+                let mut meta = txn.open_table(META).unwrap();
+                let mut stored = meta.get(key).unwrap().unwrap().value().to_vec();
+                stored[0] ^= 1;
+                meta.insert(key, stored.as_slice()).unwrap();
+            }
+            txn.commit().unwrap();
+            drop(db);
+            let result = RegistryStore::open_read_only(&path);
+            assert!(
+                matches!(&result, Err(StoreError::Corrupt { reason, .. }) if reason.contains("seal")),
+                "{key}: {result:?}"
+            );
+        }
+        // A row copied to another key keeps a valid seal for its own key only.
+        std::fs::write(&path, &pristine).unwrap();
+        let entry = peek(&path, ROOTS, 0);
+        poke_raw(&path, ROOTS, 1, &entry);
+        assert!(matches!(
+            RegistryStore::open_read_only(&path),
+            Err(StoreError::Corrupt { .. })
+        ));
+        // The pristine file opens.
+        std::fs::write(&path, &pristine).unwrap();
+        RegistryStore::open_read_only(&path).unwrap();
     }
 
     #[test]
@@ -1026,17 +1221,42 @@ mod tests {
         dir.path().join("registry.redb")
     }
 
-    /// Writes `value` under `key` in `table`, bypassing the store's validation.
-    fn poke<K: redb::Key + 'static>(
+    /// Writes `value`, sealed, under `key` in `table`, bypassing the store's validation: what
+    /// a buggy writer could leave, which the decoding must refuse on its own.
+    fn poke(path: &Path, table: TableDefinition<u64, &[u8]>, key: u64, value: &[u8]) {
+        poke_raw(path, table, key, &sealed(table.name(), &key.to_be_bytes(), value));
+    }
+
+    /// Writes `value` under `key` in the metadata, sealed unless it is the format.
+    fn poke_meta(path: &Path, key: &str, value: &[u8]) {
+        let stored = if key == KEY_FORMAT {
+            value.to_vec()
+        } else {
+            sealed(META.name(), key.as_bytes(), value)
+        };
+        poke_raw(path, META, key, &stored);
+    }
+
+    /// Writes `stored` as it is under `key` in `table`.
+    fn poke_raw<K: redb::Key + 'static>(
         path: &Path,
         table: TableDefinition<K, &[u8]>,
         key: K::SelfType<'_>,
-        value: &[u8],
+        stored: &[u8],
     ) {
         let db = Database::open(path).unwrap();
         let txn = db.begin_write().unwrap();
-        txn.open_table(table).unwrap().insert(key, value).unwrap();
+        txn.open_table(table).unwrap().insert(key, stored).unwrap();
         txn.commit().unwrap();
+    }
+
+    /// The value stored under `key` in `table`, seal included.
+    fn peek(path: &Path, table: TableDefinition<u64, &[u8]>, key: u64) -> Vec<u8> {
+        let db = ReadOnlyDatabase::open(path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let table = txn.open_table(table).unwrap();
+        let value = table.get(key).unwrap().unwrap().value().to_vec();
+        value
     }
 
     #[test]
@@ -1191,9 +1411,9 @@ mod tests {
                 e[8] = 2;
                 poke(p, ROOTS, 0, &e)
             }),
-            ("depth", |p| poke(p, META, KEY_DEPTH, &[0, 4])),
-            ("format", |p| poke(p, META, KEY_FORMAT, &[9])),
-            ("issuer", |p| poke(p, META, KEY_ISSUER, &[0xff, 0xfe])),
+            ("depth", |p| poke_meta(p, KEY_DEPTH, &[0, 4])),
+            ("format", |p| poke_meta(p, KEY_FORMAT, &[9])),
+            ("issuer", |p| poke_meta(p, KEY_ISSUER, &[0xff, 0xfe])),
         ];
         for (name, corrupt) in cases {
             let dir = tempfile::tempdir().unwrap();
@@ -1256,7 +1476,7 @@ mod tests {
             store.append(l[0], T0).unwrap();
             let first = store.root();
             store.append(l[1], T0 + 1).unwrap();
-            assert_eq!(format(&store), STORE_FORMAT_V1);
+            assert_eq!(format(&store), STORE_FORMAT);
             // A replaced root, then a rotation that invalidates everything before it.
             store.invalidate_root(first, T0 + 2).unwrap();
             assert_eq!(format(&store), STORE_FORMAT);
@@ -1304,7 +1524,7 @@ mod tests {
             store.rotate_issuer(T0 - 1, true),
             Err(StoreError::Registry(RegistryError::TimeWentBack { .. }))
         ));
-        assert_eq!(format(&store), STORE_FORMAT_V1);
+        assert_eq!(format(&store), STORE_FORMAT);
         store.invalidate_root(root, T0).unwrap();
         assert!(matches!(
             store.invalidate_root(root, T0),
@@ -1325,7 +1545,7 @@ mod tests {
         let cases: [(&str, Poke); 9] = [
             ("format 1 with a rotation", |p| {
                 poke(p, ROTATIONS, 0, &encode_rotation(T0 + 5, true, 2));
-                poke(p, META, KEY_FORMAT, &[STORE_FORMAT_V1]);
+                poke_meta(p, KEY_FORMAT, &[STORE_FORMAT_V1]);
             }),
             ("short rotation", |p| poke(p, ROTATIONS, 0, &[0; 9])),
             ("bad rotation flag", |p| {
@@ -1396,12 +1616,25 @@ mod tests {
             }
             txn.commit().unwrap();
         }
+        // Readers read it as it is, and leave it so.
+        let reader = RegistryStore::open_read_only(&path).unwrap();
+        assert_eq!(reader.registry(), &reference);
+        assert_eq!(format(&reader), STORE_FORMAT_V1);
+        drop(reader);
+        // A writer seals every row.
         let mut store = RegistryStore::open(&path).unwrap();
         assert_eq!(store.registry(), &reference);
-        store.rotate_issuer(T0 + 1, false).unwrap();
         assert_eq!(format(&store), STORE_FORMAT);
+        store.rotate_issuer(T0 + 1, false).unwrap();
         drop(store);
-        assert_eq!(RegistryStore::open(&path).unwrap().history().epoch(), 1);
+        let stored = peek(&path, ROOTS, 0);
+        assert_eq!(stored.len(), ENTRY_LEN + SEAL_LEN);
+        assert_eq!(
+            unseal("roots", &0u64.to_be_bytes(), &stored, true).unwrap(),
+            encode_entry(&reference.history().entries()[0]).as_slice()
+        );
+        let store = RegistryStore::open_read_only(&path).unwrap();
+        assert_eq!(store.history().epoch(), 1);
     }
 
     #[test]
