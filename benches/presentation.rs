@@ -38,7 +38,7 @@ use rand_core::OsRng;
 use zkhealth::testing::*;
 use zkhealth::{
     circuits::{circuit::PresentationCircuit, merkle::MerkleTree, Fr, Statement},
-    prover::{groth16, Schedule},
+    prover::{groth16, QapReduction, Schedule},
     records::claims,
     registry::Registry,
     verifier::{
@@ -132,7 +132,7 @@ fn floor(c: &mut Criterion) {
         z.extend(cs.witness_assignment().unwrap());
         let domain = groth16::domain(m).unwrap();
         let evals = groth16::witness_evaluations(m, &z, &domain).unwrap();
-        let h = groth16::quotient(&domain, evals.clone()).unwrap();
+        let h = groth16::quotient(&domain, evals.clone(), QapReduction::Libsnark).unwrap();
         let (zb, hb) = (groth16::to_bigints(&z), groth16::to_bigints(&h));
         let wb = &zb[m.num_instance_variables..];
         let coset = domain

@@ -299,7 +299,7 @@ fn the_prove_path_synthesizes_the_witness_only() {
 #[test]
 fn the_cached_matrix_prover_matches_stock_groth16_for_the_same_randomness() {
     use ark_groth16::Groth16;
-    use zkhealth::prover::groth16;
+    use zkhealth::prover::{groth16, QapReduction};
 
     let mut w = World::new(13);
     let v = w.vaccination();
@@ -313,7 +313,7 @@ fn the_cached_matrix_prover_matches_stock_groth16_for_the_same_randomness() {
     let cs = prover().synthesize_witness(circuit.clone()).unwrap();
     let mut z = cs.instance_assignment().unwrap();
     z.extend(cs.witness_assignment().unwrap());
-    let ours = groth16::create_proof(pk, artifact.matrices(), &z, r, s).unwrap();
+    let ours = groth16::create_proof(pk, artifact.matrices(), &z, r, s, QapReduction::Libsnark).unwrap();
 
     let stock =
         Groth16::<ark_bn254::Bn254>::create_proof_with_reduction(circuit, pk, r, s).unwrap();
@@ -322,7 +322,7 @@ fn the_cached_matrix_prover_matches_stock_groth16_for_the_same_randomness() {
     // Another witness length is refused, not truncated.
     let short = &z[..z.len() - 1];
     assert!(matches!(
-        groth16::create_proof(pk, artifact.matrices(), short, r, s),
+        groth16::create_proof(pk, artifact.matrices(), short, r, s, QapReduction::Libsnark),
         Err(ProverError::Proving(_))
     ));
 }

@@ -14,6 +14,11 @@
 //! | [`ProvingArtifact::from_file_bytes_validated`] | every point checked on its curve and in its prime-order subgroup (arkworks `Validate::Yes`) | files from untrusted sources, when seconds of validation are acceptable |
 //! | [`ProvingArtifact::from_file_bytes_pinned`] | not validated, but the payload's SHA-256 must equal an [`ArtifactId`] the caller pinned | files from untrusted sources whose id was published through a trusted channel (fast) |
 //!
+//! The payload ends with the key's provenance: the [`QapReduction`] its H query is made for and
+//! its [`KeyOrigin`] (a development setup, or a ceremony with its contributions). Files written
+//! before provenance was recorded end after the matrices and read as a development setup with
+//! the libsnark reduction.
+//!
 //! All three check the container, decode the embedded verifying key with full validation, check
 //! every matrix index and count, that the matrices have one instance variable per public input
 //! of the key's circuit plus one ([`PublicInputs::NUM_INPUTS`](zkhealth_circuits::PublicInputs)),
@@ -22,7 +27,7 @@
 use std::{fmt, str::FromStr, sync::Arc};
 
 use ark_bn254::Bn254;
-use ark_groth16::{Groth16, ProvingKey};
+use ark_groth16::{r1cs_to_qap::LibsnarkReduction, Groth16, ProvingKey};
 use ark_serialize::{
     CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Validate,
 };
@@ -40,7 +45,74 @@ use zkhealth_verifier::{
     VerifyError, VerifyingKey,
 };
 
-use crate::{matrices::ConstraintMatrices, ProverError};
+use crate::{
+    matrices::ConstraintMatrices,
+    reduction::{CircomReduction, QapReduction},
+    ProverError,
+};
+
+/// Where a key came from, recorded in its proving artifact.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum KeyOrigin {
+    /// A setup run on one machine ([`setup`]): whoever ran it can forge proofs.
+    Development,
+    /// A multi-party phase-2 ceremony run with snarkjs, imported from its final `.zkey`.
+    Ceremony(Ceremony),
+}
+
+/// A snarkjs phase-2 ceremony, as its final `.zkey` records it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ceremony {
+    /// The circuit's hash as snarkjs computes it at `groth16 setup` (BLAKE2b-512, hex): every
+    /// contribution is chained from it.
+    pub circuit_hash: String,
+    /// The contributions in order, the beacon (if any) last.
+    pub contributions: Vec<Contribution>,
+}
+
+/// One contribution to a phase-2 ceremony.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contribution {
+    /// The name its participant gave (`zkey contribute -n`), if any.
+    pub name: Option<String>,
+    /// The contribution hash snarkjs prints and participants publish (BLAKE2b-512, hex).
+    pub hash: String,
+    /// For the final beacon: the public random value (hex) and the number of hash iterations's
+    /// exponent; absent for a participant's contribution.
+    pub beacon: Option<Beacon>,
+}
+
+/// The public random value of a ceremony's beacon.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Beacon {
+    /// The beacon's value (hex), for instance a future block hash announced in advance.
+    pub value: String,
+    /// `log2` of the number of hash iterations applied to it.
+    pub iterations_exp: u32,
+}
+
+impl std::fmt::Display for KeyOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyOrigin::Development => f.write_str(
+                "development setup (one party knew the trapdoor and could forge proofs)",
+            ),
+            KeyOrigin::Ceremony(c) => {
+                let beacons = c.contributions.iter().filter(|x| x.beacon.is_some()).count();
+                write!(
+                    f,
+                    "snarkjs phase-2 ceremony: {} contribution(s){}",
+                    c.contributions.len() - beacons,
+                    if beacons > 0 { " and a beacon" } else { "" }
+                )
+            }
+        }
+    }
+}
 
 /// The id of a proving artifact: SHA-256 of its file's payload (everything between the
 /// container's header and its digest), the way a [`zkhealth_verifier::KeyId`] is the SHA-256 of a key's payload.
@@ -102,6 +174,8 @@ pub struct ProvingArtifact {
     pub(crate) pk: ProvingKey<Bn254>,
     pub(crate) vk: VerifyingKey,
     pub(crate) matrices: Arc<ConstraintMatrices>,
+    pub(crate) reduction: QapReduction,
+    pub(crate) origin: KeyOrigin,
 }
 
 /// Runs a circuit-specific Groth16 setup of the presentation circuit for registry depth `depth`:
@@ -122,29 +196,44 @@ pub fn setup_circuit<C: Circuit, R: RngCore + CryptoRng>(
     depth: u32,
     rng: &mut R,
 ) -> Result<(ProvingArtifact, VerifyingKey), ProverError> {
+    setup_circuit_with_reduction::<C, R>(depth, QapReduction::Libsnark, rng)
+}
+
+/// A development setup of circuit `C` whose H query is made for `reduction`: with
+/// [`QapReduction::Circom`] the key has the shape of a snarkjs key, so the circom reduction's
+/// prover can be tested and benched without a ceremony.
+pub fn setup_circuit_with_reduction<C: Circuit, R: RngCore + CryptoRng>(
+    depth: u32,
+    reduction: QapReduction,
+    rng: &mut R,
+) -> Result<(ProvingArtifact, VerifyingKey), ProverError> {
     if depth == 0 || depth > MAX_DEPTH {
         return Err(ProverError::UnsupportedDepth {
             depth,
             max: MAX_DEPTH,
         });
     }
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(C::blank(depth), rng)?;
+    let (pk, vk) = match reduction {
+        QapReduction::Libsnark => {
+            Groth16::<Bn254, LibsnarkReduction>::circuit_specific_setup(C::blank(depth), rng)?
+        }
+        QapReduction::Circom => {
+            Groth16::<Bn254, CircomReduction>::circuit_specific_setup(C::blank(depth), rng)?
+        }
+    };
     let vk = VerifyingKey::with_circuit(vk, C::ID, depth)?;
     let matrices = ConstraintMatrices::for_circuit::<C>(depth)?;
-    check_fit(&pk, &vk, &matrices)?;
-    let artifact = ProvingArtifact {
-        pk,
-        vk: vk.clone(),
-        matrices: Arc::new(matrices),
-    };
+    let artifact =
+        ProvingArtifact::from_parts(pk, vk.clone(), matrices, reduction, KeyOrigin::Development)?;
     Ok((artifact, vk))
 }
 
-/// The matrices have the circuit's instance count and fit the proving key.
+/// The matrices have the circuit's instance count and fit the proving key and its reduction.
 fn check_fit(
     pk: &ProvingKey<Bn254>,
     vk: &VerifyingKey,
     matrices: &ConstraintMatrices,
+    reduction: QapReduction,
 ) -> Result<(), ProverError> {
     let circuit = vk.circuit();
     let inputs = circuit
@@ -166,10 +255,42 @@ fn check_fit(
             matrices: nvars,
         });
     }
-    Ok(())
+    crate::groth16::check_key(pk, matrices, reduction)
 }
 
 impl ProvingArtifact {
+    /// An artifact from its parts, checked as a loaded one is: the matrices fit the proving key,
+    /// its reduction and the verifying key's circuit, and the proving key belongs to `vk`.
+    pub fn from_parts(
+        pk: ProvingKey<Bn254>,
+        vk: VerifyingKey,
+        matrices: ConstraintMatrices,
+        reduction: QapReduction,
+        origin: KeyOrigin,
+    ) -> Result<Self, ProverError> {
+        check_fit(&pk, &vk, &matrices, reduction)?;
+        if &pk.vk != vk.inner() {
+            return Err(ProverError::KeyMismatch);
+        }
+        Ok(ProvingArtifact {
+            pk,
+            vk,
+            matrices: Arc::new(matrices),
+            reduction,
+            origin,
+        })
+    }
+
+    /// The reduction the proving key's H query is made for.
+    pub fn reduction(&self) -> QapReduction {
+        self.reduction
+    }
+
+    /// Where the key came from.
+    pub fn origin(&self) -> &KeyOrigin {
+        &self.origin
+    }
+
     /// The verifying key this artifact proves for.
     pub fn verifying_key(&self) -> &VerifyingKey {
         &self.vk
@@ -220,8 +341,9 @@ impl ProvingArtifact {
     }
 
     /// The artifact as a file: container (magic, kind, version, length, SHA-256 digest) around
-    /// the verifying key file (circuit id, depth, key), the uncompressed proving key and the
-    /// constraint matrices.
+    /// the verifying key file (circuit id, depth, key), the uncompressed proving key, the
+    /// constraint matrices, then the provenance: the reduction's byte and the origin as JSON
+    /// (u32 LE length, then the bytes).
     pub fn to_file_bytes(&self) -> Result<Vec<u8>, ProverError> {
         let vk_file = self.vk.to_file_bytes();
         let mut payload = Vec::new();
@@ -231,6 +353,11 @@ impl ProvingArtifact {
             .serialize_with_mode(&mut payload, Compress::No)
             .map_err(|e| ProverError::Serialization(e.to_string()))?;
         self.matrices.write(&mut payload);
+        payload.push(self.reduction.to_byte());
+        let origin = serde_json::to_vec(&self.origin)
+            .map_err(|e| ProverError::Serialization(format!("origin: {e}")))?;
+        payload.extend_from_slice(&(origin.len() as u32).to_le_bytes());
+        payload.extend_from_slice(&origin);
         Ok(container::seal(Kind::ProvingArtifact, &payload))
     }
 
@@ -294,19 +421,29 @@ impl ProvingArtifact {
                 other => ProverError::Serialization(format!("proving key: {other}")),
             })?;
         let matrices = ConstraintMatrices::read(&mut pk_bytes)?;
-        if !pk_bytes.is_empty() {
-            return Err(ProverError::Serialization(
-                "trailing bytes after the constraint matrices".into(),
-            ));
-        }
-        check_fit(&pk, &vk, &matrices)?;
-        if &pk.vk != vk.inner() {
-            return Err(ProverError::KeyMismatch);
-        }
-        Ok(ProvingArtifact {
-            pk,
-            vk,
-            matrices: Arc::new(matrices),
-        })
+        let (reduction, origin) = read_provenance(pk_bytes)?;
+        Self::from_parts(pk, vk, matrices, reduction, origin)
     }
+}
+
+/// The provenance after the matrices: absent in files written before it was recorded.
+fn read_provenance(bytes: &[u8]) -> Result<(QapReduction, KeyOrigin), ProverError> {
+    let bad = |m: String| ProverError::Serialization(format!("artifact provenance: {m}"));
+    let Some((&byte, rest)) = bytes.split_first() else {
+        return Ok((QapReduction::Libsnark, KeyOrigin::Development));
+    };
+    let reduction =
+        QapReduction::from_byte(byte).ok_or_else(|| bad(format!("unknown reduction {byte}")))?;
+    let (len, json) = rest
+        .split_first_chunk::<4>()
+        .ok_or_else(|| bad("truncated origin length".into()))?;
+    if json.len() != u32::from_le_bytes(*len) as usize {
+        return Err(bad(format!(
+            "the origin is {} bytes, its length says {}",
+            json.len(),
+            u32::from_le_bytes(*len)
+        )));
+    }
+    let origin = serde_json::from_slice(json).map_err(|e| bad(format!("origin: {e}")))?;
+    Ok((reduction, origin))
 }

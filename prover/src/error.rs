@@ -124,4 +124,7 @@ pub enum ProverError {
     /// A file could not be read or written.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// A snarkjs file (`.r1cs`, `.wtns`, `.zkey`) is malformed or does not fit.
+    #[error(transparent)]
+    Snarkjs(#[from] crate::snarkjs::SnarkjsError),
 }

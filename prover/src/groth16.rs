@@ -11,6 +11,10 @@
 //! The steps are public so that a bench can time each on the same witness and compare the
 //! whole proof with the sum of its MSMs and FFTs (the floor for this algorithm).
 //!
+//! The quotient is handed to the key's H query as its reduction needs
+//! ([`QapReduction`](crate::QapReduction)): coefficients for the libsnark reduction of our
+//! development keys, odd-coset values for snarkjs's keys.
+//!
 //! With the `parallel` feature the independent steps run concurrently on the rayon pool; without
 //! it they run one after the other on the calling thread and give the same proof.
 
@@ -24,7 +28,11 @@ use ark_std::{cfg_iter, cfg_iter_mut};
 #[cfg(feature = "parallel")]
 use rayon::{join, prelude::*};
 
-use crate::{matrices::ConstraintMatrices, ProverError};
+use crate::{
+    matrices::ConstraintMatrices,
+    reduction::{odd_coset_offset, QapReduction},
+    ProverError,
+};
 
 /// Runs `a` then `b` (what `rayon::join` does without threads).
 #[cfg(not(feature = "parallel"))]
@@ -89,15 +97,23 @@ pub fn witness_evaluations(
     Ok([a, b?, c?])
 }
 
-/// The coefficients of `H = (A·B − C) / Z` from the evaluations: an inverse FFT and a coset FFT
-/// each for `A`, `B`, `C`, the quotient on the coset, and one inverse coset FFT (seven FFTs).
+/// The H MSM's scalars from the evaluations, for the key's reduction: an inverse FFT and a coset
+/// FFT each for `A`, `B`, `C`, then
+///
+/// - libsnark: the quotient `(A·B − C) / Z` on the coset by the field's generator and one inverse
+///   coset FFT, giving `H`'s coefficients (seven FFTs);
+/// - circom: `A·B − C` on the odd coset, as it is (six FFTs).
 pub fn quotient(
     domain: &Radix2EvaluationDomain<Fr>,
     [mut a, mut b, mut c]: [Vec<Fr>; 3],
+    reduction: QapReduction,
 ) -> Result<Vec<Fr>, ProverError> {
-    let no_coset =
-        || ProverError::Proving("the domain has no coset by the field's generator".into());
-    let coset = domain.get_coset(Fr::GENERATOR).ok_or_else(no_coset)?;
+    let no_coset = || ProverError::Proving("the domain has no coset for the quotient".into());
+    let offset = match reduction {
+        QapReduction::Libsnark => Fr::GENERATOR,
+        QapReduction::Circom => odd_coset_offset(domain).map_err(|_| no_coset())?,
+    };
+    let coset = domain.get_coset(offset).ok_or_else(no_coset)?;
     let to_coset = |v: &mut Vec<Fr>| {
         domain.ifft_in_place(v);
         coset.fft_in_place(v);
@@ -106,6 +122,13 @@ pub fn quotient(
         || join(|| to_coset(&mut a), || to_coset(&mut b)),
         || to_coset(&mut c),
     );
+    if reduction == QapReduction::Circom {
+        cfg_iter_mut!(a)
+            .zip(cfg_iter!(b))
+            .zip(cfg_iter!(c))
+            .for_each(|((a, b), c)| *a = *a * b - c);
+        return Ok(a);
+    }
     // Z(x) = x^n − 1 is the same constant g^n − 1 at every point of the coset g·H.
     let z_inv = domain
         .evaluate_vanishing_polynomial(Fr::GENERATOR)
@@ -140,11 +163,16 @@ pub struct Msms {
     pub h: G1Projective,
 }
 
-/// Checks that the key's query vectors fit the matrices, so no MSM silently truncates.
-pub fn check_key(pk: &ProvingKey<Bn254>, m: &ConstraintMatrices) -> Result<(), ProverError> {
+/// Checks that the key's query vectors fit the matrices and the reduction, so no MSM silently
+/// truncates.
+pub fn check_key(
+    pk: &ProvingKey<Bn254>,
+    m: &ConstraintMatrices,
+    reduction: QapReduction,
+) -> Result<(), ProverError> {
     let nvars = m.num_instance_variables + m.num_witness_variables;
     let domain = domain(m)?;
-    let h_needed = domain.size().saturating_sub(1);
+    let h_needed = reduction.h_query_len(domain.size());
     for (query, key, matrices, fits) in [
         (
             "a_query",
@@ -174,7 +202,7 @@ pub fn check_key(pk: &ProvingKey<Bn254>, m: &ConstraintMatrices) -> Result<(), P
             "h_query",
             pk.h_query.len(),
             h_needed,
-            pk.h_query.len() >= h_needed,
+            pk.h_query.len() == h_needed,
         ),
     ] {
         if !fits {
@@ -210,7 +238,8 @@ pub fn assemble(pk: &ProvingKey<Bn254>, msms: &Msms, r: Fr, s: Fr) -> Proof<Bn25
     }
 }
 
-/// A proof from the full assignment `z` (constant `1`, instance, witness) and the randomness.
+/// A proof from the full assignment `z` (constant `1`, instance, witness) and the randomness,
+/// for a key made for `reduction`.
 ///
 /// The witness map and the G1 MSMs over `z` run while the G2 MSM, which needs only `z`, runs
 /// beside them.
@@ -220,8 +249,9 @@ pub fn create_proof(
     z: &[Fr],
     r: Fr,
     s: Fr,
+    reduction: QapReduction,
 ) -> Result<Proof<Bn254>, ProverError> {
-    check_key(pk, m)?;
+    check_key(pk, m, reduction)?;
     if z.len() != m.num_instance_variables + m.num_witness_variables {
         return Err(ProverError::Proving(format!(
             "the witness has {} variables, the constraint matrices {}",
@@ -243,7 +273,7 @@ pub fn create_proof(
                     )
                 },
                 || -> Result<_, ProverError> {
-                    let h = quotient(&domain, witness_evaluations(m, z, &domain)?)?;
+                    let h = quotient(&domain, witness_evaluations(m, z, &domain)?, reduction)?;
                     Ok(G1Projective::msm_bigint(&pk.h_query, &to_bigints(&h)))
                 },
             );

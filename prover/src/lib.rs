@@ -23,8 +23,14 @@ mod error;
 pub mod groth16;
 pub mod matrices;
 mod prove;
+pub mod reduction;
+pub mod snarkjs;
 
-pub use artifact::{setup, setup_circuit, ArtifactId, ProvingArtifact};
+pub use artifact::{
+    setup, setup_circuit, setup_circuit_with_reduction, ArtifactId, Beacon, Ceremony, Contribution,
+    KeyOrigin, ProvingArtifact,
+};
 pub use batch::Schedule;
 pub use error::ProverError;
 pub use prove::{ProveRequest, Prover};
+pub use reduction::QapReduction;

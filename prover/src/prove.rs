@@ -116,6 +116,18 @@ impl Prover {
         })
     }
 
+    /// The full assignment (constant one, the statement's inputs, the witness) of the circuit
+    /// that proves `req`, in wire order: what a `.wtns` file holds
+    /// ([`crate::snarkjs::wtns::to_bytes`]). Checks the request as [`Self::prove`] does.
+    pub fn assignment(&self, req: &ProveRequest<'_>) -> Result<Vec<Fr>, ProverError> {
+        let (statement, witness) = self.prepare(req)?;
+        let circuit = PresentationCircuit::new(self.artifact.depth(), statement, witness);
+        let cs = self.synthesize_witness(circuit)?;
+        let mut assignment = cs.instance_assignment()?;
+        assignment.extend(cs.witness_assignment()?);
+        Ok(assignment)
+    }
+
     /// Synthesizes the witness of a circuit (no matrices: they are cached in the artifact).
     /// Returns the constraint system, in prove mode with `construct_matrices: false`.
     ///
@@ -160,7 +172,14 @@ impl Prover {
         assignment.extend(cs.witness_assignment()?);
         let r = Fr::rand(rng);
         let s = Fr::rand(rng);
-        let proof = groth16::create_proof(&self.artifact.pk, m, &assignment, r, s)?;
+        let proof = groth16::create_proof(
+            &self.artifact.pk,
+            m,
+            &assignment,
+            r,
+            s,
+            self.artifact.reduction,
+        )?;
         Ok(Proof(proof))
     }
 }
