@@ -20,6 +20,8 @@ use zkhealth::{
     verifier::{IssuerRoots, LocalRoots},
 };
 
+use zkhealth::prover::ProverError;
+
 use crate::{
     error::CliError,
     files::{self, shown},
@@ -88,6 +90,10 @@ pub struct ProveArgs {
     /// Also write the presentation's QR text to this file (`verify --presentation` reads it).
     #[arg(long)]
     pub qr_out: Option<PathBuf>,
+    /// Also write the proof's full assignment as a snarkjs `.wtns` file (`snarkjs wtns check`
+    /// against `export-r1cs`'s file; `snarkjs groth16 prove` with a ceremony's key).
+    #[arg(long)]
+    pub wtns: Option<PathBuf>,
 }
 
 /// `holder-key`.
@@ -179,6 +185,17 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
     let presentation = prover.prove(&request)?;
     let proved = start.elapsed();
     files::write_json(&args.out, &presentation)?;
+    if let Some(out) = &args.wtns {
+        let assignment = prover.assignment(&request)?;
+        let bytes =
+            zkhealth::prover::snarkjs::wtns::to_bytes(&assignment).map_err(ProverError::from)?;
+        files::write_bytes(out, &bytes)?;
+        say!(
+            "  witness ({} values) written to {}",
+            assignment.len(),
+            shown(out)
+        );
+    }
     say!(
         "proved in {:.2} s (proving key loaded in {:.2} s)",
         proved.as_secs_f64(),

@@ -1,6 +1,7 @@
 //! The `zkhealth` command line. Run `zkhealth --help`, or `zkhealth demo` for the whole flow.
 //!
-//! Commands are grouped by party: [`keys`] (development setup), [`issuer`], [`holder`],
+//! Commands are grouped by party: [`keys`] (development setup), [`ceremony`] (keys from a
+//! snarkjs ceremony, and snarkjs's files), [`issuer`], [`holder`],
 //! [`verifier`], [`chain`] and [`evm`] (contracts and calldata), and the [`demo`] that runs them
 //! all; [`files`] and [`error`] are shared by every party. No party module uses another's
 //! commands except the verifier, which reads roots from the chain.
@@ -8,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod ceremony;
 mod chain;
 mod demo;
 mod error;
@@ -53,6 +55,17 @@ pub enum Command {
     Demo(DemoArgs),
     /// Generate proving and verifying keys for a registry depth (development setup).
     Setup(keys::SetupArgs),
+    /// Write a circuit's constraints as an iden3 `.r1cs` file, for a snarkjs ceremony.
+    ExportR1cs(ceremony::ExportR1csArgs),
+    /// Import a snarkjs ceremony's final `.zkey`: checked against the circuit, written as a
+    /// proving artifact and verifying key recording the ceremony.
+    ImportZkey(ceremony::ImportZkeyArgs),
+    /// Describe key files.
+    #[command(subcommand)]
+    Keys(ceremony::KeysCommand),
+    /// Write snarkjs's `verification_key.json` for a key, and `proof.json` and `public.json` for
+    /// a presentation, for `snarkjs groth16 verify`.
+    ExportSnarkjs(ceremony::ExportSnarkjsArgs),
     /// Generate a holder secret and print its holder key.
     HolderKey(holder::HolderKeyArgs),
     /// Issue a credential: commit a record and append it to the issuer's registry.
@@ -118,6 +131,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Demo(args) => demo::run(&cli.data_dir, args.depth),
         Command::Setup(args) => keys::setup(&args),
+        Command::ExportR1cs(args) => ceremony::export_r1cs(&args),
+        Command::ImportZkey(args) => ceremony::import_zkey(&args),
+        Command::Keys(ceremony::KeysCommand::Info(args)) => ceremony::keys_info(&args),
+        Command::ExportSnarkjs(args) => ceremony::export_snarkjs(&args),
         Command::HolderKey(args) => holder::holder_key(&args),
         Command::Issue(args) => issuer::issue(&args),
         Command::Revoke(args) => issuer::revoke(&args),

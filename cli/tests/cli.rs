@@ -1084,7 +1084,16 @@ fn a_corrupted_registry_is_an_error_never_a_panic() {
     println!("{refused} of 80 runs on corrupted registries refused with an error");
 
     // A historical root changed in the file: a read-only command refuses it too.
-    let exported = zk(d, &["roots", "--registry", &flow.ps("registry.redb"), "--out", "-"]);
+    let exported = zk(
+        d,
+        &[
+            "roots",
+            "--registry",
+            &flow.ps("registry.redb"),
+            "--out",
+            "-",
+        ],
+    );
     assert!(exported.status.success(), "{}", text(&exported.stderr));
     let roots: Value = serde_json::from_slice(&exported.stdout).unwrap();
     let first = roots["roots"]["entries"][0]["root"].as_str().unwrap();

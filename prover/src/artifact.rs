@@ -102,7 +102,11 @@ impl std::fmt::Display for KeyOrigin {
                 "development setup (one party knew the trapdoor and could forge proofs)",
             ),
             KeyOrigin::Ceremony(c) => {
-                let beacons = c.contributions.iter().filter(|x| x.beacon.is_some()).count();
+                let beacons = c
+                    .contributions
+                    .iter()
+                    .filter(|x| x.beacon.is_some())
+                    .count();
                 write!(
                     f,
                     "snarkjs phase-2 ceremony: {} contribution(s){}",

@@ -115,22 +115,20 @@ fn the_circom_reduction_proves_what_stock_arkworks_proves_for_a_snarkjs_shaped_k
     let z = prover.assignment(&request()).unwrap();
     let (r, s) = (Fr::from(11u8), Fr::from(12u8));
     let ours = groth16::create_proof(pk, m, &z, r, s, QapReduction::Circom).unwrap();
-    let stock = Groth16::<Bn254, CircomReduction>::create_proof_with_reduction(
-        circuit.clone(),
-        pk,
-        r,
-        s,
-    )
-    .unwrap();
+    let stock =
+        Groth16::<Bn254, CircomReduction>::create_proof_with_reduction(circuit.clone(), pk, r, s)
+            .unwrap();
     assert_eq!(ours, stock);
     let vk = artifact.verifying_key();
-    assert_eq!(verify(vk, &statement, &zkhealth_verifier::Proof(ours)), Ok(()));
+    assert_eq!(
+        verify(vk, &statement, &zkhealth_verifier::Proof(ours)),
+        Ok(())
+    );
 
     // The libsnark reduction's proof for this key does not verify; our prover refuses to mix
     // them (the H query has the other length).
-    let wrong =
-        Groth16::<Bn254, LibsnarkReduction>::create_proof_with_reduction(circuit, pk, r, s)
-            .unwrap();
+    let wrong = Groth16::<Bn254, LibsnarkReduction>::create_proof_with_reduction(circuit, pk, r, s)
+        .unwrap();
     assert!(verify(vk, &statement, &zkhealth_verifier::Proof(wrong)).is_err());
     assert!(matches!(
         groth16::create_proof(pk, m, &z, r, s, QapReduction::Libsnark),
@@ -216,9 +214,11 @@ fn the_r1cs_export_is_the_circuit_deterministic_and_satisfied_by_the_exported_wi
     assert!(r1cs.matches(&m).unwrap());
     let bytes = r1cs.to_bytes();
     // Byte-identical from a fresh synthesis.
-    let again = R1cs::from_matrices(&ConstraintMatrices::for_circuit::<PresentationCircuit>(DEPTH).unwrap())
-        .unwrap()
-        .to_bytes();
+    let again = R1cs::from_matrices(
+        &ConstraintMatrices::for_circuit::<PresentationCircuit>(DEPTH).unwrap(),
+    )
+    .unwrap()
+    .to_bytes();
     assert_eq!(bytes, again);
     assert_eq!(R1cs::from_bytes(&bytes).unwrap(), r1cs);
     // Every linear combination is sorted, duplicate-free and zero-free.

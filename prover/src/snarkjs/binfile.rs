@@ -34,10 +34,7 @@ impl<'a> BinFile<'a> {
         if r.take(4)? != magic {
             return Err(SnarkjsError::Format {
                 what,
-                reason: format!(
-                    "does not start with {:?}",
-                    String::from_utf8_lossy(magic)
-                ),
+                reason: format!("does not start with {:?}", String::from_utf8_lossy(magic)),
             });
         }
         let version = r.u32()?;
@@ -165,7 +162,10 @@ mod tests {
         assert_eq!(file.section(2, "t").unwrap(), &[] as &[u8]);
         assert!(file.section(3, "t").is_err());
         for cut in 0..bytes.len() {
-            assert!(BinFile::parse(&bytes[..cut], b"test", "t").is_err(), "{cut}");
+            assert!(
+                BinFile::parse(&bytes[..cut], b"test", "t").is_err(),
+                "{cut}"
+            );
         }
         assert!(BinFile::parse(&bytes, b"tesT", "t").is_err());
         let mut long = bytes.clone();

@@ -78,10 +78,10 @@ impl R1cs {
     /// The constraint system of cached matrices.
     pub fn from_matrices(m: &ConstraintMatrices) -> Result<Self, SnarkjsError> {
         let too_large = |_| SnarkjsError::TooLarge("constraint system");
-        let num_wires = u32::try_from(m.num_instance_variables + m.num_witness_variables)
-            .map_err(too_large)?;
-        let num_public = u32::try_from(m.num_instance_variables.saturating_sub(1))
-            .map_err(too_large)?;
+        let num_wires =
+            u32::try_from(m.num_instance_variables + m.num_witness_variables).map_err(too_large)?;
+        let num_public =
+            u32::try_from(m.num_instance_variables.saturating_sub(1)).map_err(too_large)?;
         let [a, b, c] = &m.abc;
         let constraints = (0..m.num_constraints)
             .map(|i| -> Result<[Lc; 3], SnarkjsError> {
@@ -159,10 +159,7 @@ impl R1cs {
         h.finish()?;
         let num_public = outputs
             .checked_add(inputs)
-            .filter(|p| {
-                p.checked_add(private)
-                    .is_some_and(|n| n < num_wires.max(1))
-            })
+            .filter(|p| p.checked_add(private).is_some_and(|n| n < num_wires.max(1)))
             .ok_or_else(|| h.error("more inputs than wires"))?;
         if outputs != 0 {
             return Err(h.error("public outputs are not supported (ours are inputs)"));
@@ -267,6 +264,9 @@ mod tests {
     fn rows_are_sorted_merged_and_zero_free() {
         let one = Fr::from(1u8);
         let row = [(one, 3), (Fr::from(2u8), 1), (one, 3), (-one, 2), (one, 2)];
-        assert_eq!(normalize(&row).unwrap(), vec![(1, Fr::from(2u8)), (3, Fr::from(2u8))]);
+        assert_eq!(
+            normalize(&row).unwrap(),
+            vec![(1, Fr::from(2u8)), (3, Fr::from(2u8))]
+        );
     }
 }

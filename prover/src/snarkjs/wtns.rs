@@ -14,7 +14,9 @@ use zkhealth_circuits::Fr;
 
 use super::{
     binfile::{self, BinFile, Reader},
-    fr_from_le, fr_to_le, modulus_le, r1cs::check_field, SnarkjsError, FR_BYTES,
+    fr_from_le, fr_to_le, modulus_le,
+    r1cs::check_field,
+    SnarkjsError, FR_BYTES,
 };
 
 /// The magic of a `.wtns` file.
@@ -99,11 +101,17 @@ mod tests {
         let mut bad = bytes.clone();
         let at = bad.len() - FR_BYTES;
         bad[at..].copy_from_slice(&modulus_le());
-        assert!(matches!(from_bytes(&bad), Err(SnarkjsError::NonCanonical(_))));
+        assert!(matches!(
+            from_bytes(&bad),
+            Err(SnarkjsError::NonCanonical(_))
+        ));
         // Another field.
         let mut other = bytes.clone();
         other[24] ^= 1; // first byte of the prime
-        assert!(matches!(from_bytes(&other), Err(SnarkjsError::WrongField(_))));
+        assert!(matches!(
+            from_bytes(&other),
+            Err(SnarkjsError::WrongField(_))
+        ));
         // The constant wire must be one.
         let zero_first = to_bytes(&[Fr::from(0u8)]).unwrap();
         assert!(from_bytes(&zero_first).is_err());

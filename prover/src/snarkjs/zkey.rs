@@ -14,7 +14,9 @@
 //! section 8   C: one G1 point per private variable
 //! section 9   H: domain size points of G1 (the circom reduction's)
 //! section 10  the ceremony: circuit hash (64 bytes), contributions (u32), then each
-//!             contribution's public key, transcript, type and parameters
+//!             contribution's public key (δ after, g1_s, g1_sx: G1; g2_spx: G2), transcript
+//!             (64 bytes), type (u32; 0 = contribution, 1 = beacon), parameters' length (u32)
+//!             and parameters (1: name, 2: iterations exponent, 3: beacon value)
 //! ```
 //!
 //! Points are affine, each coordinate little-endian in Montgomery form (`x·R mod q`), `G2`
@@ -32,8 +34,8 @@
 use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInt, PrimeField, Zero};
-use ark_poly::EvaluationDomain;
 use ark_groth16::ProvingKey;
+use ark_poly::EvaluationDomain;
 use blake2::{Blake2b512, Digest};
 use zkhealth_circuits::{CircuitId, Fr};
 use zkhealth_verifier::VerifyingKey;
@@ -60,7 +62,9 @@ const FQ_BYTES: usize = 32;
 fn mismatch(what: &str, zkey: impl std::fmt::Display, ours: impl std::fmt::Display) -> ProverError {
     SnarkjsError::Format {
         what: WHAT,
-        reason: format!("its {what} is {zkey}, our circuit's is {ours}: a zkey for another circuit or depth"),
+        reason: format!(
+            "its {what} is {zkey}, our circuit's is {ours}: a zkey for another circuit or depth"
+        ),
     }
     .into()
 }
@@ -224,7 +228,11 @@ pub fn import(
     let r1cs = R1cs::from_matrices(&m)?;
     let ours_vars = m.num_instance_variables + m.num_witness_variables;
     if n_public != r1cs.num_public {
-        return Err(mismatch("number of public inputs", n_public, r1cs.num_public));
+        return Err(mismatch(
+            "number of public inputs",
+            n_public,
+            r1cs.num_public,
+        ));
     }
     if n_vars as usize != ours_vars {
         return Err(mismatch("number of variables", n_vars, ours_vars));
@@ -322,7 +330,8 @@ fn be(x: &Fq) -> Vec<u8> {
 }
 
 /// Section 10: the circuit hash and each contribution, whose hash is what its participant
-/// published (BLAKE2b-512 of its public key: δ after, `g1_s`, `g1_sx`, `g2_spx`).
+/// published: BLAKE2b-512 of its public key (δ after, `g1_s`, `g1_sx`, `g2_spx`, uncompressed)
+/// and its transcript, as snarkjs computes and prints it.
 fn ceremony(body: &[u8]) -> Result<Ceremony, SnarkjsError> {
     let mut r = Reader::new(body, "zkey contributions");
     let circuit_hash = hex::encode(r.take(64)?);
@@ -333,27 +342,28 @@ fn ceremony(body: &[u8]) -> Result<Ceremony, SnarkjsError> {
         let g1_s = g1(&mut r, "zkey contribution")?;
         let g1_sx = g1(&mut r, "zkey contribution")?;
         let g2_spx = g2(&mut r, "zkey contribution")?;
-        let _transcript = r.take(64)?;
+        let transcript = r.take(64)?;
         let kind = r.u32()?;
-        let params = r.u32()?;
+        let params_len = r.u32()? as usize;
+        let mut p = Reader::new(r.take(params_len)?, "zkey contribution parameters");
         let (mut name, mut iterations_exp, mut beacon_hash) = (None, None, None);
-        for _ in 0..params {
-            let [id] = r.array::<1>()?;
+        while !p.rest().is_empty() {
+            let [id] = p.array::<1>()?;
             match id {
-                1 => {
-                    let [len] = r.array::<1>()?;
-                    let bytes = r.take(len as usize)?;
+                1 if name.is_none() => {
+                    let [len] = p.array::<1>()?;
+                    let bytes = p.take(len as usize)?;
                     name = Some(String::from_utf8_lossy(bytes).into_owned());
                 }
-                2 => {
-                    let [exp] = r.array::<1>()?;
+                2 if iterations_exp.is_none() => {
+                    let [exp] = p.array::<1>()?;
                     iterations_exp = Some(u32::from(exp));
                 }
-                3 => {
-                    let [len] = r.array::<1>()?;
-                    beacon_hash = Some(hex::encode(r.take(len as usize)?));
+                3 if beacon_hash.is_none() => {
+                    let [len] = p.array::<1>()?;
+                    beacon_hash = Some(hex::encode(p.take(len as usize)?));
                 }
-                other => return Err(r.error(&format!("unknown contribution parameter {other}"))),
+                other => return Err(p.error(&format!("unknown or repeated parameter {other}"))),
             }
         }
         let mut hasher = Blake2b512::new();
@@ -361,13 +371,18 @@ fn ceremony(body: &[u8]) -> Result<Ceremony, SnarkjsError> {
         hash_g1(&mut hasher, &g1_s);
         hash_g1(&mut hasher, &g1_sx);
         hash_g2(&mut hasher, &g2_spx);
+        hasher.update(transcript);
         let beacon = match (kind, beacon_hash, iterations_exp) {
             (0, None, None) => None,
             (1, Some(value), Some(iterations_exp)) => Some(Beacon {
                 value,
                 iterations_exp,
             }),
-            _ => return Err(r.error(&format!("contribution of type {kind} with wrong parameters"))),
+            _ => {
+                return Err(r.error(&format!(
+                    "contribution of type {kind} with wrong parameters"
+                )))
+            }
         };
         contributions.push(Contribution {
             name,
