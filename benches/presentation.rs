@@ -2,7 +2,8 @@
 //!
 //! - proving the standard vaccination presentation at registry depths 20 and 32: our prover
 //!   against stock `Groth16::prove` on the same circuit and witness, and against the floor (the
-//!   sum of the proof's own MSMs and FFTs on the same witness, each timed alone);
+//!   sum of the proof's own MSMs and FFTs on the same witness, each timed alone); with a key made
+//!   for the circom reduction (snarkjs ceremonies' keys) beside one for the libsnark reduction;
 //! - batch proving throughput for 1, 4 and 16 proofs, threads-per-proof vs proof-per-thread;
 //! - single verification against one pairing, and batch verification of 64 proofs;
 //! - the issuer's registry: 100,000 appends, one append and one path lookup at that size.
@@ -38,7 +39,7 @@ use rand_core::OsRng;
 use zkhealth::testing::*;
 use zkhealth::{
     circuits::{circuit::PresentationCircuit, merkle::MerkleTree, Fr, Statement},
-    prover::{groth16, QapReduction, Schedule},
+    prover::{groth16, setup_circuit_with_reduction, Prover, QapReduction, Schedule},
     records::claims,
     registry::Registry,
     verifier::{
@@ -62,24 +63,35 @@ fn fixture(depth: u32) -> (World, PresentationCircuit) {
     (w, PresentationCircuit::new(depth, statement, witness))
 }
 
+/// A prover whose key is shaped as a snarkjs ceremony's (circom reduction), at `depth`.
+fn circom_prover_at(depth: u32) -> Prover {
+    let (artifact, _) = setup_circuit_with_reduction::<PresentationCircuit, _>(
+        depth,
+        QapReduction::Circom,
+        &mut rng(1),
+    )
+    .unwrap();
+    Prover::new(artifact)
+}
+
 fn prove(c: &mut Criterion) {
     let mut group = c.benchmark_group("prove");
     group.sample_size(10);
     for depth in DEPTHS {
         let (_w, circuit) = fixture(depth);
         let prover = prover_at(depth);
+        let circom = circom_prover_at(depth);
         let mut r = rng(3);
-        group.bench_with_input(
-            BenchmarkId::new("zkhealth", depth),
-            &circuit,
-            |b, circuit| {
+        // The two reductions one after the other on the same circuit and witness.
+        for (name, prover) in [("zkhealth", prover), ("zkhealth-circom", &circom)] {
+            group.bench_with_input(BenchmarkId::new(name, depth), &circuit, |b, circuit| {
                 b.iter(|| {
                     prover
                         .prove_circuit(black_box(circuit.clone()), &mut r)
                         .unwrap()
                 })
-            },
-        );
+            });
+        }
         let pk = prover.artifact().proving_key();
         // The same cached matrices through ark-groth16's own proving path (sequential MSMs, a
         // big-integer conversion per MSM): what our path adds on top of caching the matrices.
@@ -513,6 +525,11 @@ fn print_table() {
         "<= 0.70",
     );
     row(
+        "proof with a snarkjs-shaped key (circom reduction) / with ours (libsnark reduction)",
+        &|d| ratio(mean_ns(&format!("prove/zkhealth-circom/{d}")), ours(d)),
+        "~ 1",
+    );
+    row(
         "proof / ark-groth16's path on the same cached matrices",
         &|d| ratio(ours(d), mean_ns(&format!("prove/ark-cached-matrices/{d}"))),
         "",
@@ -568,6 +585,11 @@ fn print_table() {
         "",
     );
     row("proof, ours", &|d| ours(d).map(ms), "");
+    row(
+        "proof, ours, circom reduction",
+        &|d| mean_ns(&format!("prove/zkhealth-circom/{d}")).map(ms),
+        "",
+    );
     row(
         "proof, stock",
         &|d| mean_ns(&format!("prove/stock-groth16/{d}")).map(ms),

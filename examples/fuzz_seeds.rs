@@ -65,6 +65,8 @@ fn main() {
         );
     }
 
+    snarkjs_seeds(out);
+
     let prover = zkhealth::testing::prover_at(depth);
     let vk = prover.artifact().verifying_key();
     seed(out, "keys", "vk", &vk.to_file_bytes());
@@ -123,4 +125,50 @@ fn main() {
     }
     seed(out, "registry_file", "registry", &fs::read(&file).unwrap());
     println!("seed corpora written to {}", out.display());
+}
+
+/// A small `.r1cs` and `.wtns`, and the start of a `.zkey` (protocol and Groth16 header for
+/// BN254 at depth 1's sizes), for the `snarkjs` target.
+fn snarkjs_seeds(out: &Path) {
+    use zkhealth::prover::snarkjs::{r1cs::R1cs, wtns};
+    let one = Fr::from(1u8);
+    let r1cs = R1cs {
+        num_wires: 4,
+        num_public: 1,
+        constraints: vec![[vec![(1, one)], vec![(1, one)], vec![(2, one)]]],
+    };
+    seed(out, "snarkjs", "r1cs", &r1cs.to_bytes());
+    let values = [one, Fr::from(3u8), Fr::from(9u8), Fr::from(0u8)];
+    seed(out, "snarkjs", "wtns", &wtns::to_bytes(&values).unwrap());
+    // BN254's base and scalar field orders, little-endian.
+    let q = hex_le("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47");
+    let r = hex_le("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001");
+    let mut header = Vec::new();
+    header.extend_from_slice(&32u32.to_le_bytes());
+    header.extend_from_slice(&q);
+    header.extend_from_slice(&32u32.to_le_bytes());
+    header.extend_from_slice(&r);
+    for n in [4_400u32, 6, 8_192] {
+        header.extend_from_slice(&n.to_le_bytes());
+    }
+    header.extend_from_slice(&[0u8; 64 * 3 + 128 * 3]);
+    let mut zkey = Vec::new();
+    zkey.extend_from_slice(b"zkey");
+    zkey.extend_from_slice(&1u32.to_le_bytes());
+    zkey.extend_from_slice(&2u32.to_le_bytes());
+    for (kind, body) in [(1u32, 1u32.to_le_bytes().to_vec()), (2, header)] {
+        zkey.extend_from_slice(&kind.to_le_bytes());
+        zkey.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        zkey.extend_from_slice(&body);
+    }
+    seed(out, "snarkjs", "zkey-header", &zkey);
+}
+
+fn hex_le(be: &str) -> Vec<u8> {
+    let mut bytes: Vec<u8> = (0..be.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&be[i..i + 2], 16).unwrap())
+        .collect();
+    bytes.reverse();
+    bytes
 }

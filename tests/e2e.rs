@@ -313,7 +313,8 @@ fn the_cached_matrix_prover_matches_stock_groth16_for_the_same_randomness() {
     let cs = prover().synthesize_witness(circuit.clone()).unwrap();
     let mut z = cs.instance_assignment().unwrap();
     z.extend(cs.witness_assignment().unwrap());
-    let ours = groth16::create_proof(pk, artifact.matrices(), &z, r, s, QapReduction::Libsnark).unwrap();
+    let ours =
+        groth16::create_proof(pk, artifact.matrices(), &z, r, s, QapReduction::Libsnark).unwrap();
 
     let stock =
         Groth16::<ark_bn254::Bn254>::create_proof_with_reduction(circuit, pk, r, s).unwrap();

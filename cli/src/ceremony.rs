@@ -123,7 +123,7 @@ pub fn export_r1cs(args: &ExportR1csArgs) -> Result<(), CliError> {
 pub fn import_zkey(args: &ImportZkeyArgs) -> Result<(), CliError> {
     let bytes = files::read_bytes(&args.zkey)?;
     let m = matrices(args.circuit, args.depth)?;
-    let artifact = zkey::import(&bytes, args.circuit, args.depth, m).map_err(|source| {
+    let artifact = zkey::import(&bytes, args.circuit, args.depth, &m).map_err(|source| {
         CliError::ProvingKeyFile {
             path: args.zkey.clone(),
             source,

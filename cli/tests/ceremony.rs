@@ -556,7 +556,7 @@ fn body(bytes: &[u8], section: u32) -> (usize, usize) {
 
 fn import(bytes: &[u8], depth: u32) -> Result<ProvingArtifact, ProverError> {
     let m = ConstraintMatrices::for_circuit::<PresentationCircuit>(depth).unwrap();
-    zkey::import(bytes, CircuitId::Presentation, depth, m)
+    zkey::import(bytes, CircuitId::Presentation, depth, &m)
 }
 
 /// `x·R mod q` little-endian, as a zkey stores a coordinate.

@@ -12,7 +12,7 @@
 //! whole proof with the sum of its MSMs and FFTs (the floor for this algorithm).
 //!
 //! The quotient is handed to the key's H query as its reduction needs
-//! ([`QapReduction`](crate::QapReduction)): coefficients for the libsnark reduction of our
+//! ([`QapReduction`]): coefficients for the libsnark reduction of our
 //! development keys, odd-coset values for snarkjs's keys.
 //!
 //! With the `parallel` feature the independent steps run concurrently on the rayon pool; without

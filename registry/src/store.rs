@@ -774,7 +774,10 @@ fn seal_legacy(db: &Database, path: &Path) -> Result<(), StoreError> {
     let txn = db.begin_write().or_db(path)?;
     {
         let mut meta = txn.open_table(META).or_db(path)?;
-        let format = meta.get(KEY_FORMAT).or_db(path)?.map(|v| v.value().to_vec());
+        let format = meta
+            .get(KEY_FORMAT)
+            .or_db(path)?
+            .map(|v| v.value().to_vec());
         if !matches!(format.as_deref(), Some([STORE_FORMAT_V1 | STORE_FORMAT_V2])) {
             // Already sealed, or not a registry (which reading reports).
             return Ok(());
@@ -816,8 +819,17 @@ fn read(db: &dyn ReadableDatabase, path: &Path) -> Result<(Registry, Option<Stri
     let meta = txn
         .open_table(META)
         .map_err(|e| corrupt(format!("no metadata table ({e})")))?;
-    let format = match meta.get(KEY_FORMAT).or_db(path)?.map(|v| v.value().to_vec()) {
-        Some(f) if matches!(f.as_slice(), [STORE_FORMAT_V1 | STORE_FORMAT_V2 | STORE_FORMAT]) => {
+    let format = match meta
+        .get(KEY_FORMAT)
+        .or_db(path)?
+        .map(|v| v.value().to_vec())
+    {
+        Some(f)
+            if matches!(
+                f.as_slice(),
+                [STORE_FORMAT_V1 | STORE_FORMAT_V2 | STORE_FORMAT]
+            ) =>
+        {
             f[0]
         }
         Some(other) => return Err(corrupt(format!("unknown format version {other:?}"))),
@@ -897,7 +909,7 @@ fn read(db: &dyn ReadableDatabase, path: &Path) -> Result<(Registry, Option<Stri
                     let (k, v) = item.or_db(path)?;
                     let value =
                         unseal(table.name(), &k.value().to_be_bytes(), v.value(), is_sealed)
-                        .map_err(|r| corrupt(format!("{name} row {}: {r}", k.value())))?;
+                            .map_err(|r| corrupt(format!("{name} row {}: {r}", k.value())))?;
                     rows.push((k.value(), value.to_vec()));
                 }
             }
@@ -1224,7 +1236,12 @@ mod tests {
     /// Writes `value`, sealed, under `key` in `table`, bypassing the store's validation: what
     /// a buggy writer could leave, which the decoding must refuse on its own.
     fn poke(path: &Path, table: TableDefinition<u64, &[u8]>, key: u64, value: &[u8]) {
-        poke_raw(path, table, key, &sealed(table.name(), &key.to_be_bytes(), value));
+        poke_raw(
+            path,
+            table,
+            key,
+            &sealed(table.name(), &key.to_be_bytes(), value),
+        );
     }
 
     /// Writes `value` under `key` in the metadata, sealed unless it is the format.

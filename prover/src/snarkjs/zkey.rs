@@ -183,7 +183,7 @@ pub fn import(
     bytes: &[u8],
     circuit: CircuitId,
     depth: u32,
-    m: ConstraintMatrices,
+    m: &ConstraintMatrices,
 ) -> Result<ProvingArtifact, ProverError> {
     let file = BinFile::parse(bytes, MAGIC, WHAT)?;
     if file.version != 1 {
@@ -225,7 +225,7 @@ pub fn import(
     let delta_g2 = g2(&mut g, "zkey δ₂")?;
     g.finish()?;
 
-    let r1cs = R1cs::from_matrices(&m)?;
+    let r1cs = R1cs::from_matrices(m)?;
     let ours_vars = m.num_instance_variables + m.num_witness_variables;
     if n_public != r1cs.num_public {
         return Err(mismatch(
@@ -237,7 +237,7 @@ pub fn import(
     if n_vars as usize != ours_vars {
         return Err(mismatch("number of variables", n_vars, ours_vars));
     }
-    let domain = groth16::domain(&m)?;
+    let domain = groth16::domain(m)?;
     if domain_size as usize != domain.size() {
         return Err(mismatch("domain size", domain_size, domain.size()));
     }
@@ -304,7 +304,7 @@ pub fn import(
         l_query,
     };
     let vk = VerifyingKey::with_circuit(vk, circuit, depth)?;
-    ProvingArtifact::from_parts(pk, vk, m, QapReduction::Circom, origin)
+    ProvingArtifact::from_parts(pk, vk, m.clone(), QapReduction::Circom, origin)
 }
 
 /// A point as snarkjs hashes it: uncompressed, big-endian (`x`, `y`; G2 coordinates `c1`
