@@ -155,10 +155,12 @@ fn forged_matrix_counts_are_refused_without_allocating() {
     )
     .unwrap()
     .to_vec();
-    // The matrices start after the verifying key and the proving key: find them by writing them.
+    // The matrices come after the verifying key and the proving key, before the provenance (the
+    // reduction's byte, the origin's length and JSON): find them by writing them.
     let mut m = Vec::new();
     a.matrices().write(&mut m);
-    let at = payload.len() - m.len();
+    let provenance = 1 + 4 + serde_json::to_vec(a.origin()).unwrap().len();
+    let at = payload.len() - provenance - m.len();
     for (offset, value) in [
         (16usize, u64::MAX),
         (16, 1 << 40),
@@ -326,4 +328,43 @@ fn artifact_id_hex_round_trips_and_rejects_malformed() {
             }))
         ));
     }
+}
+
+#[test]
+fn provenance_is_read_strictly_and_an_artifact_without_it_is_a_development_key() {
+    use zkhealth_prover::{KeyOrigin, QapReduction};
+    let (a, _) = artifact();
+    assert_eq!(a.reduction(), QapReduction::Libsnark);
+    assert_eq!(a.origin(), &KeyOrigin::Development);
+    let payload = payload_of(&a.to_file_bytes().unwrap());
+    let start = payload.len() - (1 + 4 + serde_json::to_vec(a.origin()).unwrap().len());
+    // Written before provenance was recorded: a development key, libsnark reduction.
+    let old = ProvingArtifact::from_file_bytes(&reseal(&payload[..start])).unwrap();
+    assert_eq!(old.reduction(), QapReduction::Libsnark);
+    assert_eq!(old.origin(), &KeyOrigin::Development);
+    let refused = |edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut p = payload.clone();
+        edit(&mut p);
+        ProvingArtifact::from_file_bytes(&reseal(&p)).err()
+    };
+    // An unknown reduction, a length that disagrees, an origin that is not one, trailing bytes.
+    assert!(refused(&|p| p[start] = 7).is_some());
+    assert!(refused(&|p| {
+        p.pop();
+    })
+    .is_some());
+    assert!(refused(&|p| p.push(b' ')).is_some());
+    assert!(refused(&|p| {
+        let n = p.len();
+        p[n - 2] = b'!';
+    })
+    .is_some());
+    // The circom reduction's byte on a key made for libsnark's: the H query does not fit.
+    assert!(matches!(
+        refused(&|p| p[start] = QapReduction::Circom.to_byte()),
+        Some(ProverError::MatricesDoNotFitKey {
+            query: "h_query",
+            ..
+        })
+    ));
 }
