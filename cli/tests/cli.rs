@@ -1098,12 +1098,18 @@ fn a_corrupted_registry_is_an_error_never_a_panic() {
     let roots: Value = serde_json::from_slice(&exported.stdout).unwrap();
     let first = roots["roots"]["entries"][0]["root"].as_str().unwrap();
     let needle = hex::decode(first.trim_start_matches("0x")).unwrap();
+    // Every copy of it: redb keeps earlier versions of a page until it reuses them.
     let mut bytes = original.clone();
-    let at = bytes
+    let copies: Vec<usize> = bytes
         .windows(32)
-        .position(|w| w == needle.as_slice())
-        .unwrap();
-    bytes[at + 31] ^= 1;
+        .enumerate()
+        .filter(|(_, w)| *w == needle.as_slice())
+        .map(|(at, _)| at)
+        .collect();
+    assert!(!copies.is_empty());
+    for at in copies {
+        bytes[at + 31] ^= 1;
+    }
     fs::write(&corrupt, &bytes).unwrap();
     let o = zk(d, &["roots", "--registry", &corrupt, "--out", "-"]);
     let err = text(&o.stderr);
