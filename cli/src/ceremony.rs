@@ -202,20 +202,27 @@ pub fn keys_info(args: &KeysInfoArgs) -> Result<(), CliError> {
 /// `export-snarkjs`.
 pub fn export_snarkjs(args: &ExportSnarkjsArgs) -> Result<(), CliError> {
     let vk: VerifyingKey = files::read_verifying_key(&args.vk)?;
+    // Everything is checked before anything is written.
+    let presentation = match &args.presentation {
+        None => None,
+        Some(file) => {
+            let presentation = files::read_presentation(file)?;
+            if presentation.key_id != vk.id() {
+                return Err(CliError::Keys(format!(
+                    "{} was made under key {}, not {} ({})",
+                    shown(file),
+                    presentation.key_id,
+                    vk.id(),
+                    shown(&args.vk)
+                )));
+            }
+            Some(presentation)
+        }
+    };
     let key_path = args.out_dir.join("verification_key.json");
     files::write_json(&key_path, &json::verification_key(&vk))?;
     println!("written {}", shown(&key_path));
-    if let Some(file) = &args.presentation {
-        let presentation = files::read_presentation(file)?;
-        if presentation.key_id != vk.id() {
-            return Err(CliError::Keys(format!(
-                "{} was made under key {}, not {} ({})",
-                shown(file),
-                presentation.key_id,
-                vk.id(),
-                shown(&args.vk)
-            )));
-        }
+    if let Some(presentation) = presentation {
         let proof_path = args.out_dir.join("proof.json");
         let public_path = args.out_dir.join("public.json");
         files::write_json(&proof_path, &json::proof(&presentation.proof))?;

@@ -263,9 +263,10 @@ fn ceremony() -> &'static Ceremony {
     })
 }
 
-/// A holder's vaccination credential at depth 1, proven with the imported key through the CLI
-/// (witness written too); returns the presentation file and the witness file.
-fn prove_with_imported_key(c: &Ceremony, d: &Path) -> (PathBuf, PathBuf) {
+/// A holder's vaccination credential at depth 1, proven with the key `pk` through the CLI
+/// (witness written too) and verified under `vk`; returns the presentation file and the witness
+/// file.
+fn prove_with(pk: &Path, vk: &Path, d: &Path) -> (PathBuf, PathBuf) {
     let f = |name: &str| s(&d.join(name)).to_string();
     ok(d, &["holder-key", "--out", &f("secret.json")]);
     let secret: HolderSecret =
@@ -336,7 +337,7 @@ fn prove_with_imported_key(c: &Ceremony, d: &Path) -> (PathBuf, PathBuf) {
         &[
             "prove",
             "--pk",
-            s(&c.pk),
+            s(pk),
             "--credential",
             &f("credential.json"),
             "--secret",
@@ -362,7 +363,7 @@ fn prove_with_imported_key(c: &Ceremony, d: &Path) -> (PathBuf, PathBuf) {
         &[
             "verify",
             "--vk",
-            s(&c.vk),
+            s(vk),
             "--policy",
             &f("policy.json"),
             "--roots",
@@ -431,7 +432,7 @@ fn a_snarkjs_ceremony_gives_keys_whose_proofs_everyone_verifies() {
             s(&d.join("snarkjs_vk.json")),
         ],
     );
-    let (presentation_file, wtns) = prove_with_imported_key(c, d);
+    let (presentation_file, wtns) = prove_with(&c.pk, &c.vk, d);
     let ours = d.join("ours");
     ok(
         d,
@@ -674,4 +675,78 @@ fn bad_zkeys_are_refused_with_errors_naming_the_mismatch() {
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(e.contains("bad.zkey") && !e.contains("panicked"), "{e}");
     assert!(!d.path().join("keys").exists());
+}
+
+#[test]
+fn snarkjs_verifies_presentations_under_development_keys_too() {
+    let work = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let d = work.path();
+    let keys = d.join("keys");
+    ok(d, &["setup", "--depth", "1", "--out-dir", s(&keys)]);
+    let (pk, vk) = (
+        keys.join("presentation-depth-1.pk"),
+        keys.join("presentation-depth-1.vk"),
+    );
+    let info = ok(d, &["keys", "info", s(&pk)]);
+    assert!(info.contains("development setup"), "{info}");
+    assert!(info.contains("reduction     libsnark"), "{info}");
+    let (presentation, _) = prove_with(&pk, &vk, d);
+    let out = d.join("snarkjs");
+    ok(
+        d,
+        &[
+            "export-snarkjs",
+            "--vk",
+            s(&vk),
+            "--presentation",
+            s(&presentation),
+            "--out-dir",
+            s(&out),
+        ],
+    );
+    let verified = snarkjs(
+        &out,
+        &[
+            "groth16",
+            "verify",
+            "verification_key.json",
+            "public.json",
+            "proof.json",
+        ],
+    );
+    assert!(verified.contains("OK!"), "{verified}");
+    // A changed public input is refused by snarkjs too.
+    let mut public = read_json(&out.join("public.json"));
+    public[2] = Value::String("12345".into());
+    fs::write(out.join("public.json"), public.to_string()).unwrap();
+    let o = snarkjs_output(
+        &out,
+        &[
+            "groth16",
+            "verify",
+            "verification_key.json",
+            "public.json",
+            "proof.json",
+        ],
+    );
+    assert!(!o.status.success(), "{}", plain(&o.stdout));
+    assert!(plain(&o.stdout).contains("Invalid proof"));
+    // A presentation made under another key is refused by the export.
+    let other = d.join("other");
+    ok(d, &["setup", "--depth", "1", "--out-dir", s(&other)]);
+    let e = common::fails(
+        d,
+        &[
+            "export-snarkjs",
+            "--vk",
+            s(&other.join("presentation-depth-1.vk")),
+            "--presentation",
+            s(&presentation),
+            "--out-dir",
+            s(&d.join("mixed")),
+        ],
+        1,
+    );
+    assert!(e.contains("was made under key"), "{e}");
+    assert!(!d.join("mixed").exists());
 }
