@@ -20,6 +20,7 @@ use crate::{
     error::CliError,
     files::{self, shown},
     keys::key_stem,
+    say,
 };
 
 /// `export-r1cs`.
@@ -106,16 +107,16 @@ pub fn export_r1cs(args: &ExportR1csArgs) -> Result<(), CliError> {
     let r1cs = R1cs::from_matrices(&m).map_err(|e| CliError::Keys(e.to_string()))?;
     let bytes = r1cs.to_bytes();
     files::write_bytes(&args.out, &bytes)?;
-    println!(
+    say!(
         "{} circuit at registry depth {} written to {}",
         args.circuit,
         args.depth,
         shown(&args.out)
     );
-    println!("  constraints    {}", r1cs.constraints.len());
-    println!("  public inputs  {}", r1cs.num_public);
-    println!("  wires          {}", r1cs.num_wires);
-    println!("  sha256         {}", hex::encode(Sha256::digest(&bytes)));
+    say!("  constraints    {}", r1cs.constraints.len());
+    say!("  public inputs  {}", r1cs.num_public);
+    say!("  wires          {}", r1cs.num_wires);
+    say!("  sha256         {}", hex::encode(Sha256::digest(&bytes)));
     Ok(())
 }
 
@@ -134,11 +135,11 @@ pub fn import_zkey(args: &ImportZkeyArgs) -> Result<(), CliError> {
     let pk_file = artifact.to_file_bytes().map_err(CliError::Setup)?;
     files::write_bytes(&pk_path, &pk_file)?;
     files::write_bytes(&vk_path, &vk.to_file_bytes())?;
-    println!("imported {}", shown(&args.zkey));
-    println!("  proving key   {}", shown(&pk_path));
-    println!("  verifying key {}", shown(&vk_path));
-    println!("  key id        {}", vk.id());
-    println!(
+    say!("imported {}", shown(&args.zkey));
+    say!("  proving key   {}", shown(&pk_path));
+    say!("  verifying key {}", shown(&vk_path));
+    say!("  key id        {}", vk.id());
+    say!(
         "  artifact id   {}",
         ArtifactId::of_file(&pk_file).map_err(CliError::Setup)?
     );
@@ -147,14 +148,14 @@ pub fn import_zkey(args: &ImportZkeyArgs) -> Result<(), CliError> {
 }
 
 fn print_origin(origin: &KeyOrigin) {
-    println!("  origin        {origin}");
+    say!("  origin        {origin}");
     if let KeyOrigin::Ceremony(c) = origin {
-        println!("  circuit hash  {}", c.circuit_hash);
+        say!("  circuit hash  {}", c.circuit_hash);
         for (i, contribution) in c.contributions.iter().enumerate() {
             let name = contribution.name.as_deref().unwrap_or("(no name)");
             match &contribution.beacon {
-                None => println!("  contribution #{} {name}: {}", i + 1, contribution.hash),
-                Some(b) => println!(
+                None => say!("  contribution #{} {name}: {}", i + 1, contribution.hash),
+                Some(b) => say!(
                     "  beacon #{} {name}: {} (value {}, 2^{} iterations)",
                     i + 1,
                     contribution.hash,
@@ -172,11 +173,11 @@ pub fn keys_info(args: &KeysInfoArgs) -> Result<(), CliError> {
     let kind = bytes.get(8).copied();
     if kind == Some(container::Kind::VerifyingKey.to_byte()) {
         let vk = files::read_verifying_key(&args.file)?;
-        println!("verifying key {}", shown(&args.file));
-        println!("  circuit       {}", vk.circuit());
-        println!("  depth         {}", vk.depth());
-        println!("  key id        {}", vk.id());
-        println!("  origin        recorded in its proving artifact (`keys info` on the .pk)");
+        say!("verifying key {}", shown(&args.file));
+        say!("  circuit       {}", vk.circuit());
+        say!("  depth         {}", vk.depth());
+        say!("  key id        {}", vk.id());
+        say!("  origin        recorded in its proving artifact (`keys info` on the .pk)");
         return Ok(());
     }
     let artifact = prover::ProvingArtifact::from_file_bytes(&bytes).map_err(|source| {
@@ -186,15 +187,15 @@ pub fn keys_info(args: &KeysInfoArgs) -> Result<(), CliError> {
         }
     })?;
     let vk = artifact.verifying_key();
-    println!("proving artifact {}", shown(&args.file));
-    println!("  circuit       {}", vk.circuit());
-    println!("  depth         {}", vk.depth());
-    println!("  key id        {}", vk.id());
-    println!(
+    say!("proving artifact {}", shown(&args.file));
+    say!("  circuit       {}", vk.circuit());
+    say!("  depth         {}", vk.depth());
+    say!("  key id        {}", vk.id());
+    say!(
         "  artifact id   {}",
         ArtifactId::of_file(&bytes).map_err(CliError::Setup)?
     );
-    println!("  reduction     {}", artifact.reduction());
+    say!("  reduction     {}", artifact.reduction());
     print_origin(artifact.origin());
     Ok(())
 }
@@ -221,15 +222,15 @@ pub fn export_snarkjs(args: &ExportSnarkjsArgs) -> Result<(), CliError> {
     };
     let key_path = args.out_dir.join("verification_key.json");
     files::write_json(&key_path, &json::verification_key(&vk))?;
-    println!("written {}", shown(&key_path));
+    say!("written {}", shown(&key_path));
     if let Some(presentation) = presentation {
         let proof_path = args.out_dir.join("proof.json");
         let public_path = args.out_dir.join("public.json");
         files::write_json(&proof_path, &json::proof(&presentation.proof))?;
         let inputs = presentation.statement.to_field_elements();
         files::write_json(&public_path, &json::public(&inputs))?;
-        println!("written {}", shown(&proof_path));
-        println!("written {}", shown(&public_path));
+        say!("written {}", shown(&proof_path));
+        say!("written {}", shown(&public_path));
     }
     Ok(())
 }

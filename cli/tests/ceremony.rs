@@ -1,5 +1,5 @@
-//! A whole phase-2 ceremony with the npm-pinned snarkjs tools (`ceremony/`, installed by
-//! `npm ci --prefix ceremony`) over the presentation circuit at registry depth 1: a small local
+//! A whole phase-2 ceremony with the npm-pinned snarkjs tools (`ceremony/`; `npm ci` there if
+//! they are missing) over the presentation circuit at registry depth 1: a small local
 //! Powers of Tau (insecure, tests only; generated once and kept under `target/`), `groth16 setup`,
 //! two contributions, a beacon, `zkey verify`, then our import, a proof with the imported key
 //! and its verification by us, by the Solidity verifier (revm) and by snarkjs, and snarkjs's
@@ -45,13 +45,26 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The pinned snarkjs, installed (`npm ci` in `ceremony/`, as `.ci/run` does) if it is missing.
+fn snarkjs_cli() -> &'static Path {
+    static CLI: OnceLock<PathBuf> = OnceLock::new();
+    CLI.get_or_init(|| {
+        let dir = workspace().join("ceremony");
+        let cli = dir.join("node_modules/snarkjs/build/cli.cjs");
+        if !cli.is_file() {
+            harness::run(
+                Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(&dir),
+            );
+        }
+        cli
+    })
+}
+
 /// Runs the pinned snarkjs with `args` in `dir`.
 fn snarkjs_output(dir: &Path, args: &[&str]) -> Output {
-    let cli = workspace().join("ceremony/node_modules/snarkjs/build/cli.cjs");
-    assert!(
-        cli.is_file(),
-        "snarkjs is not installed: run `npm ci --prefix ceremony` (as .ci/run does)"
-    );
+    let cli = snarkjs_cli();
     Command::new("node")
         .arg(cli)
         .args(args)
