@@ -32,7 +32,6 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 use zkhealth::{
     circuits::{
-        credential::HolderSecret,
         date::Day,
         field::{fr_from_hex, fr_to_hex},
         Fr,
@@ -466,52 +465,13 @@ fn prove(d: &Path, pk: &str, challenge: &str, scope: &[&str], today: &str) {
 
 // ---- a presentation submitted on chain, through the CLI --------------------------------------
 
-/// Issues a vaccination credential (dose 60 days before `day`) to a new holder into
+/// Issues a vaccination credential (a dose 60 days before `day`) to a new holder into
 /// `registry.redb` in `d`, as leaf `index` (the registry's next one), and writes the holder's
 /// `secret.json`, `credential.json` and `path.json` (replacing earlier ones).
 fn issue_credential(d: &Path, day: Day, index: u64) {
-    let f = |name: &str| s(&d.join(name)).to_string();
-    ok(d, &["holder-key", "--force", "--out", &f("secret.json")]);
-    let secret: HolderSecret =
-        serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
-    let record = common::vaccination_record_json(day);
-    fs::write(d.join("record.json"), record.to_string()).unwrap();
-    ok(
-        d,
-        &[
-            "issue",
-            "--registry",
-            &f("registry.redb"),
-            "--depth",
-            DEPTH,
-            "--window-secs",
-            &WINDOW.to_string(),
-            "--issuer",
-            ISSUER,
-            "--record",
-            &f("record.json"),
-            "--holder-key",
-            &fr_to_hex(&secret.holder_key()),
-            "--expiry",
-            &Day(day.0 + 300).to_string(),
-            "--out",
-            &f("credential.json"),
-            // The holder's previous credential is replaced (it keeps only the newest).
-            "--force",
-        ],
-    );
-    ok(
-        d,
-        &[
-            "path",
-            "--registry",
-            &f("registry.redb"),
-            "--index",
-            &index.to_string(),
-            "--out",
-            &f("path.json"),
-        ],
-    );
+    let window = WINDOW.to_string();
+    // The holder's previous credential is replaced (it keeps only the newest).
+    common::issue_vaccination(d, day, DEPTH, index, &["--window-secs", &window, "--force"]);
 }
 
 #[test]

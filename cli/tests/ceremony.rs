@@ -17,13 +17,10 @@ use std::{
     sync::OnceLock,
 };
 
-use common::{clock_day, ok, s, text, vaccination_record_json, zk};
+use common::{clock_day, ok, s, text, zk};
 use serde_json::Value;
 use zkhealth::{
-    circuits::{
-        circuit::PresentationCircuit, credential::HolderSecret, date::Day, field::fr_to_hex,
-        CircuitId,
-    },
+    circuits::{circuit::PresentationCircuit, CircuitId},
     prover::{
         matrices::ConstraintMatrices,
         snarkjs::{r1cs::R1cs, zkey},
@@ -281,47 +278,7 @@ fn ceremony() -> &'static Ceremony {
 /// file.
 fn prove_with(pk: &Path, vk: &Path, d: &Path) -> (PathBuf, PathBuf) {
     let f = |name: &str| s(&d.join(name)).to_string();
-    ok(d, &["holder-key", "--out", &f("secret.json")]);
-    let secret: HolderSecret =
-        serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
-    let today = clock_day();
-    fs::write(
-        d.join("record.json"),
-        vaccination_record_json(today).to_string(),
-    )
-    .unwrap();
-    ok(
-        d,
-        &[
-            "issue",
-            "--registry",
-            &f("registry.redb"),
-            "--depth",
-            "1",
-            "--issuer",
-            ISSUER,
-            "--record",
-            &f("record.json"),
-            "--holder-key",
-            &fr_to_hex(&secret.holder_key()),
-            "--expiry",
-            &Day(today.0 + 300).to_string(),
-            "--out",
-            &f("credential.json"),
-        ],
-    );
-    ok(
-        d,
-        &[
-            "path",
-            "--registry",
-            &f("registry.redb"),
-            "--index",
-            "0",
-            "--out",
-            &f("path.json"),
-        ],
-    );
+    common::issue_vaccination(d, clock_day(), "1", 0, &[]);
     ok(
         d,
         &[

@@ -1,6 +1,8 @@
 //! Proving artifact files, cached matrices and the witness-only prove path (small depth).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::OnceLock;
 
 use sha2::Digest;
@@ -155,12 +157,7 @@ fn forged_matrix_counts_are_refused_without_allocating() {
     )
     .unwrap()
     .to_vec();
-    // The matrices come after the verifying key and the proving key, before the provenance (the
-    // reduction's byte, the origin's length and JSON): find them by writing them.
-    let mut m = Vec::new();
-    a.matrices().write(&mut m);
-    let provenance = 1 + 4 + serde_json::to_vec(a.origin()).unwrap().len();
-    let at = payload.len() - provenance - m.len();
+    let at = common::matrices_offset(a, payload.len());
     for (offset, value) in [
         (16usize, u64::MAX),
         (16, 1 << 40),

@@ -2,65 +2,19 @@
 //! the caller's RNG (one derived RNG per proof). Runs with and without the `parallel` feature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::OnceLock;
 
+use common::{fixture, rng, today, DEPTH};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
-use zkhealth_circuits::{
-    credential::{Credential, HolderSecret},
-    date::Day,
-    merkle::{MerklePath, MerkleTree},
-    policy::Policy,
-    Fr, Scope,
-};
+use zkhealth_circuits::{Fr, Scope};
 use zkhealth_prover::{setup, ProveRequest, Prover, ProverError, ProvingArtifact, Schedule};
-use zkhealth_records::{claims, testing};
 use zkhealth_verifier::{verify, Presentation};
-
-const DEPTH: u32 = 2;
-const ISSUER: &str = "NL-RIVM";
-
-fn rng(seed: u64) -> ChaCha20Rng {
-    ChaCha20Rng::seed_from_u64(seed)
-}
 
 fn prover() -> &'static Prover {
     static P: OnceLock<Prover> = OnceLock::new();
     P.get_or_init(|| Prover::new(setup(DEPTH, &mut rng(1)).unwrap().0))
-}
-
-fn today() -> Day {
-    "2026-11-21".parse().unwrap()
-}
-
-/// A holder, its vaccination credential in a registry, that credential's path and the policy.
-struct Fixture {
-    secret: HolderSecret,
-    stranger: HolderSecret,
-    credential: Credential,
-    path: MerklePath,
-    policy: Policy,
-}
-
-fn fixture() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let mut rng = rng(2);
-        let secret = HolderSecret::random(&mut rng);
-        let record = testing::vaccination("1990-04-12", today().checked_sub(60).unwrap());
-        let expiry = "2027-06-01".parse().unwrap();
-        let credential =
-            Credential::new(&record, ISSUER, secret.holder_key(), expiry, &mut rng).unwrap();
-        let mut tree = MerkleTree::new(DEPTH).unwrap();
-        tree.append(Fr::from(12_345u64)).unwrap();
-        let index = tree.append(credential.commit()).unwrap();
-        Fixture {
-            stranger: HolderSecret::random(&mut rng),
-            secret,
-            credential,
-            path: tree.path(index).unwrap(),
-            policy: claims::standard_vaccination(ISSUER).unwrap(),
-        }
-    })
 }
 
 /// Requests for challenges 50, 51, ...; the one at `wrong_secret` uses a stranger's secret.
@@ -152,11 +106,9 @@ fn an_altered_artifact_gives_an_error_rather_than_a_proof_that_does_not_verify()
     let mut payload = container::open(Kind::ProvingArtifact, &artifact.to_file_bytes().unwrap())
         .unwrap()
         .to_vec();
-    // The matrices end the payload; the first entry of A's first non-empty row gets another
-    // coefficient (canonical, so the file still decodes).
-    let mut m = Vec::new();
-    artifact.matrices().write(&mut m);
-    let mut row = payload.len() - m.len() + 24;
+    // The first entry of A's first non-empty row gets another coefficient (canonical, so the
+    // file still decodes).
+    let mut row = common::matrices_offset(artifact, payload.len()) + 24;
     while u32::from_le_bytes(payload[row..row + 4].try_into().unwrap()) == 0 {
         row += 4;
     }

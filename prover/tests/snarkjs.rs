@@ -3,17 +3,16 @@
 //! circuit (the ceremony itself, with the snarkjs tools, is in the workspace's `tests/ceremony.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::OnceLock;
+
+use common::{fixture, rng, today, DEPTH};
 
 use ark_bn254::Bn254;
 use ark_groth16::{r1cs_to_qap::LibsnarkReduction, Groth16};
-use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth_circuits::{
     circuit::{Circuit, PresentationCircuit},
-    credential::{Credential, HolderSecret},
-    date::Day,
-    merkle::{MerklePath, MerkleTree},
-    policy::Policy,
     Fr, PublicInputs, Scope, Statement,
 };
 use zkhealth_prover::{
@@ -24,15 +23,7 @@ use zkhealth_prover::{
     snarkjs::{r1cs::R1cs, wtns, SnarkjsError},
     KeyOrigin, ProveRequest, Prover, ProverError, ProvingArtifact, QapReduction,
 };
-use zkhealth_records::{claims, testing};
 use zkhealth_verifier::verify;
-
-const DEPTH: u32 = 2;
-const ISSUER: &str = "NL-RIVM";
-
-fn rng(seed: u64) -> ChaCha20Rng {
-    ChaCha20Rng::seed_from_u64(seed)
-}
 
 fn circom_prover() -> &'static Prover {
     static P: OnceLock<Prover> = OnceLock::new();
@@ -44,38 +35,6 @@ fn circom_prover() -> &'static Prover {
         )
         .unwrap();
         Prover::new(artifact)
-    })
-}
-
-struct Fixture {
-    secret: HolderSecret,
-    credential: Credential,
-    path: MerklePath,
-    policy: Policy,
-}
-
-fn today() -> Day {
-    "2026-11-21".parse().unwrap()
-}
-
-fn fixture() -> &'static Fixture {
-    static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let mut rng = rng(2);
-        let secret = HolderSecret::random(&mut rng);
-        let record = testing::vaccination("1990-04-12", today().checked_sub(60).unwrap());
-        let expiry = "2027-06-01".parse().unwrap();
-        let credential =
-            Credential::new(&record, ISSUER, secret.holder_key(), expiry, &mut rng).unwrap();
-        let mut tree = MerkleTree::new(DEPTH).unwrap();
-        tree.append(Fr::from(12_345u64)).unwrap();
-        let index = tree.append(credential.commit()).unwrap();
-        Fixture {
-            secret,
-            credential,
-            path: tree.path(index).unwrap(),
-            policy: claims::standard_vaccination(ISSUER).unwrap(),
-        }
     })
 }
 

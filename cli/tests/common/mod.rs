@@ -9,7 +9,7 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use zkhealth::circuits::date::Day;
+use zkhealth::circuits::{credential::HolderSecret, date::Day, field::fr_to_hex};
 
 /// Runs `zkhealth` with `args`, with its data directory inside `dir`.
 pub fn zk(dir: &Path, args: &[&str]) -> Output {
@@ -119,4 +119,56 @@ pub fn keys(depth: u32) -> &'static (PathBuf, String) {
         );
         Box::leak(Box::new((dir.join("keys"), out)))
     })
+}
+
+/// Issues a vaccination credential ([`vaccination_record_json`] of `day`, expiring 300 days
+/// after it) to a new holder into `registry.redb` (depth `depth`) in `d`, as leaf `index` (the
+/// registry's next one), and writes the holder's `secret.json`, `record.json`,
+/// `credential.json` and `path.json` (replacing earlier ones); `extra` is added to `issue`'s
+/// arguments.
+pub fn issue_vaccination(d: &Path, day: Day, depth: &str, index: u64, extra: &[&str]) {
+    let f = |name: &str| s(&d.join(name)).to_string();
+    ok(d, &["holder-key", "--force", "--out", &f("secret.json")]);
+    let secret: HolderSecret =
+        serde_json::from_str(&std::fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
+    let record = vaccination_record_json(day);
+    std::fs::write(d.join("record.json"), record.to_string()).unwrap();
+    let (registry, record, credential) =
+        (f("registry.redb"), f("record.json"), f("credential.json"));
+    let (holder_key, expiry) = (
+        fr_to_hex(&secret.holder_key()),
+        Day(day.0 + 300).to_string(),
+    );
+    let mut args = vec![
+        "issue",
+        "--registry",
+        &registry,
+        "--depth",
+        depth,
+        "--issuer",
+        "NL-RIVM",
+        "--record",
+        &record,
+        "--holder-key",
+        &holder_key,
+        "--expiry",
+        &expiry,
+        "--out",
+        &credential,
+    ];
+    args.extend_from_slice(extra);
+    ok(d, &args);
+    let index = index.to_string();
+    ok(
+        d,
+        &[
+            "path",
+            "--registry",
+            &registry,
+            "--index",
+            &index,
+            "--out",
+            &f("path.json"),
+        ],
+    );
 }
