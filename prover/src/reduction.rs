@@ -22,7 +22,7 @@ use ark_ff::PrimeField;
 use ark_groth16::r1cs_to_qap::{evaluate_constraint, LibsnarkReduction, R1CSToQAP};
 use ark_poly::EvaluationDomain;
 use ark_relations::gr1cs::{ConstraintSystemRef, Matrix, SynthesisError};
-use ark_std::{cfg_into_iter, cfg_iter_mut};
+use ark_std::{cfg_into_iter, cfg_iter, cfg_iter_mut};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
@@ -107,20 +107,24 @@ impl R1CSToQAP for CircomReduction {
         let coset = domain
             .get_coset(offset)
             .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
-        let eval = |m: Option<&Matrix<F>>| -> Vec<F> {
+        let ([ma, mb, mc], Some(inputs)) = (matrices, full_assignment.get(..num_inputs)) else {
+            return Err(SynthesisError::Unsatisfiable);
+        };
+        let eval = |m: &Matrix<F>| -> Vec<F> {
             let mut v = vec![F::zero(); size];
-            if let Some(m) = m {
-                cfg_iter_mut!(v[..num_constraints])
-                    .zip(m)
-                    .for_each(|(v, row)| *v = evaluate_constraint(row, full_assignment));
-            }
+            cfg_iter_mut!(v)
+                .zip(cfg_iter!(m[..m.len().min(num_constraints)]))
+                .for_each(|(v, row)| *v = evaluate_constraint(row, full_assignment));
             v
         };
-        let mut a = eval(matrices.first());
-        a[num_constraints..num_constraints + num_inputs]
-            .clone_from_slice(&full_assignment[..num_inputs]);
-        let mut b = eval(matrices.get(1));
-        let mut c = eval(matrices.get(2));
+        let mut a = eval(ma);
+        // The instance rows after the constraints (the domain holds them: its size is at least
+        // `num_constraints + num_inputs`).
+        for (slot, input) in a.iter_mut().skip(num_constraints).zip(inputs) {
+            *slot = *input;
+        }
+        let mut b = eval(mb);
+        let mut c = eval(mc);
         for v in [&mut a, &mut b, &mut c] {
             domain.ifft_in_place(v);
             coset.fft_in_place(v);
