@@ -19,27 +19,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::{
-    collections::BTreeMap,
-    hint::black_box,
-    path::PathBuf,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+mod common;
 
-use ark_bn254::{Bn254, Fr as ArkFr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{pairing::Pairing, AffineRepr, VariableBaseMSM};
+use std::{hint::black_box, time::Duration};
+
+use ark_bn254::{g1, g2, Bn254, Fr as ArkFr, G1Affine, G2Affine};
+use ark_ec::{pairing::Pairing, AffineRepr};
 use ark_groth16::Groth16;
 use ark_poly::EvaluationDomain;
 use ark_snark::SNARK;
-use criterion::{
-    criterion_group, measurement::WallTime, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
-};
+use common::{alternating, mean_ns, round_ratio};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use rand_core::OsRng;
 use zkhealth::testing::*;
 use zkhealth::{
     circuits::{circuit::PresentationCircuit, merkle::MerkleTree, Fr, Statement},
-    prover::{groth16, setup_circuit_with_reduction, Prover, QapReduction, Schedule},
+    prover::{groth16, msm, setup_circuit_with_reduction, Prover, QapReduction, Schedule},
     records::claims,
     registry::Registry,
     verifier::{
@@ -185,11 +180,11 @@ fn floor(c: &mut Criterion) {
         let mut parts = || {
             (
                 ffts(),
-                G1Projective::msm_bigint(&pk.a_query, black_box(&zb)),
-                G1Projective::msm_bigint(&pk.b_g1_query, black_box(&zb)),
-                G2Projective::msm_bigint(&pk.b_g2_query, black_box(&zb)),
-                G1Projective::msm_bigint(&pk.l_query, black_box(wb)),
-                G1Projective::msm_bigint(&pk.h_query, black_box(&hb)),
+                msm::msm_glv::<g1::Config>(&pk.a_query, black_box(&zb)),
+                msm::msm_glv::<g1::Config>(&pk.b_g1_query, black_box(&zb)),
+                msm::msm::<g2::Config>(&pk.b_g2_query, black_box(&zb)),
+                msm::msm_glv::<g1::Config>(&pk.l_query, black_box(wb)),
+                msm::msm_glv::<g1::Config>(&pk.h_query, black_box(&hb)),
             )
         };
         let rounds = format!("floor/{depth}");
@@ -213,19 +208,19 @@ fn floor(c: &mut Criterion) {
         // Each part alone: where the time goes.
         group.bench_function(BenchmarkId::new("ffts", depth), |b| b.iter(ffts));
         group.bench_function(BenchmarkId::new("msm-a", depth), |b| {
-            b.iter(|| G1Projective::msm_bigint(&pk.a_query, black_box(&zb)))
+            b.iter(|| msm::msm_glv::<g1::Config>(&pk.a_query, black_box(&zb)))
         });
         group.bench_function(BenchmarkId::new("msm-b-g1", depth), |b| {
-            b.iter(|| G1Projective::msm_bigint(&pk.b_g1_query, black_box(&zb)))
+            b.iter(|| msm::msm_glv::<g1::Config>(&pk.b_g1_query, black_box(&zb)))
         });
         group.bench_function(BenchmarkId::new("msm-b-g2", depth), |b| {
-            b.iter(|| G2Projective::msm_bigint(&pk.b_g2_query, black_box(&zb)))
+            b.iter(|| msm::msm::<g2::Config>(&pk.b_g2_query, black_box(&zb)))
         });
         group.bench_function(BenchmarkId::new("msm-l", depth), |b| {
-            b.iter(|| G1Projective::msm_bigint(&pk.l_query, black_box(wb)))
+            b.iter(|| msm::msm_glv::<g1::Config>(&pk.l_query, black_box(wb)))
         });
         group.bench_function(BenchmarkId::new("msm-h", depth), |b| {
-            b.iter(|| G1Projective::msm_bigint(&pk.h_query, black_box(&hb)))
+            b.iter(|| msm::msm_glv::<g1::Config>(&pk.h_query, black_box(&hb)))
         });
         // Not part of the floor: what the proof does besides MSMs and FFTs.
         group.bench_function(BenchmarkId::new("synthesis", depth), |b| {
@@ -403,54 +398,6 @@ fn verification(c: &mut Criterion) {
     group.finish();
 }
 
-/// Per-round times in seconds of two operations timed in alternation, by ratio name.
-static ROUNDS: Mutex<BTreeMap<String, Vec<(f64, f64)>>> = Mutex::new(BTreeMap::new());
-
-/// Benches `first` as `id`; every iteration also times `second` right after it and records the
-/// pair under `rounds` (as `(second, first)` when `swap`), so the ratio of the two is taken
-/// round by round under the same load. Criterion's own figure for `id` is `first` alone.
-fn alternating<A, B>(
-    group: &mut BenchmarkGroup<'_, WallTime>,
-    id: BenchmarkId,
-    rounds: &str,
-    swap: bool,
-    first: &mut dyn FnMut() -> A,
-    second: &mut dyn FnMut() -> B,
-) {
-    group.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            let mut measured = Duration::ZERO;
-            let mut pairs = Vec::with_capacity(iters as usize);
-            for _ in 0..iters {
-                let start = Instant::now();
-                black_box(first());
-                let a = start.elapsed();
-                let start = Instant::now();
-                black_box(second());
-                let b = start.elapsed();
-                measured += a;
-                let (a, b) = (a.as_secs_f64(), b.as_secs_f64());
-                pairs.push(if swap { (b, a) } else { (a, b) });
-            }
-            ROUNDS
-                .lock()
-                .unwrap()
-                .entry(rounds.to_owned())
-                .or_default()
-                .extend(pairs);
-            measured
-        })
-    });
-}
-
-/// The median over the recorded rounds of `first / second`, and the number of rounds.
-fn round_ratio(rounds: &str) -> Option<(f64, usize)> {
-    let all = ROUNDS.lock().unwrap();
-    let mut ratios: Vec<f64> = all.get(rounds)?.iter().map(|(a, b)| a / b).collect();
-    ratios.sort_by(f64::total_cmp);
-    Some((*ratios.get(ratios.len() / 2)?, ratios.len()))
-}
-
 fn registry(c: &mut Criterion) {
     let mut group = c.benchmark_group("registry");
     group.sample_size(10);
@@ -488,19 +435,6 @@ fn registry(c: &mut Criterion) {
 // ---- the table ------------------------------------------------------------------------------
 
 /// Mean time in nanoseconds of one bench of this run, from criterion's estimates.
-fn mean_ns(id: &str) -> Option<f64> {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    let path = dir.join("criterion").join(id).join("new/estimates.json");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    // The slope when criterion fitted one (linear sampling), else the mean: what it prints.
-    json["slope"]["point_estimate"]
-        .as_f64()
-        .or_else(|| json["mean"]["point_estimate"].as_f64())
-}
-
 fn ms(ns: f64) -> String {
     format!("{:.2} ms", ns / 1e6)
 }

@@ -6,7 +6,8 @@
 //!
 //! - the witness is converted to big-integer form once and shared by the `A`, `B` and `L` MSMs;
 //! - the G2 MSM, the most expensive, runs concurrently with the witness map and the G1 MSMs;
-//! - ark-ec's MSM already skips zero scalars and buckets small ones (bits, bytes) cheaply.
+//! - the MSMs are ours ([`crate::msm`]: batch-affine buckets, GLV in G1); zero scalars cost
+//!   nothing and small ones (bits, bytes) touch only their low windows.
 //!
 //! The steps are public so that a bench can time each on the same witness and compare the
 //! whole proof with the sum of its MSMs and FFTs (the floor for this algorithm).
@@ -18,8 +19,8 @@
 //! With the `parallel` feature the independent steps run concurrently on the rayon pool; without
 //! it they run one after the other on the calling thread and give the same proof.
 
-use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_bn254::{g1, g2, Bn254, Fr, G1Affine, G1Projective, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger256, FftField, Field, One, PrimeField, Zero};
 use ark_groth16::{Proof, ProvingKey};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
@@ -30,6 +31,7 @@ use rayon::{join, prelude::*};
 
 use crate::{
     matrices::ConstraintMatrices,
+    msm,
     reduction::{odd_coset_offset, QapReduction},
     ProverError,
 };
@@ -263,21 +265,21 @@ pub fn create_proof(
     let z_big = to_bigints(z);
     let witness = z_big.get(m.num_instance_variables..).unwrap_or(&[]);
     let (b_g2, rest) = join(
-        || G2Projective::msm_bigint(&pk.b_g2_query, &z_big),
+        || msm::msm::<g2::Config>(&pk.b_g2_query, &z_big),
         || -> Result<_, ProverError> {
             let ((a, b_g1), h) = join(
                 || {
                     join(
-                        || G1Projective::msm_bigint(&pk.a_query, &z_big),
-                        || G1Projective::msm_bigint(&pk.b_g1_query, &z_big),
+                        || msm::msm_glv::<g1::Config>(&pk.a_query, &z_big),
+                        || msm::msm_glv::<g1::Config>(&pk.b_g1_query, &z_big),
                     )
                 },
                 || -> Result<_, ProverError> {
                     let h = quotient(&domain, witness_evaluations(m, z, &domain)?, reduction)?;
-                    Ok(G1Projective::msm_bigint(&pk.h_query, &to_bigints(&h)))
+                    Ok(msm::msm_glv::<g1::Config>(&pk.h_query, &to_bigints(&h)))
                 },
             );
-            let l = G1Projective::msm_bigint(&pk.l_query, witness);
+            let l = msm::msm_glv::<g1::Config>(&pk.l_query, witness);
             Ok((a, b_g1, l, h?))
         },
     );

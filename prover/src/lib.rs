@@ -22,6 +22,7 @@ mod batch;
 mod error;
 pub mod groth16;
 pub mod matrices;
+pub mod msm;
 mod prove;
 pub mod reduction;
 pub mod snarkjs;
