@@ -28,9 +28,7 @@ use std::{fmt, str::FromStr, sync::Arc};
 
 use ark_bn254::Bn254;
 use ark_groth16::{r1cs_to_qap::LibsnarkReduction, Groth16, ProvingKey};
-use ark_serialize::{
-    CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Validate,
-};
+use ark_serialize::{CanonicalDeserialize, Compress, SerializationError, Validate};
 use ark_snark::SNARK;
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
@@ -46,6 +44,7 @@ use zkhealth_verifier::{
 };
 
 use crate::{
+    encoding,
     matrices::ConstraintMatrices,
     reduction::{CircomReduction, QapReduction},
     ProverError,
@@ -351,12 +350,10 @@ impl ProvingArtifact {
     pub fn to_file_bytes(&self) -> Result<Vec<u8>, ProverError> {
         let vk_file = self.vk.to_file_bytes();
         let mut payload = Vec::new();
+        payload.extend_from_slice(&encoding::TAG);
         payload.extend_from_slice(&(vk_file.len() as u64).to_le_bytes());
         payload.extend_from_slice(&vk_file);
-        self.pk
-            .serialize_with_mode(&mut payload, Compress::No)
-            .map_err(|e| ProverError::Serialization(e.to_string()))?;
-        self.matrices.write(&mut payload);
+        encoding::write(&mut payload, &self.pk, &self.matrices)?;
         payload.push(self.reduction.to_byte());
         let origin = serde_json::to_vec(&self.origin)
             .map_err(|e| ProverError::Serialization(format!("origin: {e}")))?;
@@ -393,7 +390,8 @@ impl ProvingArtifact {
     /// is decoded; the pinned bytes are then decoded as in [`Self::from_file_bytes`], without
     /// point validation, since they are exactly the bytes whose id was published.
     pub fn from_file_bytes_pinned(bytes: &[u8], pin: &ArtifactId) -> Result<Self, ProverError> {
-        let payload = container::open(Kind::ProvingArtifact, bytes)?;
+        // The pin covers the payload: the container's own digest would hash it a second time.
+        let payload = container::payload(Kind::ProvingArtifact, bytes)?;
         let found = ArtifactId::of_payload(payload);
         if found != *pin {
             return Err(ProverError::ArtifactIdMismatch {
@@ -405,6 +403,10 @@ impl ProvingArtifact {
     }
 
     fn from_payload(payload: &[u8], validate: Validate) -> Result<Self, ProverError> {
+        let (raw, payload) = match payload.strip_prefix(&encoding::TAG) {
+            Some(rest) => (true, rest),
+            None => (false, payload),
+        };
         let (len, rest) = payload
             .split_first_chunk::<8>()
             .ok_or_else(|| ProverError::Serialization("artifact payload too short".into()))?;
@@ -415,17 +417,23 @@ impl ProvingArtifact {
         }
         let (vk_file, mut pk_bytes) = rest.split_at(len);
         let vk = VerifyingKey::from_file_bytes(vk_file)?;
-        let pk = ProvingKey::<Bn254>::deserialize_with_mode(&mut pk_bytes, Compress::No, validate)
-            .map_err(|e| match e {
-                SerializationError::InvalidData | SerializationError::UnexpectedFlags => {
-                    ProverError::InvalidProvingKey {
-                        reason: e.to_string(),
+        let (pk, matrices, provenance) = if raw {
+            encoding::read(pk_bytes, validate)?
+        } else {
+            let pk =
+                ProvingKey::<Bn254>::deserialize_with_mode(&mut pk_bytes, Compress::No, validate)
+                    .map_err(|e| match e {
+                    SerializationError::InvalidData | SerializationError::UnexpectedFlags => {
+                        ProverError::InvalidProvingKey {
+                            reason: e.to_string(),
+                        }
                     }
-                }
-                other => ProverError::Serialization(format!("proving key: {other}")),
-            })?;
-        let matrices = ConstraintMatrices::read(&mut pk_bytes)?;
-        let (reduction, origin) = read_provenance(pk_bytes)?;
+                    other => ProverError::Serialization(format!("proving key: {other}")),
+                })?;
+            let matrices = ConstraintMatrices::read(&mut pk_bytes)?;
+            (pk, matrices, pk_bytes)
+        };
+        let (reduction, origin) = read_provenance(provenance)?;
         Self::from_parts(pk, vk, matrices, reduction, origin)
     }
 }

@@ -19,6 +19,7 @@
 
 mod artifact;
 mod batch;
+mod encoding;
 mod error;
 pub mod groth16;
 pub mod matrices;

@@ -83,10 +83,11 @@ fn an_artifact_with_another_setups_verifying_key_is_refused() {
         .to_vec()
     };
     let (p_mine, p_theirs) = (payload_of(&mine), payload_of(&theirs));
-    let vk_len = u64::from_le_bytes(p_mine[..8].try_into().unwrap()) as usize;
-    let mut mixed = p_mine[..8].to_vec();
-    mixed.extend_from_slice(&p_theirs[8..8 + vk_len]);
-    mixed.extend_from_slice(&p_mine[8 + vk_len..]);
+    // After the encoding's tag: the verifying key file's length, then the file.
+    let vk_len = u64::from_le_bytes(p_mine[8..16].try_into().unwrap()) as usize;
+    let mut mixed = p_mine[..16].to_vec();
+    mixed.extend_from_slice(&p_theirs[16..16 + vk_len]);
+    mixed.extend_from_slice(&p_mine[16 + vk_len..]);
     let file = zkhealth_verifier::container::seal(
         zkhealth_verifier::container::Kind::ProvingArtifact,
         &mixed,
@@ -157,7 +158,7 @@ fn forged_matrix_counts_are_refused_without_allocating() {
     )
     .unwrap()
     .to_vec();
-    let at = common::matrices_offset(a, payload.len());
+    let at = common::matrices_offset(&payload);
     for (offset, value) in [
         (16usize, u64::MAX),
         (16, 1 << 40),
@@ -172,14 +173,17 @@ fn forged_matrix_counts_are_refused_without_allocating() {
         );
         assert!(ProvingArtifact::from_file_bytes(&file).is_err());
     }
-    // A row claiming 2^32 - 1 entries.
-    let mut forged = payload.clone();
-    forged[at + 24..at + 28].copy_from_slice(&u32::MAX.to_le_bytes());
-    let file = zkhealth_verifier::container::seal(
-        zkhealth_verifier::container::Kind::ProvingArtifact,
-        &forged,
-    );
-    assert!(ProvingArtifact::from_file_bytes(&file).is_err());
+    // A coefficient table of 2^32 - 1 entries, a row claiming 2^32 - 1 entries.
+    let row = common::row_lengths_offset(&payload);
+    for at in [at + 24, row] {
+        let mut forged = payload.clone();
+        forged[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let file = zkhealth_verifier::container::seal(
+            zkhealth_verifier::container::Kind::ProvingArtifact,
+            &forged,
+        );
+        assert!(ProvingArtifact::from_file_bytes(&file).is_err());
+    }
 }
 
 /// The Poseidon gadget's linear combinations are inlined into the matrices; the matrix–vector
@@ -212,13 +216,16 @@ fn reseal(payload: &[u8]) -> Vec<u8> {
 /// The artifact file with one coordinate byte of the proving key's `a_query[1]` flipped and
 /// the container digest recomputed: the point leaves the curve, the file stays well-formed.
 fn tampered() -> Vec<u8> {
-    use ark_serialize::{CanonicalSerialize, Compress};
     let (a, _) = artifact();
     let mut payload = payload_of(&a.to_file_bytes().unwrap());
-    let mut point = Vec::new();
-    a.proving_key().a_query[1]
-        .serialize_with_mode(&mut point, Compress::No)
-        .unwrap();
+    // The point's x as the file holds it: its Montgomery limbs, little-endian.
+    let point: Vec<u8> = a.proving_key().a_query[1]
+        .x
+        .0
+         .0
+        .iter()
+        .flat_map(|l| l.to_le_bytes())
+        .collect();
     let at = payload
         .windows(point.len())
         .position(|w| w == point.as_slice())
@@ -235,14 +242,95 @@ fn artifact_carries_its_circuit_and_depth() {
     assert_eq!(vk.circuit(), a.circuit());
     let back = ProvingArtifact::from_file_bytes(&a.to_file_bytes().unwrap()).unwrap();
     assert_eq!((back.circuit(), back.depth()), (a.circuit(), DEPTH));
-    // The embedded verifying key file starts with the circuit id and the depth.
+    // The embedded verifying key file (after the encoding's tag) starts with the circuit id and
+    // the depth.
     let payload = payload_of(&a.to_file_bytes().unwrap());
+    assert_eq!(&payload[..8], b"ZKPKRAW1");
     let vk_payload = zkhealth_verifier::container::open(
         zkhealth_verifier::container::Kind::VerifyingKey,
-        &payload[8..8 + u64::from_le_bytes(payload[..8].try_into().unwrap()) as usize],
+        &payload[16..16 + u64::from_le_bytes(payload[8..16].try_into().unwrap()) as usize],
     )
     .unwrap();
     assert_eq!(&vk_payload[..6], &[1, 0, DEPTH as u8, 0, 0, 0]);
+}
+
+/// Files in the arkworks encoding (written before the raw one; no tag, the proving key
+/// uncompressed, the matrices with each coefficient in full) still load, as they are, with the
+/// same checks: the genuine file loads to the same artifact by every loader, and a point taken
+/// off the curve is refused by validation.
+#[test]
+fn arkworks_encoded_artifacts_still_load() {
+    use ark_serialize::{CanonicalSerialize, Compress};
+    let (a, vk) = artifact();
+    let vk_file = vk.to_file_bytes();
+    let mut payload = (vk_file.len() as u64).to_le_bytes().to_vec();
+    payload.extend_from_slice(&vk_file);
+    let at = payload.len();
+    a.proving_key()
+        .serialize_with_mode(&mut payload, Compress::No)
+        .unwrap();
+    a.matrices().write(&mut payload);
+    let file = reseal(&payload);
+    let pin = ArtifactId(sha2::Sha256::digest(&payload).into());
+    for back in [
+        ProvingArtifact::from_file_bytes(&file).unwrap(),
+        ProvingArtifact::from_file_bytes_validated(&file).unwrap(),
+        ProvingArtifact::from_file_bytes_pinned(&file, &pin).unwrap(),
+    ] {
+        assert_eq!(back.proving_key(), a.proving_key());
+        assert_eq!(back.matrices(), a.matrices());
+        assert_eq!(back.verifying_key(), vk);
+    }
+    // Written again, it is in the raw encoding, and smaller.
+    let again = ProvingArtifact::from_file_bytes(&file)
+        .unwrap()
+        .to_file_bytes()
+        .unwrap();
+    assert_eq!(again, a.to_file_bytes().unwrap());
+    assert!(again.len() < file.len());
+    // a_query[1]'s x (canonical, big-endian limbs in arkworks' encoding start with its low byte).
+    let mut point = Vec::new();
+    a.proving_key().a_query[1]
+        .serialize_with_mode(&mut point, Compress::No)
+        .unwrap();
+    let off = at
+        + payload[at..]
+            .windows(point.len())
+            .position(|w| w == point.as_slice())
+            .unwrap();
+    payload[off] ^= 1;
+    assert!(matches!(
+        ProvingArtifact::from_file_bytes_validated(&reseal(&payload)),
+        Err(ProverError::InvalidProvingKey { .. })
+    ));
+}
+
+#[test]
+fn a_coordinate_at_or_above_the_modulus_is_refused_by_every_loader() {
+    let (a, _) = artifact();
+    let mut payload = payload_of(&a.to_file_bytes().unwrap());
+    let point: Vec<u8> = a.proving_key().a_query[1]
+        .x
+        .0
+         .0
+        .iter()
+        .flat_map(|l| l.to_le_bytes())
+        .collect();
+    let at = payload
+        .windows(point.len())
+        .position(|w| w == point.as_slice())
+        .unwrap();
+    payload[at..at + 32].copy_from_slice(&[0xff; 32]);
+    let file = reseal(&payload);
+    let pin = ArtifactId(sha2::Sha256::digest(&payload).into());
+    for load in [
+        ProvingArtifact::from_file_bytes(&file),
+        ProvingArtifact::from_file_bytes_validated(&file),
+        ProvingArtifact::from_file_bytes_pinned(&file, &pin),
+    ] {
+        let err = load.err().unwrap();
+        assert!(err.to_string().contains("not below the modulus"), "{err}");
+    }
 }
 
 #[test]

@@ -106,20 +106,18 @@ fn an_altered_artifact_gives_an_error_rather_than_a_proof_that_does_not_verify()
     let mut payload = container::open(Kind::ProvingArtifact, &artifact.to_file_bytes().unwrap())
         .unwrap()
         .to_vec();
-    // The first entry of A's first non-empty row gets another coefficient (canonical, so the
-    // file still decodes).
-    let mut row = common::matrices_offset(artifact, payload.len()) + 24;
-    while u32::from_le_bytes(payload[row..row + 4].try_into().unwrap()) == 0 {
-        row += 4;
-    }
-    let coeff = row + 8..row + 40;
-    let mut other = [0u8; 32];
-    other[31] = if payload[coeff.clone()] == other {
-        3
-    } else {
-        2
-    };
-    payload[coeff].copy_from_slice(&other);
+    // The first entry of A's first non-empty row points at another coefficient of the table
+    // (so the file still decodes).
+    let lengths = common::row_lengths_offset(&payload);
+    let at = common::matrices_offset(&payload);
+    let word = |p: &[u8], at: usize| u32::from_le_bytes(p[at..at + 4].try_into().unwrap());
+    let coefficients = word(&payload, at + 24);
+    let constraints = u64::from_le_bytes(payload[at + 16..at + 24].try_into().unwrap()) as usize;
+    assert!(coefficients > 1);
+    // Empty rows have no entries: the first entry is the first non-empty row's.
+    let entry = lengths + 4 * constraints;
+    let index = word(&payload, entry + 4);
+    payload[entry + 4..entry + 8].copy_from_slice(&((index + 1) % coefficients).to_le_bytes());
     let altered =
         ProvingArtifact::from_file_bytes(&container::seal(Kind::ProvingArtifact, &payload))
             .unwrap();

@@ -84,6 +84,23 @@ pub fn seal(kind: Kind, payload: &[u8]) -> Vec<u8> {
 /// bytes ([`VerifyError::LengthMismatch`]), and a digest mismatch
 /// ([`VerifyError::DigestMismatch`]).
 pub fn open(kind: Kind, bytes: &[u8]) -> Result<&[u8], VerifyError> {
+    let payload = payload(kind, bytes)?;
+    let signed = bytes
+        .get(..HEADER_LEN + payload.len())
+        .ok_or(VerifyError::DigestMismatch)?;
+    let digest = bytes
+        .get(HEADER_LEN + payload.len()..)
+        .ok_or(VerifyError::DigestMismatch)?;
+    if Sha256::digest(signed).as_slice() != digest {
+        return Err(VerifyError::DigestMismatch);
+    }
+    Ok(payload)
+}
+
+/// The payload of a container after the checks of [`open`] **except the digest**: magic, kind,
+/// version and length. For a caller that checks the payload against a digest it pinned itself
+/// (the prover's pinned artifact load), so that a large file is hashed once.
+pub fn payload(kind: Kind, bytes: &[u8]) -> Result<&[u8], VerifyError> {
     let too_short = || VerifyError::ContainerTooShort {
         got: bytes.len(),
         min: HEADER_LEN + DIGEST_LEN,
@@ -119,13 +136,9 @@ pub fn open(kind: Kind, bytes: &[u8]) -> Result<&[u8], VerifyError> {
             actual: actual as u64,
         });
     }
-    let (signed, digest) = bytes
-        .split_at_checked(HEADER_LEN + actual)
-        .ok_or_else(too_short)?;
-    if Sha256::digest(signed).as_slice() != digest {
-        return Err(VerifyError::DigestMismatch);
-    }
-    signed.get(HEADER_LEN..).ok_or_else(too_short)
+    bytes
+        .get(HEADER_LEN..HEADER_LEN + actual)
+        .ok_or_else(too_short)
 }
 
 #[cfg(test)]

@@ -63,12 +63,23 @@ pub fn fixture() -> &'static Fixture {
     })
 }
 
-/// Where the constraint matrices start in an artifact file's payload of `payload_len` bytes:
-/// after the verifying and proving keys, before the provenance (the reduction's byte, the
-/// origin's length and its JSON).
-pub fn matrices_offset(artifact: &ProvingArtifact, payload_len: usize) -> usize {
-    let mut m = Vec::new();
-    artifact.matrices().write(&mut m);
-    let provenance = 1 + 4 + serde_json::to_vec(artifact.origin()).unwrap().len();
-    payload_len - provenance - m.len()
+/// Where the constraint matrices start in an artifact file's payload (the raw encoding): after
+/// the tag, the verifying key file, the key's small parts and the five query vectors.
+pub fn matrices_offset(payload: &[u8]) -> usize {
+    let u64_at = |at: usize| u64::from_le_bytes(payload[at..at + 8].try_into().unwrap()) as usize;
+    let mut at = 8;
+    at += 8 + u64_at(at);
+    at += 8 + u64_at(at);
+    for len in [64, 64, 128, 64, 64] {
+        at += 8 + u64_at(at) * len;
+    }
+    at
+}
+
+/// Where matrix A's row lengths start in an artifact's payload: after the matrices' dimensions
+/// and their coefficient table.
+pub fn row_lengths_offset(payload: &[u8]) -> usize {
+    let at = matrices_offset(payload) + 24;
+    let coefficients = u32::from_le_bytes(payload[at..at + 4].try_into().unwrap()) as usize;
+    at + 4 + 32 * coefficients
 }
