@@ -121,9 +121,8 @@ fn write_matrices(out: &mut Vec<u8>, m: &ConstraintMatrices) -> Result<(), Prove
     let mut table: Vec<Fr> = Vec::new();
     let mut index: HashMap<[u64; 4], u32> = HashMap::new();
     for (coeff, _) in m.abc.iter().flatten().flatten() {
-        if !index.contains_key(&coeff.0 .0) {
-            let i = u32::try_from(table.len()).map_err(|_| bad("too many coefficients"))?;
-            index.insert(coeff.0 .0, i);
+        if let std::collections::hash_map::Entry::Vacant(slot) = index.entry(coeff.0 .0) {
+            slot.insert(u32::try_from(table.len()).map_err(|_| bad("too many coefficients"))?);
             table.push(*coeff);
         }
     }
