@@ -12,7 +12,6 @@ use zkhealth_circuits::{
     policy::Policy,
     Fr,
 };
-use zkhealth_prover::ProvingArtifact;
 use zkhealth_records::{claims, testing};
 
 /// The registry depth of the prover's tests.
