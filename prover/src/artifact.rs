@@ -44,7 +44,7 @@ use zkhealth_verifier::{
 };
 
 use crate::{
-    encoding,
+    encoding, join,
     matrices::ConstraintMatrices,
     reduction::{CircomReduction, QapReduction},
     ProverError,
@@ -392,14 +392,19 @@ impl ProvingArtifact {
     pub fn from_file_bytes_pinned(bytes: &[u8], pin: &ArtifactId) -> Result<Self, ProverError> {
         // The pin covers the payload: the container's own digest would hash it a second time.
         let payload = container::payload(Kind::ProvingArtifact, bytes)?;
-        let found = ArtifactId::of_payload(payload);
+        // Hashing and decoding run side by side; the decoded artifact is returned only if the
+        // hash is the pin, and the decoder checks every length and index as for any input.
+        let (found, decoded) = join(
+            || ArtifactId::of_payload(payload),
+            || Self::from_payload(payload, Validate::No),
+        );
         if found != *pin {
             return Err(ProverError::ArtifactIdMismatch {
                 expected: *pin,
                 found,
             });
         }
-        Self::from_payload(payload, Validate::No)
+        decoded
     }
 
     fn from_payload(payload: &[u8], validate: Validate) -> Result<Self, ProverError> {

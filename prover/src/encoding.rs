@@ -29,7 +29,7 @@ use ark_ff::{BigInt, PrimeField};
 use ark_groth16::{ProvingKey, VerifyingKey as ArkVerifyingKey};
 use ark_relations::gr1cs::Matrix;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
-use ark_std::{cfg_chunks, cfg_iter};
+use ark_std::{cfg_chunks, cfg_into_iter, cfg_iter};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -308,6 +308,42 @@ fn check_points(pk: &ProvingKey<Bn254>) -> Result<(), ProverError> {
     Ok(())
 }
 
+/// A little-endian u32 from 4 bytes, as an index.
+fn word(b: &[u8]) -> usize {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(b);
+    u32::from_le_bytes(a) as usize
+}
+
+/// One matrix from its row lengths and its `(variable, coefficient index)` entries.
+fn decode_matrix(
+    lens: &[u8],
+    entries: &[u8],
+    nvars: usize,
+    table: &[Fr],
+) -> Result<Matrix<Fr>, ProverError> {
+    let mut entries = entries.chunks_exact(8);
+    lens.chunks_exact(4)
+        .map(|len| {
+            entries
+                .by_ref()
+                .take(word(len))
+                .map(|e| {
+                    let (var, i) = e.split_at(4);
+                    let var = word(var);
+                    if var >= nvars {
+                        return Err(bad("variable index out of range"));
+                    }
+                    let coeff = table
+                        .get(word(i))
+                        .ok_or_else(|| bad("coefficient index out of range"))?;
+                    Ok((*coeff, var))
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn read_matrices(r: &mut Reader<'_>) -> Result<ConstraintMatrices, ProverError> {
     let dim = |r: &mut Reader<'_>| {
         usize::try_from(r.u64("matrix dimensions")?).map_err(|_| bad("dimension overflows"))
@@ -328,12 +364,13 @@ fn read_matrices(r: &mut Reader<'_>) -> Result<ConstraintMatrices, ProverError> 
     if nc > r.0.len() / 4 {
         return Err(bad("more constraints than bytes"));
     }
-    let mut abc: [Matrix<Fr>; 3] = Default::default();
-    for m in &mut abc {
+    // Each matrix's row lengths and entries, then the three decoded in parallel.
+    let mut parts = Vec::with_capacity(3);
+    for _ in 0..3 {
         let lens = r.take(nc * 4, "row lengths")?;
         let total = lens
             .chunks_exact(4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .map(word)
             .try_fold(0usize, |acc, l| {
                 (l <= nvars).then_some(()).and(acc.checked_add(l))
             })
@@ -341,28 +378,12 @@ fn read_matrices(r: &mut Reader<'_>) -> Result<ConstraintMatrices, ProverError> 
         if total > r.0.len() / 8 {
             return Err(bad("more entries than bytes"));
         }
-        let mut entries = r.take(total * 8, "entries")?.chunks_exact(8);
-        m.reserve(nc);
-        for b in lens.chunks_exact(4) {
-            let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
-            let row = entries
-                .by_ref()
-                .take(len)
-                .map(|e| {
-                    let var = u32::from_le_bytes([e[0], e[1], e[2], e[3]]) as usize;
-                    let i = u32::from_le_bytes([e[4], e[5], e[6], e[7]]) as usize;
-                    if var >= nvars {
-                        return Err(bad("variable index out of range"));
-                    }
-                    let coeff = table
-                        .get(i)
-                        .ok_or_else(|| bad("coefficient index out of range"))?;
-                    Ok((*coeff, var))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            m.push(row);
-        }
+        parts.push((lens, r.take(total * 8, "entries")?));
     }
+    let decoded = cfg_into_iter!(parts)
+        .map(|(lens, entries)| decode_matrix(lens, entries, nvars, &table))
+        .collect::<Result<Vec<_>, _>>()?;
+    let abc: [Matrix<Fr>; 3] = decoded.try_into().map_err(|_| bad("three matrices"))?;
     Ok(ConstraintMatrices {
         num_instance_variables: ni,
         num_witness_variables: nw,

@@ -27,20 +27,15 @@ use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_relations::gr1cs::Matrix;
 use ark_std::{cfg_iter, cfg_iter_mut};
 #[cfg(feature = "parallel")]
-use rayon::{join, prelude::*};
+use rayon::prelude::*;
 
 use crate::{
+    join,
     matrices::ConstraintMatrices,
     msm,
     reduction::{odd_coset_offset, QapReduction},
     ProverError,
 };
-
-/// Runs `a` then `b` (what `rayon::join` does without threads).
-#[cfg(not(feature = "parallel"))]
-fn join<RA, RB>(a: impl FnOnce() -> RA, b: impl FnOnce() -> RB) -> (RA, RB) {
-    (a(), b())
-}
 
 /// The evaluation domain of the quotient polynomial: the smallest power of two holding the
 /// constraints and one row per instance variable.

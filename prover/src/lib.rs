@@ -36,3 +36,15 @@ pub use batch::Schedule;
 pub use error::ProverError;
 pub use prove::{ProveRequest, Prover};
 pub use reduction::QapReduction;
+
+/// Runs `a` and `b`: side by side on the rayon pool with the `parallel` feature, one after the
+/// other without it.
+pub(crate) fn join<RA: Send, RB: Send>(
+    a: impl FnOnce() -> RA + Send,
+    b: impl FnOnce() -> RB + Send,
+) -> (RA, RB) {
+    #[cfg(feature = "parallel")]
+    return rayon::join(a, b);
+    #[cfg(not(feature = "parallel"))]
+    (a(), b())
+}

@@ -7,9 +7,9 @@ use zkhealth_circuits::{
     date::Day,
     merkle::MerklePath,
     policy::Policy,
-    Fr, Scope, Statement,
+    Fr, PublicInputs, Scope, Statement,
 };
-use zkhealth_verifier::{verify, Presentation, Proof};
+use zkhealth_verifier::{Presentation, Proof, VerifyError};
 
 use crate::{groth16, matrices::new_cs, ProverError, ProvingArtifact};
 
@@ -91,8 +91,8 @@ impl Prover {
 
     /// Proves with a caller-supplied cryptographic RNG.
     ///
-    /// The proof is checked against the artifact's verifying key before it is returned (about a
-    /// millisecond): an artifact whose proving key or matrices were altered, even with its digest
+    /// The proof is checked against the artifact's verifying key before it is returned (a few
+    /// milliseconds; [`Self::check_proof`]): an artifact whose proving key or matrices were altered, even with its digest
     /// recomputed, gives [`ProverError::ProofDoesNotVerify`] rather than a presentation that no
     /// verifier accepts.
     pub fn prove_with_rng<R: RngCore + CryptoRng>(
@@ -104,8 +104,7 @@ impl Prover {
         let disclosed = req.policy.disclosed_values(req.credential);
         let circuit = PresentationCircuit::new(self.artifact.depth(), statement, witness);
         let proof = self.prove_circuit(circuit, rng)?;
-        verify(&self.artifact.vk, &statement, &proof)
-            .map_err(|reason| ProverError::ProofDoesNotVerify { reason })?;
+        self.check_proof(&statement, &proof)?;
         Ok(Presentation {
             circuit: self.artifact.circuit(),
             depth: self.artifact.depth(),
@@ -156,6 +155,34 @@ impl Prover {
         circuit.generate_constraints(cs.clone())?;
         cs.finalize();
         Ok(cs)
+    }
+
+    /// Checks a proof of `statement` against the artifact's verifying key with ark-groth16's
+    /// verifier and a key prepared for this one check (a pairing and the input MSM, a few
+    /// milliseconds): a verifier's fixed-base input tables would take longer to build than they
+    /// save on one proof. [`ProverError::ProofDoesNotVerify`] if it fails.
+    pub fn check_proof<S: PublicInputs>(
+        &self,
+        statement: &S,
+        proof: &Proof,
+    ) -> Result<(), ProverError> {
+        let vk = &self.artifact.vk;
+        if S::CIRCUIT != vk.circuit() {
+            return Err(ProverError::ProofDoesNotVerify {
+                reason: VerifyError::WrongCircuit {
+                    expected: vk.circuit(),
+                    found: S::CIRCUIT,
+                },
+            });
+        }
+        let prepared = ark_groth16::prepare_verifying_key(vk.inner());
+        let inputs = statement.to_field_elements();
+        match ark_groth16::Groth16::<ark_bn254::Bn254>::verify_proof(&prepared, &proof.0, &inputs) {
+            Ok(true) => Ok(()),
+            _ => Err(ProverError::ProofDoesNotVerify {
+                reason: VerifyError::InvalidProof,
+            }),
+        }
     }
 
     /// Proves a circuit as given, **without** the native pre-check: a circuit whose witness does

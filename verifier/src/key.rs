@@ -15,7 +15,11 @@
 //! the id of the key it was made for, so a verifier pins its key and a presentation for another
 //! circuit, depth or setup is a typed error rather than a failed pairing.
 
-use std::{fmt, str::FromStr};
+use std::{
+    fmt,
+    str::FromStr,
+    sync::{Arc, OnceLock},
+};
 
 use ark_bn254::{Bn254, Fq12, G2Affine};
 use ark_ec::{pairing::Pairing, AffineRepr};
@@ -107,8 +111,9 @@ pub struct VerifyingKey {
     alpha_beta: Fq12,
     /// The normalized lines of −γ, −δ and β (the last for batches).
     lines: KeyLines,
-    /// Fixed-base tables of the input points.
-    tables: InputTables,
+    /// Fixed-base tables of the input points, built at the first verification (about 20 ms,
+    /// which a prover holding the key for its own checks never spends) and shared by clones.
+    tables: Arc<OnceLock<InputTables>>,
     circuit: CircuitId,
     depth: u32,
     id: KeyId,
@@ -192,7 +197,7 @@ impl VerifyingKey {
         let id = KeyId(Sha256::digest(&payload).into());
         let lines = KeyLines::new(&vk)?;
         let alpha_beta = Bn254::pairing(vk.alpha_g1, vk.beta_g2).0;
-        let tables = InputTables::new(&vk.gamma_abc_g1);
+        let tables = Arc::new(OnceLock::new());
         Ok(VerifyingKey {
             vk,
             alpha_beta,
@@ -235,9 +240,10 @@ impl VerifyingKey {
         &self.lines
     }
 
-    /// Fixed-base tables of the input points `γᵢ`.
+    /// Fixed-base tables of the input points `γᵢ`, built on first use.
     pub(crate) fn input_tables(&self) -> &InputTables {
-        &self.tables
+        self.tables
+            .get_or_init(|| InputTables::new(&self.vk.gamma_abc_g1))
     }
 
     /// The key file: a [`container`] of kind [`Kind::VerifyingKey`].
