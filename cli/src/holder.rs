@@ -111,6 +111,24 @@ pub fn holder_key(args: &HolderKeyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// With `--roots`: the credential's issuer publishes roots there and the credential is under
+/// its current root.
+fn check_roots(
+    args: &ProveArgs,
+    credential: &Credential,
+    path: &MerklePath,
+) -> Result<(), CliError> {
+    if let Some(file) = &args.roots {
+        let roots: IssuerRoots<LocalRoots> = files::read_json(file, "issuer roots")?;
+        check_issuer(credential, &roots, file)?;
+        let current = roots.source().history().current().ok_or_else(|| {
+            CliError::NotInRegistry(format!("{} holds no published root", shown(file)))
+        })?;
+        check_membership(credential, path, &current)?;
+    }
+    Ok(())
+}
+
 /// Checks that `path` leads from the credential's commitment to `root`
 /// ([`MerklePath::check_membership`]).
 pub fn check_membership(
@@ -150,14 +168,6 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
     let challenge = files::parse_fr("challenge", &args.challenge)?;
     let scope = args.scope.scope()?;
     let today = files::today_or_now(args.today.as_deref(), files::unix_now()?)?;
-    if let Some(file) = &args.roots {
-        let roots: IssuerRoots<LocalRoots> = files::read_json(file, "issuer roots")?;
-        check_issuer(&issued.credential, &roots, file)?;
-        let current = roots.source().history().current().ok_or_else(|| {
-            CliError::NotInRegistry(format!("{} holds no published root", shown(file)))
-        })?;
-        check_membership(&issued.credential, &path, &current)?;
-    }
     let pin = args
         .pk_id
         .as_deref()
@@ -169,9 +179,25 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
             })
         })
         .transpose()?;
+    // The proving key loads on another thread while the credential is checked against the
+    // roots: independent work, and the check's hashing sets up the Poseidon parameters the
+    // proof needs.
     let load = Instant::now();
-    let prover = Prover::new(files::read_proving_key(&args.pk, pin.as_ref())?);
-    let loaded = load.elapsed();
+    let (artifact, checked) = std::thread::scope(|s| {
+        let artifact = s.spawn(|| {
+            let artifact = files::read_proving_key(&args.pk, pin.as_ref());
+            (artifact, load.elapsed())
+        });
+        let checked = check_roots(args, &issued.credential, &path);
+        // A panic on the loading thread goes on here, as it would have on this one.
+        let artifact = artifact
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (artifact, checked)
+    });
+    checked?;
+    let (artifact, loaded) = artifact;
+    let prover = Prover::new(artifact?);
     let request = ProveRequest {
         secret: &secret,
         credential: &issued.credential,

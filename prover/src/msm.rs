@@ -4,12 +4,12 @@
 //!
 //! `Σ kᵢ·Pᵢ` by Pippenger's method, as ark-ec computes it, with three changes:
 //!
-//! - **Batch-affine buckets.** A bucket holds an affine point. Adding a base to it is the affine
-//!   formula `λ = (y₂ − y₁)/(x₂ − x₁)`, and the additions of a batch, each to a different bucket,
-//!   share one inversion (Montgomery's trick): about 5 multiplications and a squaring per
-//!   addition where ark-ec's extended-Jacobian bucket takes 8 and 2. A base whose bucket is
-//!   already in the batch goes to that bucket's extended-Jacobian overflow instead (ark-ec's
-//!   `Bucket`), so no addition waits and none is lost.
+//! - **Batch-affine buckets.** A window's points are sorted by bucket and summed in affine
+//!   coordinates, level by level: each level adds every two neighbours of one bucket with the
+//!   affine formula `λ = (y₂ − y₁)/(x₂ − x₁)`, all the level's additions sharing one inversion
+//!   (Montgomery's trick): about 5 multiplications and a squaring per addition where ark-ec's
+//!   extended-Jacobian bucket takes 8 and 2. No addition waits for a bucket, however many
+//!   points land in one (a witness's bits all do).
 //! - **Signed digits**: digits in `[−2^(c−1), 2^(c−1)]`, half the buckets for the same window.
 //! - **GLV** ([`GLVConfig`], BN254's G1): `k·P = k₁·P + k₂·φ(P)` with `φ(x, y) = (β·x, y)` and
 //!   `k₁`, `k₂` of about 128 bits, which halves the windows and so the bucket sums. Only scalars
@@ -38,9 +38,6 @@ type Term<P> = (Affine<P>, ScalarBigInt<P>);
 
 /// A scalar's sign (`true`: non-negative) and magnitude.
 type Signed<P> = (bool, ScalarBigInt<P>);
-
-/// Additions to distinct buckets that share one inversion, at most.
-const MAX_BATCH: usize = 512;
 
 /// `Σ scalarsᵢ·basesᵢ` over the common length, without an endomorphism.
 pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[ScalarBigInt<P>]) -> Projective<P> {
@@ -233,6 +230,11 @@ fn pippenger<P: SWCurveConfig>(terms: &[(Affine<P>, &[u64])]) -> Projective<P> {
 }
 
 /// One window: `Σ dᵢ·Pᵢ` for the window's digits `dᵢ`.
+///
+/// The window's points (negated for negative digits) are sorted by bucket, then reduced level by
+/// level: each level adds every two neighbours of one bucket, all with one inversion, until each
+/// bucket holds at most one point. No addition ever waits for a bucket, however many points
+/// share one (the bits of a witness all land in one bucket).
 fn window_sum<P: SWCurveConfig>(
     terms: &[(Affine<P>, &[u64])],
     digits: &[i32],
@@ -241,117 +243,162 @@ fn window_sum<P: SWCurveConfig>(
     c: usize,
 ) -> Projective<P> {
     let n_buckets = 1usize << (c - 1);
-    let mut buckets = Buckets::<P>::new(n_buckets);
+    let digit = |i: usize| digits.get(i * windows + w).copied().unwrap_or(0);
+    // Counting sort by bucket: `starts[d]`, for digits of magnitude d, is where bucket d − 1's
+    // points begin (the points of smaller magnitudes come first).
+    let mut starts = vec![0usize; n_buckets + 1];
+    for i in 0..terms.len() {
+        let d = digit(i).unsigned_abs() as usize;
+        if let Some(count) = starts.get_mut(d) {
+            *count += usize::from(d != 0);
+        }
+    }
+    let mut total = 0;
+    for s in starts.iter_mut() {
+        let count = *s;
+        *s = total;
+        total += count;
+    }
+    let mut buckets = vec![0u32; total];
+    let mut points = vec![Affine::<P>::identity(); total];
     for (i, (base, _)) in terms.iter().enumerate() {
-        let d = digits.get(i * windows + w).copied().unwrap_or(0);
-        if d == 0 {
+        let d = digit(i);
+        let b = d.unsigned_abs() as usize;
+        if b == 0 {
             continue;
         }
-        let point = if d > 0 { *base } else { -*base };
-        buckets.add(d.unsigned_abs() as usize - 1, point);
-    }
-    buckets.flush();
-    buckets.weighted_sum()
-}
-
-/// A window's buckets: an affine point each, an extended-Jacobian overflow each, and the pending
-/// batch of additions.
-struct Buckets<P: SWCurveConfig> {
-    affine: Vec<Affine<P>>,
-    overflow: Vec<Bucket<P>>,
-    in_batch: Vec<bool>,
-    batch: Vec<(usize, Affine<P>)>,
-    max_batch: usize,
-    scratch: Vec<P::BaseField>,
-}
-
-impl<P: SWCurveConfig> Buckets<P> {
-    fn new(n: usize) -> Self {
-        Buckets {
-            affine: vec![Affine::identity(); n],
-            overflow: vec![Bucket::ZERO; n],
-            in_batch: vec![false; n],
-            batch: Vec::new(),
-            // Small enough that few additions find their bucket taken, large enough that the
-            // inversion is shared widely.
-            max_batch: (n / 4).clamp(16, MAX_BATCH),
-            scratch: Vec::new(),
-        }
-    }
-
-    /// Adds `point` to bucket `b`.
-    fn add(&mut self, b: usize, point: Affine<P>) {
-        let (Some(bucket), Some(taken)) = (self.affine.get_mut(b), self.in_batch.get_mut(b)) else {
-            return;
+        let Some(at) = starts.get_mut(b) else {
+            continue;
         };
-        if *taken {
-            if let Some(o) = self.overflow.get_mut(b) {
-                *o += &point;
-            }
-        } else if bucket.is_zero() {
-            *bucket = point;
-        } else {
-            *taken = true;
-            self.batch.push((b, point));
-            if self.batch.len() >= self.max_batch {
-                self.flush();
+        if let (Some(slot), Some(point)) = (buckets.get_mut(*at), points.get_mut(*at)) {
+            *slot = (b - 1) as u32;
+            *point = if d > 0 { *base } else { -*base };
+        }
+        *at += 1;
+    }
+    let mut scratch = Scratch::default();
+    while reduce_level(&mut buckets, &mut points, &mut scratch) {}
+    // `Σ (b + 1)·bucket_b`, by running sums from the top bucket down.
+    let mut running = Bucket::<P>::ZERO;
+    let mut sum = Bucket::<P>::ZERO;
+    let mut next = buckets.len();
+    for b in (0..n_buckets as u32).rev() {
+        if next > 0 && buckets.get(next - 1) == Some(&b) {
+            next -= 1;
+            if let Some(p) = points.get(next) {
+                running += p;
             }
         }
+        sum += &running;
     }
+    sum.into()
+}
 
-    /// Applies the pending additions with one inversion.
-    fn flush(&mut self) {
-        // Denominators: x₂ − x₁, or 2y for a doubling, or 1 where the sum is the identity.
-        self.scratch.clear();
-        let mut acc = P::BaseField::one();
-        for (b, p) in &self.batch {
-            let q = self.affine.get(*b).copied().unwrap_or_default();
-            let den = if q.x != p.x {
-                p.x - q.x
-            } else if q.y == p.y && !q.y.is_zero() {
-                q.y.double()
-            } else {
-                P::BaseField::one()
-            };
-            self.scratch.push(acc);
+/// Buffers reused across the levels of a window.
+struct Scratch<P: SWCurveConfig> {
+    lhs: Vec<Affine<P>>,
+    rhs: Vec<Affine<P>>,
+    at: Vec<usize>,
+    prefix: Vec<P::BaseField>,
+}
+
+impl<P: SWCurveConfig> Default for Scratch<P> {
+    fn default() -> Self {
+        Scratch {
+            lhs: Vec::new(),
+            rhs: Vec::new(),
+            at: Vec::new(),
+            prefix: Vec::new(),
+        }
+    }
+}
+
+/// One level: every two neighbouring points of one bucket become their sum (identities are
+/// dropped). Returns whether anything was added.
+fn reduce_level<P: SWCurveConfig>(
+    buckets: &mut Vec<u32>,
+    points: &mut Vec<Affine<P>>,
+    s: &mut Scratch<P>,
+) -> bool {
+    s.lhs.clear();
+    s.rhs.clear();
+    s.at.clear();
+    let (mut read, mut write) = (0, 0);
+    while let Some(&b) = buckets.get(read) {
+        let pair = buckets.get(read + 1) == Some(&b);
+        if let (Some(&p), Some(slot)) = (points.get(read), buckets.get_mut(write)) {
+            *slot = b;
+            if pair {
+                s.lhs.push(p);
+                s.rhs
+                    .push(points.get(read + 1).copied().unwrap_or_default());
+                s.at.push(write);
+            }
+            if let Some(out) = points.get_mut(write) {
+                *out = p;
+            }
+        }
+        read += if pair { 2 } else { 1 };
+        write += 1;
+    }
+    if s.at.is_empty() {
+        return false;
+    }
+    buckets.truncate(write);
+    points.truncate(write);
+    add_pairs(&mut s.lhs, &s.rhs, &mut s.prefix);
+    for (at, sum) in s.at.iter().zip(&s.lhs) {
+        if let Some(p) = points.get_mut(*at) {
+            *p = *sum;
+        }
+    }
+    // A pair that cancelled leaves the identity: drop it.
+    if s.lhs.iter().any(|p| p.is_zero()) {
+        let mut keep = points.iter().map(|p| !p.is_zero());
+        buckets.retain(|_| keep.next().unwrap_or(true));
+        points.retain(|p| !p.is_zero());
+    }
+    true
+}
+
+/// `lhs[k] ← lhs[k] + rhs[k]` for every k with one inversion (Montgomery's trick), in affine
+/// coordinates: `λ = (y₂ − y₁)/(x₂ − x₁)`, or `(3x² + a)/2y` for a doubling; a sum that is the
+/// identity (`P + (−P)`) is the identity.
+fn add_pairs<P: SWCurveConfig>(
+    lhs: &mut [Affine<P>],
+    rhs: &[Affine<P>],
+    prefix: &mut Vec<P::BaseField>,
+) {
+    // The denominators: x₂ − x₁, or 2y for a doubling, or 1 where the sum is the identity.
+    let kind = |q: &Affine<P>, p: &Affine<P>| {
+        if q.x != p.x {
+            Some((p.y - q.y, p.x - q.x))
+        } else if q.y == p.y && !q.y.is_zero() {
+            let xx = q.x.square();
+            Some((xx.double() + xx + P::COEFF_A, q.y.double()))
+        } else {
+            None
+        }
+    };
+    prefix.clear();
+    let mut acc = P::BaseField::one();
+    for (q, p) in lhs.iter().zip(rhs) {
+        prefix.push(acc);
+        if let Some((_, den)) = kind(q, p) {
             acc *= den;
         }
-        let mut inv = acc.inverse().unwrap_or_default();
-        for ((b, p), prefix) in self.batch.iter().zip(&self.scratch).rev() {
-            let (Some(q), Some(taken)) = (self.affine.get_mut(*b), self.in_batch.get_mut(*b))
-            else {
-                continue;
-            };
-            *taken = false;
-            let (num, den) = if q.x != p.x {
-                (p.y - q.y, p.x - q.x)
-            } else if q.y == p.y && !q.y.is_zero() {
-                let xx = q.x.square();
-                (xx.double() + xx + P::COEFF_A, q.y.double())
-            } else {
-                // P + (−P), or a doubling of a 2-torsion point: the identity.
-                *q = Affine::identity();
-                continue;
-            };
-            let lambda = num * inv * prefix;
-            inv *= den;
-            let x3 = lambda.square() - q.x - p.x;
-            let y3 = lambda * (q.x - x3) - q.y;
-            *q = Affine::new_unchecked(x3, y3);
-        }
-        self.batch.clear();
     }
-
-    /// `Σ (b + 1)·bucket_b`, by running sums from the top bucket down.
-    fn weighted_sum(&self) -> Projective<P> {
-        let mut running = Bucket::<P>::ZERO;
-        let mut sum = Bucket::<P>::ZERO;
-        for (a, o) in self.affine.iter().zip(&self.overflow).rev() {
-            running += a;
-            running += o;
-            sum += &running;
-        }
-        sum.into()
+    let mut inv = acc.inverse().unwrap_or_default();
+    for ((q, p), before) in lhs.iter_mut().zip(rhs).zip(prefix.iter()).rev() {
+        let Some((num, den)) = kind(q, p) else {
+            *q = Affine::identity();
+            continue;
+        };
+        let lambda = num * inv * before;
+        inv *= den;
+        let x3 = lambda.square() - q.x - p.x;
+        let y3 = lambda * (q.x - x3) - q.y;
+        *q = Affine::new_unchecked(x3, y3);
     }
 }
 
