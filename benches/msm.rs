@@ -80,7 +80,7 @@ fn msms(c: &mut Criterion) {
                     id("ours"),
                     &rounds,
                     false,
-                    &mut || msm::msm::<g2::Config>(black_box(&bases), black_box(&scalars)),
+                    &mut || msm::msm_glv::<g2::Config>(black_box(&bases), black_box(&scalars)),
                     &mut || G2Projective::msm_bigint(black_box(&bases), black_box(&scalars)),
                 );
             }

@@ -182,7 +182,7 @@ fn floor(c: &mut Criterion) {
                 ffts(),
                 msm::msm_glv::<g1::Config>(&pk.a_query, black_box(&zb)),
                 msm::msm_glv::<g1::Config>(&pk.b_g1_query, black_box(&zb)),
-                msm::msm::<g2::Config>(&pk.b_g2_query, black_box(&zb)),
+                msm::msm_glv::<g2::Config>(&pk.b_g2_query, black_box(&zb)),
                 msm::msm_glv::<g1::Config>(&pk.l_query, black_box(wb)),
                 msm::msm_glv::<g1::Config>(&pk.h_query, black_box(&hb)),
             )
@@ -214,7 +214,7 @@ fn floor(c: &mut Criterion) {
             b.iter(|| msm::msm_glv::<g1::Config>(&pk.b_g1_query, black_box(&zb)))
         });
         group.bench_function(BenchmarkId::new("msm-b-g2", depth), |b| {
-            b.iter(|| msm::msm::<g2::Config>(&pk.b_g2_query, black_box(&zb)))
+            b.iter(|| msm::msm_glv::<g2::Config>(&pk.b_g2_query, black_box(&zb)))
         });
         group.bench_function(BenchmarkId::new("msm-l", depth), |b| {
             b.iter(|| msm::msm_glv::<g1::Config>(&pk.l_query, black_box(wb)))

@@ -260,7 +260,7 @@ pub fn create_proof(
     let z_big = to_bigints(z);
     let witness = z_big.get(m.num_instance_variables..).unwrap_or(&[]);
     let (b_g2, rest) = join(
-        || msm::msm::<g2::Config>(&pk.b_g2_query, &z_big),
+        || msm::msm_glv::<g2::Config>(&pk.b_g2_query, &z_big),
         || -> Result<_, ProverError> {
             let ((a, b_g1), h) = join(
                 || {

@@ -157,14 +157,20 @@ fn signed_abs<P: GLVConfig>(v: P::ScalarField) -> Signed<P> {
     }
 }
 
-/// The window size that minimizes the additions for `n` terms of at most `bits` bits: per
-/// window, one addition per term and two per bucket.
-fn window_size(n: usize, bits: usize) -> usize {
+/// The window size that minimizes the additions, from `lengths[b]`, the number of terms of `b`
+/// bits: per window, one affine addition per term whose scalar reaches it, and per bucket two
+/// extended-Jacobian additions for the bucket sum, about three affine ones.
+fn window_size(lengths: &[usize]) -> usize {
+    let bits = lengths.iter().rposition(|n| *n > 0).unwrap_or(0);
     (2..=16)
         .min_by_key(|&c| {
             let windows = (bits + 1).div_ceil(c);
-            // A bucket sum's additions are about twice the cost of a batch-affine one.
-            windows * (n + 4 * (1usize << (c - 1)))
+            let digits: usize = lengths
+                .iter()
+                .enumerate()
+                .map(|(b, n)| n * (b + 1).div_ceil(c))
+                .sum();
+            digits + windows * 3 * (1usize << (c - 1))
         })
         .unwrap_or(8)
 }
@@ -196,18 +202,20 @@ fn signed_digits(limbs: &[u64], c: usize, windows: usize, out: &mut [i32]) {
 
 /// Pippenger over non-zero scalars and non-identity bases.
 fn pippenger<P: SWCurveConfig>(terms: &[(Affine<P>, &[u64])]) -> Projective<P> {
-    let bits = terms
-        .iter()
-        .map(|(_, s)| {
-            let top = s.iter().rposition(|l| *l != 0).unwrap_or(0);
-            64 * top + (64 - s.get(top).map_or(64, |l| l.leading_zeros() as usize))
-        })
-        .max()
-        .unwrap_or(0);
+    // How many terms have each bit length.
+    let mut lengths = vec![0usize; 64 * terms.first().map_or(0, |(_, s)| s.len()) + 1];
+    for (_, s) in terms {
+        let top = s.iter().rposition(|l| *l != 0).unwrap_or(0);
+        let len = 64 * top + (64 - s.get(top).map_or(64, |l| l.leading_zeros() as usize));
+        if let Some(n) = lengths.get_mut(len) {
+            *n += 1;
+        }
+    }
+    let bits = lengths.iter().rposition(|n| *n > 0).unwrap_or(0);
     if bits == 0 {
         return Projective::zero();
     }
-    let c = window_size(terms.len(), bits);
+    let c = window_size(&lengths);
     // One more window than the bits need takes the last digit's carry.
     let windows = (bits + 1).div_ceil(c);
     let mut digits = vec![0i32; windows * terms.len()];
