@@ -1,6 +1,9 @@
 //! What the benches share: operations timed in alternation, and criterion's estimates read back
 //! for the printed tables.
 
+// Each bench uses part of this module.
+#![allow(dead_code)]
+
 use std::{
     collections::BTreeMap,
     hint::black_box,
@@ -60,7 +63,6 @@ pub fn round_ratio(rounds: &str) -> Option<(f64, usize)> {
 }
 
 /// Criterion's estimate for `id`, in nanoseconds.
-#[allow(dead_code)] // the MSM bench prints ratios only
 pub fn mean_ns(id: &str) -> Option<f64> {
     let dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
