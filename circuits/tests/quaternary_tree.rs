@@ -19,13 +19,8 @@ fn cs() -> ConstraintSystemRef<Fr> {
 }
 
 /// One 4-ary level: two index bits, three siblings, the node placed among them by its position
-/// (`c0..c3`), then Poseidon(4). Returns the parent and checks it against the native hash.
-fn quaternary_level(
-    cs: &ConstraintSystemRef<Fr>,
-    node: Fr,
-    siblings: [Fr; 3],
-    position: usize,
-) -> FpVar<Fr> {
+/// (`c0..c3`), then Poseidon(4); the parent is checked against the native hash.
+fn quaternary_level(cs: &ConstraintSystemRef<Fr>, node: Fr, siblings: [Fr; 3], position: usize) {
     let cur = FpVar::new_witness(cs.clone(), || Ok(node)).unwrap();
     let s: Vec<FpVar<Fr>> = siblings
         .iter()
@@ -49,7 +44,6 @@ fn quaternary_level(
     let mut children = siblings.to_vec();
     children.insert(position, node);
     assert_eq!(parent.value().unwrap(), poseidon::hash(&children).unwrap());
-    parent
 }
 
 #[test]
