@@ -378,12 +378,11 @@ fn add_pairs<P: SWCurveConfig>(
     prefix: &mut Vec<P::BaseField>,
 ) {
     // The denominators: x₂ − x₁, or 2y for a doubling, or 1 where the sum is the identity.
-    let kind = |q: &Affine<P>, p: &Affine<P>| {
+    let den = |q: &Affine<P>, p: &Affine<P>| {
         if q.x != p.x {
-            Some((p.y - q.y, p.x - q.x))
+            Some(p.x - q.x)
         } else if q.y == p.y && !q.y.is_zero() {
-            let xx = q.x.square();
-            Some((xx.double() + xx + P::COEFF_A, q.y.double()))
+            Some(q.y.double())
         } else {
             None
         }
@@ -392,13 +391,19 @@ fn add_pairs<P: SWCurveConfig>(
     let mut acc = P::BaseField::one();
     for (q, p) in lhs.iter().zip(rhs) {
         prefix.push(acc);
-        if let Some((_, den)) = kind(q, p) {
-            acc *= den;
+        if let Some(d) = den(q, p) {
+            acc *= d;
         }
     }
     let mut inv = acc.inverse().unwrap_or_default();
     for ((q, p), before) in lhs.iter_mut().zip(rhs).zip(prefix.iter()).rev() {
-        let Some((num, den)) = kind(q, p) else {
+        let (num, den) = if q.x != p.x {
+            (p.y - q.y, p.x - q.x)
+        } else if q.y == p.y && !q.y.is_zero() {
+            let xx = q.x.square();
+            (xx.double() + xx + P::COEFF_A, q.y.double())
+        } else {
+            // P + (−P), or a doubling of a 2-torsion point: the identity.
             *q = Affine::identity();
             continue;
         };
