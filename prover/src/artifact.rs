@@ -373,7 +373,7 @@ impl ProvingArtifact {
     /// Loads an artifact file **without validating the proving key's points** (the fast path,
     /// as before identifiers were pinned): the container's digest is checked, then the proving
     /// key is decoded without curve or subgroup checks, since validating every point takes
-    /// seconds at depth 32. The digest detects corruption, not tampering: use this only for
+    /// about a second at depth 32. The digest detects corruption, not tampering: use this only for
     /// files this machine wrote or that came over an authenticated channel. For anything else
     /// use [`Self::from_file_bytes_validated`] or [`Self::from_file_bytes_pinned`] (module docs).
     ///
@@ -393,7 +393,7 @@ impl ProvingArtifact {
     /// Loads an artifact file from an untrusted source by validating it: as
     /// [`Self::from_file_bytes`], but every proving-key point is checked to be on its curve and
     /// in its prime-order subgroup (arkworks `Validate::Yes`); a point that is not is
-    /// [`ProverError::InvalidProvingKey`]. Costs seconds at depth 32.
+    /// [`ProverError::InvalidProvingKey`]. About a second at depth 32 (the G2 subgroup checks).
     pub fn from_file_bytes_validated(bytes: &[u8]) -> Result<Self, ProverError> {
         let payload = container::open(Kind::ProvingArtifact, bytes)?;
         Self::from_payload(payload, Validate::Yes)
