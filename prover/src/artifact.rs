@@ -7,7 +7,7 @@
 //! is the verifying key file (which names the circuit and the depth), the proving key and the
 //! constraint matrices in a raw encoding (points and field elements as their Montgomery limbs,
 //! the matrices' coefficients through a table of distinct values: no decompression or conversion
-//! on load; 7.3 MiB at depth 32, read and loaded in about 11 ms with a pin), then the provenance. The container's digest only detects accidental corruption: anyone who
+//! on load; 7.3 MiB at depth 32, read and loaded in about 16 ms with a pin), then the provenance. The container's digest only detects accidental corruption: anyone who
 //! alters a file can recompute it. Three loaders, by how much the bytes are trusted:
 //!
 //! | loader | proving-key points | use for |
@@ -36,7 +36,7 @@ use std::{fmt, str::FromStr, sync::Arc};
 
 use ark_bn254::Bn254;
 use ark_groth16::{r1cs_to_qap::LibsnarkReduction, Groth16, ProvingKey};
-use ark_serialize::{CanonicalDeserialize, Compress, SerializationError, Validate};
+use ark_serialize::{CanonicalDeserialize, Compress, Validate};
 use ark_snark::SNARK;
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
@@ -441,14 +441,7 @@ impl ProvingArtifact {
         } else {
             let pk =
                 ProvingKey::<Bn254>::deserialize_with_mode(&mut pk_bytes, Compress::No, validate)
-                    .map_err(|e| match e {
-                    SerializationError::InvalidData | SerializationError::UnexpectedFlags => {
-                        ProverError::InvalidProvingKey {
-                            reason: e.to_string(),
-                        }
-                    }
-                    other => ProverError::Serialization(format!("proving key: {other}")),
-                })?;
+                    .map_err(encoding::key_error)?;
             let matrices = ConstraintMatrices::read(&mut pk_bytes)?;
             (pk, matrices, pk_bytes)
         };

@@ -28,7 +28,9 @@ use ark_ec::AffineRepr;
 use ark_ff::{BigInt, PrimeField};
 use ark_groth16::{ProvingKey, VerifyingKey as ArkVerifyingKey};
 use ark_relations::gr1cs::Matrix;
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_serialize::{
+    CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Validate,
+};
 use ark_std::{cfg_chunks, cfg_into_iter, cfg_iter};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -256,7 +258,7 @@ pub(crate) fn read(
             Compress::No,
             validate,
         )
-        .map_err(|e| invalid_or_bad(e.to_string()))?;
+        .map_err(key_error)?;
     let a_query = points(&mut r, G1_LEN, "a query", g1)?;
     let b_g1_query = points(&mut r, G1_LEN, "b query (G1)", g1)?;
     let b_g2_query = points(&mut r, G2_LEN, "b query (G2)", g2)?;
@@ -279,7 +281,20 @@ pub(crate) fn read(
     Ok((pk, matrices, r.0))
 }
 
-fn invalid_or_bad(reason: String) -> ProverError {
+/// A proving key arkworks could not decode: invalid points or flags are
+/// [`ProverError::InvalidProvingKey`], anything else (truncation, lengths) a serialization error.
+pub(crate) fn key_error(e: SerializationError) -> ProverError {
+    match e {
+        SerializationError::InvalidData | SerializationError::UnexpectedFlags => {
+            ProverError::InvalidProvingKey {
+                reason: e.to_string(),
+            }
+        }
+        other => ProverError::Serialization(format!("proving key: {other}")),
+    }
+}
+
+fn invalid(reason: String) -> ProverError {
     ProverError::InvalidProvingKey { reason }
 }
 
@@ -297,11 +312,11 @@ fn check_points(pk: &ProvingKey<Bn254>) -> Result<(), ProverError> {
         ("l_query", &pk.l_query),
     ] {
         if !cfg_iter!(q).all(g1_ok) {
-            return Err(invalid_or_bad(format!("a point of {name} is not on G1")));
+            return Err(invalid(format!("a point of {name} is not on G1")));
         }
     }
     if !cfg_iter!(pk.b_g2_query).all(g2_ok) {
-        return Err(invalid_or_bad(
+        return Err(invalid(
             "a point of b_g2_query is not in G2's prime-order subgroup".into(),
         ));
     }

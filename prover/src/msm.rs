@@ -64,10 +64,14 @@ pub fn msm_glv<P: GLVConfig>(bases: &[Affine<P>], scalars: &[ScalarBigInt<P>]) -
         .collect::<Vec<_>>();
     let parts: Vec<[Option<Term<P>>; 2]> = cfg_iter!(nonzero)
         .map(|&(base, scalar)| {
-            if scalar.num_bits() as usize <= half {
+            // Short scalars have few windows already; one at or above the modulus (not a
+            // canonical field element) is taken as the integer it is.
+            let split = (scalar.num_bits() as usize > half)
+                .then(|| glv.split(scalar))
+                .flatten();
+            let Some(((pos1, k1), (pos2, k2))) = split else {
                 return [Some((*base, *scalar)), None];
-            }
-            let ((pos1, k1), (pos2, k2)) = glv.split(scalar);
+            };
             let p1 = if pos1 { *base } else { -*base };
             let phi = P::endomorphism_affine(base);
             let p2 = if pos2 { phi } else { -phi };
@@ -128,8 +132,11 @@ impl<P: GLVConfig> Decomposition<P> {
 
     /// `((k₁ ≥ 0, |k₁|), (k₂ ≥ 0, |k₂|))` with `k = k₁ + λ·k₂`.
     #[allow(clippy::type_complexity)]
-    fn split(&self, k: &ScalarBigInt<P>) -> ((bool, ScalarBigInt<P>), (bool, ScalarBigInt<P>)) {
+    /// `None` for a `k` at or above the modulus.
+    fn split(&self, k: &ScalarBigInt<P>) -> Option<(Signed<P>, Signed<P>)> {
+        let kf = P::ScalarField::from_bigint(*k)?;
         let beta = |i: usize| {
+            // k·g / 2^w < r, since k < r and g < 2^w.
             let q = k.mul_high(&self.g[i]);
             let b = P::ScalarField::from_bigint(q).unwrap_or_default();
             if self.beta_positive[i] {
@@ -140,10 +147,9 @@ impl<P: GLVConfig> Decomposition<P> {
         };
         let (b1, b2) = (beta(0), beta(1));
         let [n11, n12, n21, n22] = self.n;
-        let kf = P::ScalarField::from_bigint(*k).unwrap_or_default();
         let k1 = kf - b1 * n11 - b2 * n21;
         let k2 = -(b1 * n12 + b2 * n22);
-        (signed_abs::<P>(k1), signed_abs::<P>(k2))
+        Some((signed_abs::<P>(k1), signed_abs::<P>(k2)))
     }
 }
 

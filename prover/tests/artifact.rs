@@ -213,23 +213,28 @@ fn reseal(payload: &[u8]) -> Vec<u8> {
     zkhealth_verifier::container::seal(zkhealth_verifier::container::Kind::ProvingArtifact, payload)
 }
 
-/// The artifact file with one coordinate byte of the proving key's `a_query[1]` flipped and
-/// the container digest recomputed: the point leaves the curve, the file stays well-formed.
-fn tampered() -> Vec<u8> {
-    let (a, _) = artifact();
-    let mut payload = payload_of(&a.to_file_bytes().unwrap());
-    // The point's x as the file holds it: its Montgomery limbs, little-endian.
-    let point: Vec<u8> = a.proving_key().a_query[1]
+/// Where `a_query[1]`'s x sits in an artifact's payload: its Montgomery limbs, little-endian, as
+/// the raw encoding holds them.
+fn a_query_1_x(a: &ProvingArtifact, payload: &[u8]) -> usize {
+    let x: Vec<u8> = a.proving_key().a_query[1]
         .x
         .0
          .0
         .iter()
         .flat_map(|l| l.to_le_bytes())
         .collect();
-    let at = payload
-        .windows(point.len())
-        .position(|w| w == point.as_slice())
-        .unwrap();
+    payload
+        .windows(x.len())
+        .position(|w| w == x.as_slice())
+        .unwrap()
+}
+
+/// The artifact file with one coordinate byte of the proving key's `a_query[1]` flipped and
+/// the container digest recomputed: the point leaves the curve, the file stays well-formed.
+fn tampered() -> Vec<u8> {
+    let (a, _) = artifact();
+    let mut payload = payload_of(&a.to_file_bytes().unwrap());
+    let at = a_query_1_x(a, &payload);
     // The low byte of x (little-endian): still a canonical coordinate, no longer on the curve.
     payload[at] ^= 1;
     reseal(&payload)
@@ -309,17 +314,7 @@ fn arkworks_encoded_artifacts_still_load() {
 fn a_coordinate_at_or_above_the_modulus_is_refused_by_every_loader() {
     let (a, _) = artifact();
     let mut payload = payload_of(&a.to_file_bytes().unwrap());
-    let point: Vec<u8> = a.proving_key().a_query[1]
-        .x
-        .0
-         .0
-        .iter()
-        .flat_map(|l| l.to_le_bytes())
-        .collect();
-    let at = payload
-        .windows(point.len())
-        .position(|w| w == point.as_slice())
-        .unwrap();
+    let at = a_query_1_x(a, &payload);
     payload[at..at + 32].copy_from_slice(&[0xff; 32]);
     let file = reseal(&payload);
     let pin = ArtifactId(sha2::Sha256::digest(&payload).into());

@@ -4,6 +4,7 @@
 
 use ark_bn254::{g1, g2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ff::BigInteger;
 use ark_ff::{BigInteger256, Field, PrimeField, UniformRand, Zero};
 use proptest::prelude::*;
 use rand_chacha::{
@@ -132,6 +133,23 @@ fn zero_scalars_identity_bases_and_empty_inputs_give_the_identity() {
         msm_glv::<g1::Config>(&b, &bigints(&top)),
         G1Projective::msm_bigint(&b, &bigints(&top))
     );
+}
+
+/// A scalar at or above the modulus is an integer like any other: `k·P` is `(k mod r)·P`, as a
+/// scalar multiplication by that integer gives (ark-ec's MSM assumes canonical scalars).
+#[test]
+fn scalars_at_or_above_the_modulus_are_multiplied_as_integers() {
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let b1: Vec<G1Affine> = bases(3, 3, 0, &mut rng);
+    let b2: Vec<G2Affine> = bases(3, 3, 0, &mut rng);
+    let mut r_plus_5 = Fr::MODULUS;
+    r_plus_5.add_with_carry(&BigInteger256::from(5u64));
+    let scalars = [Fr::MODULUS, r_plus_5, BigInteger256::new([u64::MAX; 4])];
+    let want1: G1Projective = b1.iter().zip(&scalars).map(|(p, k)| p.mul_bigint(k)).sum();
+    let want2: G2Projective = b2.iter().zip(&scalars).map(|(p, k)| p.mul_bigint(k)).sum();
+    assert_eq!(msm_glv::<g1::Config>(&b1, &scalars), want1);
+    assert_eq!(msm::<g1::Config>(&b1, &scalars), want1);
+    assert_eq!(msm_glv::<g2::Config>(&b2, &scalars), want2);
 }
 
 proptest! {
