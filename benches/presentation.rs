@@ -125,6 +125,29 @@ fn prove(c: &mut Criterion) {
     group.finish();
 }
 
+/// A proof at depth 20 against one at depth 32, in alternation. The depth-20 circuit has about as
+/// many constraints (8,775) as a depth-32 circuit with a 4-ary registry tree would (16 levels of
+/// 309: 8,879), in the same 2^14 domain, so the ratio bounds what that tree could save.
+fn depths(c: &mut Criterion) {
+    let mut group = c.benchmark_group("depths");
+    group.sample_size(20);
+    let (_w20, circuit20) = fixture(20);
+    let (_w32, circuit32) = fixture(32);
+    let (prover20, prover32) = (prover_at(20), prover_at(32));
+    let (mut r20, mut r32) = (rng(5), rng(6));
+    let mut prove_20 = || prover20.prove_circuit(black_box(circuit20.clone()), &mut r20);
+    let mut prove_32 = || prover32.prove_circuit(black_box(circuit32.clone()), &mut r32);
+    alternating(
+        &mut group,
+        BenchmarkId::new("prove", "20-then-32"),
+        "depths",
+        false,
+        &mut prove_20,
+        &mut prove_32,
+    );
+    group.finish();
+}
+
 /// Each MSM and the seven FFTs of one proof, timed alone on the same witness.
 fn floor(c: &mut Criterion) {
     let mut group = c.benchmark_group("floor");
@@ -484,6 +507,11 @@ fn print_table() {
         &|d| ratio(proof(d), floor(d)),
         "",
     );
+    row(
+        "proof at depth 20 / at depth 32 (a 4-ary tree's size at 32), in alternation",
+        &|d| (d == 32).then(|| rounds("depths".into(), 1.0)).flatten(),
+        "",
+    );
     let single = |d: u32| mean_ns(&format!("verify/single/{d}"));
     let pairing = |d: u32| mean_ns(&format!("verify/one-pairing/{d}"));
     row(
@@ -625,7 +653,7 @@ fn print_table() {
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_secs(2));
-    targets = prove, floor, prove_batch, verification, registry
+    targets = prove, depths, floor, prove_batch, verification, registry
 }
 
 fn main() {
