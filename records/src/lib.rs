@@ -10,6 +10,8 @@
 //!   [`zkhealth_circuits::credential::Attributes`].
 //! - [`codes`]: the named codes (diseases, vaccines, products, manufacturers, countries,
 //!   coverage) and their field encoding.
+//! - `dcc` (feature `dcc`): EU Digital COVID Certificates (`HC1:`) decoded, verified against a
+//!   trust list of document signers, and mapped to records.
 //! - [`claims`]: typed builders that compile the claims people think in ("vaccinated, last dose
 //!   14 to 365 days ago", "at least 18") to policies.
 //!
@@ -49,6 +51,8 @@
 
 pub mod claims;
 pub mod codes;
+#[cfg(feature = "dcc")]
+pub mod dcc;
 mod record;
 pub mod schema;
 #[cfg(any(test, feature = "test-utils"))]
