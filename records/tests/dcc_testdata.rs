@@ -3,9 +3,10 @@
 //! `TESTCTX.CERTIFICATE` at its `VALIDATIONCLOCK`.
 //!
 //! A case whose `EXPECTEDRESULTS` are all true must verify and decode to its `JSON`; a case with
-//! a false one must be refused, at a layer that one names. Cases listed in [`DISAGREEMENTS`] are
-//! where this crate decides otherwise, each with the reason (the README's table repeats them).
-//! The test prints a table of cases per country.
+//! a false one must be refused, at a layer that one names. Where this crate decides otherwise,
+//! the reason is checked ([`codes_outside_value_sets`], [`STRICTER`]) or the case is pinned by
+//! name with it ([`ACCEPTED_AGAINST_SUITE`], [`JSON_DIFFERS`]); the README's table repeats them.
+//! The test prints a table of cases per country and every case's reason.
 
 #![cfg(feature = "dcc")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
