@@ -28,8 +28,27 @@ use zkhealth_circuits::{
 
 use crate::{
     codes,
-    schema::{coverage, identity, vaccination},
+    schema::{coverage, identity, recovery, test, vaccination},
 };
+
+/// The schemas that hold a disease at slot 0 and the birth-date interval at slots 8 and 9.
+const DISEASE_SCHEMAS: [Schema; 3] = [vaccination::SCHEMA, recovery::SCHEMA, test::SCHEMA];
+const AGE_SCHEMAS: [Schema; 4] = [
+    vaccination::SCHEMA,
+    identity::SCHEMA,
+    recovery::SCHEMA,
+    test::SCHEMA,
+];
+const _: () = assert!(
+    vaccination::DISEASE == recovery::DISEASE
+        && vaccination::DISEASE == test::DISEASE
+        && identity::DOB_LATEST == recovery::DOB_LATEST
+        && identity::DOB_LATEST == test::DOB_LATEST
+        && identity::DOB_LATEST == vaccination::DOB_LATEST
+        && identity::DOB_EARLIEST == recovery::DOB_EARLIEST
+        && identity::DOB_EARLIEST == test::DOB_EARLIEST
+        && identity::DOB_EARLIEST == vaccination::DOB_EARLIEST
+);
 
 /// A policy under construction. Errors (a field the schema lacks, too many conditions) are
 /// reported by [`Claims::build`].
@@ -57,6 +76,16 @@ impl Claims {
     /// Claims about a coverage credential from `issuer`.
     pub fn coverage(issuer: &str) -> Self {
         Self::new(coverage::SCHEMA, issuer)
+    }
+
+    /// Claims about a recovery credential from `issuer`.
+    pub fn recovery(issuer: &str) -> Self {
+        Self::new(recovery::SCHEMA, issuer)
+    }
+
+    /// Claims about a test credential from `issuer`.
+    pub fn test(issuer: &str) -> Self {
+        Self::new(test::SCHEMA, issuer)
     }
 
     /// Claims about any schema.
@@ -102,11 +131,12 @@ impl Claims {
 
     // Vaccination.
 
-    /// The target disease is `disease` (e.g. [`codes::disease::COVID_19`]).
+    /// The disease (vaccinated against, recovered from, tested for) is `disease` (e.g.
+    /// [`codes::disease::COVID_19`]).
     pub fn disease(self, disease: &str) -> Self {
         let v = vec![Operand::Code(disease.into())];
         self.on(
-            &[vaccination::SCHEMA],
+            &DISEASE_SCHEMAS,
             "disease",
             vaccination::DISEASE,
             Operator::Eq,
@@ -156,8 +186,7 @@ impl Claims {
     /// The dose was given between `min_days` and `max_days` days before the verifier's date
     /// (both inclusive).
     pub fn last_dose_between_days_ago(self, min_days: u32, max_days: u32) -> Self {
-        let days = |n: u32| Operand::DaysFromToday(-(n.min(i32::MAX as u32) as i32));
-        let v = vec![days(max_days), days(min_days)];
+        let v = vec![days_ago(max_days), days_ago(min_days)];
         self.on(
             &[vaccination::SCHEMA],
             "dose date",
@@ -175,13 +204,8 @@ impl Claims {
     /// `years` above [`MAX_AGE_YEARS`] makes [`Claims::build`] fail.
     pub fn age_at_least(self, years: u32) -> Self {
         let v = vec![Operand::YearsFromToday(-(years.min(MAX_AGE_YEARS) as i32))];
-        self.age_in_range(years).on(
-            &[vaccination::SCHEMA, identity::SCHEMA],
-            "age",
-            identity::DOB_LATEST,
-            Operator::Le,
-            v,
-        )
+        self.age_in_range(years)
+            .on(&AGE_SCHEMAS, "age", identity::DOB_LATEST, Operator::Le, v)
     }
 
     /// At most `years` old on the verifier's date (has not reached `years + 1`).
@@ -191,13 +215,8 @@ impl Claims {
         let v = vec![Operand::YearsFromToday(
             -(years.min(MAX_AGE_YEARS) as i32 + 1),
         )];
-        self.age_in_range(years).on(
-            &[vaccination::SCHEMA, identity::SCHEMA],
-            "age",
-            identity::DOB_EARLIEST,
-            Operator::Gt,
-            v,
-        )
+        self.age_in_range(years)
+            .on(&AGE_SCHEMAS, "age", identity::DOB_EARLIEST, Operator::Gt, v)
     }
 
     /// Between `min` and `max` years old (both inclusive): two conditions. `min` above `max`
@@ -218,6 +237,101 @@ impl Claims {
             )));
         }
         self
+    }
+
+    // Recovery.
+
+    /// The first positive test was between `min_days` and `max_days` days before the verifier's
+    /// date (both inclusive).
+    pub fn first_positive_between_days_ago(self, min_days: u32, max_days: u32) -> Self {
+        let v = vec![days_ago(max_days), days_ago(min_days)];
+        self.on(
+            &[recovery::SCHEMA],
+            "first positive test",
+            recovery::FIRST_POSITIVE,
+            Operator::Between,
+            v,
+        )
+    }
+
+    /// The recovery certificate is valid on the verifier's date (valid from at most today,
+    /// valid until at least today): two conditions.
+    pub fn recovery_valid_today(self) -> Self {
+        self.on(
+            &[recovery::SCHEMA],
+            "recovery validity",
+            recovery::VALID_FROM,
+            Operator::Le,
+            vec![Operand::DaysFromToday(0)],
+        )
+        .on(
+            &[recovery::SCHEMA],
+            "recovery validity",
+            recovery::VALID_UNTIL,
+            Operator::Ge,
+            vec![Operand::DaysFromToday(0)],
+        )
+    }
+
+    // Test.
+
+    /// The test result is `result` (e.g. [`codes::test_result::NOT_DETECTED`]).
+    pub fn test_result(self, result: &str) -> Self {
+        let v = vec![Operand::Code(result.into())];
+        self.on(
+            &[test::SCHEMA],
+            "test result",
+            test::RESULT,
+            Operator::Eq,
+            v,
+        )
+    }
+
+    /// The test was negative (not detected).
+    pub fn test_negative(self) -> Self {
+        self.test_result(codes::test_result::NOT_DETECTED)
+    }
+
+    /// The type of test is one of `types` (at most 8; e.g. [`codes::test_type::NAAT`]).
+    pub fn test_type_in(self, types: &[&str]) -> Self {
+        let v = types.iter().map(|t| Operand::Code((*t).into())).collect();
+        self.on(
+            &[test::SCHEMA],
+            "test type",
+            test::TEST_TYPE,
+            Operator::In,
+            v,
+        )
+    }
+
+    /// The sample was taken at most `hours` hours before the verification, judged at day
+    /// resolution so that the answer is never a wrong yes.
+    ///
+    /// The credential holds the sample's day `s` (UTC) and the verifier's date is a day `d`
+    /// (UTC); the sample was taken no earlier than the start of `s` and the verification happens
+    /// no later than the end of `d`, so the sample is at most `(d − s + 1) · 24` hours old. The
+    /// claim therefore compiles to `s ≥ d − (⌊hours / 24⌋ − 1)`: within 72 hours is "sampled today,
+    /// yesterday or the day before", which accepts samples from 48 to 72 hours old only when
+    /// their day allows no doubt and refuses some younger ones. Fewer than 24 hours cannot be
+    /// decided at day resolution and makes [`Claims::build`] fail.
+    pub fn sample_within_hours(mut self, hours: u32) -> Self {
+        let whole_days = hours / 24;
+        if whole_days == 0 {
+            if self.error.is_none() {
+                self.error = Some(Error::InvalidPolicy(format!(
+                    "a sample within {hours} hours cannot be decided from its day"
+                )));
+            }
+            return self;
+        }
+        let v = vec![days_ago(whole_days - 1)];
+        self.on(
+            &[test::SCHEMA],
+            "sample time",
+            test::SAMPLE_DAY,
+            Operator::Ge,
+            v,
+        )
     }
 
     // Coverage.
@@ -317,6 +431,11 @@ impl Claims {
         self.policy.compile()?;
         Ok(self.policy)
     }
+}
+
+/// `n` days before the verifier's date.
+fn days_ago(n: u32) -> Operand {
+    Operand::DaysFromToday(-(n.min(i32::MAX as u32) as i32))
 }
 
 /// The standard vaccination presentation: an EU-authorised COVID-19 product, at least two doses,

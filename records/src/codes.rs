@@ -56,6 +56,22 @@ pub mod disease {
     pub const COVID_19: &str = "840539006";
 }
 
+/// Types of test (EU DCC value set `test-type`, LOINC).
+pub mod test_type {
+    /// Nucleic acid amplification with probe detection (PCR and the like), LOINC LP6464-4.
+    pub const NAAT: &str = "LP6464-4";
+    /// Rapid immunoassay (rapid antigen test), LOINC LP217198-3.
+    pub const RAPID_ANTIGEN: &str = "LP217198-3";
+}
+
+/// Test results (EU DCC value set `test-result`, SNOMED CT).
+pub mod test_result {
+    /// Not detected (negative), SNOMED CT 260415000.
+    pub const NOT_DETECTED: &str = "260415000";
+    /// Detected (positive), SNOMED CT 260373001.
+    pub const DETECTED: &str = "260373001";
+}
+
 /// Vaccine or prophylaxis types (EU DCC value set `vaccine-prophylaxis`).
 pub mod vaccine {
     /// SARS-CoV-2 mRNA vaccine (SNOMED CT 1119349007).

@@ -58,4 +58,6 @@ pub mod schema;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 
-pub use record::{CoverageRecord, IdentityRecord, Record, VaccinationRecord};
+pub use record::{
+    CoverageRecord, IdentityRecord, Record, RecoveryRecord, TestRecord, VaccinationRecord,
+};

@@ -1,5 +1,5 @@
 //! Records of the shipped schemas, as an issuer holds them before committing: an EU DCC
-//! vaccination entry, an identity, a health-insurance coverage.
+//! vaccination entry, an identity, a health-insurance coverage, an EU DCC recovery or test entry.
 
 use serde::{Deserialize, Serialize};
 use zkhealth_circuits::{
@@ -10,7 +10,7 @@ use zkhealth_circuits::{
 
 use crate::{
     codes,
-    schema::{coverage, identity, vaccination},
+    schema::{coverage, identity, recovery, test, vaccination},
 };
 
 /// An EU DCC vaccination entry with the holder's birth-date interval.
@@ -67,6 +67,45 @@ pub struct CoverageRecord {
     pub annual_limit: u32,
 }
 
+/// An EU DCC recovery entry with the holder's birth-date interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryRecord {
+    /// Disease or agent recovered from (`tg`).
+    pub disease: String,
+    /// Day of the first positive test (`fr`).
+    pub first_positive: Day,
+    /// First valid day (`df`).
+    pub valid_from: Day,
+    /// Last valid day (`du`).
+    pub valid_until: Day,
+    /// Country of the test (`co`).
+    pub country: String,
+    /// Birth-date interval.
+    pub dob: DobInterval,
+}
+
+/// An EU DCC test entry with the holder's birth-date interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestRecord {
+    /// Disease or agent targeted (`tg`).
+    pub disease: String,
+    /// Type of test (`tt`).
+    pub test_type: String,
+    /// Result (`tr`).
+    pub result: String,
+    /// Day of sample collection, in UTC (`sc`).
+    pub sample_day: Day,
+    /// Country of the test (`co`).
+    pub country: String,
+    /// Testing centre (`tc`), if it is a code.
+    #[serde(default)]
+    pub centre: Option<String>,
+    /// Birth-date interval.
+    pub dob: DobInterval,
+}
+
 /// A record of one of the shipped schemas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "schema", rename_all = "snake_case")]
@@ -77,6 +116,10 @@ pub enum Record {
     Identity(IdentityRecord),
     /// A coverage.
     Coverage(CoverageRecord),
+    /// A recovery.
+    Recovery(RecoveryRecord),
+    /// A test.
+    Test(TestRecord),
 }
 
 impl Attributes for Record {
@@ -96,6 +139,8 @@ impl Record {
             Record::Vaccination(_) => vaccination::SCHEMA,
             Record::Identity(_) => identity::SCHEMA,
             Record::Coverage(_) => coverage::SCHEMA,
+            Record::Recovery(_) => recovery::SCHEMA,
+            Record::Test(_) => test::SCHEMA,
         }
     }
 
@@ -149,6 +194,35 @@ impl Record {
                 for (i, cat) in c.categories.iter().enumerate() {
                     s[CATEGORIES + i] = codes::encode(cat)?;
                 }
+            }
+            Record::Recovery(r) => {
+                use recovery::*;
+                if r.valid_from > r.valid_until {
+                    return Err(Error::InvalidCredential(format!(
+                        "recovery valid from {} after valid until {}",
+                        r.valid_from, r.valid_until
+                    )));
+                }
+                s[DISEASE] = codes::encode(&r.disease)?;
+                s[FIRST_POSITIVE] = r.first_positive.validate()?.to_field();
+                s[VALID_FROM] = r.valid_from.validate()?.to_field();
+                s[VALID_UNTIL] = r.valid_until.validate()?.to_field();
+                s[COUNTRY] = codes::encode(&r.country)?;
+                s[DOB_EARLIEST] = r.dob.earliest.to_field();
+                s[DOB_LATEST] = r.dob.latest.to_field();
+            }
+            Record::Test(t) => {
+                use test::*;
+                s[DISEASE] = codes::encode(&t.disease)?;
+                s[TEST_TYPE] = codes::encode(&t.test_type)?;
+                s[RESULT] = codes::encode(&t.result)?;
+                s[SAMPLE_DAY] = t.sample_day.validate()?.to_field();
+                s[COUNTRY] = codes::encode(&t.country)?;
+                if let Some(centre) = &t.centre {
+                    s[CENTRE] = codes::encode(centre)?;
+                }
+                s[DOB_EARLIEST] = t.dob.earliest.to_field();
+                s[DOB_LATEST] = t.dob.latest.to_field();
             }
         }
         Ok(s)

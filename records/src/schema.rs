@@ -1,6 +1,6 @@
 //! The shipped schemas' tables: for each schema, the position, name and kind of every slot.
 //!
-//! Each submodule ([`vaccination`], [`identity`], [`coverage`]) names its slot positions as
+//! Each submodule ([`vaccination`], [`identity`], [`coverage`], [`recovery`], [`test`]) names its slot positions as
 //! constants and builds its [`Schema`] (`SCHEMA`) from one table that uses them;
 //! [`Schema::new`] checks, when the `const` is evaluated, that position `i` is row `i` and that
 //! names are unique, so a table cannot be misnumbered. The relation (`zkhealth_circuits`) knows
@@ -154,10 +154,96 @@ pub mod coverage {
     const _: () = assert!(CATEGORIES + MAX_CATEGORIES == zkhealth_circuits::credential::NUM_SLOTS);
 }
 
-/// The shipped schemas.
-pub const ALL: [Schema; 3] = [vaccination::SCHEMA, identity::SCHEMA, coverage::SCHEMA];
+/// Recovery: an EU DCC recovery entry plus the holder's birth-date interval
+/// (`zkhealth/recovery/v1`).
+pub mod recovery {
+    use super::{slot, Schema, SlotKind::*};
 
-/// The shipped schema with this short name (`"vaccination"`, `"identity"`, `"coverage"`).
+    /// Disease or agent the holder recovered from (`r.tg`).
+    pub const DISEASE: usize = 0;
+    /// Day of the first positive test (`r.fr`).
+    pub const FIRST_POSITIVE: usize = 1;
+    /// First day the certificate is valid (`r.df`).
+    pub const VALID_FROM: usize = 2;
+    /// Last day the certificate is valid (`r.du`).
+    pub const VALID_UNTIL: usize = 3;
+    /// Country of the test (`r.co`).
+    pub const COUNTRY: usize = 4;
+    /// Earliest possible birth date (`YYYYMMDD`).
+    pub const DOB_EARLIEST: usize = 8;
+    /// Latest possible birth date (`YYYYMMDD`).
+    pub const DOB_LATEST: usize = 9;
+
+    /// The recovery schema.
+    pub const SCHEMA: Schema = Schema::new(
+        "zkhealth/recovery/v1",
+        "recovery",
+        &[
+            slot(DISEASE, "disease", Code),
+            slot(FIRST_POSITIVE, "first_positive", Day),
+            slot(VALID_FROM, "valid_from", Day),
+            slot(VALID_UNTIL, "valid_until", Day),
+            slot(COUNTRY, "country", Code),
+            slot(5, "unused5", Unused),
+            slot(6, "unused6", Unused),
+            slot(7, "unused7", Unused),
+            slot(DOB_EARLIEST, "dob_earliest", Ymd),
+            slot(DOB_LATEST, "dob_latest", Ymd),
+        ],
+    );
+}
+
+/// Test: an EU DCC test entry plus the holder's birth-date interval (`zkhealth/test/v1`).
+pub mod test {
+    use super::{slot, Schema, SlotKind::*};
+
+    /// Disease or agent targeted (`t.tg`).
+    pub const DISEASE: usize = 0;
+    /// Type of test (`t.tt`, e.g. `LP6464-4`, a NAAT).
+    pub const TEST_TYPE: usize = 1;
+    /// Result (`t.tr`, e.g. `260415000`, not detected).
+    pub const RESULT: usize = 2;
+    /// Day of sample collection, in UTC (`t.sc`).
+    pub const SAMPLE_DAY: usize = 3;
+    /// Country of the test (`t.co`).
+    pub const COUNTRY: usize = 4;
+    /// Testing centre (`t.tc`), when it is a code; `0` otherwise.
+    pub const CENTRE: usize = 5;
+    /// Earliest possible birth date (`YYYYMMDD`).
+    pub const DOB_EARLIEST: usize = 8;
+    /// Latest possible birth date (`YYYYMMDD`).
+    pub const DOB_LATEST: usize = 9;
+
+    /// The test schema.
+    pub const SCHEMA: Schema = Schema::new(
+        "zkhealth/test/v1",
+        "test",
+        &[
+            slot(DISEASE, "disease", Code),
+            slot(TEST_TYPE, "test_type", Code),
+            slot(RESULT, "result", Code),
+            slot(SAMPLE_DAY, "sample_day", Day),
+            slot(COUNTRY, "country", Code),
+            slot(CENTRE, "centre", Code),
+            slot(6, "unused6", Unused),
+            slot(7, "unused7", Unused),
+            slot(DOB_EARLIEST, "dob_earliest", Ymd),
+            slot(DOB_LATEST, "dob_latest", Ymd),
+        ],
+    );
+}
+
+/// The shipped schemas.
+pub const ALL: [Schema; 5] = [
+    vaccination::SCHEMA,
+    identity::SCHEMA,
+    coverage::SCHEMA,
+    recovery::SCHEMA,
+    test::SCHEMA,
+];
+
+/// The shipped schema with this short name (`"vaccination"`, `"identity"`, `"coverage"`,
+/// `"recovery"`, `"test"`).
 pub fn by_name(short_name: &str) -> Option<Schema> {
     ALL.into_iter().find(|s| s.short_name() == short_name)
 }

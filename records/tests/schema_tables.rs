@@ -5,7 +5,7 @@
 use zkhealth_circuits::{field::fr_to_hex, policy::PolicySpec, Error};
 use zkhealth_records::{
     claims,
-    schema::{self, coverage, identity, vaccination, Schema, SlotKind},
+    schema::{self, coverage, identity, recovery, test, vaccination, Schema, SlotKind},
 };
 
 /// `claims::standard_vaccination("NL-RIVM")` as JSON.
@@ -33,6 +33,14 @@ fn schema_ids_are_pinned() {
         (
             coverage::SCHEMA,
             "0x0000000000000000000000007a6b6865616c74682f636f7665726167652f7631",
+        ),
+        (
+            recovery::SCHEMA,
+            "0x0000000000000000000000007a6b6865616c74682f7265636f766572792f7631",
+        ),
+        (
+            test::SCHEMA,
+            "0x000000000000000000000000000000007a6b6865616c74682f746573742f7631",
         ),
     ];
     for (schema, id) in pins {
@@ -78,6 +86,31 @@ fn slot_positions_are_pinned() {
             coverage::MAX_CATEGORIES
         ],
         [0, 1, 2, 3, 4, 5, 6, 4]
+    );
+    assert_eq!(
+        [
+            recovery::DISEASE,
+            recovery::FIRST_POSITIVE,
+            recovery::VALID_FROM,
+            recovery::VALID_UNTIL,
+            recovery::COUNTRY,
+            recovery::DOB_EARLIEST,
+            recovery::DOB_LATEST
+        ],
+        [0, 1, 2, 3, 4, 8, 9]
+    );
+    assert_eq!(
+        [
+            test::DISEASE,
+            test::TEST_TYPE,
+            test::RESULT,
+            test::SAMPLE_DAY,
+            test::COUNTRY,
+            test::CENTRE,
+            test::DOB_EARLIEST,
+            test::DOB_LATEST
+        ],
+        [0, 1, 2, 3, 4, 5, 8, 9]
     );
 }
 
@@ -199,15 +232,21 @@ fn a_policy_file_with_an_unknown_schema_is_refused_by_name() {
 }
 
 #[test]
-fn the_catalog_holds_the_three_schemas_under_distinct_names() {
+fn the_catalog_holds_the_five_schemas_under_distinct_names() {
     assert_eq!(
         schema::ALL,
-        [vaccination::SCHEMA, identity::SCHEMA, coverage::SCHEMA]
+        [
+            vaccination::SCHEMA,
+            identity::SCHEMA,
+            coverage::SCHEMA,
+            recovery::SCHEMA,
+            test::SCHEMA
+        ]
     );
     let names: std::collections::HashSet<_> = schema::ALL.iter().map(|s| s.name()).collect();
     let short: std::collections::HashSet<_> = schema::ALL.iter().map(|s| s.short_name()).collect();
     let ids: std::collections::HashSet<_> = schema::ALL.iter().map(|s| s.id()).collect();
-    assert_eq!((names.len(), short.len(), ids.len()), (3, 3, 3));
+    assert_eq!((names.len(), short.len(), ids.len()), (5, 5, 5));
     for s in schema::ALL {
         assert_eq!(schema::by_name(s.short_name()), Some(s));
         assert_eq!(

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use zkhealth_circuits::date::{Day, DobInterval, Ymd};
 
 use super::{DccError, EntryKind, Layer};
-use crate::VaccinationRecord;
+use crate::{RecoveryRecord, TestRecord, VaccinationRecord};
 
 /// Longest text the schema allows in names, issuer and identifier fields.
 const MAX_TEXT: usize = 80;
@@ -166,36 +166,70 @@ fn date(field: &str, value: &str) -> Result<Day, DccError> {
 /// A date, or the date of a date-time (version 1.0 payloads wrote `v.dt` with a time).
 fn day_of(field: &str, value: &str) -> Result<Day, DccError> {
     if value.len() > 10 {
+        // The date as written, which the time must still parse with.
         date_time(field, value)?;
     }
     date(field, value.get(..10).unwrap_or(value))
 }
 
-/// `YYYY-MM-DDThh:mm:ss` followed by `Z` or `±hh:mm` (fractions of a second allowed).
-fn date_time(field: &str, value: &str) -> Result<(), DccError> {
+/// `YYYY-MM-DDThh:mm:ss` followed by `Z` or `±hh:mm` (fractions of a second allowed): the UTC
+/// day it falls on.
+fn date_time(field: &str, value: &str) -> Result<Day, DccError> {
     let bad = || schema(format!("{field} {value:?} is not an RFC 3339 date-time"));
     let (day, time) = value.split_once('T').ok_or_else(bad)?;
-    date(field, day)?;
+    let day = date(field, day)?;
     let (clock, zone) = if let Some(clock) = time.strip_suffix('Z') {
         (clock, None)
     } else {
         let at = time.rfind(['+', '-']).ok_or_else(bad)?;
-        (time.get(..at).ok_or_else(bad)?, time.get(at + 1..))
+        let sign: i64 = if time.get(at..at + 1) == Some("-") {
+            -1
+        } else {
+            1
+        };
+        (
+            time.get(..at).ok_or_else(bad)?,
+            time.get(at + 1..).map(|z| (sign, z)),
+        )
     };
     let clock = clock.split('.').next().ok_or_else(bad)?;
-    let fields_ok = |s: &str, limits: &[u32]| {
+    let fields = |s: &str, limits: &[u32]| -> Option<Vec<i64>> {
         let parts: Vec<&str> = s.split(':').collect();
-        parts.len() == limits.len()
-            && parts.iter().zip(limits).all(|(p, max)| {
-                p.len() == 2
-                    && p.bytes().all(|b| b.is_ascii_digit())
-                    && p.parse::<u32>().is_ok_and(|n| n <= *max)
+        if parts.len() != limits.len() {
+            return None;
+        }
+        parts
+            .iter()
+            .zip(limits)
+            .map(|(p, max)| {
+                let n = (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse::<u32>().ok())
+                    .flatten()
+                    .filter(|n| n <= max)?;
+                Some(i64::from(n))
             })
+            .collect()
     };
-    if !fields_ok(clock, &[23, 59, 60]) || zone.is_some_and(|z| !fields_ok(z, &[23, 59])) {
-        return Err(bad());
-    }
-    Ok(())
+    let hms = fields(clock, &[23, 59, 60]).ok_or_else(bad)?;
+    let offset = match zone {
+        None => 0,
+        Some((sign, z)) => {
+            let hm = fields(z, &[23, 59]).ok_or_else(bad)?;
+            sign * (hm.first().copied().unwrap_or(0) * 60 + hm.get(1).copied().unwrap_or(0))
+        }
+    };
+    let seconds = hms.first().copied().unwrap_or(0) * 3600
+        + hms.get(1).copied().unwrap_or(0) * 60
+        + hms.get(2).copied().unwrap_or(0)
+        - offset * 60;
+    let shift = seconds.div_euclid(86_400);
+    let utc = match shift {
+        0 => Some(day),
+        1 => day.checked_add(1),
+        -1 => day.checked_sub(1),
+        _ => None,
+    };
+    utc.ok_or_else(bad)
 }
 
 fn dose(field: &str, n: u32) -> Result<(), DccError> {
@@ -319,7 +353,7 @@ impl Payload {
             return Err(bad(&"not in 1900 to 2099"));
         }
         let dob = if self.dob.len() > 10 {
-            date_time("dob", &self.dob)?;
+            day_of("dob", &self.dob)?;
             self.dob.get(..10).unwrap_or(&self.dob)
         } else {
             &self.dob
@@ -351,12 +385,7 @@ impl Payload {
     pub fn vaccination(&self) -> Result<VaccinationRecord, DccError> {
         let v = match self.v.as_deref() {
             Some([v]) => v,
-            _ => {
-                return Err(DccError::new(
-                    Layer::Mapping,
-                    "the certificate does not hold exactly one vaccination entry",
-                ))
-            }
+            _ => return Err(mapping("exactly one vaccination entry")),
         };
         let record = VaccinationRecord {
             disease: v.tg.clone(),
@@ -374,4 +403,71 @@ impl Payload {
             .map_err(|e| DccError::new(Layer::Mapping, e.to_string()))?;
         Ok(record)
     }
+
+    /// The one recovery entry as a record: `tg` → disease, `fr` → first positive, `df` → valid
+    /// from, `du` → valid until, `co` → country, `dob` → the birth-date interval.
+    pub fn recovery(&self) -> Result<RecoveryRecord, DccError> {
+        let r = match self.r.as_deref() {
+            Some([r]) => r,
+            _ => return Err(mapping("exactly one recovery entry")),
+        };
+        let record = RecoveryRecord {
+            disease: r.tg.clone(),
+            first_positive: date("r.fr", &r.fr)?,
+            valid_from: date("r.df", &r.df)?,
+            valid_until: date("r.du", &r.du)?,
+            country: r.co.clone(),
+            dob: self.dob_interval()?,
+        };
+        crate::Record::Recovery(record.clone())
+            .to_slots()
+            .map_err(|e| DccError::new(Layer::Mapping, e.to_string()))?;
+        Ok(record)
+    }
+
+    /// The one test entry as a record: `tg` → disease, `tt` → test type, `tr` → result, `sc` →
+    /// the UTC day of sample collection (the time of day is not kept; see
+    /// [`crate::claims::Claims::sample_within_hours`] for how claims stay sound without it),
+    /// `co` → country, `tc` → centre when it is a code (no spaces, at most 31 bytes; otherwise
+    /// absent), `dob` → the birth-date interval.
+    pub fn test(&self) -> Result<TestRecord, DccError> {
+        let t = match self.t.as_deref() {
+            Some([t]) => t,
+            _ => return Err(mapping("exactly one test entry")),
+        };
+        let centre =
+            t.tc.as_ref()
+                .filter(|c| crate::codes::encode(c).is_ok())
+                .cloned();
+        let record = TestRecord {
+            disease: t.tg.clone(),
+            test_type: t.tt.clone(),
+            result: t.tr.clone(),
+            sample_day: date_time("t.sc", &t.sc)?,
+            country: t.co.clone(),
+            centre,
+            dob: self.dob_interval()?,
+        };
+        crate::Record::Test(record.clone())
+            .to_slots()
+            .map_err(|e| DccError::new(Layer::Mapping, e.to_string()))?;
+        Ok(record)
+    }
+
+    /// The certificate's entry as a record of its schema.
+    pub fn record(&self) -> Result<crate::Record, DccError> {
+        match (&self.v, &self.t, &self.r) {
+            (Some(_), None, None) => self.vaccination().map(crate::Record::Vaccination),
+            (None, Some(_), None) => self.test().map(crate::Record::Test),
+            (None, None, Some(_)) => self.recovery().map(crate::Record::Recovery),
+            _ => Err(mapping("exactly one kind of entry")),
+        }
+    }
+}
+
+fn mapping(what: &str) -> DccError {
+    DccError::new(
+        Layer::Mapping,
+        format!("the certificate does not hold {what}"),
+    )
 }
