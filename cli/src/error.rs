@@ -92,6 +92,14 @@ pub enum CliError {
     /// The issuer's registry failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A health certificate, card or resource was refused (the layer is named).
+    #[error("{origin}: {reason}")]
+    Import {
+        /// Where the input came from.
+        origin: String,
+        /// The decoder's refusal.
+        reason: String,
+    },
     /// A credential, record or policy is invalid.
     #[error(transparent)]
     Circuits(#[from] zkhealth::circuits::Error),

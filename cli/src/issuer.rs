@@ -39,14 +39,30 @@ pub struct IssueArgs {
     #[arg(long)]
     pub issuer: String,
     /// The record (JSON: `{"schema": "vaccination", ...}`).
+    #[arg(
+        long,
+        required_unless_present = "from_dcc",
+        conflicts_with = "from_dcc"
+    )]
+    pub record: Option<PathBuf>,
+    /// Issue from an EU Digital COVID Certificate instead (`HC1:…` or `@FILE`), verified now
+    /// against `--trust-list` and mapped to a vaccination, recovery or test record.
+    #[arg(long, requires = "trust_list")]
+    pub from_dcc: Option<String>,
+    /// Document-signer certificates for `--from-dcc` (JSON or PEM).
     #[arg(long)]
-    pub record: PathBuf,
+    pub trust_list: Option<PathBuf>,
+    /// The clock `--from-dcc` checks the certificate's validity at, in seconds since the Unix
+    /// epoch (default: now): for certificates read back from an archive.
+    #[arg(long, requires = "from_dcc")]
+    pub at: Option<i64>,
     /// The holder's public key (`0x` + 64 hex digits, or `@FILE` from `holder-key --key-out`).
     #[arg(long)]
     pub holder_key: String,
-    /// Last day the credential is valid (`YYYY-MM-DD`).
-    #[arg(long)]
-    pub expiry: String,
+    /// Last day the credential is valid (`YYYY-MM-DD`); with `--from-dcc`, the certificate's
+    /// expiry day when not given.
+    #[arg(long, required_unless_present = "from_dcc")]
+    pub expiry: Option<String>,
     /// Where to write the credential (JSON: credential, record, leaf index; `-` for standard
     /// output). Written, durably, before the leaf is committed.
     #[arg(long)]
@@ -128,9 +144,31 @@ impl IssuedCredential {
 
 /// `issue`.
 pub fn issue(args: &IssueArgs) -> Result<(), CliError> {
-    let record: Record = files::read_json(&args.record, "record")?;
+    let (record, certificate_expiry) = match (&args.record, &args.from_dcc, &args.trust_list) {
+        (Some(path), None, _) => (files::read_json::<Record>(path, "record")?, None),
+        (None, Some(input), Some(trust_list)) => {
+            crate::import::record_from_dcc(input, trust_list, args.at)?
+        }
+        _ => {
+            return Err(CliError::Argument {
+                what: "record",
+                value: String::new(),
+                reason: "give --record, or --from-dcc with --trust-list".into(),
+            })
+        }
+    };
     let holder_key = files::parse_fr("holder key", &args.holder_key)?;
-    let expiry = files::parse_day("expiry", &args.expiry)?;
+    let expiry = match (&args.expiry, certificate_expiry) {
+        (Some(expiry), _) => files::parse_day("expiry", expiry)?,
+        (None, Some(day)) => day,
+        (None, None) => {
+            return Err(CliError::Argument {
+                what: "expiry",
+                value: String::new(),
+                reason: "give --expiry (the certificate states none)".into(),
+            })
+        }
+    };
     let now = files::unix_now()?;
     if expiry < files::day_of(now)? {
         eprintln!("warning: the credential expires on {expiry}, which is in the past");

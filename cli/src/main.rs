@@ -1,7 +1,8 @@
 //! The `zkhealth` command line. Run `zkhealth --help`, or `zkhealth demo` for the whole flow.
 //!
 //! Commands are grouped by party: [`keys`] (development setup), [`ceremony`] (keys from a
-//! snarkjs ceremony, and snarkjs's files), [`issuer`], [`holder`],
+//! snarkjs ceremony, and snarkjs's files), [`issuer`] (with [`import`] for health certificates),
+//! [`holder`],
 //! [`verifier`], [`chain`] and [`evm`] (contracts and calldata), and the [`demo`] that runs them
 //! all; [`files`] and [`error`] are shared by every party. No party module uses another's
 //! commands except the verifier, which reads roots from the chain.
@@ -16,6 +17,7 @@ mod error;
 mod evm;
 mod files;
 mod holder;
+mod import;
 mod issuer;
 mod keys;
 mod nullifiers;
@@ -70,6 +72,9 @@ pub enum Command {
     HolderKey(holder::HolderKeyArgs),
     /// Issue a credential: commit a record and append it to the issuer's registry.
     Issue(issuer::IssueArgs),
+    /// Show what an EU Digital COVID Certificate says, and whether its signature and validity
+    /// check out against a trust list.
+    Inspect(import::InspectArgs),
     /// Revoke a credential: empty its leaf and publish the new root.
     Revoke(issuer::RevokeArgs),
     /// Write the Merkle path of a leaf (for the holder).
@@ -137,6 +142,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ExportSnarkjs(args) => ceremony::export_snarkjs(&args),
         Command::HolderKey(args) => holder::holder_key(&args),
         Command::Issue(args) => issuer::issue(&args),
+        Command::Inspect(args) => import::inspect(&args),
         Command::Revoke(args) => issuer::revoke(&args),
         Command::Path(args) => issuer::path(&args),
         Command::Roots(args) => issuer::roots(&args),

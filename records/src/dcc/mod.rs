@@ -382,6 +382,11 @@ fn head(s: &str) -> String {
     s.chars().take(8).collect()
 }
 
+/// A key id as trust lists print it (standard base64).
+pub fn base64_kid(kid: &[u8]) -> String {
+    base64_std(kid)
+}
+
 pub(crate) fn base64_std(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
