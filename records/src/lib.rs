@@ -12,6 +12,10 @@
 //!   coverage) and their field encoding.
 //! - `dcc` (feature `dcc`): EU Digital COVID Certificates (`HC1:`) decoded, verified against a
 //!   trust list of document signers, and mapped to records.
+//! - `shc` (feature `shc`): SMART Health Cards (`shc:/`, `.smart-health-card`) decoded and
+//!   verified against the issuer's JWKS; their FHIR bundle goes to `fhir`.
+//! - `fhir` (feature `fhir`): FHIR R4 JSON (Immunization with its Patient, Coverage, Bundles)
+//!   mapped to vaccination and coverage records.
 //! - [`claims`]: typed builders that compile the claims people think in ("vaccinated, last dose
 //!   14 to 365 days ago", "at least 18") to policies.
 //!
@@ -53,8 +57,12 @@ pub mod claims;
 pub mod codes;
 #[cfg(feature = "dcc")]
 pub mod dcc;
+#[cfg(feature = "fhir")]
+pub mod fhir;
 mod record;
 pub mod schema;
+#[cfg(feature = "shc")]
+pub mod shc;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 

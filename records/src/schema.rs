@@ -1,7 +1,8 @@
 //! The shipped schemas' tables: for each schema, the position, name and kind of every slot.
 //!
-//! Each submodule ([`vaccination`], [`identity`], [`coverage`], [`recovery`], [`test`]) names its slot positions as
-//! constants and builds its [`Schema`] (`SCHEMA`) from one table that uses them;
+//! Each submodule ([`vaccination`], [`identity`], [`coverage`], [`recovery`],
+//! [`test`](mod@test)) names its slot positions as constants and builds its [`Schema`]
+//! (`SCHEMA`) from one table that uses them;
 //! [`Schema::new`] checks, when the `const` is evaluated, that position `i` is row `i` and that
 //! names are unique, so a table cannot be misnumbered. The relation (`zkhealth_circuits`) knows
 //! only the [`Schema`] type; [`ALL`] is the catalog that resolves a schema's short name in a

@@ -47,7 +47,7 @@ fn read_qr(png_bytes: &[u8]) -> Result<String, String> {
             }
         }
     };
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma(x, y));
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
     let grids = img.detect_grids();
     let grid = grids.first().ok_or("no QR code found")?;
     grid.decode()
