@@ -162,6 +162,80 @@ fn snarkjs_seeds(out: &Path) {
         zkey.extend_from_slice(&body);
     }
     seed(out, "snarkjs", "zkey-header", &zkey);
+
+    health_data_seeds(out);
+}
+
+/// Seeds of the health-data decoders, from the public test data beside the repository
+/// (`../shared/testdata/`); none when it is absent.
+fn health_data_seeds(out: &Path) {
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata");
+    for case in [
+        "AT/2DCode/raw/1.json",
+        "DE/2DCode/raw/3.json",
+        "CZ/2DCode/raw/13.json",
+    ] {
+        let Ok(text) = fs::read_to_string(testdata.join("dgc").join(case)) else {
+            continue;
+        };
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let name = case.replace('/', "-");
+        seed(
+            out,
+            "dcc",
+            &format!("{name}-qr"),
+            json["PREFIX"].as_str().unwrap_or("").as_bytes(),
+        );
+        if let Some(cose) = json["COSE"].as_str() {
+            seed(
+                out,
+                "dcc",
+                &format!("{name}-cose"),
+                &hex::decode(cose).unwrap_or_default(),
+            );
+        }
+        seed(
+            out,
+            "dcc",
+            &format!("{name}-payload"),
+            json["JSON"].to_string().as_bytes(),
+        );
+        let trust =
+            serde_json::json!({"certificates": [{"certificate": json["TESTCTX"]["CERTIFICATE"]}]});
+        seed(
+            out,
+            "dcc",
+            &format!("{name}-trust"),
+            trust.to_string().as_bytes(),
+        );
+    }
+    let shc = testdata.join("shc");
+    for (file, name) in [
+        ("example-00-d-jws.txt", "jws"),
+        ("example-00-e-file.smart-health-card", "file"),
+        ("example-00-f-qr-code-numeric-value-0.txt", "qr"),
+        ("example-02-f-qr-code-numeric-value-0.txt", "qr-chunked"),
+        ("issuer/.well-known/jwks.json", "jwks"),
+    ] {
+        if let Ok(bytes) = fs::read(shc.join(file)) {
+            seed(out, "shc", name, &bytes);
+        }
+    }
+    for file in [
+        "Immunization-protocol.json",
+        "Immunization-notGiven.json",
+        "Patient-example.json",
+        "Coverage-7546D.json",
+        "Coverage-9876B1.json",
+        "Bundle-bundle-transaction.json",
+    ] {
+        if let Ok(bytes) = fs::read(testdata.join("fhir-r4").join(file)) {
+            seed(out, "fhir", file, &bytes);
+        }
+    }
+    if let Ok(bytes) = fs::read(shc.join("example-00-a-fhirBundle.json")) {
+        seed(out, "fhir", "shc-bundle", &bytes);
+    }
 }
 
 fn hex_le(be: &str) -> Vec<u8> {

@@ -21,7 +21,7 @@ if [ ! -d corpus ]; then
   (cd .. && cargo run --quiet -p zkhealth --example fuzz_seeds -- fuzz/corpus)
 fi
 
-targets=(presentation keys proof policy credential merkle_path roots nullifiers registry_file snarkjs)
+targets=(presentation keys proof policy credential merkle_path roots nullifiers registry_file snarkjs dcc shc fhir)
 cargo +nightly fuzz build -O
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target"

@@ -1,13 +1,15 @@
-//! Health data in: `inspect` shows what an EU Digital COVID Certificate says and whether its
-//! signature and dates check out; `issue --from-dcc` verifies one, maps it and issues the
-//! credential (see [`crate::issuer`]).
+//! Health data in: `inspect` shows what an EU Digital COVID Certificate, a SMART Health Card or a
+//! FHIR R4 resource says and whether its signature and dates check out; `issue --from-dcc`,
+//! `--from-shc` and `--from-fhir` verify one (a FHIR resource carries no signature), map it and
+//! issue the credential (see [`crate::issuer`]).
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde_json::Value;
 use zkhealth::records::{
     dcc::{self, Certificate, TrustList},
-    Record,
+    fhir, shc, Record, VaccinationRecord,
 };
 
 use crate::{
@@ -22,12 +24,23 @@ const MAX_TRUST_LIST_BYTES: u64 = 64 << 20;
 /// `inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The certificate: its QR text (`HC1:…`) or `@FILE` holding it.
+    /// What to inspect: QR text (`HC1:…`, `shc:/…`), a compact JWS, or `@FILE` holding one of
+    /// those, a `.smart-health-card` file or FHIR R4 JSON.
     pub input: String,
-    /// Document-signer certificates to check the signature against (JSON or PEM; see the
-    /// README's trust-list format). Without it the signature is not checked.
+    /// EU DCC document-signer certificates to check the signature against (JSON or PEM; see
+    /// the README's trust-list format). Without it the signature is not checked.
     #[arg(long)]
     pub trust_list: Option<PathBuf>,
+    /// A SMART Health Card issuer's key set (`.well-known/jwks.json`). Without it the
+    /// signature is not checked.
+    #[arg(long)]
+    pub jwks: Option<PathBuf>,
+    /// The issuer URL the card's `iss` must equal (with `--jwks`).
+    #[arg(long, requires = "jwks")]
+    pub issuer_url: Option<String>,
+    /// The country of vaccination to map FHIR Immunizations with (they carry none).
+    #[arg(long, default_value = "US")]
+    pub country: String,
     /// The clock to check validity at, as seconds since the Unix epoch (default: now).
     #[arg(long)]
     pub at: Option<i64>,
@@ -43,6 +56,62 @@ fn qr_text(input: &str) -> Result<(String, String), CliError> {
         }
         None => Ok((input.trim().to_owned(), "the certificate".to_owned())),
     }
+}
+
+/// What an input holds.
+enum Input {
+    /// `HC1:` text.
+    Dcc(String),
+    /// Compact JWSs of SMART Health Cards.
+    Shc(Vec<String>),
+    /// FHIR R4 JSON.
+    Fhir(Value),
+}
+
+/// Sorts `input` (text, or `@FILE`) by its content.
+fn classify(input: &str) -> Result<(Input, String), CliError> {
+    let (text, origin) = qr_text(input)?;
+    let refused = |reason: String| CliError::Import {
+        origin: origin.clone(),
+        reason,
+    };
+    let input = if text.starts_with(dcc::PREFIX) {
+        Input::Dcc(text)
+    } else if text.starts_with(shc::PREFIX) {
+        Input::Shc(vec![
+            shc::decode_qr(&text).map_err(|e| refused(e.to_string()))?
+        ])
+    } else if text.starts_with('{') {
+        let json: Value =
+            serde_json::from_str(&text).map_err(|e| refused(format!("not JSON: {e}")))?;
+        if json.get("verifiableCredential").is_some() {
+            Input::Shc(shc::decode_file(&text).map_err(|e| refused(e.to_string()))?)
+        } else if json.get("resourceType").is_some() {
+            Input::Fhir(json)
+        } else {
+            return Err(refused(
+                "JSON that is neither a SMART Health Card file nor a FHIR resource".into(),
+            ));
+        }
+    } else if text.split('.').count() == 3 {
+        Input::Shc(vec![text])
+    } else {
+        // Anything else is read as an EU DCC, whose first layer names what is wrong.
+        Input::Dcc(text)
+    };
+    Ok((input, origin))
+}
+
+fn read_jwks(path: &Path, issuer_url: Option<&str>) -> Result<shc::Jwks, CliError> {
+    let text = files::read_text(path)?;
+    let jwks = shc::Jwks::parse(&text).map_err(|e| CliError::Import {
+        origin: shown(path),
+        reason: e.to_string(),
+    })?;
+    Ok(match issuer_url {
+        Some(url) => jwks.with_issuer(url),
+        None => jwks,
+    })
 }
 
 /// Reads a trust-list file.
@@ -102,23 +171,35 @@ fn print_certificate(c: &Certificate) {
     }
 }
 
-/// `inspect`: exits 0 when the certificate decodes and, given a trust list, verifies at the
-/// clock; 1 otherwise, naming the layer that refused it.
+/// `inspect`: exits 0 when the input decodes and, given keys (a trust list or a JWKS), verifies
+/// at the clock; 1 otherwise, naming the layer that refused it.
 pub fn inspect(args: &InspectArgs) -> Result<(), CliError> {
-    let (qr, origin) = qr_text(&args.input)?;
-    let certificate = dcc::decode(&qr).map_err(|e| refused(&origin, e))?;
+    let (input, origin) = classify(&args.input)?;
+    match input {
+        Input::Dcc(qr) => inspect_dcc(args, &qr, &origin),
+        Input::Shc(cards) => {
+            for jws in &cards {
+                inspect_shc(args, jws, &origin)?;
+            }
+            Ok(())
+        }
+        Input::Fhir(json) => inspect_fhir(&json, &args.country, &origin),
+    }
+}
+
+fn inspect_dcc(args: &InspectArgs, qr: &str, origin: &str) -> Result<(), CliError> {
+    let certificate = dcc::decode(qr).map_err(|e| refused(origin, e))?;
     print_certificate(&certificate);
     let Some(path) = &args.trust_list else {
         say!("signature not checked: no --trust-list");
         return match certificate.payload() {
             Ok(_) => Ok(()),
-            Err(e) => Err(refused(&origin, e)),
+            Err(e) => Err(refused(origin, e)),
         };
     };
     let trust = read_trust_list(path)?;
     let now = now_or(args.at)?;
-    let verified =
-        dcc::verify_decoded(certificate, &trust, now).map_err(|e| refused(&origin, e))?;
+    let verified = dcc::verify_decoded(certificate, &trust, now).map_err(|e| refused(origin, e))?;
     say!(
         "verified: signed by {} (key id {}), valid at {}",
         verified.signer.subject,
@@ -130,6 +211,172 @@ pub fn inspect(args: &InspectArgs) -> Result<(), CliError> {
         Err(e) => say!("does not map to a record: {e}"),
     }
     Ok(())
+}
+
+fn shc_refused(origin: &str, e: shc::ShcError) -> CliError {
+    CliError::Import {
+        origin: origin.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+fn fhir_refused(origin: &str, e: fhir::FhirError) -> CliError {
+    CliError::Import {
+        origin: origin.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+fn inspect_shc(args: &InspectArgs, jws: &str, origin: &str) -> Result<(), CliError> {
+    let card = shc::decode_jws(jws).map_err(|e| shc_refused(origin, e))?;
+    say!("SMART Health Card");
+    say!("  key id     {}", card.kid);
+    say!("  issuer     {}", card.issuer);
+    say!("  not before {}", shown_time(card.nbf));
+    if let Some(exp) = card.exp {
+        say!("  expires at {}", shown_time(exp));
+    }
+    say!("  types      {}", card.types.join(" "));
+    show_vaccinations(&card.bundle, &args.country);
+    let Some(path) = &args.jwks else {
+        say!("signature not checked: no --jwks");
+        return Ok(());
+    };
+    let jwks = read_jwks(path, args.issuer_url.as_deref())?;
+    let now = now_or(args.at)?;
+    let verified = shc::verify(jws, &jwks, now).map_err(|e| shc_refused(origin, e))?;
+    say!(
+        "verified: signed by {} (key id {}), valid at {}",
+        verified.card.issuer,
+        verified.key.kid,
+        shown_time(now)
+    );
+    Ok(())
+}
+
+/// Prints each Immunization of a Bundle (or a lone one) and what it maps to.
+fn show_vaccinations(json: &Value, country: &str) {
+    let shown = |r: &VaccinationRecord| {
+        say!(
+            "  vaccination {} dose {}/{} on {} (born {} to {})",
+            r.product,
+            r.dose_number,
+            r.total_doses,
+            r.date,
+            r.dob.earliest,
+            r.dob.latest
+        )
+    };
+    if json["resourceType"] != "Bundle" {
+        match fhir::vaccinations(json, country) {
+            Ok(records) => records.iter().for_each(shown),
+            Err(e) => say!("  not a vaccination record: {e}"),
+        }
+        return;
+    }
+    match fhir::bundle_vaccinations(json, country) {
+        Ok(entries) => {
+            for entry in entries {
+                match entry.record {
+                    Ok(r) => shown(&r),
+                    Err(e) => say!("  not a vaccination record: {e}"),
+                }
+            }
+        }
+        Err(e) => say!("  not a bundle of vaccinations: {e}"),
+    }
+}
+
+fn inspect_fhir(json: &Value, country: &str, origin: &str) -> Result<(), CliError> {
+    let kind = json["resourceType"].as_str().unwrap_or("?");
+    say!("FHIR R4 {kind} (no signature: as trustworthy as its source)");
+    let coverage = matches!(kind, "Coverage")
+        || (kind == "Bundle"
+            && !fhir::coverages(json)
+                .map_err(|e| fhir_refused(origin, e))?
+                .is_empty());
+    if coverage {
+        for c in fhir::coverages(json).map_err(|e| fhir_refused(origin, e))? {
+            let r = &c.record;
+            say!(
+                "  coverage by {} plan {} ({}) from {} to {}, categories {:?}",
+                r.payer,
+                r.plan,
+                r.status,
+                r.period_start,
+                r.period_end,
+                r.categories
+            );
+        }
+        return Ok(());
+    }
+    let records = fhir::vaccinations(json, country).map_err(|e| fhir_refused(origin, e))?;
+    if records.is_empty() {
+        return Err(CliError::Import {
+            origin: origin.to_owned(),
+            reason: "holds no Immunization or Coverage".into(),
+        });
+    }
+    show_vaccinations(json, country);
+    Ok(())
+}
+
+/// The most recent dose among `records` (by date, then dose number): what one issuance holds.
+fn latest(records: Vec<VaccinationRecord>, origin: &str) -> Result<VaccinationRecord, CliError> {
+    records
+        .into_iter()
+        .max_by_key(|r| (r.date, r.dose_number))
+        .ok_or_else(|| CliError::Import {
+            origin: origin.to_owned(),
+            reason: "holds no vaccination".into(),
+        })
+}
+
+/// A vaccination record from a SMART Health Card verified against `jwks` at `at` (default: now):
+/// its most recent dose, mapped with `country`.
+pub fn record_from_shc(
+    input: &str,
+    jwks: &Path,
+    issuer_url: Option<&str>,
+    country: &str,
+    at: Option<i64>,
+) -> Result<Record, CliError> {
+    let (input, origin) = classify(input)?;
+    let Input::Shc(cards) = input else {
+        return Err(CliError::Import {
+            origin,
+            reason: "not a SMART Health Card".into(),
+        });
+    };
+    let jwks = read_jwks(jwks, issuer_url)?;
+    let now = now_or(at)?;
+    let mut records = Vec::new();
+    for jws in &cards {
+        let verified = shc::verify(jws, &jwks, now).map_err(|e| shc_refused(&origin, e))?;
+        say!(
+            "verified {origin}: signed by {} (key id {})",
+            verified.card.issuer,
+            verified.key.kid
+        );
+        records.extend(
+            fhir::vaccinations(&verified.card.bundle, country)
+                .map_err(|e| fhir_refused(&origin, e))?,
+        );
+    }
+    latest(records, &origin).map(Record::Vaccination)
+}
+
+/// A record from a FHIR R4 file: a Coverage (or a Bundle holding one) becomes a coverage record,
+/// Immunizations the most recent vaccination, mapped with `country`.
+pub fn record_from_fhir(path: &Path, country: &str) -> Result<Record, CliError> {
+    let origin = shown(path);
+    let json: Value = files::read_json(path, "FHIR resource")?;
+    let coverages = fhir::coverages(&json).map_err(|e| fhir_refused(&origin, e))?;
+    if let Some(first) = coverages.into_iter().next() {
+        return Ok(Record::Coverage(first.record));
+    }
+    let records = fhir::vaccinations(&json, country).map_err(|e| fhir_refused(&origin, e))?;
+    latest(records, &origin).map(Record::Vaccination)
 }
 
 /// A record from a certificate verified against `trust_list` at `at` (default: now), with the

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use zkhealth::{
     circuits::{
         credential::{Credential, CredentialSpec},
+        date::Day,
         field::fr_to_hex,
     },
     records::{schema, Record},
@@ -41,20 +42,40 @@ pub struct IssueArgs {
     /// The record (JSON: `{"schema": "vaccination", ...}`).
     #[arg(
         long,
-        required_unless_present = "from_dcc",
-        conflicts_with = "from_dcc"
+        required_unless_present_any = ["from_dcc", "from_shc", "from_fhir"],
+        conflicts_with_all = ["from_dcc", "from_shc", "from_fhir"]
     )]
     pub record: Option<PathBuf>,
     /// Issue from an EU Digital COVID Certificate instead (`HC1:…` or `@FILE`), verified now
     /// against `--trust-list` and mapped to a vaccination, recovery or test record.
-    #[arg(long, requires = "trust_list")]
+    #[arg(long, requires = "trust_list", conflicts_with_all = ["from_shc", "from_fhir"])]
     pub from_dcc: Option<String>,
+    /// Issue from a SMART Health Card instead (`shc:/…`, a compact JWS, or `@FILE` with either
+    /// or a `.smart-health-card` file), verified now against `--jwks`: its most recent COVID-19
+    /// vaccination.
+    #[arg(long, requires = "jwks", conflicts_with = "from_fhir")]
+    pub from_shc: Option<String>,
+    /// A SMART Health Card issuer's key set for `--from-shc`.
+    #[arg(long)]
+    pub jwks: Option<PathBuf>,
+    /// The issuer URL the card's `iss` must equal (`--from-shc`).
+    #[arg(long, requires = "from_shc")]
+    pub issuer_url: Option<String>,
+    /// Issue from FHIR R4 JSON instead: a Coverage (or a Bundle holding one), or Immunizations
+    /// with their Patient (the most recent becomes the credential). A FHIR file carries no
+    /// signature: the issuer vouches for it by issuing.
+    #[arg(long)]
+    pub from_fhir: Option<PathBuf>,
+    /// Country of vaccination for `--from-shc` and `--from-fhir` (FHIR Immunizations carry
+    /// none; ISO 3166-1 alpha-2).
+    #[arg(long, default_value = "US")]
+    pub country: String,
     /// Document-signer certificates for `--from-dcc` (JSON or PEM).
     #[arg(long)]
     pub trust_list: Option<PathBuf>,
-    /// The clock `--from-dcc` checks the certificate's validity at, in seconds since the Unix
+    /// The clock `--from-dcc` and `--from-shc` check validity at, in seconds since the Unix
     /// epoch (default: now): for certificates read back from an archive.
-    #[arg(long, requires = "from_dcc")]
+    #[arg(long)]
     pub at: Option<i64>,
     /// The holder's public key (`0x` + 64 hex digits, or `@FILE` from `holder-key --key-out`).
     #[arg(long)]
@@ -144,19 +165,7 @@ impl IssuedCredential {
 
 /// `issue`.
 pub fn issue(args: &IssueArgs) -> Result<(), CliError> {
-    let (record, certificate_expiry) = match (&args.record, &args.from_dcc, &args.trust_list) {
-        (Some(path), None, _) => (files::read_json::<Record>(path, "record")?, None),
-        (None, Some(input), Some(trust_list)) => {
-            crate::import::record_from_dcc(input, trust_list, args.at)?
-        }
-        _ => {
-            return Err(CliError::Argument {
-                what: "record",
-                value: String::new(),
-                reason: "give --record, or --from-dcc with --trust-list".into(),
-            })
-        }
-    };
+    let (record, certificate_expiry) = source_record(args)?;
     let holder_key = files::parse_fr("holder key", &args.holder_key)?;
     let expiry = match (&args.expiry, certificate_expiry) {
         (Some(expiry), _) => files::parse_day("expiry", expiry)?,
@@ -215,6 +224,37 @@ pub fn issue(args: &IssueArgs) -> Result<(), CliError> {
     say!("  new root   {}", fr_to_hex(&store.root()));
     say!("  written to {}", shown(&args.out));
     Ok(())
+}
+
+/// The record to issue: from `--record`, or verified and mapped from `--from-dcc`,
+/// `--from-shc` or `--from-fhir`; with the certificate's expiry day where it states one.
+fn source_record(args: &IssueArgs) -> Result<(Record, Option<Day>), CliError> {
+    if let Some(path) = &args.record {
+        return Ok((files::read_json::<Record>(path, "record")?, None));
+    }
+    if let (Some(input), Some(trust_list)) = (&args.from_dcc, &args.trust_list) {
+        return crate::import::record_from_dcc(input, trust_list, args.at);
+    }
+    if let (Some(input), Some(jwks)) = (&args.from_shc, &args.jwks) {
+        let record = crate::import::record_from_shc(
+            input,
+            jwks,
+            args.issuer_url.as_deref(),
+            &args.country,
+            args.at,
+        )?;
+        return Ok((record, None));
+    }
+    if let Some(path) = &args.from_fhir {
+        return Ok((crate::import::record_from_fhir(path, &args.country)?, None));
+    }
+    Err(CliError::Argument {
+        what: "record",
+        value: String::new(),
+        reason: "give --record, --from-dcc with --trust-list, --from-shc with --jwks, or \
+                 --from-fhir"
+            .into(),
+    })
 }
 
 /// Removes the credential file of an issuance whose leaf was not committed (nothing to remove

@@ -72,8 +72,8 @@ pub enum Command {
     HolderKey(holder::HolderKeyArgs),
     /// Issue a credential: commit a record and append it to the issuer's registry.
     Issue(issuer::IssueArgs),
-    /// Show what an EU Digital COVID Certificate says, and whether its signature and validity
-    /// check out against a trust list.
+    /// Show what an EU Digital COVID Certificate, a SMART Health Card or a FHIR R4 resource
+    /// says, and whether its signature and validity check out.
     Inspect(import::InspectArgs),
     /// Revoke a credential: empty its leaf and publish the new root.
     Revoke(issuer::RevokeArgs),

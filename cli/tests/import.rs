@@ -100,57 +100,54 @@ fn inspect_shows_a_certificate_and_names_the_layer_that_refuses_one() {
     assert!(err.contains("trust list"), "{err}");
 }
 
-/// Issues the certificate `name` to a new holder as leaf `index` of the registry, proves
-/// `policy` on it at its validation day and verifies the presentation.
+/// Issues a credential from `source` (the `issue` arguments naming the health data) to a new
+/// holder as leaf `index` of the registry, expiring on `expiry`, proves `policy` on it at
+/// `today` and verifies the presentation; returns the issued record's schema and what `verify`
+/// printed.
 fn issue_prove_verify(
     d: &std::path::Path,
-    case_name: &str,
-    name: &str,
+    source: &[&str],
     index: u64,
     policy: &zkhealth::circuits::policy::Policy,
-) -> String {
-    let case = testdata(case_name);
-    let (at, day) = prepare(d, name, &case);
+    today: Day,
+    expiry: Day,
+) -> (String, String) {
     let f = |file: &str| s(&d.join(file)).to_owned();
     ok(d, &["holder-key", "--force", "--out", &f("secret.json")]);
     let secret: HolderSecret =
         serde_json::from_str(&fs::read_to_string(d.join("secret.json")).unwrap()).unwrap();
-    let expiry = Day(day.0 + 30).to_string();
-    let out = ok(
-        d,
-        &[
-            "issue",
-            "--registry",
-            &f("registry.redb"),
-            "--depth",
-            &DEPTH.to_string(),
-            "--issuer",
-            ISSUER,
-            "--from-dcc",
-            &format!("@{}", f(&format!("{name}.txt"))),
-            "--trust-list",
-            &f(&format!("{name}-trust.json")),
-            "--at",
-            &at,
-            "--holder-key",
-            &fr_to_hex(&secret.holder_key()),
-            "--expiry",
-            &expiry,
-            "--out",
-            &f(&format!("{name}-credential.json")),
-        ],
+    let credential = f(&format!("credential-{index}.json"));
+    let (depth, holder_key, expiry) = (
+        DEPTH.to_string(),
+        fr_to_hex(&secret.holder_key()),
+        expiry.to_string(),
     );
+    let registry = f("registry.redb");
+    let mut args = vec![
+        "issue",
+        "--registry",
+        &registry,
+        "--depth",
+        &depth,
+        "--issuer",
+        ISSUER,
+        "--holder-key",
+        &holder_key,
+        "--expiry",
+        &expiry,
+        "--out",
+        &credential,
+    ];
+    args.extend_from_slice(source);
+    let out = ok(d, &args);
     assert!(out.contains(&format!("leaf {index}")), "{out}");
-    let issued: Value = serde_json::from_str(
-        &fs::read_to_string(d.join(format!("{name}-credential.json"))).unwrap(),
-    )
-    .unwrap();
+    let issued: Value = serde_json::from_str(&fs::read_to_string(&credential).unwrap()).unwrap();
     ok(
         d,
         &[
             "path",
             "--registry",
-            &f("registry.redb"),
+            &registry,
             "--index",
             &index.to_string(),
             "--out",
@@ -159,13 +156,7 @@ fn issue_prove_verify(
     );
     ok(
         d,
-        &[
-            "roots",
-            "--registry",
-            &f("registry.redb"),
-            "--out",
-            &f("roots.json"),
-        ],
+        &["roots", "--registry", &registry, "--out", &f("roots.json")],
     );
     fs::write(
         d.join("policy.json"),
@@ -174,7 +165,7 @@ fn issue_prove_verify(
     .unwrap();
     let challenge = ok(d, &["challenge"]).trim().to_string();
     let (key_dir, _) = keys(DEPTH);
-    let today = day.to_string();
+    let today = today.to_string();
     ok(
         d,
         &[
@@ -182,7 +173,7 @@ fn issue_prove_verify(
             "--pk",
             s(&key_dir.join(format!("presentation-depth-{DEPTH}.pk"))),
             "--credential",
-            &f(&format!("{name}-credential.json")),
+            &credential,
             "--secret",
             &f("secret.json"),
             "--path",
@@ -225,7 +216,36 @@ fn issue_prove_verify(
             &today,
         ],
     );
-    issued["record"]["schema"].as_str().unwrap().to_owned() + "\n" + &verified
+    (
+        issued["record"]["schema"].as_str().unwrap().to_owned(),
+        verified,
+    )
+}
+
+/// The `issue` arguments for DCC test case `case` (written to `d` as `name`), with its clock
+/// day.
+fn dcc_source(d: &std::path::Path, case: &str, name: &str) -> (Vec<String>, Day) {
+    let (at, day) = prepare(d, name, &testdata(case));
+    let args = vec![
+        "--from-dcc".to_owned(),
+        format!("@{}", s(&d.join(format!("{name}.txt")))),
+        "--trust-list".to_owned(),
+        s(&d.join(format!("{name}-trust.json"))).to_owned(),
+        "--at".to_owned(),
+        at,
+    ];
+    (args, day)
+}
+
+fn refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+fn shared(path: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata")
+        .join(path);
+    p.to_str().unwrap().to_owned()
 }
 
 #[test]
@@ -233,8 +253,9 @@ fn dcc_certificates_become_credentials_that_prove_the_standard_and_recovery_clai
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let standard = claims::standard_vaccination(ISSUER).unwrap();
-    let out = issue_prove_verify(d, "CZ/2DCode/raw/1.json", "cz1", 0, &standard);
-    assert!(out.starts_with("vaccination\n"), "{out}");
+    let (source, day) = dcc_source(d, "CZ/2DCode/raw/1.json", "cz1");
+    let (schema, out) = issue_prove_verify(d, &refs(&source), 0, &standard, day, Day(day.0 + 30));
+    assert_eq!(schema, "vaccination");
     assert!(out.contains("ACCEPTED"), "{out}");
     let recovered = Claims::recovery(ISSUER)
         .disease(zkhealth::records::codes::disease::COVID_19)
@@ -242,7 +263,85 @@ fn dcc_certificates_become_credentials_that_prove_the_standard_and_recovery_clai
         .first_positive_between_days_ago(11, 180)
         .build()
         .unwrap();
-    let out = issue_prove_verify(d, "CZ/2DCode/raw/12.json", "cz12", 1, &recovered);
-    assert!(out.starts_with("recovery\n"), "{out}");
+    let (source, day) = dcc_source(d, "CZ/2DCode/raw/12.json", "cz12");
+    let (schema, out) = issue_prove_verify(d, &refs(&source), 1, &recovered, day, Day(day.0 + 30));
+    assert_eq!(schema, "recovery");
     assert!(out.contains("ACCEPTED"), "{out}");
+}
+
+#[test]
+fn a_smart_health_card_and_a_fhir_coverage_become_credentials_that_prove_their_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Example 00's most recent dose: Spikevax (CVX 229), 2022-09-05, holder born 1951.
+    let card = format!("@{}", shared("shc/example-00-e-file.smart-health-card"));
+    let jwks = shared("shc/issuer/.well-known/jwks.json");
+    let source = [
+        "--from-shc",
+        &card,
+        "--jwks",
+        &jwks,
+        "--issuer-url",
+        "https://spec.smarthealth.cards/examples/issuer",
+        "--country",
+        "US",
+    ];
+    let standard = claims::standard_vaccination(ISSUER).unwrap();
+    let today: Day = "2022-10-01".parse().unwrap();
+    let (schema, out) = issue_prove_verify(d, &source, 0, &standard, today, Day(today.0 + 60));
+    assert_eq!(schema, "vaccination");
+    assert!(out.contains("ACCEPTED"), "{out}");
+    // A card from another issuer is refused before anything is issued.
+    let err = fails(
+        d,
+        &[
+            "issue",
+            "--registry",
+            s(&d.join("registry.redb")),
+            "--depth",
+            &DEPTH.to_string(),
+            "--issuer",
+            ISSUER,
+            "--holder-key",
+            "0x01",
+            "--expiry",
+            "2030-01-01",
+            "--out",
+            s(&d.join("refused.json")),
+            "--from-shc",
+            &card,
+            "--jwks",
+            &jwks,
+            "--issuer-url",
+            "https://example.org/other",
+        ],
+        1,
+    );
+    assert!(err.contains("SMART Health Card issuer"), "{err}");
+    assert!(!d.join("refused.json").exists());
+
+    // Coverage 7546D: plan BG4352, active from 2011-03-17 to 2012-03-17.
+    let coverage = shared("fhir-r4/Coverage-7546D.json");
+    let insured = Claims::coverage(ISSUER)
+        .status_active()
+        .covers_date(None)
+        .plan_in(&["BG4352"])
+        .build()
+        .unwrap();
+    let today: Day = "2011-06-01".parse().unwrap();
+    let expiry: Day = "2012-03-17".parse().unwrap();
+    let (schema, out) =
+        issue_prove_verify(d, &["--from-fhir", &coverage], 1, &insured, today, expiry);
+    assert_eq!(schema, "coverage");
+    assert!(out.contains("ACCEPTED"), "{out}");
+    // An immunization that was not given is refused with the reason.
+    let err = fails(
+        d,
+        &[
+            "inspect",
+            &format!("@{}", shared("fhir-r4/Immunization-notGiven.json")),
+        ],
+        1,
+    );
+    assert!(err.contains("not-done"), "{err}");
 }
