@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::Value;
 use zkhealth::records::{
+    codes,
     dcc::{self, Certificate, TrustList},
     fhir, shc, Record, VaccinationRecord,
 };
@@ -207,7 +208,18 @@ fn inspect_dcc(args: &InspectArgs, qr: &str, origin: &str) -> Result<(), CliErro
         shown_time(now)
     );
     match verified.payload.record() {
-        Ok(record) => say!("maps to a {:?} record", record.schema()),
+        Ok(record) => {
+            say!("maps to a {:?} record", record.schema());
+            if let Record::Vaccination(v) = &record {
+                say!(
+                    "  {} ({}), {} ({})",
+                    codes::display(&v.product).unwrap_or("unknown product"),
+                    v.product,
+                    codes::display(&v.manufacturer).unwrap_or("unknown manufacturer"),
+                    v.manufacturer
+                );
+            }
+        }
         Err(e) => say!("does not map to a record: {e}"),
     }
     Ok(())
@@ -258,7 +270,8 @@ fn inspect_shc(args: &InspectArgs, jws: &str, origin: &str) -> Result<(), CliErr
 fn show_vaccinations(json: &Value, country: &str) {
     let shown = |r: &VaccinationRecord| {
         say!(
-            "  vaccination {} dose {}/{} on {} (born {} to {})",
+            "  vaccination {} ({}) dose {}/{} on {} (born {} to {})",
+            codes::display(&r.product).unwrap_or("unknown product"),
             r.product,
             r.dose_number,
             r.total_doses,

@@ -338,3 +338,122 @@ mod tests {
         }
     }
 }
+
+/// Every named code of an EU DCC value set: the code, its value set and its display name there
+/// (from the value sets' release in `ehn-dcc-valuesets`). Codes not in this table are kept
+/// verbatim wherever they occur and shown as unknown ([`display`]).
+pub const VALUE_SET_NAMES: &[(&str, &str, &str)] = &[
+    (disease::COVID_19, "disease-agent-targeted", "COVID-19"),
+    (
+        test_type::NAAT,
+        "test-type",
+        "Nucleic acid amplification with probe detection",
+    ),
+    (test_type::RAPID_ANTIGEN, "test-type", "Rapid immunoassay"),
+    (test_result::NOT_DETECTED, "test-result", "Not detected"),
+    (test_result::DETECTED, "test-result", "Detected"),
+    (
+        vaccine::SARS_COV_2_MRNA,
+        "vaccine-prophylaxis",
+        "SARS-CoV-2 mRNA vaccine",
+    ),
+    (
+        vaccine::SARS_COV_2_ANTIGEN,
+        "vaccine-prophylaxis",
+        "SARS-CoV-2 antigen vaccine",
+    ),
+    (
+        vaccine::COVID_19_VACCINES,
+        "vaccine-prophylaxis",
+        "covid-19 vaccines (deprecated)",
+    ),
+    (product::COMIRNATY, "vaccine-medicinal-product", "Comirnaty"),
+    (product::SPIKEVAX, "vaccine-medicinal-product", "Spikevax"),
+    (product::VAXZEVRIA, "vaccine-medicinal-product", "Vaxzevria"),
+    (product::JCOVDEN, "vaccine-medicinal-product", "Jcovden"),
+    (product::NUVAXOVID, "vaccine-medicinal-product", "Nuvaxovid"),
+    (
+        product::VIDPREVTYN_BETA,
+        "vaccine-medicinal-product",
+        "VidPrevtyn Beta",
+    ),
+    (
+        product::VALNEVA,
+        "vaccine-medicinal-product",
+        "COVID-19 Vaccine Valneva",
+    ),
+    (product::BIMERVAX, "vaccine-medicinal-product", "Bimervax"),
+    (
+        manufacturer::BIONTECH,
+        "vaccine-mah-manf",
+        "Biontech Manufacturing GmbH",
+    ),
+    (
+        manufacturer::MODERNA,
+        "vaccine-mah-manf",
+        "Moderna Biotech Spain S.L.",
+    ),
+    (
+        manufacturer::ASTRAZENECA,
+        "vaccine-mah-manf",
+        "AstraZeneca AB",
+    ),
+    (
+        manufacturer::JANSSEN,
+        "vaccine-mah-manf",
+        "Janssen-Cilag International",
+    ),
+    (manufacturer::NOVAVAX, "vaccine-mah-manf", "Novavax CZ a.s."),
+    (
+        manufacturer::SANOFI_PASTEUR,
+        "vaccine-mah-manf",
+        "Sanofi Pasteur",
+    ),
+    (manufacturer::VALNEVA, "vaccine-mah-manf", "Valneva France"),
+    (country::AT, "country-2-codes", "Austria"),
+    (country::BE, "country-2-codes", "Belgium"),
+    (country::BG, "country-2-codes", "Bulgaria"),
+    (country::HR, "country-2-codes", "Croatia"),
+    (country::CY, "country-2-codes", "Cyprus"),
+    (country::CZ, "country-2-codes", "Czechia"),
+    (country::DK, "country-2-codes", "Denmark"),
+    (country::EE, "country-2-codes", "Estonia"),
+    (country::FI, "country-2-codes", "Finland"),
+    (country::FR, "country-2-codes", "France"),
+    (country::DE, "country-2-codes", "Germany"),
+    (country::GR, "country-2-codes", "Greece"),
+    (country::HU, "country-2-codes", "Hungary"),
+    (country::IE, "country-2-codes", "Ireland"),
+    (country::IT, "country-2-codes", "Italy"),
+    (country::LV, "country-2-codes", "Latvia"),
+    (country::LT, "country-2-codes", "Lithuania"),
+    (country::LU, "country-2-codes", "Luxembourg"),
+    (country::MT, "country-2-codes", "Malta"),
+    (country::NL, "country-2-codes", "Netherlands"),
+    (country::PL, "country-2-codes", "Poland"),
+    (country::PT, "country-2-codes", "Portugal"),
+    (country::RO, "country-2-codes", "Romania"),
+    (country::SK, "country-2-codes", "Slovakia"),
+    (country::SI, "country-2-codes", "Slovenia"),
+    (country::ES, "country-2-codes", "Spain"),
+    (country::SE, "country-2-codes", "Sweden"),
+    (country::IS, "country-2-codes", "Iceland"),
+    (country::LI, "country-2-codes", "Liechtenstein"),
+    (country::NO, "country-2-codes", "Norway"),
+    (country::CH, "country-2-codes", "Switzerland"),
+    (
+        country::GB,
+        "country-2-codes",
+        "United Kingdom of Great Britain and Northern Ireland",
+    ),
+    (country::US, "country-2-codes", "United States of America"),
+];
+
+/// The display name of a named EU DCC code (`"Comirnaty"` for `EU/1/20/1528`), or `None` for
+/// a code this crate does not name: such a code is kept verbatim, and shown as unknown.
+pub fn display(code: &str) -> Option<&'static str> {
+    VALUE_SET_NAMES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, _, name)| *name)
+}
