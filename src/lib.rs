@@ -14,7 +14,7 @@
 //! | module | crate | feature | what |
 //! |--------|-------|---------|------|
 //! | [`circuits`] | `zkhealth-circuits` | always | the relation: hash, dates, credentials, Merkle tree and path, policies, statement, circuit |
-//! | [`records`] | `zkhealth-records` | always | records of the shipped schemas, named codes, claim builders |
+//! | [`records`] | `zkhealth-records` | always | records of the shipped schemas, named codes, claim builders; with `import`, the EU DCC, SMART Health Card and FHIR R4 decoders |
 //! | `registry` | `zkhealth-registry` | `registry` (default) | the issuer's registry, its root history, its redb store |
 //! | `prover` | `zkhealth-prover` | `prove` (default) | setup, proving artifacts, the prover |
 //! | `verifier` | `zkhealth-verifier` | `verify` (default) | keys, presentations, the verifier, root sources, nullifiers |

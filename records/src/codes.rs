@@ -255,90 +255,6 @@ pub mod coverage {
     pub const EMERGENCY: &str = "emergency";
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::HashSet;
-
-    use zkhealth_circuits::{Error, Fr};
-
-    use super::*;
-
-    fn all_constants() -> Vec<&'static str> {
-        let mut all = vec![
-            disease::COVID_19,
-            vaccine::SARS_COV_2_MRNA,
-            vaccine::SARS_COV_2_ANTIGEN,
-            vaccine::COVID_19_VACCINES,
-            manufacturer::BIONTECH,
-            manufacturer::MODERNA,
-            manufacturer::ASTRAZENECA,
-            manufacturer::JANSSEN,
-            manufacturer::NOVAVAX,
-            manufacturer::SANOFI_PASTEUR,
-            manufacturer::VALNEVA,
-            country::CH,
-            country::GB,
-            country::US,
-            coverage::ACTIVE,
-            coverage::SUSPENDED,
-            coverage::TERMINATED,
-            coverage::INPATIENT,
-            coverage::OUTPATIENT,
-            coverage::PHARMACY,
-            coverage::DENTAL,
-            coverage::VISION,
-            coverage::MATERNITY,
-            coverage::MENTAL_HEALTH,
-            coverage::EMERGENCY,
-        ];
-        all.extend(product::EU_AUTHORISED_COVID_19);
-        all.extend(country::EU_EEA);
-        all
-    }
-
-    #[test]
-    fn every_constant_round_trips() -> Result<(), Error> {
-        for code in all_constants() {
-            assert_eq!(decode(&encode(code)?).as_deref(), Some(code), "{code}");
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn every_constant_has_its_own_encoding() -> Result<(), Error> {
-        let all = all_constants();
-        let encoded: HashSet<Fr> = encode_all(&all)?.into_iter().collect();
-        assert_eq!(encoded.len(), all.len());
-        Ok(())
-    }
-
-    #[test]
-    fn eu_authorised_products_are_distinct() {
-        let set: HashSet<&str> = product::EU_AUTHORISED_COVID_19.into_iter().collect();
-        assert_eq!(set.len(), product::EU_AUTHORISED_COVID_19.len());
-    }
-
-    #[test]
-    fn eu_eea_countries_are_distinct_and_valid() -> Result<(), Error> {
-        let set: HashSet<&str> = country::EU_EEA.into_iter().collect();
-        assert_eq!(set.len(), 30);
-        for code in country::EU_EEA {
-            assert_eq!(country::country(code)?, encode(code)?);
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn country_rejects_anything_but_two_uppercase_letters() {
-        for code in ["", "N", "nl", "Nl", "NLD", "N1", "N ", "É", "12"] {
-            assert!(
-                matches!(country::country(code), Err(Error::InvalidCode(_))),
-                "{code:?}"
-            );
-        }
-    }
-}
-
 /// Every named code of an EU DCC value set: the code, its value set and its display name there
 /// (from the value sets' release in `ehn-dcc-valuesets`). Codes not in this table are kept
 /// verbatim wherever they occur and shown as unknown ([`display`]).
@@ -456,4 +372,88 @@ pub fn display(code: &str) -> Option<&'static str> {
         .iter()
         .find(|(c, _, _)| *c == code)
         .map(|(_, _, name)| *name)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use zkhealth_circuits::{Error, Fr};
+
+    use super::*;
+
+    fn all_constants() -> Vec<&'static str> {
+        let mut all = vec![
+            disease::COVID_19,
+            vaccine::SARS_COV_2_MRNA,
+            vaccine::SARS_COV_2_ANTIGEN,
+            vaccine::COVID_19_VACCINES,
+            manufacturer::BIONTECH,
+            manufacturer::MODERNA,
+            manufacturer::ASTRAZENECA,
+            manufacturer::JANSSEN,
+            manufacturer::NOVAVAX,
+            manufacturer::SANOFI_PASTEUR,
+            manufacturer::VALNEVA,
+            country::CH,
+            country::GB,
+            country::US,
+            coverage::ACTIVE,
+            coverage::SUSPENDED,
+            coverage::TERMINATED,
+            coverage::INPATIENT,
+            coverage::OUTPATIENT,
+            coverage::PHARMACY,
+            coverage::DENTAL,
+            coverage::VISION,
+            coverage::MATERNITY,
+            coverage::MENTAL_HEALTH,
+            coverage::EMERGENCY,
+        ];
+        all.extend(product::EU_AUTHORISED_COVID_19);
+        all.extend(country::EU_EEA);
+        all
+    }
+
+    #[test]
+    fn every_constant_round_trips() -> Result<(), Error> {
+        for code in all_constants() {
+            assert_eq!(decode(&encode(code)?).as_deref(), Some(code), "{code}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_constant_has_its_own_encoding() -> Result<(), Error> {
+        let all = all_constants();
+        let encoded: HashSet<Fr> = encode_all(&all)?.into_iter().collect();
+        assert_eq!(encoded.len(), all.len());
+        Ok(())
+    }
+
+    #[test]
+    fn eu_authorised_products_are_distinct() {
+        let set: HashSet<&str> = product::EU_AUTHORISED_COVID_19.into_iter().collect();
+        assert_eq!(set.len(), product::EU_AUTHORISED_COVID_19.len());
+    }
+
+    #[test]
+    fn eu_eea_countries_are_distinct_and_valid() -> Result<(), Error> {
+        let set: HashSet<&str> = country::EU_EEA.into_iter().collect();
+        assert_eq!(set.len(), 30);
+        for code in country::EU_EEA {
+            assert_eq!(country::country(code)?, encode(code)?);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn country_rejects_anything_but_two_uppercase_letters() {
+        for code in ["", "N", "nl", "Nl", "NLD", "N1", "N ", "É", "12"] {
+            assert!(
+                matches!(country::country(code), Err(Error::InvalidCode(_))),
+                "{code:?}"
+            );
+        }
+    }
 }

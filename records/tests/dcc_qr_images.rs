@@ -3,29 +3,13 @@
 //! the three whose image holds another certificate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
 
 use base64::Engine;
 use serde_json::Value;
 
 fn cases() -> Vec<(String, Value)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/dgc");
-    let mut out = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let name = path.strip_prefix(&root).unwrap().display().to_string();
-                let text = std::fs::read_to_string(&path).unwrap();
-                out.push((name, serde_json::from_str(&text).unwrap()));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    common::dgc_cases()
 }
 
 /// The text of the QR code in a PNG, or why there is none.

@@ -11,6 +11,8 @@
 #![cfg(feature = "dcc")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::{collections::BTreeMap, path::PathBuf};
 
 use base64::Engine;
@@ -21,30 +23,11 @@ use zkhealth_records::{
 };
 
 fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/dgc")
+    common::dgc()
 }
 
 fn cases() -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    let mut stack = vec![testdata()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let name = path
-                    .strip_prefix(testdata())
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                let text = std::fs::read_to_string(&path).unwrap();
-                out.push((name, serde_json::from_str(&text).unwrap()));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    common::dgc_cases()
 }
 
 /// The layer each `EXPECTED…` flag tests.
@@ -297,6 +280,7 @@ fn every_dgc_test_case_is_decided_as_the_suite_expects() {
     let sets = value_sets();
     let mut value_set_refusals = 0;
     let (mut mapped, mut unmapped) = (0, Vec::new());
+    let mut algorithms: BTreeMap<String, usize> = BTreeMap::new();
     for (name, case) in &all {
         let country = name.split('/').next().unwrap_or("?").to_owned();
         let tally = by_country.entry(country).or_default();
@@ -346,6 +330,9 @@ fn every_dgc_test_case_is_decided_as_the_suite_expects() {
                     Err(format!("decoded payload differs from JSON at {diff}"))
                 } else {
                     tally.accepted += 1;
+                    *algorithms
+                        .entry(format!("{:?}", v.certificate.algorithm))
+                        .or_insert(0) += 1;
                     match v.payload.record() {
                         Ok(record) => {
                             check_record(&record, &v.certificate.json);
@@ -448,6 +435,16 @@ fn every_dgc_test_case_is_decided_as_the_suite_expects() {
     println!(
         "mapped to records: {mapped}; not mapped: {}",
         unmapped.len()
+    );
+    println!("accepted by algorithm: {algorithms:?}");
+    // Both of the DCC's algorithms verify real certificates (the IS cases are PS256).
+    assert!(
+        algorithms.get("Es256").is_some_and(|n| *n > 200),
+        "{algorithms:?}"
+    );
+    assert!(
+        algorithms.get("Ps256").is_some_and(|n| *n >= 4),
+        "{algorithms:?}"
     );
     for u in &unmapped {
         println!("not mapped: {u}");
