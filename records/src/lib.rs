@@ -16,6 +16,7 @@
 //!   verified against the issuer's JWKS; their FHIR bundle goes to `fhir`.
 //! - `fhir` (feature `fhir`): FHIR R4 JSON (Immunization with its Patient, Coverage, Bundles)
 //!   mapped to vaccination and coverage records.
+//! - [`value_sets`]: the EU DCC value sets (code, display name, active), for showing codes.
 //! - [`claims`]: typed builders that compile the claims people think in ("vaccinated, last dose
 //!   14 to 365 days ago", "at least 18") to policies.
 //!
@@ -65,6 +66,7 @@ pub mod schema;
 pub mod shc;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
+pub mod value_sets;
 
 pub use record::{
     CoverageRecord, IdentityRecord, Record, RecoveryRecord, TestRecord, VaccinationRecord,
