@@ -11,7 +11,8 @@
 //! [`decode`] goes as far as the bytes allow without a key, so that a certificate can be shown
 //! ([`Certificate`]); [`verify`] then checks, in this order, that a document signer of the
 //! [`TrustList`] with the certificate's key id signed it (ES256 or PS256), that the signer's
-//! extended key usage allows its kind of entry, that the clock lies between issue and expiry,
+//! extended key usage allows its kind of entry, that the clock lies between issue and expiry
+//! and the issue within the signer's own validity,
 //! and that the payload follows the schema ([`Payload`]). Each refusal is a [`DccError`] whose
 //! [`Layer`] names where it failed. The signature checks are p256's and rsa's, the COSE
 //! structures coset's; nothing here computes cryptography itself.
@@ -52,7 +53,8 @@ pub enum Layer {
     Signature,
     /// The signer's extended key usage does not cover the entry.
     KeyUsage,
-    /// Not valid at the clock: expired, or issued later.
+    /// Not valid at the clock (expired, or issued later), or issued outside its signer's
+    /// validity.
     Expiry,
     /// The payload does not follow the DCC schema.
     Schema,
@@ -345,6 +347,19 @@ pub fn verify_decoded(
         }
     }
     certificate.check_validity(now)?;
+    // A document signer signs only while its certificate is valid.
+    if let Some(iat) = certificate.issued_at {
+        let (from, until) = signer.validity;
+        let inside = u64::try_from(iat).is_ok_and(|t| (from..=until).contains(&t));
+        if !inside {
+            return Err(DccError::new(
+                Layer::Expiry,
+                format!(
+                    "issued at {iat}, outside the document signer's validity ({from} to {until})"
+                ),
+            ));
+        }
+    }
     let payload = certificate.payload()?;
     Ok(Verified {
         certificate,

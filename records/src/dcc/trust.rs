@@ -84,6 +84,8 @@ pub struct DocumentSigner {
     pub key: SignerKey,
     /// The kinds of entry its extended key usage names; empty: all.
     pub allowed: Vec<EntryKind>,
+    /// The certificate's validity, in seconds since the Unix epoch: not before, not after.
+    pub validity: (u64, u64),
     /// The certificate's DER.
     pub der: Vec<u8>,
 }
@@ -138,6 +140,18 @@ impl DocumentSigner {
             country: None,
             key,
             allowed,
+            validity: (
+                cert.tbs_certificate
+                    .validity
+                    .not_before
+                    .to_unix_duration()
+                    .as_secs(),
+                cert.tbs_certificate
+                    .validity
+                    .not_after
+                    .to_unix_duration()
+                    .as_secs(),
+            ),
             der: der.to_vec(),
         })
     }
