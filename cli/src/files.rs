@@ -335,12 +335,16 @@ pub fn read_proving_key(
 
 /// Reads a presentation file: JSON, or the `ZKH1:` QR text.
 pub fn read_presentation(path: &Path) -> Result<Presentation, CliError> {
-    let text = read_text(path)?;
+    presentation_from_text(&read_text(path)?, path)
+}
+
+/// A presentation from its JSON or its `ZKH1:` QR text, read from `path` (named in errors).
+pub fn presentation_from_text(text: &str, path: &Path) -> Result<Presentation, CliError> {
     let trimmed = text.trim();
     let decoded = if trimmed.starts_with("ZKH") {
         Presentation::from_qr_text(trimmed)
     } else {
-        Presentation::from_json(&text)
+        Presentation::from_json(text)
     };
     decoded.map_err(|source| CliError::Decode {
         path: path.to_path_buf(),

@@ -84,12 +84,19 @@ pub struct ProveArgs {
     /// Where to write the presentation (JSON).
     #[arg(long)]
     pub out: PathBuf,
-    /// Also print the presentation's QR text (`ZKH1:` + base45).
+    /// Also draw the presentation's QR code in the terminal and print its text (`ZKH1:` +
+    /// base45).
     #[arg(long)]
     pub qr: bool,
     /// Also write the presentation's QR text to this file (`verify --presentation` reads it).
     #[arg(long)]
     pub qr_out: Option<PathBuf>,
+    /// Also write the presentation's QR code as a PNG image (`verify --qr-image` reads it).
+    #[arg(long)]
+    pub qr_png: Option<PathBuf>,
+    /// Also write the presentation's QR code as an SVG image.
+    #[arg(long)]
+    pub qr_svg: Option<PathBuf>,
     /// Also write the proof's full assignment as a snarkjs `.wtns` file (`snarkjs wtns check`
     /// against `export-r1cs`'s file; `snarkjs groth16 prove` with a ceremony's key).
     #[arg(long)]
@@ -234,7 +241,9 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
         fr_to_hex(&presentation.statement.nullifier)
     );
     say!("  written to {}", shown(&args.out));
-    if args.qr || args.qr_out.is_some() {
+    let wants_qr =
+        args.qr || args.qr_out.is_some() || args.qr_png.is_some() || args.qr_svg.is_some();
+    if wants_qr {
         let qr = presentation.to_qr_text().map_err(CliError::Verify)?;
         if let Some(out) = &args.qr_out {
             files::write_bytes(out, format!("{qr}\n").as_bytes())?;
@@ -244,7 +253,16 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
                 shown(out)
             );
         }
+        if let Some(out) = &args.qr_png {
+            files::write_bytes(out, &crate::qr::png(&qr)?)?;
+            say!("  QR code (PNG) written to {}", shown(out));
+        }
+        if let Some(out) = &args.qr_svg {
+            files::write_bytes(out, crate::qr::svg(&qr)?.as_bytes())?;
+            say!("  QR code (SVG) written to {}", shown(out));
+        }
         if args.qr {
+            say!("{}", crate::qr::terminal(&qr)?);
             say!("QR text ({} characters):", qr.len());
             say!("{qr}");
         }

@@ -21,6 +21,7 @@ mod import;
 mod issuer;
 mod keys;
 mod nullifiers;
+mod qr;
 mod verifier;
 
 use std::{path::PathBuf, process::ExitCode};

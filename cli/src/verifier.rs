@@ -212,8 +212,15 @@ pub struct VerifyArgs {
     #[arg(long, default_value = "latest", requires = "rpc_url")]
     pub read_at: String,
     /// The presentation (JSON, or a file holding its `ZKH1:` QR text).
+    #[arg(
+        long,
+        required_unless_present = "qr_image",
+        conflicts_with = "qr_image"
+    )]
+    pub presentation: Option<PathBuf>,
+    /// The presentation as a QR code in an image (PNG or JPEG, rendered or photographed).
     #[arg(long)]
-    pub presentation: PathBuf,
+    pub qr_image: Option<PathBuf>,
     /// The challenge this verifier issued (`0x` + 64 hex digits, or `@FILE` from `challenge --out`).
     #[arg(long)]
     pub challenge: String,
@@ -364,7 +371,16 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
     let policy = files::read_policy(&args.policy)?;
     let roots = root_source(args)?;
     // A presentation that does not decode is refused (exit 3), as one that fails a check.
-    let presentation = files::read_presentation(&args.presentation).map_err(|e| match e {
+    let presentation = match (&args.presentation, &args.qr_image) {
+        (Some(path), _) => files::read_presentation(path),
+        (None, Some(image)) => files::presentation_from_text(&crate::qr::read_file(image)?, image),
+        (None, None) => Err(CliError::Argument {
+            what: "presentation",
+            value: String::new(),
+            reason: "give --presentation or --qr-image".into(),
+        }),
+    }
+    .map_err(|e| match e {
         CliError::Decode { path, source, .. } => CliError::MalformedPresentation { path, source },
         other => other,
     })?;

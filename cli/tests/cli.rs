@@ -255,6 +255,54 @@ fn refs(v: &[String]) -> Vec<&str> {
 }
 
 #[test]
+fn a_presentation_travels_as_a_qr_image() {
+    let flow = Flow::new();
+    let d = flow.dir.path();
+    let mut args = flow.prove_args("presentation.json");
+    args.extend([
+        "--qr".into(),
+        "--qr-png".into(),
+        flow.ps("presentation.png"),
+        "--qr-svg".into(),
+        flow.ps("presentation.svg"),
+    ]);
+    let out = ok(d, &refs(&args));
+    // The QR code drawn in the terminal, in half blocks.
+    assert!(
+        out.contains('\u{2580}') || out.contains('\u{2584}'),
+        "{out}"
+    );
+    assert!(out.contains("QR code (PNG) written to"), "{out}");
+    let svg = fs::read_to_string(d.join("presentation.svg")).unwrap();
+    assert!(svg.contains("<svg"), "{svg}");
+
+    // The verifier reads the image.
+    let image_args = |image: &str| {
+        let mut args = flow.verify_args("presentation.json");
+        let i = args.iter().position(|a| a == "--presentation").unwrap();
+        args.splice(i..i + 2, ["--qr-image".to_owned(), flow.ps(image)]);
+        args.extend(["--nullifiers".into(), flow.ps("used.json")]);
+        args
+    };
+    let out = ok(d, &refs(&image_args("presentation.png")));
+    assert!(out.contains("ACCEPTED"), "{out}");
+    // The same image again: the nullifier is used.
+    let err = fails(d, &refs(&image_args("presentation.png")), 3);
+    assert!(err.contains("already used"), "{err}");
+    // An image without a QR code, and a file that is no image: exit 1, named.
+    fs::write(
+        d.join("blank.png"),
+        &fs::read(d.join("presentation.png")).unwrap()[..64],
+    )
+    .unwrap();
+    let err = fails(d, &refs(&image_args("blank.png")), 1);
+    assert!(err.contains("QR image"), "{err}");
+    fs::write(d.join("text.png"), "not an image").unwrap();
+    let err = fails(d, &refs(&image_args("text.png")), 1);
+    assert!(err.contains("QR image"), "{err}");
+}
+
+#[test]
 fn file_flow_proves_and_verifies_and_refuses_reuse() {
     let flow = Flow::new();
     let d = flow.dir.path();
