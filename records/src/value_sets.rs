@@ -3,9 +3,8 @@
 //!
 //! From the eHealth Network's `ehn-dcc-valuesets` (commit 60ea3d8, 12 July 2023), Apache-2.0;
 //! `records/tests/value_sets.rs` checks each table against the published files entry by entry.
-//! The test-device set (`test-manf`), an example list of the JRC database, is not included: a
-//! device is shown by its id. A code in none of these tables is kept verbatim wherever it occurs
-//! and shown as unknown ([`display`]).
+//! A code in none of these tables is kept verbatim wherever it occurs and shown as unknown
+//! ([`display`]).
 
 /// One value set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -461,8 +460,106 @@ pub const TEST_RESULT: ValueSet = ValueSet {
     ],
 };
 
+/// Rapid antigen test devices (the JRC database's ids, as the value sets' example list
+/// names them): `t.ma`.
+pub const TEST_MANF: ValueSet = ValueSet {
+    id: "covid-19-lab-test-manufacturer-and-name",
+    file: "test-manf-example",
+    date: "2021-07-01",
+    codes: &[
+        ("1833", "AAZ-LMB, COVID-VIRO", true),
+        ("1232", "Abbott Rapid Diagnostics, Panbio COVID-19 Ag Rapid Test", true),
+        ("1468", "ACON Laboratories, Inc, Flowflex SARS-CoV-2 Antigen rapid test", true),
+        ("2108", "AESKU.DIAGNOSTICS GmbH & Co. KG, AESKU.RAPID SARS-CoV-2", true),
+        ("2130", "Affimedix, Inc., TestNOW® - COVID-19 Antigen Test", true),
+        ("1304", "AMEDA Labordiagnostik GmbH, AMP Rapid Test SARS-CoV-2 Ag", true),
+        ("1822", "Anbio (Xiamen) Biotechnology Co., Ltd, Rapid COVID-19 Antigen Test(Colloidal Gold)", true),
+        ("1815", "Anhui Deep Blue Medical Technology Co., Ltd, COVID-19 (SARS-CoV-2) Antigen Test Kit (Colloidal Gold) - Nasal Swab", true),
+        ("1736", "Anhui Deep Blue Medical Technology Co., Ltd, COVID-19 (SARS-CoV-2) Antigen Test Kit(Colloidal Gold)", true),
+        ("768", "ArcDia International Ltd, mariPOC SARS-CoV-2", true),
+        ("1654", "Asan Pharmaceutical CO., LTD, Asan Easy Test COVID-19 Ag", true),
+        ("2010", "Atlas Link Technology Co., Ltd., NOVA Test® SARS-CoV-2 Antigen Rapid Test Kit (Colloidal Gold Immunochromatography)", true),
+        ("2101", "AXIOM Gesellschaft für Diagnostica und Biochemica mbH, COVID-19 Antigen Rapid Test", true),
+        ("1906", "Azure Biotech Inc, COVID-19 Antigen Rapid Test Device", true),
+        ("1065", "Becton Dickinson, BD Veritor™ System for Rapid Detection of SARS CoV 2", false),
+        ("1870", "Beijing Hotgen Biotech Co., Ltd, Novel Coronavirus 2019-nCoV Antigen Test (Colloidal Gold)", true),
+        ("1331", "Beijing Lepu Medical Technology Co., Ltd, SARS-CoV-2 Antigen Rapid Test Kit", true),
+        ("1484", "Beijing Wantai Biological Pharmacy Enterprise Co., Ltd, Wantai SARS-CoV-2 Ag Rapid Test (FIA)", true),
+        ("1242", "Bionote, Inc, NowCheck COVID-19 Ag Test", false),
+        ("1223", "BIOSYNEX S.A., BIOSYNEX COVID-19 Ag BSS", true),
+        ("1236", "BTNX Inc, Rapid Response COVID-19 Antigen Rapid Test", true),
+        ("1173", "CerTest Biotec, CerTest SARS-CoV-2 Card test", true),
+        ("1919", "Core Technology Co., Ltd, Coretests COVID-19 Ag Test", true),
+        ("1225", "DDS DIAGNOSTIC, Test Rapid Covid-19 Antigen (tampon nazofaringian)", true),
+        ("1375", "DIALAB GmbH, DIAQUICK COVID-19 Ag Cassette", true),
+        ("1244", "GenBody, Inc, Genbody COVID-19 Ag Test", true),
+        ("1253", "GenSure Biotech Inc, GenSure COVID-19 Antigen Rapid Kit", true),
+        ("2183", "Getein Biotech, Inc., One Step Test for SARS-CoV-2 Antigen (Colloidal Gold)", true),
+        ("1144", "Green Cross Medical Science Corp., GENEDIA W COVID-19 Ag", true),
+        ("1747", "Guangdong Hecin Scientific, Inc., 2019-nCoV Antigen Test Kit (colloidal gold method)", true),
+        ("1360", "Guangdong Wesail Biotech Co., Ltd, COVID-19 Ag Test Kit", true),
+        ("1437", "Guangzhou Wondfo Biotech Co., Ltd, Wondfo 2019-nCoV Antigen Test (Lateral Flow Method)", true),
+        ("1257", "Hangzhou AllTest Biotech Co., Ltd, COVID-19 Antigen Rapid Test", true),
+        ("1363", "Hangzhou Clongene Biotech Co., Ltd, Covid-19 Antigen Rapid Test Kit", true),
+        ("1365", "Hangzhou Clongene Biotech Co., Ltd, COVID-19/Influenza A+B Antigen Combo Rapid Test", true),
+        ("1844", "Hangzhou Immuno Biotech Co.,Ltd, Immunobio SARS-CoV-2 Antigen ANTERIOR NASAL Rapid Test Kit (minimal invasive)", true),
+        ("1215", "Hangzhou Laihe Biotech Co., Ltd, LYHER Novel Coronavirus (COVID-19) Antigen Test Kit(Colloidal Gold)", true),
+        ("2139", "HANGZHOU LYSUN BIOTECHNOLOGY CO., LTD., COVID-19 Antigen Rapid Test Device（Colloidal Gold）", true),
+        ("1392", "Hangzhou Testsea Biotechnology Co., Ltd, COVID-19 Antigen Test Cassette", true),
+        ("1767", "Healgen Scientific, Coronavirus Ag Rapid Test Cassette", true),
+        ("1263", "Humasis, Humasis COVID-19 Ag Test", true),
+        ("1333", "Joinstar Biomedical Technology Co., Ltd, COVID-19 Rapid Antigen Test (Colloidal Gold)", true),
+        ("1764", "JOYSBIO (Tianjin) Biotechnology Co., Ltd, SARS-CoV-2 Antigen Rapid Test Kit (Colloidal Gold)", true),
+        ("1266", "Labnovation Technologies Inc, SARS-CoV-2 Antigen Rapid Test Kit", true),
+        ("2128", "Lumigenex (Suzhou) Co., Ltd, PocRoc®SARS-CoV-2 Antigen Rapid Test Kit (Colloidal Gold)", true),
+        ("1267", "LumiQuick Diagnostics Inc, QuickProfile COVID-19 Antigen Test", true),
+        ("1268", "LumiraDX, LumiraDx SARS-CoV-2 Ag Test", true),
+        ("1180", "MEDsan GmbH, MEDsan SARS-CoV-2 Antigen Rapid Test", true),
+        ("2029", "Merlin Biomedical (Xiamen) Co., Ltd., SARS-CoV-2 Antigen Rapid Test Cassette", true),
+        ("1190", "möLab, mö-screen Corona Antigen Test", true),
+        ("1481", "MP Biomedicals, Rapid SARS-CoV-2 Antigen Test Card", true),
+        ("2104", "Nal von minden GmbH, NADAL COVID -19 Ag +Influenza A/B Test", true),
+        ("1162", "Nal von minden GmbH, NADAL COVID-19 Ag Test", true),
+        ("1420", "NanoEntek, FREND COVID-19 Ag", true),
+        ("1501", "New Gene (Hangzhou) Bioengineering Co., Ltd, COVID-19 Antigen Detection Kit", true),
+        ("1199", "Oncosem Onkolojik Sistemler San. ve Tic. A.S., CAT", true),
+        ("308", "PCL Inc, PCL COVID19 Ag Rapid FIA", true),
+        ("2116", "PerGrande BioTech Development Co., Ltd., SARS-CoV-2 Antigen Detection Kit (Colloidal Gold Immunochromatographic Assay)", true),
+        ("1271", "Precision Biosensor, Inc, Exdia COVID-19 Ag", true),
+        ("1341", "Qingdao Hightop Biotech Co., Ltd, SARS-CoV-2 Antigen Rapid Test (Immunochromatography)", true),
+        ("1097", "Quidel Corporation, Sofia SARS Antigen FIA", true),
+        ("1606", "RapiGEN Inc, BIOCREDIT COVID-19 Ag - SARS-CoV 2 Antigen test", true),
+        ("1604", "Roche (SD BIOSENSOR), SARS-CoV-2 Rapid Antigen Test", true),
+        ("1489", "Safecare Biotech (Hangzhou) Co. Ltd, COVID-19 Antigen Rapid Test Kit (Swab)", true),
+        ("1490", "Safecare Biotech (Hangzhou) Co. Ltd, Multi-Respiratory Virus Antigen Test Kit(Swab)  (Influenza A+B/ COVID-19)", true),
+        ("1201", "ScheBo Biotech AG, ScheBo SARS CoV-2 Quick Antigen", true),
+        ("344", "SD BIOSENSOR Inc, STANDARD F COVID-19 Ag FIA", true),
+        ("345", "SD BIOSENSOR Inc, STANDARD Q COVID-19 Ag Test", true),
+        ("1319", "SGA Medikal, V-Chek SARS-CoV-2 Ag Rapid Test Kit (Colloidal Gold)", true),
+        ("2109", "Shenzhen Lvshiyuan Biotechnology Co., Ltd., Green Spring SARS-CoV-2 Antigen-Rapid test-Set", true),
+        ("2017", "Shenzhen Ultra-Diagnostics Biotec.Co.,Ltd, SARS-CoV-2 Antigen Test Kit", true),
+        ("1769", "Shenzhen Watmind Medical Co., Ltd, SARS-CoV-2 Ag Diagnostic Test Kit (Colloidal Gold)", true),
+        ("1574", "Shenzhen Zhenrui Biotechnology Co., Ltd, Zhenrui ®COVID-19 Antigen Test Cassette", true),
+        ("1218", "Siemens Healthineers, CLINITEST Rapid Covid-19 Antigen Test", true),
+        ("1114", "Sugentech, Inc, SGTi-flex COVID-19 Ag", true),
+        ("1466", "TODA PHARMA, TODA CORONADIAG Ag", true),
+        ("1934", "Tody Laboratories Int., Coronavirus (SARS-CoV 2) Antigen - Oral Fluid", true),
+        ("2074", "Triplex International Biosciences (China) Co., LTD., SARS-CoV-2 Antigen Rapid Test Kit", true),
+        ("1443", "Vitrosens Biotechnology Co., Ltd, RapidFor SARS-CoV-2 Rapid Ag Test", true),
+        ("2103", "VivaChek Biotech (Hangzhou) Co., Ltd, VivaDiag Pro SARS-CoV-2 Ag Rapid Test", true),
+        ("2098", "Wuhan EasyDiagnosis Biomedicine Co., Ltd., COVID-19 (SARS-CoV-2) Antigen Test Kit", true),
+        ("1763", "Xiamen AmonMed Biotechnology Co., Ltd, COVID-19 Antigen Rapid Test Kit (Colloidal Gold)", true),
+        ("1278", "Xiamen Boson Biotech Co. Ltd, Rapid SARS-CoV-2 Antigen Test Card", true),
+        ("1456", "Xiamen Wiz Biotech Co., Ltd, SARS-CoV-2 Antigen Rapid Test", true),
+        ("1884", "Xiamen Wiz Biotech Co., Ltd, SARS-CoV-2 Antigen Rapid Test (Colloidal Gold)", true),
+        ("1296", "Zhejiang Anji Saianfu Biotech Co., Ltd, AndLucky COVID-19 Antigen Rapid Test", true),
+        ("1295", "Zhejiang Anji Saianfu Biotech Co., Ltd, reOpenTest COVID-19 Antigen Rapid Test", true),
+        ("1343", "Zhezhiang Orient Gene Biotech Co., Ltd, Coronavirus Ag Rapid Test Cassette (Swab)", true),
+    ],
+};
+
 /// Every value set here.
-pub const ALL: [ValueSet; 7] = [
+pub const ALL: [ValueSet; 8] = [
     COUNTRY_2_CODES,
     DISEASE_AGENT_TARGETED,
     VACCINE_PROPHYLAXIS,
@@ -470,6 +567,7 @@ pub const ALL: [ValueSet; 7] = [
     VACCINE_MAH_MANF,
     TEST_TYPE,
     TEST_RESULT,
+    TEST_MANF,
 ];
 
 /// The display name of `code` in the first value set that holds it (the sets share no code), or
