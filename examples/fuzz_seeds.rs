@@ -216,6 +216,10 @@ fn health_data_seeds(out: &Path) {
         ("example-00-f-qr-code-numeric-value-0.txt", "qr"),
         ("example-02-f-qr-code-numeric-value-0.txt", "qr-chunked"),
         ("issuer/.well-known/jwks.json", "jwks"),
+        (
+            "issuer/.well-known/crl/3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s.json",
+            "crl",
+        ),
     ] {
         if let Ok(bytes) = fs::read(shc.join(file)) {
             seed(out, "shc", name, &bytes);

@@ -39,6 +39,10 @@ pub struct InspectArgs {
     /// The issuer URL the card's `iss` must equal (with `--jwks`).
     #[arg(long, requires = "jwks")]
     pub issuer_url: Option<String>,
+    /// The SMART Health Card issuer's revocation list for the card's key
+    /// (`.well-known/crl/<kid>.json`; with `--jwks`): a revoked card is refused.
+    #[arg(long, requires = "jwks")]
+    pub crl: Option<PathBuf>,
     /// The country of vaccination to map FHIR Immunizations with (they carry none).
     #[arg(long, default_value = "US")]
     pub country: String,
@@ -257,6 +261,7 @@ fn inspect_shc(args: &InspectArgs, jws: &str, origin: &str) -> Result<(), CliErr
     let jwks = read_jwks(path, args.issuer_url.as_deref())?;
     let now = now_or(args.at)?;
     let verified = shc::verify(jws, &jwks, now).map_err(|e| shc_refused(origin, e))?;
+    check_crl(&verified.card, args.crl.as_deref(), origin)?;
     say!(
         "verified: signed by {} (key id {}), valid at {}",
         verified.card.issuer,
@@ -267,6 +272,25 @@ fn inspect_shc(args: &InspectArgs, jws: &str, origin: &str) -> Result<(), CliErr
 }
 
 /// Prints each Immunization of a Bundle (or a lone one) and what it maps to.
+/// Refuses a card that `crl` (a revocation-list file), if given, revokes.
+fn check_crl(card: &shc::Card, crl: Option<&Path>, origin: &str) -> Result<(), CliError> {
+    let Some(path) = crl else {
+        return Ok(());
+    };
+    let list = shc::Crl::parse(&files::read_text(path)?).map_err(|e| CliError::Import {
+        origin: shown(path),
+        reason: e.to_string(),
+    })?;
+    card.check_revocation(&list)
+        .map_err(|e| shc_refused(origin, e))?;
+    say!(
+        "not revoked: {} revocation list version {}",
+        shown(path),
+        list.ctr
+    );
+    Ok(())
+}
+
 fn show_vaccinations(json: &Value, country: &str) {
     let shown = |r: &VaccinationRecord| {
         say!(
@@ -345,12 +369,13 @@ fn latest(records: Vec<VaccinationRecord>, origin: &str) -> Result<VaccinationRe
         })
 }
 
-/// A vaccination record from a SMART Health Card verified against `jwks` at `at` (default: now):
-/// its most recent dose, mapped with `country`.
+/// A vaccination record from a SMART Health Card verified against `jwks` at `at` (default: now)
+/// and, given one, not revoked by `crl`: its most recent dose, mapped with `country`.
 pub fn record_from_shc(
     input: &str,
     jwks: &Path,
     issuer_url: Option<&str>,
+    crl: Option<&Path>,
     country: &str,
     at: Option<i64>,
 ) -> Result<Record, CliError> {
@@ -366,6 +391,7 @@ pub fn record_from_shc(
     let mut records = Vec::new();
     for jws in &cards {
         let verified = shc::verify(jws, &jwks, now).map_err(|e| shc_refused(&origin, e))?;
+        check_crl(&verified.card, crl, &origin)?;
         say!(
             "verified {origin}: signed by {} (key id {})",
             verified.card.issuer,

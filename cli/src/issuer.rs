@@ -61,6 +61,10 @@ pub struct IssueArgs {
     /// The issuer URL the card's `iss` must equal (`--from-shc`).
     #[arg(long, requires = "from_shc")]
     pub issuer_url: Option<String>,
+    /// The card issuer's revocation list for the card's key (`--from-shc`): a revoked card is
+    /// refused.
+    #[arg(long, requires = "from_shc")]
+    pub crl: Option<PathBuf>,
     /// Issue from FHIR R4 JSON instead: a Coverage (or a Bundle holding one), or Immunizations
     /// with their Patient (the most recent becomes the credential). A FHIR file carries no
     /// signature: the issuer vouches for it by issuing.
@@ -240,6 +244,7 @@ fn source_record(args: &IssueArgs) -> Result<(Record, Option<Day>), CliError> {
             input,
             jwks,
             args.issuer_url.as_deref(),
+            args.crl.as_deref(),
             &args.country,
             args.at,
         )?;

@@ -319,6 +319,24 @@ fn a_smart_health_card_and_a_fhir_coverage_become_credentials_that_prove_their_c
     );
     assert!(err.contains("SMART Health Card issuer"), "{err}");
     assert!(!d.join("refused.json").exists());
+    // The issuer's revocation list revokes example 03 (and not 00).
+    let crl = shared("shc/issuer/.well-known/crl/3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s.json");
+    let inspect = |example: &str| {
+        vec![
+            "inspect".to_owned(),
+            format!("@{}", shared(&format!("shc/example-{example}-d-jws.txt"))),
+            "--jwks".to_owned(),
+            jwks.clone(),
+            "--crl".to_owned(),
+            crl.clone(),
+            "--at".to_owned(),
+            "1700000000".to_owned(),
+        ]
+    };
+    let err = fails(d, &refs(&inspect("03")), 1);
+    assert!(err.contains("revoked this card"), "{err}");
+    let out = ok(d, &refs(&inspect("00")));
+    assert!(out.contains("not revoked"), "{out}");
 
     // Coverage 7546D: plan BG4352, active from 2011-03-17 to 2012-03-17.
     let coverage = shared("fhir-r4/Coverage-7546D.json");

@@ -22,6 +22,10 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(card) = shc::decode_jws(text) {
         let _ = fhir::vaccinations(&card.bundle, "US");
+        let _ = card.rid();
+    }
+    if let Ok(crl) = shc::Crl::parse(text) {
+        let _ = crl.rids.len();
     }
     if let Ok(jwks) = shc::Jwks::parse(text) {
         let _ = shc::verify(text, &jwks, i64::MAX);

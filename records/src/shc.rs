@@ -26,9 +26,10 @@
 //! Chunked QR codes (`shc:/1/3/…`) are deprecated by the specification and refused. The FHIR
 //! bundle is kept as JSON for [`crate::fhir`] to map.
 //!
-//! Not checked here: revocation (the issuer's list of revoked `rid`s), the `x5c` certificate
-//! chains some keys carry, and whether the issuer is one to trust at all: that is the choice of
-//! the JWKS the caller passes.
+//! Revocation is checked against the issuer's list for the card's key when the caller has it
+//! ([`Crl`], [`Card::check_revocation`]). Not checked here: the `x5c` certificate chains some
+//! keys carry, and whether the issuer is one to trust at all: that is the choice of the JWKS the
+//! caller passes.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -74,6 +75,9 @@ pub enum Layer {
     Expired,
     /// `iss` is not the issuer the JWKS belongs to.
     Issuer,
+    /// The issuer revoked the card (its `rid` is on the issuer's revocation list), or the list
+    /// itself is malformed or another key's.
+    Revoked,
 }
 
 impl std::fmt::Display for Layer {
@@ -91,6 +95,7 @@ impl std::fmt::Display for Layer {
             Layer::NotYetValid => "not yet valid",
             Layer::Expired => "expired",
             Layer::Issuer => "issuer",
+            Layer::Revoked => "revocation",
         })
     }
 }
@@ -393,6 +398,69 @@ fn inflate(data: &[u8]) -> Result<Vec<u8>, ShcError> {
     Ok(out)
 }
 
+/// An issuer's revocation list for one key (`<iss>/.well-known/crl/<kid>.json`, method
+/// `rid`): the revocation ids of the cards it revoked, each with an optional time (`rid.t`:
+/// cards with that id issued before `t`, seconds since the Unix epoch; without one, all of them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Crl {
+    /// The key whose cards it lists.
+    pub kid: String,
+    /// Its version (`ctr`), which the JWKS key's `crlVersion` names.
+    pub ctr: u64,
+    /// The revoked ids and their times.
+    pub rids: Vec<(String, Option<f64>)>,
+}
+
+impl Crl {
+    /// Reads a revocation list's JSON.
+    pub fn parse(text: &str) -> Result<Self, ShcError> {
+        let bad = |reason: String| ShcError::new(Layer::Revoked, reason);
+        let json: Value =
+            serde_json::from_str(text).map_err(|e| bad(format!("the list is not JSON: {e}")))?;
+        let kid = json["kid"]
+            .as_str()
+            .ok_or_else(|| bad("the list names no kid".into()))?;
+        if json["method"] != "rid" {
+            return Err(bad(format!(
+                "revocation method {} is not \"rid\"",
+                json["method"]
+            )));
+        }
+        let ctr = json["ctr"]
+            .as_u64()
+            .ok_or_else(|| bad("the list has no version (ctr)".into()))?;
+        let mut rids = Vec::new();
+        for entry in json["rids"]
+            .as_array()
+            .ok_or_else(|| bad("the list has no rids array".into()))?
+        {
+            let entry = entry
+                .as_str()
+                .ok_or_else(|| bad(format!("rid {entry} is not text")))?;
+            let (rid, time) = match entry.split_once('.') {
+                Some((rid, time)) => {
+                    let time: f64 = time
+                        .parse()
+                        .ok()
+                        .filter(|t: &f64| t.is_finite())
+                        .ok_or_else(|| bad(format!("rid {entry:?}: {time:?} is not a time")))?;
+                    (rid, Some(time))
+                }
+                None => (entry, None),
+            };
+            if rid.is_empty() {
+                return Err(bad(format!("rid {entry:?} is empty")));
+            }
+            rids.push((rid.to_owned(), time));
+        }
+        Ok(Crl {
+            kid: kid.to_owned(),
+            ctr,
+            rids,
+        })
+    }
+}
+
 /// A card decoded as far as it goes: nothing in it is trusted until [`verify`] says so.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Card {
@@ -417,6 +485,45 @@ pub struct Card {
 }
 
 impl Card {
+    /// `vc.rid`, the card's revocation id, if it has one.
+    pub fn rid(&self) -> Option<&str> {
+        self.payload["vc"]["rid"].as_str()
+    }
+
+    /// Refused if `crl` (the issuer's list for the card's key) revokes it: its `rid` is listed
+    /// without a time, or with a time after the card's `nbf` (as written, fractions included).
+    /// A card without a `rid` cannot be revoked this way.
+    pub fn check_revocation(&self, crl: &Crl) -> Result<(), ShcError> {
+        if crl.kid != self.kid {
+            return Err(ShcError::new(
+                Layer::Revoked,
+                format!(
+                    "the revocation list is for key {:?}, the card's is {:?}",
+                    head(&crl.kid),
+                    head(&self.kid)
+                ),
+            ));
+        }
+        let Some(rid) = self.rid() else {
+            return Ok(());
+        };
+        let nbf = self.payload["nbf"].as_f64().unwrap_or(f64::MAX);
+        let revoked = crl
+            .rids
+            .iter()
+            .any(|(r, time)| r == rid && time.is_none_or(|t| nbf < t));
+        if revoked {
+            return Err(ShcError::new(
+                Layer::Revoked,
+                format!(
+                    "the issuer revoked this card (rid {rid}, list version {})",
+                    crl.ctr
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads the inflated payload.
     fn from_payload(kid: String, bytes: &[u8]) -> Result<Self, ShcError> {
         let bad = |reason: &str| ShcError::new(Layer::Json, reason);

@@ -827,3 +827,85 @@ fn verified_card_parses_through_jws() {
     );
     assert_eq!(jws.verify(&jwks, TEST_NBF).unwrap().card, card);
 }
+
+/// The example issuer's revocation list for its first key.
+fn example_crl() -> shc::Crl {
+    shc::Crl::parse(&read(
+        "issuer/.well-known/crl/3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s.json",
+    ))
+    .unwrap()
+}
+
+#[test]
+fn the_example_revocation_list_revokes_example_03_only_and_is_for_one_key() {
+    let crl = example_crl();
+    assert_eq!((crl.ctr, crl.rids.len()), (1, 4));
+    for n in EXAMPLES {
+        let verified =
+            shc::verify(&example(n, "d-jws.txt"), &example_jwks(), valid_from(n)).unwrap();
+        let result = verified.card.check_revocation(&crl);
+        if n == "03" {
+            // rid vwAjHdarZuc, listed with 1687450765: the card's nbf, 1687450764.657, is before.
+            assert_eq!(verified.card.rid(), Some("vwAjHdarZuc"));
+            let e = refused(result, Layer::Revoked);
+            assert!(e.reason.contains("revoked"), "{e}");
+        } else if n == "01" {
+            // Signed with the issuer's other key, which has no list: this list is not its own.
+            let e = refused(result, Layer::Revoked);
+            assert!(e.reason.contains("is for key"), "{e}");
+        } else {
+            // 00 and 02 have rids the list does not name.
+            assert!(result.is_ok(), "{n}: {result:?}");
+        }
+    }
+    assert_eq!(
+        shc::decode_jws(&example("01", "d-jws.txt")).unwrap().rid(),
+        None
+    );
+}
+
+#[test]
+fn a_revocation_time_revokes_only_cards_issued_before_it() {
+    let card = shc::decode_jws(&example("03", "d-jws.txt")).unwrap();
+    let nbf = nbf_of("03");
+    let kid = &card.kid;
+    let list = |rid: &str| {
+        shc::Crl::parse(&json!({"kid": kid, "method": "rid", "ctr": 2, "rids": [rid]}).to_string())
+            .unwrap()
+    };
+    assert!(card.check_revocation(&list("vwAjHdarZuc")).is_err());
+    assert!(card
+        .check_revocation(&list(&format!("vwAjHdarZuc.{}", nbf + 1.0)))
+        .is_err());
+    assert!(card
+        .check_revocation(&list(&format!("vwAjHdarZuc.{nbf}")))
+        .is_ok());
+    assert!(card
+        .check_revocation(&list(&format!("vwAjHdarZuc.{}", nbf - 1.0)))
+        .is_ok());
+    assert!(card.check_revocation(&list("someoneElse")).is_ok());
+    // Another key's list is refused, not read as "not revoked".
+    let other = shc::Crl::parse(
+        &json!({"kid": "EBKOr72QQDcTBUuVzAzkfBTGew0ZA16GuWty64nS-sw", "method": "rid", "ctr": 1, "rids": []})
+            .to_string(),
+    )
+    .unwrap();
+    refused(card.check_revocation(&other), Layer::Revoked);
+}
+
+#[test]
+fn malformed_revocation_lists_are_refused() {
+    for bad in [
+        "",
+        "[]",
+        r#"{"method": "rid", "ctr": 1, "rids": []}"#,
+        r#"{"kid": "k", "method": "other", "ctr": 1, "rids": []}"#,
+        r#"{"kid": "k", "method": "rid", "rids": []}"#,
+        r#"{"kid": "k", "method": "rid", "ctr": 1}"#,
+        r#"{"kid": "k", "method": "rid", "ctr": 1, "rids": [7]}"#,
+        r#"{"kid": "k", "method": "rid", "ctr": 1, "rids": ["abc.notatime"]}"#,
+        r#"{"kid": "k", "method": "rid", "ctr": 1, "rids": [".123"]}"#,
+    ] {
+        refused(shc::Crl::parse(bad), Layer::Revoked);
+    }
+}
