@@ -59,7 +59,7 @@ fn qr_text(input: &str) -> Result<(String, String), CliError> {
             let text = files::read_text(path)?;
             Ok((text.trim().to_owned(), shown(path)))
         }
-        None => Ok((input.trim().to_owned(), "the certificate".to_owned())),
+        None => Ok((input.trim().to_owned(), "the input".to_owned())),
     }
 }
 
@@ -291,71 +291,76 @@ fn check_crl(card: &shc::Card, crl: Option<&Path>, origin: &str) -> Result<(), C
     Ok(())
 }
 
-fn show_vaccinations(json: &Value, country: &str) {
-    let shown = |r: &VaccinationRecord| {
-        say!(
-            "  vaccination {} ({}) dose {}/{} on {} (born {} to {})",
-            codes::display(&r.product).unwrap_or("unknown product"),
-            r.product,
-            r.dose_number,
-            r.total_doses,
-            r.date,
-            r.dob.earliest,
-            r.dob.latest
-        )
-    };
-    if json["resourceType"] != "Bundle" {
-        match fhir::vaccinations(json, country) {
-            Ok(records) => records.iter().for_each(shown),
-            Err(e) => say!("  not a vaccination record: {e}"),
-        }
-        return;
-    }
-    match fhir::bundle_vaccinations(json, country) {
+fn show_vaccination(r: &VaccinationRecord) {
+    say!(
+        "  vaccination {} ({}) dose {}/{} on {} (born {} to {})",
+        codes::display(&r.product).unwrap_or("unknown product"),
+        r.product,
+        r.dose_number,
+        r.total_doses,
+        r.date,
+        r.dob.earliest,
+        r.dob.latest
+    )
+}
+
+/// Prints each Immunization of a Bundle and what it maps to; returns how many there were.
+fn show_vaccinations(bundle: &Value, country: &str) -> usize {
+    match fhir::bundle_vaccinations(bundle, country) {
         Ok(entries) => {
-            for entry in entries {
-                match entry.record {
-                    Ok(r) => shown(&r),
+            for entry in &entries {
+                match &entry.record {
+                    Ok(r) => show_vaccination(r),
                     Err(e) => say!("  not a vaccination record: {e}"),
                 }
             }
+            entries.len()
         }
-        Err(e) => say!("  not a bundle of vaccinations: {e}"),
+        Err(e) => {
+            say!("  not a bundle of vaccinations: {e}");
+            0
+        }
+    }
+}
+
+/// The Coverages of a FHIR resource: itself if it is one, those of a Bundle; none otherwise.
+fn coverages_of(json: &Value, origin: &str) -> Result<Vec<fhir::CoverageDetails>, CliError> {
+    if json["resourceType"] == "Coverage" || json["resourceType"] == "Bundle" {
+        fhir::coverages(json).map_err(|e| fhir_refused(origin, e))
+    } else {
+        Ok(Vec::new())
     }
 }
 
 fn inspect_fhir(json: &Value, country: &str, origin: &str) -> Result<(), CliError> {
     let kind = json["resourceType"].as_str().unwrap_or("?");
     say!("FHIR R4 {kind} (no signature: as trustworthy as its source)");
-    let coverage = matches!(kind, "Coverage")
-        || (kind == "Bundle"
-            && !fhir::coverages(json)
-                .map_err(|e| fhir_refused(origin, e))?
-                .is_empty());
-    if coverage {
-        for c in fhir::coverages(json).map_err(|e| fhir_refused(origin, e))? {
-            let r = &c.record;
-            say!(
-                "  coverage by {} plan {} ({}) from {} to {}, categories {:?}",
-                r.payer,
-                r.plan,
-                r.status,
-                r.period_start,
-                r.period_end,
-                r.categories
-            );
-        }
-        return Ok(());
+    let coverages = coverages_of(json, origin)?;
+    for c in &coverages {
+        let r = &c.record;
+        say!(
+            "  coverage by {} plan {} ({}) from {} to {}, categories {:?}",
+            r.payer,
+            r.plan,
+            r.status,
+            r.period_start,
+            r.period_end,
+            r.categories
+        );
     }
-    let records = fhir::vaccinations(json, country).map_err(|e| fhir_refused(origin, e))?;
-    if records.is_empty() {
-        return Err(CliError::Import {
+    match kind {
+        "Coverage" => Ok(()),
+        "Bundle" if show_vaccinations(json, country) + coverages.len() > 0 => Ok(()),
+        "Bundle" => Err(CliError::Import {
             origin: origin.to_owned(),
             reason: "holds no Immunization or Coverage".into(),
-        });
+        }),
+        _ => {
+            let records = fhir::vaccinations(json, country).map_err(|e| fhir_refused(origin, e))?;
+            records.iter().for_each(show_vaccination);
+            Ok(())
+        }
     }
-    show_vaccinations(json, country);
-    Ok(())
 }
 
 /// The most recent dose among `records` (by date, then dose number): what one issuance holds.
@@ -410,8 +415,7 @@ pub fn record_from_shc(
 pub fn record_from_fhir(path: &Path, country: &str) -> Result<Record, CliError> {
     let origin = shown(path);
     let json: Value = files::read_json(path, "FHIR resource")?;
-    let coverages = fhir::coverages(&json).map_err(|e| fhir_refused(&origin, e))?;
-    if let Some(first) = coverages.into_iter().next() {
+    if let Some(first) = coverages_of(&json, &origin)?.into_iter().next() {
         return Ok(Record::Coverage(first.record));
     }
     let records = fhir::vaccinations(&json, country).map_err(|e| fhir_refused(&origin, e))?;

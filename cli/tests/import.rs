@@ -362,4 +362,37 @@ fn a_smart_health_card_and_a_fhir_coverage_become_credentials_that_prove_their_c
         1,
     );
     assert!(err.contains("not-done"), "{err}");
+    // Issuing from a lone Immunization reads it as one (refused here for its status), and a
+    // FHIR bundle of Immunizations shows each dose.
+    let err = fails(
+        d,
+        &[
+            "issue",
+            "--registry",
+            s(&d.join("registry.redb")),
+            "--depth",
+            &DEPTH.to_string(),
+            "--issuer",
+            ISSUER,
+            "--holder-key",
+            "0x01",
+            "--expiry",
+            "2030-01-01",
+            "--out",
+            s(&d.join("refused.json")),
+            "--from-fhir",
+            &shared("fhir-r4/Immunization-notGiven.json"),
+        ],
+        1,
+    );
+    assert!(err.contains("not-done"), "{err}");
+    assert!(!d.join("refused.json").exists());
+    let out = ok(
+        d,
+        &[
+            "inspect",
+            &format!("@{}", shared("shc/example-00-a-fhirBundle.json")),
+        ],
+    );
+    assert_eq!(out.matches("vaccination Spikevax").count(), 3, "{out}");
 }
