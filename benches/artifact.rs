@@ -20,7 +20,7 @@ use zkhealth::{
     verifier::container::{self, Kind},
 };
 
-const DEPTH: u32 = 32;
+const DEPTH: u32 = 16;
 
 /// The artifact in the arkworks encoding files had before the raw one (still read).
 fn arkworks_file(a: &ProvingArtifact) -> Vec<u8> {

@@ -21,7 +21,7 @@ use criterion::{criterion_group, BenchmarkId, Criterion};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use zkhealth::prover::{groth16, matrices::ConstraintMatrices, msm};
 
-const DEPTHS: [u32; 2] = [20, 32];
+const DEPTHS: [u32; 2] = [10, 16];
 
 /// The MSM sizes of a proof at `depth`: variables (`A`, `B`), the domain (`H`).
 fn sizes(depth: u32) -> (usize, usize) {

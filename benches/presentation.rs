@@ -1,9 +1,9 @@
 //! The performance figures of the README, in one run:
 //!
-//! - proving the standard vaccination presentation at registry depths 20 and 32: our prover
-//!   against stock `Groth16::prove` on the same circuit and witness, and against the floor (the
-//!   sum of the proof's own MSMs and FFTs on the same witness, each timed alone); with a key made
-//!   for the circom reduction (snarkjs ceremonies' keys) beside one for the libsnark reduction;
+//! - proving the standard vaccination presentation at registry depths 10 and 16 (2^20 and 2^32
+//!   leaves): our prover against stock `Groth16::prove` on the same circuit and witness, and
+//!   against the floor (the sum of the proof's own MSMs and FFTs on the same witness, each timed
+//!   alone); with a key made for the circom reduction (snarkjs ceremonies' keys) beside one for the libsnark reduction;
 //! - batch proving throughput for 1, 4 and 16 proofs, threads-per-proof vs proof-per-thread;
 //! - single verification against one pairing, and batch verification of 64 proofs;
 //! - the issuer's registry: 100,000 appends, one append and one path lookup at that size.
@@ -43,11 +43,11 @@ use zkhealth::{
     },
 };
 
-const DEPTHS: [u32; 2] = [20, 32];
+const DEPTHS: [u32; 2] = [10, 16];
 const BATCH_SIZES: [usize; 3] = [1, 4, 16];
 const VERIFY_BATCH: usize = 64;
 const REGISTRY_LEAVES: usize = 100_000;
-const REGISTRY_DEPTH: u32 = 32;
+const REGISTRY_DEPTH: u32 = 16;
 
 fn fixture(depth: u32) -> (World, PresentationCircuit) {
     let mut w = World::with_depth(1, depth);
@@ -122,29 +122,6 @@ fn prove(c: &mut Criterion) {
             },
         );
     }
-    group.finish();
-}
-
-/// A proof at depth 20 against one at depth 32, in alternation. The depth-20 circuit has about as
-/// many constraints (8,775) as a depth-32 circuit with a 4-ary registry tree would (16 levels of
-/// 309: 8,879), in the same 2^14 domain, so the ratio bounds what that tree could save.
-fn depths(c: &mut Criterion) {
-    let mut group = c.benchmark_group("depths");
-    group.sample_size(20);
-    let (_w20, circuit20) = fixture(20);
-    let (_w32, circuit32) = fixture(32);
-    let (prover20, prover32) = (prover_at(20), prover_at(32));
-    let (mut r20, mut r32) = (rng(5), rng(6));
-    let mut prove_20 = || prover20.prove_circuit(black_box(circuit20.clone()), &mut r20);
-    let mut prove_32 = || prover32.prove_circuit(black_box(circuit32.clone()), &mut r32);
-    alternating(
-        &mut group,
-        BenchmarkId::new("prove", "20-then-32"),
-        "depths",
-        false,
-        &mut prove_20,
-        &mut prove_32,
-    );
     group.finish();
 }
 
@@ -263,7 +240,7 @@ fn floor(c: &mut Criterion) {
 fn prove_batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("prove-batch");
     group.sample_size(10);
-    let depth = 20;
+    let depth = 10;
     let prover = prover_at(depth);
     let mut w = World::with_depth(2, depth);
     let held = w.vaccination();
@@ -333,7 +310,7 @@ fn verification(c: &mut Criterion) {
     }
 
     // 64 proofs under one key (distinct challenges and scopes).
-    let depth = 32;
+    let depth = 16;
     let prover = prover_at(depth);
     let mut w = World::with_depth(3, depth);
     let held = w.vaccination();
@@ -467,11 +444,11 @@ fn print_table() {
         "\n== zkhealth performance ({} rayon threads) ==",
         rayon::current_num_threads()
     );
-    println!("| measurement | depth 20 | depth 32 | target |");
+    println!("| measurement | depth 10 (2^20 leaves) | depth 16 (2^32 leaves) | target |");
     println!("|---|---:|---:|---|");
     let row = |name: &str, f: &dyn Fn(u32) -> Option<String>, target: &str| {
         let cell = |d| f(d).unwrap_or_else(|| "not run".into());
-        println!("| {name} | {} | {} | {target} |", cell(20), cell(32));
+        println!("| {name} | {} | {} | {target} |", cell(10), cell(16));
     };
     let ratio = |a: Option<f64>, b: Option<f64>| Some(format!("{:.2}", a? / b?));
     let floor = |d: u32| mean_ns(&format!("floor/msms-and-ffts/{d}"));
@@ -507,11 +484,6 @@ fn print_table() {
         &|d| ratio(proof(d), floor(d)),
         "",
     );
-    row(
-        "proof at depth 20 / at depth 32 (a 4-ary tree's size at 32), in alternation",
-        &|d| (d == 32).then(|| rounds("depths".into(), 1.0)).flatten(),
-        "",
-    );
     let single = |d: u32| mean_ns(&format!("verify/single/{d}"));
     let pairing = |d: u32| mean_ns(&format!("verify/one-pairing/{d}"));
     row(
@@ -535,7 +507,7 @@ fn print_table() {
     row(
         &format!("batch verification, per proof at N = {VERIFY_BATCH} / single, in alternation"),
         &|d| {
-            (d == 32)
+            (d == 16)
                 .then(|| rounds("batch".into(), VERIFY_BATCH as f64))
                 .flatten()
         },
@@ -543,7 +515,7 @@ fn print_table() {
     );
     row(
         "  the same, separate means",
-        &|d| (d == 32).then(|| ratio(batch, single(32))).flatten(),
+        &|d| (d == 16).then(|| ratio(batch, single(16))).flatten(),
         "",
     );
     row("proof, ours", &|d| ours(d).map(ms), "");
@@ -609,7 +581,7 @@ fn print_table() {
         batch.map(ms).unwrap_or_else(|| "not run".into())
     );
 
-    println!("\n| batch proving at depth 20 | N = 1 | N = 4 | N = 16 |");
+    println!("\n| batch proving at depth 10 | N = 1 | N = 4 | N = 16 |");
     println!("|---|---:|---:|---:|");
     for name in ["threads-per-proof", "proof-per-thread"] {
         let cells: Vec<String> = BATCH_SIZES
@@ -653,7 +625,7 @@ fn print_table() {
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_secs(2));
-    targets = prove, depths, floor, prove_batch, verification, registry
+    targets = prove, floor, prove_batch, verification, registry
 }
 
 fn main() {

@@ -2,14 +2,16 @@
 """Whole-process proving, two builds side by side: `zkhealth prove` from files, key loading
 included, with the binary of an earlier commit and with this checkout's, run in alternation.
 
-    python3 scripts/compare-prove.py --base da0e012 [--depth 32] [--rounds 15]
+    python3 scripts/compare-prove.py --base da0e012 --base-depth 32 [--depth 16] [--rounds 15]
 
 The earlier commit is checked out in a git worktree under target/compare/ and built there
 (release, with this checkout's target directory, so dependencies are shared); this checkout's
 binary is built with `cargo build --release -p zkhealth-cli`. Each binary runs its own
-development setup at the depth (the keys differ, the circuit and every other input are the
-same): one registry, credential, path, roots, policy and challenge are made once with this
-checkout's binary. Each round then runs the base's `prove` and this checkout's, in an order that
+development setup at its depth (`--base-depth` for the earlier commit, the same as `--depth`
+unless given: a commit with the binary registry tree compares at depth 32 with depth 16 of the
+4-ary tree, both 2^32 leaves). The holder's secret, the record, the policy and the challenge are
+made once with this checkout's binary; each binary issues the credential into its own registry
+and takes its path and roots from it. Each round then runs the base's `prove` and this checkout's, in an order that
 alternates from round to round, and records per process the wall time, the CPU time (user +
 system) and the peak resident memory (from wait4). The medians are printed, with the ratio of
 each median and the median of the per-round wall-time ratios. Every proof is verified with the
@@ -78,7 +80,8 @@ def timed(cmd):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--base", required=True, help="the earlier commit to compare against")
-    ap.add_argument("--depth", type=int, default=32)
+    ap.add_argument("--depth", type=int, default=16)
+    ap.add_argument("--base-depth", type=int, help="the earlier commit's depth (default --depth)")
     ap.add_argument("--rounds", type=int, default=15)
     args = ap.parse_args()
     if not 1 <= args.rounds <= 200:
@@ -98,22 +101,25 @@ def main():
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    d = str(args.depth)
     w = lambda name: str(work / name)  # noqa: E731
     (work / "record.json").write_text(RECORD)
     run([new, "holder-key", "--out", w("secret.json"), "--key-out", w("holder-key.txt")])
-    run([new, "issue", "--registry", w("reg.redb"), "--depth", d, "--issuer", ISSUER,
-         "--record", w("record.json"), "--holder-key", "@" + w("holder-key.txt"),
-         "--expiry", "2030-06-01", "--out", w("credential.json")])
-    run([new, "path", "--registry", w("reg.redb"), "--index", "0", "--out", w("path.json")])
-    run([new, "roots", "--registry", w("reg.redb"), "--out", w("roots.json")])
     run([new, "policy", "standard-vaccination", "--issuer", ISSUER, "--disclose", "country",
          "--out", w("policy.json")])
     run([new, "challenge", "--out", w("challenge.txt")])
 
     binaries = {"base": base, "new": new}
+    depths = {"base": str(args.base_depth or args.depth), "new": str(args.depth)}
     prove = {}
     for name, binary in binaries.items():
+        d = depths[name]
+        run([binary, "issue", "--registry", w(f"reg-{name}.redb"), "--depth", d,
+             "--issuer", ISSUER, "--record", w("record.json"),
+             "--holder-key", "@" + w("holder-key.txt"), "--expiry", "2030-06-01",
+             "--out", w(f"credential-{name}.json")])
+        run([binary, "path", "--registry", w(f"reg-{name}.redb"), "--index", "0",
+             "--out", w(f"path-{name}.json")])
+        run([binary, "roots", "--registry", w(f"reg-{name}.redb"), "--out", w(f"roots-{name}.json")])
         keys = work / f"keys-{name}"
         print(f"setup at depth {d} with {name} …", file=sys.stderr)
         out = run([binary, "setup", "--depth", d, "--out-dir", str(keys)])
@@ -122,19 +128,20 @@ def main():
         pk_id = next(
             line.split()[-1] for line in out.splitlines() if "artifact" in line.lower() and "0x" in line
         )
-        common = ["--credential", w("credential.json"), "--secret", w("secret.json"),
-                  "--path", w("path.json"), "--policy", w("policy.json"),
+        common = ["--credential", w(f"credential-{name}.json"), "--secret", w("secret.json"),
+                  "--path", w(f"path-{name}.json"), "--policy", w("policy.json"),
                   "--challenge", "@" + w("challenge.txt"), "--verifier", "checkpoint-AMS",
-                  "--event", "compare", "--roots", w("roots.json")]
+                  "--event", "compare", "--roots", w(f"roots-{name}.json")]
         out_file = w(f"presentation-{name}.json")
         prove[name] = [binary, "prove", "--pk", str(artifact), "--pk-id", pk_id, *common,
                        "--out", out_file]
         prove[name + "-verify"] = [binary, "verify", "--vk", str(vk), "--policy", w("policy.json"),
-                                   "--roots", w("roots.json"), "--presentation", out_file,
+                                   "--roots", w(f"roots-{name}.json"), "--presentation", out_file,
                                    "--challenge", "@" + w("challenge.txt"),
                                    "--verifier", "checkpoint-AMS", "--event", "compare"]
         artifact_size = artifact.stat().st_size
-        print(f"{name}: artifact {artifact.name}, {artifact_size / 2**20:.1f} MiB", file=sys.stderr)
+        print(f"{name}: depth {d}, artifact {artifact.name}, {artifact_size / 2**20:.1f} MiB",
+              file=sys.stderr)
 
     # One warm-up each (page cache), checked by verification.
     for name in binaries:
@@ -151,7 +158,8 @@ def main():
 
     med = lambda xs: statistics.median(xs)  # noqa: E731
     label = {"base": f"{base_commit}", "new": f"{head}{' + changes' if dirty else ''}"}
-    print(f"\nzkhealth prove at depth {d}, whole process, {args.rounds} rounds in alternation"
+    label = {k: f"{v} (depth {depths[k]})" for k, v in label.items()}
+    print(f"\nzkhealth prove, whole process, {args.rounds} rounds in alternation"
           f" ({os.cpu_count()} CPUs)")
     print("| binary | wall (median, min–max) | CPU (median) | peak RSS (median) |")
     print("|---|---:|---:|---:|")

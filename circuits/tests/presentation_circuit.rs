@@ -96,13 +96,14 @@ fn setup_and_prove_modes_give_the_same_shape() {
 
 #[test]
 fn constraint_counts_are_pinned() {
-    let (c20, i20, _) = setup_shape(20);
-    let (c32, i32_, _) = setup_shape(32);
-    assert_eq!((i20, i32_), (7, 7));
-    assert_eq!(c32 - c20, 12 * 242, "a Merkle level costs 242 constraints");
-    assert_eq!(c20, 8_775);
-    assert_eq!(c32, 11_679);
-    assert!(c32 <= 12_000, "the design budget at depth 32");
+    // Depth 10 holds 4^10 = 2^20 leaves, depth 16 holds 2^32.
+    let (c10, i10, _) = setup_shape(10);
+    let (c16, i16_, _) = setup_shape(16);
+    assert_eq!((i10, i16_), (7, 7));
+    assert_eq!(c16 - c10, 6 * 304, "a Merkle level costs 304 constraints");
+    assert_eq!(c10, 6_975);
+    assert_eq!(c16, 8_799);
+    assert!(c16 <= 12_000, "the design budget at 2^32 leaves");
 }
 
 /// Constraints of each part of the presentation, measured gadget by gadget; the parts add up to
@@ -139,7 +140,7 @@ mod parts {
         let merkle = count(|cs| {
             let path = MerklePath {
                 index: 0,
-                siblings: vec![Fr::from(0u8); depth as usize],
+                siblings: vec![[Fr::from(0u8); 3]; depth as usize],
             };
             let p = MerklePathVar::new_witness_with_depth(cs.clone(), depth, || Ok(path)).unwrap();
             let leaf = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u8))).unwrap();
@@ -209,7 +210,7 @@ mod parts {
 
     #[test]
     fn parts_add_up_to_the_whole_circuit() {
-        for depth in [20u32, 32] {
+        for depth in [10u32, 16] {
             let parts = measure(depth);
             let get = |name: &str| parts.iter().find(|(n, _)| n.starts_with(name)).unwrap().1;
             let total = get("commitment")
@@ -224,11 +225,11 @@ mod parts {
             assert_eq!(total, setup_shape(depth).0, "depth {depth}: {parts:?}");
         }
         // The figures in the README's constraint table.
-        let p = measure(32);
+        let p = measure(16);
         let counts: Vec<usize> = p.iter().map(|(_, n)| *n).collect();
         assert_eq!(
             counts,
-            vec![606, 7_745, 238, 259, 33, 132, 205, 1_845, 1],
+            vec![606, 4_865, 238, 259, 33, 132, 205, 1_845, 1],
             "{p:?}"
         );
     }
@@ -248,12 +249,12 @@ fn the_presentation_circuit_is_a_typed_unit() {
         <Statement as PublicInputs>::CIRCUIT,
         CircuitId::Presentation
     );
-    let blank = <PresentationCircuit as Circuit>::blank(20);
-    assert_eq!(Circuit::depth(&blank), 20);
+    let blank = <PresentationCircuit as Circuit>::blank(10);
+    assert_eq!(Circuit::depth(&blank), 10);
     assert!(blank.statement.is_none() && blank.witness.is_none());
     // The opening, the date's YYYYMMDD form, the nullifier's equality and the challenge's
     // squaring.
-    for depth in [20u32, 32] {
+    for depth in [10u32, 16] {
         assert_eq!(
             setup_shape(depth).0,
             opening_constraints(depth) + YMD_CONSTRAINTS + 2

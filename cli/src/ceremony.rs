@@ -29,7 +29,7 @@ pub struct ExportR1csArgs {
     /// The circuit (`presentation`).
     #[arg(long, default_value = "presentation")]
     pub circuit: CircuitId,
-    /// Registry depth (1 to 32).
+    /// Registry depth (1 to 16; depth d holds 4^d credentials).
     #[arg(long)]
     pub depth: u32,
     /// Where to write the `.r1cs` file.

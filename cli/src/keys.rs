@@ -17,7 +17,7 @@ use crate::{
 /// `setup`.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// Registry depth (1 to 32).
+    /// Registry depth (1 to 16; depth d holds 4^d credentials).
     #[arg(long)]
     pub depth: u32,
     /// Where to write `presentation-depth-N.pk` and `presentation-depth-N.vk`.

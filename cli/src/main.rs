@@ -127,7 +127,8 @@ pub enum Command {
 /// `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Registry depth (1 to 32); keys are cached per depth in `<data-dir>/keys/`.
+    /// Registry depth (1 to 16; depth d holds 4^d credentials); keys are cached per depth in
+    /// `<data-dir>/keys/`.
     #[arg(long, default_value_t = 32)]
     pub depth: u32,
 }

@@ -195,7 +195,7 @@ fn ceremony() -> &'static Ceremony {
                 .parse()
                 .unwrap()
         };
-        assert_eq!(count("# of Constraints:"), 242 * u64::from(DEPTH) + 3_935);
+        assert_eq!(count("# of Constraints:"), 304 * u64::from(DEPTH) + 3_935);
         assert_eq!(count("# of Public Inputs:"), 6);
         assert_eq!(count("# of Outputs:"), 0);
         let ours = R1cs::from_bytes(&bytes).unwrap();

@@ -226,7 +226,7 @@ mod tests {
             &mut rng,
         )
         .unwrap();
-        let vk = VerifyingKey::new(pk.vk.clone(), 20).unwrap();
+        let vk = VerifyingKey::new(pk.vk.clone(), 10).unwrap();
         (pk, vk)
     }
 
@@ -367,7 +367,7 @@ mod tests {
             &mut rng,
         )
         .unwrap();
-        let other_vk = VerifyingKey::new(other_pk.vk, 20).unwrap();
+        let other_vk = VerifyingKey::new(other_pk.vk, 10).unwrap();
         let mut chain = Chain::new();
         let ours = deploy_verifier(&mut chain, &vk);
         let theirs = deploy_verifier(&mut chain, &other_vk);

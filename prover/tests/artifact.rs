@@ -27,11 +27,11 @@ fn setup_rejects_unsupported_depths() {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     assert!(matches!(
         setup(0, &mut rng),
-        Err(ProverError::UnsupportedDepth { depth: 0, max: 32 })
+        Err(ProverError::UnsupportedDepth { depth: 0, max: 16 })
     ));
     assert!(matches!(
-        setup(33, &mut rng),
-        Err(ProverError::UnsupportedDepth { depth: 33, max: 32 })
+        setup(17, &mut rng),
+        Err(ProverError::UnsupportedDepth { depth: 17, max: 16 })
     ));
 }
 
@@ -189,16 +189,16 @@ fn forged_matrix_counts_are_refused_without_allocating() {
 /// The Poseidon gadget's linear combinations are inlined into the matrices; the matrix–vector
 /// products of the witness map cost what the non-zeros cost, so their density is pinned.
 #[test]
-fn matrix_density_at_depth_32_is_pinned() {
-    let m = ConstraintMatrices::for_depth(32).unwrap();
+fn matrix_density_at_depth_16_is_pinned() {
+    let m = ConstraintMatrices::for_depth(16).unwrap();
     let [a, b, c] = m.non_zeros();
     println!(
-        "depth 32: {} constraints, non-zeros A {a}, B {b}, C {c}, {:.2} per constraint",
+        "depth 16: {} constraints, non-zeros A {a}, B {b}, C {c}, {:.2} per constraint",
         m.num_constraints,
         (a + b + c) as f64 / m.num_constraints as f64
     );
-    assert_eq!(m.num_constraints, 11_679);
-    assert_eq!([a, b, c], [108_188, 201_961, 10_806]);
+    assert_eq!(m.num_constraints, 8_799);
+    assert_eq!([a, b, c], [82_156, 152_875, 7_926]);
 }
 
 /// The artifact's payload, and the file sealed around an edited payload (digest recomputed, so

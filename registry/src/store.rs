@@ -41,7 +41,7 @@
 //! use zkhealth_registry::store::RegistryStore;
 //! # fn main() -> Result<(), zkhealth_registry::store::StoreError> {
 //! # let commitment = zkhealth_circuits::Fr::from(7u8);
-//! let mut store = RegistryStore::open_or_create("registry.redb", 32, 3600)?;
+//! let mut store = RegistryStore::open_or_create("registry.redb", 16, 3600)?;
 //! let index = store.append(commitment, 1_750_000_000)?;
 //! let path = store.path(index)?; // for the holder
 //! let roots = store.history().clone(); // for verifiers (publish on chain)
@@ -1367,7 +1367,7 @@ mod tests {
             Err(StoreError::WindowMismatch { .. })
         ));
         assert!(matches!(
-            RegistryStore::open_or_create(dir.path().join("bad.redb"), 33, 60),
+            RegistryStore::open_or_create(dir.path().join("bad.redb"), 17, 60),
             Err(StoreError::Registry(_))
         ));
         assert!(!dir.path().join("bad.redb").exists());
@@ -1376,7 +1376,7 @@ mod tests {
     #[test]
     fn store_refuses_another_issuer_and_invalid_operations() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = RegistryStore::open_or_create(db_path(&dir), 2, 60).unwrap();
+        let mut store = RegistryStore::open_or_create(db_path(&dir), 1, 60).unwrap();
         store.bind_issuer("NL-RIVM").unwrap();
         store.bind_issuer("NL-RIVM").unwrap();
         assert!(matches!(
@@ -1387,7 +1387,7 @@ mod tests {
         for leaf in leaves(4, 3) {
             store.append(leaf, T0).unwrap();
         }
-        // Full (depth 2 holds 4), time going backwards, path beyond the appended leaves.
+        // Full (depth 1 holds 4), time going backwards, path beyond the appended leaves.
         assert!(store.append(Fr::from(9u8), T0).is_err());
         assert!(store.revoke(0, T0 - 1).is_err());
         assert!(store.path(4).is_err());

@@ -370,9 +370,9 @@ mod tests {
 
     #[test]
     fn new_checks_input_count_and_depth() {
-        assert!(VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 20).is_ok());
+        assert!(VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 10).is_ok());
         assert_eq!(
-            VerifyingKey::new(fake_vk(Statement::NUM_INPUTS), 20).unwrap_err(),
+            VerifyingKey::new(fake_vk(Statement::NUM_INPUTS), 10).unwrap_err(),
             VerifyError::KeyInputCount {
                 expected: 7,
                 got: 6
@@ -399,7 +399,7 @@ mod tests {
                 1 => vk.delta_g2 = G2Affine::zero(),
                 _ => vk.beta_g2 = G2Affine::zero(),
             }
-            let err = VerifyingKey::new(vk, 20).err();
+            let err = VerifyingKey::new(vk, 10).err();
             assert!(
                 matches!(&err, Some(VerifyError::MalformedKey(m)) if m.contains("infinity")),
                 "{err:?}"
@@ -413,7 +413,7 @@ mod tests {
     fn new_refuses_alpha_and_input_points_at_infinity() {
         let mut vk = fake_vk(Statement::NUM_INPUTS + 1);
         vk.alpha_g1 = G1Affine::zero();
-        let err = VerifyingKey::new(vk, 20).err();
+        let err = VerifyingKey::new(vk, 10).err();
         assert!(
             matches!(&err, Some(VerifyError::MalformedKey(m)) if m.contains("α")),
             "{err:?}"
@@ -421,7 +421,7 @@ mod tests {
         for i in [0, 3, Statement::NUM_INPUTS] {
             let mut vk = fake_vk(Statement::NUM_INPUTS + 1);
             vk.gamma_abc_g1[i] = G1Affine::zero();
-            let err = VerifyingKey::new(vk, 20).err();
+            let err = VerifyingKey::new(vk, 10).err();
             assert!(
                 matches!(&err, Some(VerifyError::MalformedKey(m)) if m.contains(&format!("IC_{i} "))),
                 "{err:?}"
@@ -431,24 +431,24 @@ mod tests {
 
     #[test]
     fn file_round_trips_and_id_depends_on_depth() {
-        let key = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 20).unwrap();
+        let key = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 10).unwrap();
         let bytes = key.to_file_bytes();
         let back = VerifyingKey::from_file_bytes(&bytes).unwrap();
         assert_eq!(back.id(), key.id());
         assert_eq!(back.circuit(), CircuitId::Presentation);
-        assert_eq!(back.depth(), 20);
+        assert_eq!(back.depth(), 10);
         // The payload starts with the circuit id (u16 LE) and the depth (u32 LE).
         let payload = container::open(Kind::VerifyingKey, &bytes).unwrap();
-        assert_eq!(&payload[..6], &[1, 0, 20, 0, 0, 0]);
+        assert_eq!(&payload[..6], &[1, 0, 10, 0, 0, 0]);
         assert_eq!(back.inner(), key.inner());
-        let other = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 21).unwrap();
+        let other = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 11).unwrap();
         assert_ne!(other.id(), key.id());
     }
 
     #[test]
     fn file_rejects_wrong_input_count_and_bad_payloads() {
         // A well-formed container around a key with the wrong number of inputs.
-        let mut payload = header(20);
+        let mut payload = header(10);
         fake_vk(3)
             .serialize_with_mode(&mut payload, Compress::Yes)
             .unwrap();
@@ -458,7 +458,7 @@ mod tests {
             Err(VerifyError::KeyInputCount { got: 3, .. })
         ));
         // Trailing byte inside the payload.
-        let mut payload = header(20);
+        let mut payload = header(10);
         fake_vk(Statement::NUM_INPUTS + 1)
             .serialize_with_mode(&mut payload, Compress::Yes)
             .unwrap();
@@ -494,7 +494,7 @@ mod tests {
 
     #[test]
     fn file_rejects_unknown_and_reserved_circuits_and_id_depends_on_circuit() {
-        let key = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 20).unwrap();
+        let key = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 10).unwrap();
         let payload = container::open(Kind::VerifyingKey, &key.to_file_bytes())
             .unwrap()
             .to_vec();
@@ -516,7 +516,7 @@ mod tests {
             })
         );
         assert_eq!(
-            VerifyingKey::with_circuit(fake_vk(Statement::NUM_INPUTS + 1), CircuitId::Claim, 20)
+            VerifyingKey::with_circuit(fake_vk(Statement::NUM_INPUTS + 1), CircuitId::Claim, 10)
                 .err(),
             Some(VerifyError::UnsupportedCircuit {
                 circuit: CircuitId::Claim

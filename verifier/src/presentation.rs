@@ -300,7 +300,7 @@ mod tests {
         let g1 = G1Projective::generator();
         Presentation {
             circuit: CircuitId::Presentation,
-            depth: 20,
+            depth: 10,
             key_id: KeyId([7; 32]),
             statement: Statement {
                 root: Fr::from(11u8),
@@ -330,7 +330,7 @@ mod tests {
         assert_eq!(BASE_LEN, 357);
         assert_eq!((HEADER_LEN, COUNT), (36, 228));
         let bytes = sample(0).to_bytes().unwrap();
-        assert_eq!(&bytes[..4], &[3, 0, 1, 20]);
+        assert_eq!(&bytes[..4], &[3, 0, 1, 10]);
     }
 
     #[test]
@@ -349,7 +349,7 @@ mod tests {
     fn json_round_trips_and_rejects_unknown_fields_and_too_many_values() {
         let p = sample(2);
         let json = p.to_json();
-        assert!(json.starts_with(r#"{"circuit":"presentation","depth":20,"key_id":"#));
+        assert!(json.starts_with(r#"{"circuit":"presentation","depth":10,"key_id":"#));
         assert_eq!(Presentation::from_json(&json).unwrap(), p);
         let claim = json.replacen(r#""presentation""#, r#""claim""#, 1);
         assert_eq!(
@@ -364,8 +364,8 @@ mod tests {
             Presentation::from_json(&unknown),
             Err(VerifyError::Json(_))
         ));
-        for depth in ["0", "33"] {
-            let bad = json.replacen(r#""depth":20"#, &format!(r#""depth":{depth}"#), 1);
+        for depth in ["0", "17"] {
+            let bad = json.replacen(r#""depth":10"#, &format!(r#""depth":{depth}"#), 1);
             assert!(matches!(
                 Presentation::from_json(&bad),
                 Err(VerifyError::UnsupportedDepth { .. })
@@ -463,7 +463,7 @@ mod tests {
                 found: CircuitId::Claim
             })
         );
-        for depth in [0u8, 33, 255] {
+        for depth in [0u8, 17, 255] {
             let mut bytes = base.clone();
             bytes[3] = depth;
             assert_eq!(

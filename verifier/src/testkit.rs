@@ -19,7 +19,7 @@ use zkhealth_circuits::Statement;
 use zkhealth_verifier::{Proof, VerifyingKey};
 
 /// The registry depth the fixture key claims.
-pub const DEPTH: u32 = 20;
+pub const DEPTH: u32 = 10;
 
 /// Allocates the statement's inputs and, for each input `x`, a witness `w` with `x * x = w`,
 /// so every input appears in a constraint and is bound by the proof.

@@ -1,14 +1,20 @@
 //! Registry Merkle tree (native).
 //!
-//! The issuer's registry is a fixed-depth binary Merkle tree: node = Poseidon(left, right)
-//! ([`crate::poseidon::hash2`], untagged), empty leaf = 0, leaves filled left to right. This is the
-//! tree of `@zk-kit/incremental-merkle-tree` with zero value 0, so its roots can be recomputed by
-//! JS and Solidity tools.
+//! The issuer's registry is a fixed-depth 4-ary Merkle tree: node = Poseidon(c0, c1, c2, c3)
+//! ([`crate::poseidon::hash_node`], untagged), empty leaf = 0, leaves filled left to right. This
+//! is the tree of zk-kit's `IMT` (`@zk-kit/imt`) with arity 4 and zero value 0, so its roots and
+//! proofs can be recomputed by JavaScript tools; the tests hold known answers computed with it
+//! (`scripts/imt-vectors/`).
+//!
+//! The depth counts levels of four: a tree of depth `d` holds `4^d` leaves, and the default depth
+//! 16 holds `2^32`, about four billion credentials. Against a binary tree of the same capacity a
+//! path has half the levels and costs 37% fewer constraints (see [`constraints`]).
 //!
 //! - [`MerkleTree`] stores only the filled part of each level and takes the rest from the
-//!   [`zero_hashes`] table, so memory grows with the number of leaves, not with `2^depth`, and an
+//!   [`zero_hashes`] table, so memory grows with the number of leaves, not with `4^depth`, and an
 //!   update costs `depth` hashes.
-//! - [`MerklePath`] is what a holder keeps: the leaf index and the siblings from the leaf up.
+//! - [`MerklePath`] is what a holder keeps: the leaf index and, at each level from the leaf up,
+//!   the three other children of the node's parent.
 //!
 //! The issuer's registry (a tree with the history of its published roots) is built on these in
 //! the `zkhealth-registry` crate; the tree and the path are part of the relation and live here.
@@ -22,16 +28,23 @@ use ark_ff::AdditiveGroup;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    field::{fr_to_hex, serde_fr_vec},
-    poseidon::hash2,
+    field::{fr_to_hex, serde_fr_array, serde_fr_vec},
+    poseidon::hash_node,
     Error, Fr,
 };
 
-/// The depth used when none is chosen: 2^32 leaves, about four billion credentials.
-pub const DEFAULT_DEPTH: u32 = 32;
+/// Children per node.
+pub const ARITY: usize = 4;
 
-/// The largest supported depth.
-pub const MAX_DEPTH: u32 = 32;
+/// The siblings of a node at one level: the other three children of its parent, left to right.
+pub type Siblings = [Fr; ARITY - 1];
+
+/// The depth used when none is chosen: 16 levels of four, 2^32 leaves, about four billion
+/// credentials.
+pub const DEFAULT_DEPTH: u32 = 16;
+
+/// The largest supported depth (`4^16 = 2^32` leaves).
+pub const MAX_DEPTH: u32 = 16;
 
 /// The empty value of a leaf (a revoked or never-filled slot).
 pub const EMPTY_LEAF: Fr = Fr::ZERO;
@@ -39,14 +52,15 @@ pub const EMPTY_LEAF: Fr = Fr::ZERO;
 /// Number of entries in the [`zero_hashes`] table.
 const ZERO_LEVELS: usize = MAX_DEPTH as usize + 1;
 
-/// The hashes of empty subtrees: `zero[0] = 0`, `zero[i + 1] = H(zero[i], zero[i])`, for levels
-/// `0..=MAX_DEPTH` (computed once). `zero[d]` is the root of the empty tree of depth `d`.
+/// The hashes of empty subtrees: `zero[0] = 0`, `zero[i + 1] = H(zero[i], zero[i], zero[i],
+/// zero[i])`, for levels `0..=MAX_DEPTH` (computed once). `zero[d]` is the root of the empty tree
+/// of depth `d`.
 pub fn zero_hashes() -> &'static [Fr] {
     static TABLE: OnceLock<[Fr; ZERO_LEVELS]> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table = [EMPTY_LEAF; ZERO_LEVELS];
         for i in 1..ZERO_LEVELS {
-            table[i] = hash2(&table[i - 1], &table[i - 1]);
+            table[i] = hash_node(&[table[i - 1]; ARITY]);
         }
         table
     })
@@ -56,6 +70,12 @@ pub fn zero_hashes() -> &'static [Fr] {
 pub fn empty_root(depth: u32) -> Result<Fr, Error> {
     check_depth(depth)?;
     Ok(zero(depth as usize))
+}
+
+/// The number of leaves a tree of depth `depth` holds, `4^depth` (`depth <= MAX_DEPTH`, so at
+/// most `2^32`).
+fn capacity_of(depth: u32) -> u64 {
+    1u64.checked_shl(2 * depth).unwrap_or(u64::MAX)
 }
 
 /// The hash of an empty subtree of height `level`; `level` is at most `MAX_DEPTH` wherever this
@@ -80,22 +100,37 @@ fn to_usize(index: u64) -> Result<usize, Error> {
         .map_err(|_| Error::Registry(format!("index {index} does not fit this platform")))
 }
 
-/// Bit `level` of `index` (0 when `level >= 64`).
-fn bit(index: u64, level: usize) -> bool {
-    u32::try_from(level)
+/// The position (0 to 3) of the ancestor of leaf `index` at `level` among its parent's children:
+/// base-4 digit `level` of `index` (0 when `level >= 32`).
+fn position(index: u64, level: usize) -> usize {
+    u32::try_from(2 * level)
         .ok()
-        .and_then(|l| index.checked_shr(l))
-        .is_some_and(|x| x & 1 == 1)
+        .and_then(|shift| index.checked_shr(shift))
+        .map_or(0, |x| (x & 3) as usize)
+}
+
+/// The four children of a parent: `node` at `position`, `siblings` around it in order.
+fn children(node: Fr, siblings: &Siblings, position: usize) -> [Fr; ARITY] {
+    let mut out = [node; ARITY];
+    let mut others = siblings.iter();
+    for (k, slot) in out.iter_mut().enumerate() {
+        if k != position {
+            if let Some(s) = others.next() {
+                *slot = *s;
+            }
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
 // Tree
 // ---------------------------------------------------------------------------------------------
 
-/// A fixed-depth binary Merkle tree filled left to right, with empty leaf 0.
+/// A fixed-depth 4-ary Merkle tree filled left to right, with empty leaf 0.
 ///
 /// Level 0 holds the leaves and level `depth` the root. Each level stores only its filled prefix
-/// (`ceil(len / 2^level)` nodes); the other nodes are [`zero_hashes`]. Serialized as its depth and
+/// (`ceil(len / 4^level)` nodes); the other nodes are [`zero_hashes`]. Serialized as its depth and
 /// leaves; deserializing rebuilds the inner nodes and validates the depth and leaf count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MerkleTree {
@@ -115,7 +150,7 @@ impl MerkleTree {
     }
 
     /// A tree of depth `depth` whose first leaves are `leaves` (which may contain empty leaves,
-    /// for instance revoked ones). Costs about `2 * len + depth` hashes, less than appending one
+    /// for instance revoked ones). Costs about `len / 3 + depth` hashes, less than appending one
     /// by one.
     pub fn from_leaves(depth: u32, leaves: &[Fr]) -> Result<Self, Error> {
         let mut tree = Self::new(depth)?;
@@ -138,9 +173,9 @@ impl MerkleTree {
         self.leaves().is_empty()
     }
 
-    /// The number of leaves the tree can hold, `2^depth`.
+    /// The number of leaves the tree can hold, `4^depth`.
     pub fn capacity(&self) -> u64 {
-        1u64 << self.depth
+        capacity_of(self.depth)
     }
 
     /// The leaves appended so far, in order (revoked ones are 0).
@@ -186,7 +221,7 @@ impl MerkleTree {
     }
 
     /// Appends `leaves` in the next free slots and returns their indices. Rehashes each changed
-    /// node once: about `2 * leaves.len() + depth` hashes, where appending one by one costs
+    /// node once: about `leaves.len() / 3 + depth` hashes, where appending one by one costs
     /// `depth` per leaf.
     ///
     /// Fails, changing nothing, when they do not fit or one of them is the empty value 0.
@@ -228,7 +263,7 @@ impl MerkleTree {
         }
     }
 
-    /// The authentication path of the leaf at `index` (`< 2^depth`). A path to a slot that was not
+    /// The authentication path of the leaf at `index` (`< 4^depth`). A path to a slot that was not
     /// appended yet leads from the empty leaf 0.
     pub fn path(&self, index: u64) -> Result<MerklePath, Error> {
         if index >= self.capacity() {
@@ -237,13 +272,18 @@ impl MerkleTree {
                 depth: self.depth,
             });
         }
-        let siblings = (0..self.depth as usize)
-            .map(|level| {
-                // `index < 2^depth <= 2^32`, so the shift and the `usize` are in range.
-                let j = to_usize((index >> level) ^ 1)?;
-                Ok(self.node(level, j))
-            })
-            .collect::<Result<Vec<Fr>, Error>>()?;
+        let mut j = to_usize(index)?;
+        let mut siblings = Vec::with_capacity(self.depth as usize);
+        for level in 0..self.depth as usize {
+            let first = j - j % ARITY;
+            let mut group = [EMPTY_LEAF; ARITY - 1];
+            let others = (first..first + ARITY).filter(|k| *k != j);
+            for (slot, k) in group.iter_mut().zip(others) {
+                *slot = self.node(level, k);
+            }
+            siblings.push(group);
+            j /= ARITY;
+        }
         Ok(MerklePath { index, siblings })
     }
 
@@ -254,6 +294,12 @@ impl MerkleTree {
             .and_then(|nodes| nodes.get(j))
             .copied()
             .unwrap_or_else(|| zero(level))
+    }
+
+    /// The hash of the children `ARITY * j..ARITY * (j + 1)` of `level`.
+    fn parent(&self, level: usize, j: usize) -> Fr {
+        let first = ARITY * j;
+        hash_node(&std::array::from_fn(|k| self.node(level, first + k)))
     }
 
     /// Stores `value` at position `j` of `level`, which is filled or the next free position.
@@ -291,13 +337,13 @@ impl MerkleTree {
             .first_mut()
             .ok_or_else(|| Error::Registry("the tree has no leaf level".into()))?;
         leaf_level.extend_from_slice(leaves);
-        // Positions `from..` of `level` changed; their parents are `from / 2..`.
+        // Positions `from..` of `level` changed; their parents are `from / ARITY..`.
         let mut from = to_usize(start)?;
         for level in 0..levels {
             let filled = self.levels.get(level).map_or(0, Vec::len);
-            let parents = from / 2..filled.div_ceil(2);
+            let parents = from / ARITY..filled.div_ceil(ARITY);
             for j in parents.clone() {
-                let node = hash2(&self.node(level, 2 * j), &self.node(level, 2 * j + 1));
+                let node = self.parent(level, j);
                 self.put(level + 1, j, node)?;
             }
             from = parents.start;
@@ -309,16 +355,10 @@ impl MerkleTree {
     fn update(&mut self, index: usize, leaf: Fr) -> Result<(), Error> {
         self.put(0, index, leaf)?;
         let mut j = index;
-        let mut cur = leaf;
         for level in 0..self.depth as usize {
-            let sibling = self.node(level, j ^ 1);
-            cur = if j & 1 == 0 {
-                hash2(&cur, &sibling)
-            } else {
-                hash2(&sibling, &cur)
-            };
-            j >>= 1;
-            self.put(level + 1, j, cur)?;
+            j /= ARITY;
+            let node = self.parent(level, j);
+            self.put(level + 1, j, node)?;
         }
         Ok(())
     }
@@ -361,27 +401,42 @@ impl<'de> Deserialize<'de> for MerkleTree {
 // Path
 // ---------------------------------------------------------------------------------------------
 
-/// The authentication path of one leaf: its index and the sibling at each level, leaf first.
+/// The authentication path of one leaf: its index and, at each level from the leaf up, the three
+/// other children of the current node's parent, left to right.
 ///
-/// Bit `i` of `index` (little-endian) set means the current node is the right child at level `i`.
-/// JSON: `{"index": 5, "siblings": ["0x…", …]}`; decoding requires 1 to `MAX_DEPTH` canonical
-/// siblings and an index below `2^siblings`.
+/// Base-4 digit `l` of `index` is the current node's position among its parent's four children at
+/// level `l` (zk-kit's `pathIndices`); `siblings[l]` are the other three (zk-kit's `siblings`).
+/// JSON: `{"index": 5, "siblings": [["0x…", "0x…", "0x…"], …]}`; decoding requires 1 to
+/// `MAX_DEPTH` groups of three canonical elements and an index below `4^groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "PathRepr")]
 pub struct MerklePath {
-    /// The leaf's position, `< 2^depth`.
+    /// The leaf's position, `< 4^depth`.
     pub index: u64,
-    /// The sibling at each level, from the leaf's sibling up to the root's children.
-    #[serde(with = "serde_fr_vec")]
-    pub siblings: Vec<Fr>,
+    /// The siblings at each level, from the leaf's up to the root's children.
+    #[serde(serialize_with = "serialize_groups")]
+    pub siblings: Vec<Siblings>,
 }
+
+/// One level's siblings in JSON: exactly three hex elements.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct SiblingsRepr(#[serde(with = "serde_fr_array")] Siblings);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PathRepr {
     index: u64,
-    #[serde(with = "serde_fr_vec")]
-    siblings: Vec<Fr>,
+    siblings: Vec<SiblingsRepr>,
+}
+
+fn serialize_groups<S: serde::Serializer>(groups: &[Siblings], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(groups.len()))?;
+    for group in groups {
+        seq.serialize_element(&group.iter().map(fr_to_hex).collect::<Vec<_>>())?;
+    }
+    seq.end()
 }
 
 impl TryFrom<PathRepr> for MerklePath {
@@ -390,7 +445,7 @@ impl TryFrom<PathRepr> for MerklePath {
     fn try_from(repr: PathRepr) -> Result<Self, Error> {
         let path = MerklePath {
             index: repr.index,
-            siblings: repr.siblings,
+            siblings: repr.siblings.into_iter().map(|g| g.0).collect(),
         };
         path.validate(path.depth())?;
         Ok(path)
@@ -398,22 +453,24 @@ impl TryFrom<PathRepr> for MerklePath {
 }
 
 impl MerklePath {
-    /// The depth of the tree the path belongs to (its number of siblings).
+    /// The depth of the tree the path belongs to (its number of levels).
     pub fn depth(&self) -> u32 {
         u32::try_from(self.siblings.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The node's position among its parent's children at each level, leaf first (zk-kit's
+    /// `pathIndices`).
+    pub fn positions(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.siblings.len()).map(|level| position(self.index, level))
     }
 
     /// The root reached from `leaf` along this path.
     pub fn root(&self, leaf: &Fr) -> Fr {
         self.siblings
             .iter()
-            .enumerate()
-            .fold(*leaf, |cur, (level, sibling)| {
-                if bit(self.index, level) {
-                    hash2(sibling, &cur)
-                } else {
-                    hash2(&cur, sibling)
-                }
+            .zip(self.positions())
+            .fold(*leaf, |cur, (siblings, position)| {
+                hash_node(&children(cur, siblings, position))
             })
     }
 
@@ -437,16 +494,16 @@ impl MerklePath {
         })
     }
 
-    /// Checks that the path fits a tree of depth `depth`: `depth` siblings and `index < 2^depth`.
+    /// Checks that the path fits a tree of depth `depth`: `depth` levels and `index < 4^depth`.
     pub fn validate(&self, depth: u32) -> Result<(), Error> {
         check_depth(depth)?;
         if self.siblings.len() != depth as usize {
             return Err(Error::Registry(format!(
-                "path has {} siblings, a tree of depth {depth} needs {depth}",
+                "path has {} levels, a tree of depth {depth} needs {depth}",
                 self.siblings.len()
             )));
         }
-        if self.index >= 1u64 << depth {
+        if self.index >= capacity_of(depth) {
             return Err(Error::Registry(format!(
                 "path index {} is outside a tree of depth {depth}",
                 self.index
@@ -469,12 +526,16 @@ mod tests {
         (0..n).map(|_| Fr::rand(&mut rng)).collect()
     }
 
+    fn h(children: &[Fr]) -> Fr {
+        hash_node(&<[Fr; ARITY]>::try_from(children).unwrap())
+    }
+
     /// The root of the full tree over `leaves` padded with zeros, computed naively.
     fn naive_root(depth: u32, leaves: &[Fr]) -> Fr {
         let mut level = leaves.to_vec();
-        level.resize(1usize << depth, EMPTY_LEAF);
+        level.resize(1usize << (2 * depth), EMPTY_LEAF);
         while level.len() > 1 {
-            level = level.chunks(2).map(|p| hash2(&p[0], &p[1])).collect();
+            level = level.chunks(ARITY).map(h).collect();
         }
         level[0]
     }
@@ -485,9 +546,9 @@ mod tests {
         assert_eq!(z.len(), MAX_DEPTH as usize + 1);
         assert_eq!(z[0], Fr::from(0u8));
         for i in 0..MAX_DEPTH as usize {
-            assert_eq!(z[i + 1], hash2(&z[i], &z[i]));
+            assert_eq!(z[i + 1], h(&[z[i]; 4]));
         }
-        for depth in 1..=4 {
+        for depth in 1..=3 {
             assert_eq!(MerkleTree::new(depth).unwrap().root(), z[depth as usize]);
             assert_eq!(empty_root(depth).unwrap(), naive_root(depth, &[]));
         }
@@ -499,19 +560,20 @@ mod tests {
     fn new_rejects_unsupported_depths() {
         assert_eq!(
             MerkleTree::new(0),
-            Err(Error::UnsupportedDepth { depth: 0, max: 32 })
+            Err(Error::UnsupportedDepth { depth: 0, max: 16 })
         );
         assert_eq!(
             MerkleTree::new(MAX_DEPTH + 1),
-            Err(Error::UnsupportedDepth { depth: 33, max: 32 })
+            Err(Error::UnsupportedDepth { depth: 17, max: 16 })
         );
         assert!(MerkleTree::new(MAX_DEPTH).is_ok());
         assert_eq!(MerkleTree::new(DEFAULT_DEPTH).unwrap().capacity(), 1 << 32);
+        assert_eq!(MerkleTree::new(3).unwrap().capacity(), 64);
     }
 
     #[test]
     fn append_matches_naive_root_and_every_path_verifies() {
-        let depth = 4;
+        let depth = 2;
         let leaves = random_leaves(16, 1);
         let mut tree = MerkleTree::new(depth).unwrap();
         assert!(tree.is_empty());
@@ -533,8 +595,8 @@ mod tests {
 
     #[test]
     fn from_leaves_matches_appends_for_every_length() {
-        let leaves = random_leaves(8, 2);
-        for n in 0..=8 {
+        let leaves = random_leaves(64, 2);
+        for n in 0..=64 {
             let mut appended = MerkleTree::new(3).unwrap();
             for leaf in &leaves[..n] {
                 appended.append(*leaf).unwrap();
@@ -547,27 +609,27 @@ mod tests {
 
     #[test]
     fn extend_matches_appends_from_every_starting_length() {
-        let leaves = random_leaves(13, 11);
-        for start in 0..=13 {
-            for end in start..=13 {
-                let mut tree = MerkleTree::from_leaves(4, &leaves[..start]).unwrap();
+        let leaves = random_leaves(21, 11);
+        for start in 0..=21 {
+            for end in start..=21 {
+                let mut tree = MerkleTree::from_leaves(3, &leaves[..start]).unwrap();
                 let indices = tree.extend(&leaves[start..end]).unwrap();
                 assert_eq!(indices, start as u64..end as u64);
-                assert_eq!(tree, MerkleTree::from_leaves(4, &leaves[..end]).unwrap());
-                assert_eq!(tree.root(), naive_root(4, &leaves[..end]));
+                assert_eq!(tree, MerkleTree::from_leaves(3, &leaves[..end]).unwrap());
+                assert_eq!(tree.root(), naive_root(3, &leaves[..end]));
             }
         }
     }
 
     #[test]
     fn extend_refuses_overflow_and_empty_leaves_without_changing_the_tree() {
-        let mut tree = MerkleTree::from_leaves(3, &random_leaves(5, 12)).unwrap();
+        let mut tree = MerkleTree::from_leaves(1, &random_leaves(2, 12)).unwrap();
         let before = tree.clone();
         assert!(matches!(
-            tree.extend(&random_leaves(4, 13)),
+            tree.extend(&random_leaves(3, 13)),
             Err(Error::TreeFull {
-                depth: 3,
-                capacity: 8
+                depth: 1,
+                capacity: 4
             })
         ));
         assert!(matches!(
@@ -575,17 +637,17 @@ mod tests {
             Err(Error::EmptyLeaf)
         ));
         assert_eq!(tree, before);
-        assert_eq!(tree.extend(&random_leaves(3, 13)).unwrap(), 5..8);
+        assert_eq!(tree.extend(&random_leaves(2, 13)).unwrap(), 2..4);
         assert_eq!(tree.len(), tree.capacity());
     }
 
     #[test]
-    fn extend_100k_leaves_at_depth_32_then_append_and_prove() {
+    fn extend_100k_leaves_at_the_default_depth_then_append_and_prove() {
         let leaves: Vec<Fr> = (1..=100_000u64).map(Fr::from).collect();
         let mut tree = MerkleTree::new(DEFAULT_DEPTH).unwrap();
         assert_eq!(tree.extend(&leaves).unwrap(), 0..100_000);
         let stored: usize = tree.levels.iter().map(Vec::len).sum();
-        assert!(stored < 2 * leaves.len() + DEFAULT_DEPTH as usize + 1);
+        assert!(stored < leaves.len() * 4 / 3 + DEFAULT_DEPTH as usize + 1);
         let index = tree.append(Fr::from(7u8)).unwrap();
         assert_eq!(index, 100_000);
         for i in [0, 54_321, 99_999, 100_000] {
@@ -602,9 +664,9 @@ mod tests {
 
     #[test]
     fn from_leaves_rejects_too_many_leaves() {
-        let leaves = random_leaves(9, 3);
+        let leaves = random_leaves(17, 3);
         assert!(matches!(
-            MerkleTree::from_leaves(3, &leaves),
+            MerkleTree::from_leaves(2, &leaves),
             Err(Error::TreeFull { .. })
         ));
         assert!(MerkleTree::from_leaves(0, &[]).is_err());
@@ -621,7 +683,7 @@ mod tests {
         assert_eq!(tree.root(), built.root());
         // Memory is proportional to the leaves: each level holds its filled prefix only.
         let stored: usize = tree.levels.iter().map(Vec::len).sum();
-        assert!(stored < 2 * leaves.len() + DEFAULT_DEPTH as usize + 1);
+        assert!(stored < leaves.len() * 4 / 3 + DEFAULT_DEPTH as usize + 1);
         for index in [0u64, 1, 511, 998, 999] {
             let path = tree.path(index).unwrap();
             assert_eq!(path.depth(), DEFAULT_DEPTH);
@@ -629,11 +691,12 @@ mod tests {
         }
         let last = tree.path(tree.capacity() - 1).unwrap();
         assert!(last.verify(&EMPTY_LEAF, &tree.root()));
+        assert!(last.positions().all(|p| p == 3));
     }
 
     #[test]
     fn full_tree_refuses_append() {
-        let mut tree = MerkleTree::from_leaves(2, &random_leaves(3, 5)).unwrap();
+        let mut tree = MerkleTree::from_leaves(1, &random_leaves(3, 5)).unwrap();
         assert_eq!(tree.append(Fr::from(9u8)).unwrap(), 3);
         assert_eq!(tree.len(), tree.capacity());
         let before = tree.clone();
@@ -653,7 +716,7 @@ mod tests {
 
     #[test]
     fn out_of_range_indices_are_errors() {
-        let mut tree = MerkleTree::from_leaves(3, &random_leaves(5, 6)).unwrap();
+        let mut tree = MerkleTree::from_leaves(2, &random_leaves(5, 6)).unwrap();
         assert_eq!(tree.leaf(5), None);
         assert_eq!(tree.leaf(u64::MAX), None);
         assert!(matches!(
@@ -669,20 +732,20 @@ mod tests {
             Err(Error::LeafNotAppended { .. })
         ));
         assert!(matches!(
-            tree.path(8),
-            Err(Error::IndexOutOfRange { index: 8, .. })
+            tree.path(16),
+            Err(Error::IndexOutOfRange { index: 16, .. })
         ));
         assert!(matches!(
             tree.path(u64::MAX),
             Err(Error::IndexOutOfRange { .. })
         ));
-        assert!(tree.path(7).is_ok());
+        assert!(tree.path(15).is_ok());
     }
 
     #[test]
     fn revoked_leaf_path_leads_to_new_root_from_zero() {
         let leaves = random_leaves(6, 7);
-        let mut tree = MerkleTree::from_leaves(3, &leaves).unwrap();
+        let mut tree = MerkleTree::from_leaves(2, &leaves).unwrap();
         let old_root = tree.root();
         let old_path = tree.path(2).unwrap();
         tree.revoke(2).unwrap();
@@ -690,7 +753,7 @@ mod tests {
         assert_ne!(tree.root(), old_root);
         let mut expected = leaves.clone();
         expected[2] = EMPTY_LEAF;
-        assert_eq!(tree.root(), naive_root(3, &expected));
+        assert_eq!(tree.root(), naive_root(2, &expected));
         // The siblings do not change; the leaf does.
         let path = tree.path(2).unwrap();
         assert_eq!(path, old_path);
@@ -712,35 +775,50 @@ mod tests {
 
     #[test]
     fn set_replaces_a_leaf() {
-        let leaves = random_leaves(4, 8);
+        let leaves = random_leaves(7, 8);
         let mut tree = MerkleTree::from_leaves(2, &leaves).unwrap();
-        tree.set(1, Fr::from(42u8)).unwrap();
+        tree.set(5, Fr::from(42u8)).unwrap();
         let mut expected = leaves.clone();
-        expected[1] = Fr::from(42u8);
+        expected[5] = Fr::from(42u8);
         assert_eq!(tree, MerkleTree::from_leaves(2, &expected).unwrap());
     }
 
     #[test]
-    fn path_bit_set_means_right_child() {
+    fn the_index_digits_place_the_node_among_its_siblings() {
+        // Index 0b10_01 = 9: position 1 at the leaf level, 2 at the next.
+        let s = |a: u8, b: u8, c: u8| [Fr::from(a), Fr::from(b), Fr::from(c)];
         let path = MerklePath {
-            index: 0b10,
-            siblings: vec![Fr::from(1u8), Fr::from(2u8)],
+            index: 9,
+            siblings: vec![s(1, 2, 3), s(4, 5, 6)],
         };
-        let leaf = Fr::from(5u8);
-        let level0 = hash2(&leaf, &Fr::from(1u8));
-        assert_eq!(path.root(&leaf), hash2(&Fr::from(2u8), &level0));
+        assert_eq!(path.positions().collect::<Vec<_>>(), [1, 2]);
+        let leaf = Fr::from(9u8);
+        let level0 = h(&[Fr::from(1u8), leaf, Fr::from(2u8), Fr::from(3u8)]);
+        let root = h(&[Fr::from(4u8), Fr::from(5u8), level0, Fr::from(6u8)]);
+        assert_eq!(path.root(&leaf), root);
+        for (position, expected) in [
+            (0, [9u8, 1, 2, 3]),
+            (1, [1, 9, 2, 3]),
+            (2, [1, 2, 9, 3]),
+            (3, [1, 2, 3, 9]),
+        ] {
+            assert_eq!(
+                children(leaf, &s(1, 2, 3), position),
+                expected.map(Fr::from)
+            );
+        }
     }
 
     #[test]
     fn path_validate_checks_depth_and_index() {
-        let path = MerkleTree::new(4).unwrap().path(15).unwrap();
-        assert!(path.validate(4).is_ok());
+        let path = MerkleTree::new(2).unwrap().path(15).unwrap();
+        assert!(path.validate(2).is_ok());
+        assert!(path.validate(1).is_err());
         assert!(path.validate(3).is_err());
-        assert!(path.validate(5).is_err());
         assert!(path.validate(0).is_err());
         let mut bad = path.clone();
         bad.index = 16;
-        assert!(bad.validate(4).is_err());
+        assert!(bad.validate(2).is_err());
     }
 
     fn hex(x: u64) -> String {
@@ -748,35 +826,83 @@ mod tests {
     }
 
     #[test]
+    fn path_json_round_trips_in_groups_of_three() {
+        let tree = MerkleTree::from_leaves(2, &random_leaves(6, 9)).unwrap();
+        let path = tree.path(5).unwrap();
+        let json = serde_json::to_value(&path).unwrap();
+        assert_eq!(json["index"], 5);
+        assert_eq!(json["siblings"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            json["siblings"][1][2],
+            serde_json::json!(fr_to_hex(&path.siblings[1][2]))
+        );
+        let back: MerklePath = serde_json::from_value(json).unwrap();
+        assert_eq!(back, path);
+    }
+
+    #[test]
     fn malformed_path_json_is_rejected() {
+        let g = |a: u64, b: u64, c: u64| format!(r#"["{}", "{}", "{}"]"#, hex(a), hex(b), hex(c));
         let ok = format!(
-            r#"{{"index": 1, "siblings": ["{}", "{}"]}}"#,
-            hex(1),
-            hex(2)
+            r#"{{"index": 5, "siblings": [{}, {}]}}"#,
+            g(1, 2, 3),
+            g(4, 5, 6)
         );
         assert!(serde_json::from_str::<MerklePath>(&ok).is_ok());
         let r = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
-        let too_many = vec![hex(1); MAX_DEPTH as usize + 1];
+        let too_many = vec![vec![hex(1); 3]; MAX_DEPTH as usize + 1];
         for bad in [
-            // No siblings.
+            // No levels.
             r#"{"index": 0, "siblings": []}"#.to_string(),
-            // Too many siblings.
+            // Too many levels.
             serde_json::json!({"index": 0, "siblings": too_many}).to_string(),
-            // Index outside 2^siblings.
+            // Index outside 4^levels.
             format!(
-                r#"{{"index": 4, "siblings": ["{}", "{}"]}}"#,
+                r#"{{"index": 16, "siblings": [{}, {}]}}"#,
+                g(1, 2, 3),
+                g(4, 5, 6)
+            ),
+            // Two or four siblings at a level, or a flat list.
+            format!(
+                r#"{{"index": 0, "siblings": [["{}", "{}"]]}}"#,
                 hex(1),
                 hex(2)
             ),
+            format!(
+                r#"{{"index": 0, "siblings": [["{}", "{}", "{}", "{}"]]}}"#,
+                hex(1),
+                hex(2),
+                hex(3),
+                hex(4)
+            ),
+            format!(
+                r#"{{"index": 0, "siblings": ["{}", "{}", "{}"]}}"#,
+                hex(1),
+                hex(2),
+                hex(3)
+            ),
             // Non-canonical (r itself), short, unprefixed hex.
-            format!(r#"{{"index": 0, "siblings": ["{r}"]}}"#),
-            r#"{"index": 0, "siblings": ["0x01"]}"#.to_string(),
-            format!(r#"{{"index": 0, "siblings": ["{}"]}}"#, &hex(1)[2..]),
+            format!(
+                r#"{{"index": 0, "siblings": [["{r}", "{}", "{}"]]}}"#,
+                hex(1),
+                hex(2)
+            ),
+            format!(
+                r#"{{"index": 0, "siblings": [["0x01", "{}", "{}"]]}}"#,
+                hex(1),
+                hex(2)
+            ),
+            format!(
+                r#"{{"index": 0, "siblings": [["{}", "{}", "{}"]]}}"#,
+                &hex(1)[2..],
+                hex(2),
+                hex(3)
+            ),
             // Negative or string index, missing or unknown fields.
-            format!(r#"{{"index": -1, "siblings": ["{}"]}}"#, hex(1)),
-            format!(r#"{{"index": "0", "siblings": ["{}"]}}"#, hex(1)),
-            format!(r#"{{"siblings": ["{}"]}}"#, hex(1)),
-            format!(r#"{{"index": 0, "siblings": ["{}"], "leaf": 1}}"#, hex(1)),
+            format!(r#"{{"index": -1, "siblings": [{}]}}"#, g(1, 2, 3)),
+            format!(r#"{{"index": "0", "siblings": [{}]}}"#, g(1, 2, 3)),
+            format!(r#"{{"siblings": [{}]}}"#, g(1, 2, 3)),
+            format!(r#"{{"index": 0, "siblings": [{}], "leaf": 1}}"#, g(1, 2, 3)),
             "[]".to_string(),
         ] {
             assert!(serde_json::from_str::<MerklePath>(&bad).is_err(), "{bad}");
@@ -786,15 +912,11 @@ mod tests {
     #[test]
     fn malformed_tree_json_is_rejected() {
         let r = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
+        let five = (1..=5).map(hex).collect::<Vec<_>>();
         for bad in [
             r#"{"depth": 0, "leaves": []}"#.to_string(),
-            r#"{"depth": 33, "leaves": []}"#.to_string(),
-            format!(
-                r#"{{"depth": 1, "leaves": ["{}", "{}", "{}"]}}"#,
-                hex(1),
-                hex(2),
-                hex(3)
-            ),
+            r#"{"depth": 17, "leaves": []}"#.to_string(),
+            serde_json::json!({"depth": 1, "leaves": five}).to_string(),
             format!(r#"{{"depth": 2, "leaves": ["{r}"]}}"#),
             format!(r#"{{"depth": 2, "leaves": [], "root": "{}"}}"#, hex(1)),
             r#"{"depth": 2}"#.to_string(),

@@ -2,13 +2,13 @@
 //! opens a credential against public values.
 //!
 //! Cost of [`CredentialOpeningVar::enforce_opening`], allocation included:
-//! [`opening_constraints`]`(depth) = 242·depth + 3,801`, that is 8,641 at depth 20 and 11,545 at
-//! depth 32:
+//! [`opening_constraints`]`(depth) = 304·depth + 3,801`, that is 6,841 at depth 10 and 8,665 at
+//! depth 16:
 //!
 //! | part | constraints |
 //! |------|-------------|
 //! | commitment (Poseidon, 16 inputs) | 606 |
-//! | Merkle path and root equality | 242·depth + 1 |
+//! | Merkle path and root equality | 304·depth + 1 |
 //! | holder binding (Poseidon, 2 inputs, and equality) | 238 |
 //! | scoped nullifier (Poseidon, 3 inputs; returned, not compared) | 258 |
 //! | expiry (33-bit decomposition of `expiry − today`) | 33 |
@@ -337,7 +337,7 @@ mod tests {
         // The holder secret's allocation is the caller's and costs nothing.
         assert_eq!(cs.num_constraints(), prove);
         assert_eq!(prove, opening_constraints(DEPTH));
-        assert_eq!(opening_constraints(20), 8_641);
-        assert_eq!(opening_constraints(32), 11_545);
+        assert_eq!(opening_constraints(10), 6_841);
+        assert_eq!(opening_constraints(16), 8_665);
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Cost: 3 constraints per S-box on a non-constant element (`x^2`, `x^4`, `x^5`), so
 //! `3 * (8 * t + RP)` for width `t`, less 3 for every state element still constant in the first
-//! round (the capacity element, and a constant domain tag). Poseidon(2) costs 240.
+//! round (the capacity element, and a constant domain tag). Poseidon(2) costs 240, a Merkle
+//! node's Poseidon(4) 297.
 
 use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
 use ark_relations::gr1cs::SynthesisError;
@@ -47,9 +48,10 @@ pub fn hash(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
     Ok(state.swap_remove(0))
 }
 
-/// A Merkle node: Poseidon of two elements without a domain tag; matches [`super::hash2`].
-pub fn hash2(left: &FpVar<Fr>, right: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
-    hash(&[left.clone(), right.clone()])
+/// A Merkle node: Poseidon of four elements without a domain tag; matches
+/// [`super::hash_node`].
+pub fn hash_node(children: &[FpVar<Fr>; 4]) -> Result<FpVar<Fr>, SynthesisError> {
+    hash(children)
 }
 
 /// `Poseidon(domain.tag(), inputs...)` in the circuit; matches [`super::hash_with_domain`].
@@ -119,15 +121,21 @@ mod tests {
     }
 
     #[test]
-    fn poseidon2_costs_240_constraints() {
+    fn poseidon2_costs_240_constraints_and_a_merkle_node_297() {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let v = alloc(
             &cs,
             &[Fr::from(1u8), Fr::from(2u8)],
             AllocationMode::Witness,
         );
-        let _ = hash2(&v[0], &v[1]).unwrap();
+        let _ = hash(&v).unwrap();
         assert_eq!(cs.num_constraints(), 240);
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let xs = [1u8, 2, 3, 4].map(Fr::from);
+        let v = alloc(&cs, &xs, AllocationMode::Witness);
+        let node = hash_node(&[v[0].clone(), v[1].clone(), v[2].clone(), v[3].clone()]).unwrap();
+        assert_eq!(cs.num_constraints(), 297);
+        assert_eq!(node.value().unwrap(), super::super::hash_node(&xs));
     }
 
     #[test]

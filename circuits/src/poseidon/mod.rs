@@ -6,8 +6,8 @@
 //! come from arkworks' `find_poseidon_ark_and_mds(254, t - 1, 8, RP, 0)`, which yields circomlib's.
 //!
 //! Every use inside zkhealth is domain-separated: [`hash_with_domain`] puts a [`Domain`] tag in
-//! front of the inputs. Merkle nodes are the one exception ([`hash2`]), so that registry roots
-//! match `@zk-kit/incremental-merkle-tree`.
+//! front of the inputs. Merkle nodes are the one exception ([`hash_node`]), so that registry roots
+//! match zk-kit's `IMT`.
 
 #[cfg(feature = "r1cs")]
 pub mod constraints;
@@ -109,12 +109,13 @@ pub fn hash(inputs: &[Fr]) -> Result<Fr, Error> {
     Ok(state[0])
 }
 
-/// Poseidon of two elements: a registry's Merkle node (no domain tag, to match zk-kit's tree).
-pub fn hash2(left: &Fr, right: &Fr) -> Fr {
-    match hash(&[*left, *right]) {
+/// Poseidon of four elements: a registry's Merkle node (no domain tag, to match zk-kit's `IMT`
+/// with arity 4).
+pub fn hash_node(children: &[Fr; 4]) -> Fr {
+    match hash(children) {
         Ok(h) => h,
-        // Two inputs is always a supported arity.
-        Err(_) => unreachable!("Poseidon supports two inputs"),
+        // Four inputs is always a supported arity.
+        Err(_) => unreachable!("Poseidon supports four inputs"),
     }
 }
 
