@@ -38,3 +38,6 @@ build zkhealth_verifier --no-default-features
 build zkhealth --features prover
 # wasm-bindgen's Node modules are CommonJS inside an ES-module package.
 echo '{"type": "commonjs"}' > "$out/node/package.json"
+# The pages (web/) load the web modules from web/pkg/.
+rm -rf web/pkg
+cp -r "$out/web" web/pkg

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what wasm/build.sh needs on a fresh Debian bookworm machine: the Rust toolchain that
-# builds std for wasm32 (rustc-web, rust-web-src, cargo-web) with lld's wasm-ld, and
-# wasm-bindgen-cli at exactly the wasm-bindgen crate's version. Skips what is there already.
+# Installs what wasm/build.sh and the browser tests need on a fresh Debian bookworm machine: the
+# Rust toolchain that builds std for wasm32 (rustc-web, rust-web-src, cargo-web) with lld's
+# wasm-ld, Chromium (the pages' tests drive it headless), and wasm-bindgen-cli at exactly the
+# wasm-bindgen crate's version. Skips what is there already.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(rustc-web rust-web-src cargo-web lld)
+packages=(rustc-web rust-web-src cargo-web lld chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")

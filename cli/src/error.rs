@@ -162,6 +162,14 @@ pub enum CliError {
     /// The demo saw outcomes other than the expected ones.
     #[error("demo: {} outcome(s) were not as expected: {}", .0.len(), .0.join("; "))]
     Demo(Vec<String>),
+    /// The pages' server could not start or stopped with an error.
+    #[error("web server on {addr}: {source}")]
+    Serve {
+        /// The address it was to listen on.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 impl CliError {

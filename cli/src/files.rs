@@ -19,7 +19,7 @@ use zkhealth::{
 
 use crate::error::CliError;
 
-/// The largest key or artifact file read (a proving artifact at depth 32 is a few tens of MB).
+/// The largest key or artifact file read (a proving artifact at depth 16 is about 6 MiB).
 pub const MAX_KEY_FILE_BYTES: u64 = 1 << 30;
 
 /// The largest file of a growing record read (root histories, used nullifiers).

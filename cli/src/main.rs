@@ -23,6 +23,7 @@ mod keys;
 mod nullifiers;
 mod qr;
 mod verifier;
+mod web;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -122,6 +123,8 @@ pub enum Command {
     ExportSolidity(evm::ExportSolidityArgs),
     /// Print the `verifyPresentation` calldata of a presentation (hex, or words as JSON).
     Calldata(evm::CalldataArgs),
+    /// Serve the checkpoint and wallet pages and their configuration locally.
+    Web(web::WebArgs),
 }
 
 /// `demo`.
@@ -129,7 +132,7 @@ pub enum Command {
 pub struct DemoArgs {
     /// Registry depth (1 to 16; depth d holds 4^d credentials); keys are cached per depth in
     /// `<data-dir>/keys/`.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = zkhealth::circuits::merkle::DEFAULT_DEPTH)]
     pub depth: u32,
 }
 
@@ -166,6 +169,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::AcceptOwnership(args) => chain::accept_ownership(&args),
         Command::ExportSolidity(args) => evm::export_solidity(&args),
         Command::Calldata(args) => evm::calldata(&args),
+        Command::Web(args) => web::web(&args),
     }
 }
 
@@ -185,5 +189,22 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_runs_at_the_default_depth_unless_told() {
+        let Ok(cli) = Cli::try_parse_from(["zkhealth", "demo"]) else {
+            panic!("`zkhealth demo` parses");
+        };
+        let Command::Demo(args) = cli.command else {
+            panic!("`zkhealth demo` is the demo");
+        };
+        assert_eq!(args.depth, zkhealth::circuits::merkle::DEFAULT_DEPTH);
+        assert!(args.depth <= zkhealth::circuits::merkle::MAX_DEPTH);
     }
 }

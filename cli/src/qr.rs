@@ -79,64 +79,11 @@ pub fn read_bytes(bytes: &[u8]) -> Result<String, String> {
     read_gray(&image)
 }
 
-/// The text of the QR code in a grey image: as it is, then, for a blurred or unevenly lit one,
-/// thresholded at the level that best separates its dark and light pixels (Otsu's method).
+/// The text of the QR code in a grey image ([`zkhealth_verifier::qr::read_grey`]: as it is, then
+/// thresholded by Otsu's method).
 pub fn read_gray(image: &GrayImage) -> Result<String, String> {
-    let first = decode(image.clone());
-    if first.is_ok() {
-        return first;
-    }
-    let level = otsu_level(image);
-    let binary = GrayImage::from_fn(image.width(), image.height(), |x, y| {
-        Luma([if image.get_pixel(x, y).0[0] > level {
-            255
-        } else {
-            0
-        }])
-    });
-    decode(binary).or(first)
-}
-
-fn decode(image: GrayImage) -> Result<String, String> {
-    let mut prepared = rqrr::PreparedImage::prepare(image);
-    let mut last = String::from("no QR code found in the image");
-    for grid in prepared.detect_grids() {
-        match grid.decode() {
-            Ok((_, text)) => return Ok(text),
-            Err(e) => last = format!("a QR code that does not decode: {e}"),
-        }
-    }
-    Err(last)
-}
-
-/// The grey level that maximises the between-class variance of the histogram.
-fn otsu_level(image: &GrayImage) -> u8 {
-    let mut histogram = [0u64; 256];
-    for p in image.pixels() {
-        histogram[usize::from(p.0[0])] += 1;
-    }
-    let total: u64 = histogram.iter().sum();
-    let sum: f64 = histogram
-        .iter()
-        .enumerate()
-        .map(|(level, n)| level as f64 * *n as f64)
-        .sum();
-    let (mut below, mut below_sum, mut best, mut level) = (0u64, 0f64, 0f64, 127u8);
-    for (t, n) in histogram.iter().enumerate() {
-        below += n;
-        below_sum += t as f64 * *n as f64;
-        let above = total - below;
-        if below == 0 || above == 0 {
-            continue;
-        }
-        let (mean_below, mean_above) = (below_sum / below as f64, (sum - below_sum) / above as f64);
-        let between = below as f64 * above as f64 * (mean_below - mean_above).powi(2);
-        if between > best {
-            best = between;
-            level = t as u8;
-        }
-    }
-    level
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    zkhealth_verifier::qr::read_grey(width, height, image.as_raw()).map_err(|e| e.to_string())
 }
 
 /// The text of the QR code in the image file at `path`.

@@ -8,12 +8,24 @@
 //!
 //! `ZKH_WASM_DEPTH` sets the registry depth (default 2); the test prints the proof and
 //! verification times in Node, which the README's table reports at depths 10 and 16.
+//!
+//! The pages (`web/`) in headless Chromium: `zkhealth web` serves them with a configuration
+//! written from the same fixtures, and `web/tests/browser.test.mjs` (playwright-core, pinned in
+//! `web/tests/package-lock.json`, driving Debian's `chromium`) makes the wallet prove, the
+//! checkpoint accept the QR image once, and refuse it again (also after a reload), a tampered
+//! one, one for an older challenge, and verify offline; screenshots of both pages are kept in
+//! `target/tmp/web-screenshots/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::{path::Path, process::Command};
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::OnceLock,
+};
 
 use common::{clock_day, issue_vaccination, keys, ok, s};
 
@@ -44,20 +56,20 @@ fn printed(setup: &str, label: &str) -> String {
         .unwrap_or_else(|| panic!("setup prints the {label}:\n{setup}"))
 }
 
-#[test]
-fn the_npm_package_proves_and_verifies_in_node() {
-    let built = run(
-        Command::new("bash").arg(root().join("wasm/build.sh")),
-        "wasm/build.sh",
-    );
-    for line in built.lines().filter(|l| l.contains("gzipped")) {
-        println!("{line}");
-    }
+/// Builds the package once per test binary (both tests need it); returns what the build printed.
+fn build() -> &'static str {
+    static BUILT: OnceLock<String> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        run(
+            Command::new("bash").arg(root().join("wasm/build.sh")),
+            "wasm/build.sh",
+        )
+    })
+}
 
-    let depth: u32 = std::env::var("ZKH_WASM_DEPTH")
-        .ok()
-        .map(|d| d.parse().expect("ZKH_WASM_DEPTH is a depth"))
-        .unwrap_or(2);
+/// Keys at `depth` and one credential issued into a fresh registry, with its roots and the
+/// standard vaccination policy (disclosing the country): the files both tests read.
+fn fixtures(depth: u32) -> tempfile::TempDir {
     let (key_dir, setup) = keys(depth);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -95,7 +107,20 @@ fn the_npm_package_proves_and_verifies_in_node() {
             &f("policy.json"),
         ],
     );
+    dir
+}
 
+#[test]
+fn the_npm_package_proves_and_verifies_in_node() {
+    for line in build().lines().filter(|l| l.contains("gzipped")) {
+        println!("{line}");
+    }
+    let depth: u32 = std::env::var("ZKH_WASM_DEPTH")
+        .ok()
+        .map(|d| d.parse().expect("ZKH_WASM_DEPTH is a depth"))
+        .unwrap_or(2);
+    let dir = fixtures(depth);
+    let d = dir.path();
     run(
         Command::new("node")
             .args(["--test", "--test-reporter=spec"])
@@ -106,4 +131,95 @@ fn the_npm_package_proves_and_verifies_in_node() {
     );
     let timings = std::fs::read_to_string(d.join("timings.json")).unwrap();
     println!("Node, depth {depth}: {timings}");
+}
+
+/// `zkhealth web` on a free loopback port; killed when dropped.
+struct Server {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(config: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zkhealth"))
+        .args(["web", "--port", "0", "--dir"])
+        .arg(root().join("web"))
+        .arg("--config")
+        .arg(config)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .last()
+        .and_then(|u| u.strip_suffix("checkpoint/"))
+        .unwrap_or_else(|| panic!("zkhealth web prints the checkpoint's address: {first}"))
+        .to_string();
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, url }
+}
+
+#[test]
+fn the_pages_prove_and_verify_in_chromium() {
+    build();
+    let dir = fixtures(2);
+    let d = dir.path();
+    let config = d.join("config");
+    std::fs::create_dir(&config).unwrap();
+    for name in [
+        "presentation.vk",
+        "presentation.pk",
+        "policy.json",
+        "roots.json",
+    ] {
+        std::fs::copy(d.join(name), config.join(name)).unwrap();
+    }
+    let read = |name: &str| std::fs::read_to_string(d.join(name)).unwrap();
+    let checkpoint = serde_json::json!({
+        "keyId": read("key-id.txt"),
+        "verifierId": "checkpoint-AMS",
+        "event": "2026-boarding",
+        "vk": "presentation.vk",
+        "policy": "policy.json",
+        "roots": "roots.json",
+    });
+    std::fs::write(config.join("checkpoint.json"), checkpoint.to_string()).unwrap();
+    let wallet = serde_json::json!({
+        "artifactId": read("artifact-id.txt"),
+        "pk": "presentation.pk",
+    });
+    std::fs::write(config.join("wallet.json"), wallet.to_string()).unwrap();
+
+    let server = serve(&config);
+    let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+    run(
+        Command::new("node")
+            .args(["--test", "--test-reporter=spec"])
+            .arg(root().join("web/tests/browser.test.mjs"))
+            .env("ZKH_WEB_URL", &server.url)
+            .env("ZKH_FIXTURES", d)
+            .env("ZKH_SCREENSHOTS", &shots),
+        "node --test web/tests/browser.test.mjs",
+    );
+    for shot in [
+        "wallet.png",
+        "checkpoint-accepted.png",
+        "checkpoint-refused-reused.png",
+        "checkpoint-refused-tampered.png",
+        "checkpoint-refused-challenge.png",
+    ] {
+        let png = std::fs::read(shots.join(shot)).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{shot} is a PNG");
+    }
+    println!("screenshots in {}", shots.display());
 }

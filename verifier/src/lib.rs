@@ -72,6 +72,8 @@ pub mod nullifiers;
 pub mod pairing;
 pub mod presentation;
 pub mod proof;
+#[cfg(feature = "qr")]
+pub mod qr;
 pub mod roots;
 pub mod verifier;
 pub mod verify;

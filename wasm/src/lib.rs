@@ -10,6 +10,9 @@
 //!   `Wallet::prove` proves a request from the holder's files and returns the presentation's
 //!   QR text, reporting its stages to a progress callback.
 //!
+//! - [`qr_svg`] draws a text (a challenge, a presentation) as a QR code in SVG; [`read_qr`] reads
+//!   one from a camera frame or an image's pixels (RGBA, as a canvas gives them).
+//!
 //! Nothing here reads a clock or keeps state between calls: the page passes the time, the
 //! challenge and the used nullifiers, and stores what an acceptance returns (the checkpoint page
 //! keeps nullifiers in IndexedDB). Errors that are the caller's (a malformed key, policy or root
@@ -27,10 +30,13 @@ use zkhealth_verifier::{
     Verifier, VerifyError, VerifyingKey,
 };
 
+mod qr;
 #[cfg(feature = "prover")]
 mod wallet;
 #[cfg(feature = "prover")]
 pub use wallet::Wallet;
+
+pub use qr::{qr_svg, read_qr};
 
 #[wasm_bindgen(typescript_custom_section)]
 const OUTCOME_TYPE: &'static str = r#"
