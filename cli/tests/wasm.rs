@@ -6,8 +6,9 @@
 //! reuse, another challenge, another scope, a tampered and a garbled presentation, and bad
 //! configuration throws.
 //!
-//! `ZKH_WASM_DEPTH` sets the registry depth (default 2); the test prints the proof and
-//! verification times in Node, which the README's table reports at depths 10 and 16.
+//! `ZKH_WASM_DEPTH` sets the registry depth (default 2); the tests print the proof and
+//! verification times in Node and in Chromium, which the README's table reports at depths 10 and
+//! 16.
 //!
 //! The pages (`web/`) in headless Chromium: `zkhealth web` serves them with a configuration
 //! written from the same fixtures, and `web/tests/browser.test.mjs` (playwright-core, pinned in
@@ -54,6 +55,14 @@ fn printed(setup: &str, label: &str) -> String {
         .find_map(|l| l.trim().strip_prefix(label))
         .map(|v| v.trim().to_string())
         .unwrap_or_else(|| panic!("setup prints the {label}:\n{setup}"))
+}
+
+/// The registry depth of the fixtures: `ZKH_WASM_DEPTH`, or 2.
+fn depth() -> u32 {
+    std::env::var("ZKH_WASM_DEPTH")
+        .ok()
+        .map(|d| d.parse().expect("ZKH_WASM_DEPTH is a depth"))
+        .unwrap_or(2)
 }
 
 /// Builds the package once per test binary (both tests need it); returns what the build printed.
@@ -115,10 +124,7 @@ fn the_npm_package_proves_and_verifies_in_node() {
     for line in build().lines().filter(|l| l.contains("gzipped")) {
         println!("{line}");
     }
-    let depth: u32 = std::env::var("ZKH_WASM_DEPTH")
-        .ok()
-        .map(|d| d.parse().expect("ZKH_WASM_DEPTH is a depth"))
-        .unwrap_or(2);
+    let depth = depth();
     let dir = fixtures(depth);
     let d = dir.path();
     run(
@@ -172,7 +178,8 @@ fn serve(config: &Path) -> Server {
 #[test]
 fn the_pages_prove_and_verify_in_chromium() {
     build();
-    let dir = fixtures(2);
+    let depth = depth();
+    let dir = fixtures(depth);
     let d = dir.path();
     let config = d.join("config");
     std::fs::create_dir(&config).unwrap();
@@ -208,9 +215,12 @@ fn the_pages_prove_and_verify_in_chromium() {
             .arg(root().join("web/tests/browser.test.mjs"))
             .env("ZKH_WEB_URL", &server.url)
             .env("ZKH_FIXTURES", d)
-            .env("ZKH_SCREENSHOTS", &shots),
+            .env("ZKH_SCREENSHOTS", &shots)
+            .env("ZKH_TIMINGS", d.join("timings.json")),
         "node --test web/tests/browser.test.mjs",
     );
+    let timings = std::fs::read_to_string(d.join("timings.json")).unwrap();
+    println!("Chromium, depth {depth}: {timings}");
     for shot in [
         "wallet.png",
         "checkpoint-accepted.png",

@@ -10,7 +10,7 @@
 // presentation shows REFUSED (challenge); offline, the reloaded checkpoint still verifies.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -65,8 +65,12 @@ test("checkpoint and wallet in Chromium", { timeout: 600_000 }, async () => {
       await wallet.setInputFiles(`#${name}`, join(fixtures, `${name}.json`));
     }
     await wallet.fill("#challenge", request);
+    const timings = {};
+    let start = performance.now();
     await wallet.click("#prove");
     await wallet.waitForSelector("#presentation-qr svg", { timeout: 300_000 });
+    // From the click to the QR code: the artifact fetched and loaded, the proof, its check.
+    timings.prove_ms = performance.now() - start;
     assert.equal(await wallet.getAttribute("#progress", "value"), "1");
     const qr = await wallet.locator("#presentation-qr svg").screenshot();
     await wallet.screenshot({ path: join(shots, "wallet.png"), fullPage: true });
@@ -92,11 +96,18 @@ test("checkpoint and wallet in Chromium", { timeout: 600_000 }, async () => {
       };
     }
 
+    start = performance.now();
     const first = await present(qr, "checkpoint-accepted.png");
+    // From the upload to the verdict: the image decoded, the QR read, the presentation verified
+    // (the first verification builds the key's tables), the nullifier committed; and again.
+    timings.verify_ms = performance.now() - start;
     assert.equal(first.verdict, "ACCEPTED", first.reason);
     assert.match(first.disclosed, /country: NL/);
 
+    start = performance.now();
     const again = await present(qr, "checkpoint-refused-reused.png");
+    timings.verify_again_ms = performance.now() - start;
+    if (process.env.ZKH_TIMINGS) writeFileSync(process.env.ZKH_TIMINGS, JSON.stringify(timings));
     assert.equal(again.verdict, "REFUSED");
     assert.match(again.reason, /^nullifier_reused/);
 
