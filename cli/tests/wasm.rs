@@ -14,8 +14,10 @@
 //! written from the same fixtures, and `web/tests/browser.test.mjs` (playwright-core, pinned in
 //! `web/tests/package-lock.json`, driving Debian's `chromium`) makes the wallet prove, the
 //! checkpoint accept the QR image once, and refuse it again (also after a reload), a tampered
-//! one, one for an older challenge, and verify offline; screenshots of both pages are kept in
-//! `target/tmp/web-screenshots/`.
+//! one, one for an older challenge, and verify offline; then, through Chromium's fake camera
+//! playing a Y4M video of a QR code on screen, the wallet scans a second checkpoint's challenge
+//! and that checkpoint scans the fresh presentation and accepts it. Screenshots of both pages
+//! are kept in `target/tmp/web-screenshots/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -227,6 +229,7 @@ fn the_pages_prove_and_verify_in_chromium() {
         "checkpoint-refused-reused.png",
         "checkpoint-refused-tampered.png",
         "checkpoint-refused-challenge.png",
+        "checkpoint-camera.png",
     ] {
         let png = std::fs::read(shots.join(shot)).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{shot} is a PNG");
