@@ -170,6 +170,9 @@ pub enum CliError {
         /// Why.
         source: std::io::Error,
     },
+    /// The verification service could not start, or failed.
+    #[error(transparent)]
+    Service(zkhealth_service::ServiceError),
 }
 
 impl CliError {

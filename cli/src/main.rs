@@ -22,6 +22,7 @@ mod issuer;
 mod keys;
 mod nullifiers;
 mod qr;
+mod serve;
 mod verifier;
 mod web;
 
@@ -125,6 +126,9 @@ pub enum Command {
     Calldata(evm::CalldataArgs),
     /// Serve the checkpoint and wallet pages and their configuration locally.
     Web(web::WebArgs),
+    /// Run the verification service (HTTP API; durable challenges and nullifiers in redb or
+    /// PostgreSQL).
+    Serve(serve::ServeArgs),
 }
 
 /// `demo`.
@@ -170,6 +174,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::ExportSolidity(args) => evm::export_solidity(&args),
         Command::Calldata(args) => evm::calldata(&args),
         Command::Web(args) => web::web(&args),
+        Command::Serve(args) => serve::serve(&args),
     }
 }
 
