@@ -119,15 +119,21 @@ impl World {
         }
     }
 
-    /// A configuration for `database`, with `extra` lines at the top.
+    /// A configuration for `database`, with `extra` lines at the top, reading `roots.json`.
     fn config(&self, name: &str, database: &str, extra: &str) -> PathBuf {
+        self.config_with_roots(name, database, extra, "roots.json")
+    }
+
+    /// A configuration for `database`, with `extra` lines at the top, reading the roots file
+    /// `roots`.
+    fn config_with_roots(&self, name: &str, database: &str, extra: &str, roots: &str) -> PathBuf {
         let d = self.dir.path();
         let key_id = std::fs::read_to_string(d.join("key-id.txt")).unwrap();
         let text = format!(
             "listen = \"127.0.0.1:0\"\ndatabase = \"{database}\"\n{extra}\n\
              [[verifiers]]\nverifier = \"{VERIFIER}\"\nevent = \"{EVENT}\"\n\
              key = \"presentation.vk\"\nkey_id = \"{key_id}\"\npolicy = \"policy.json\"\n\
-             roots = \"roots.json\"\n"
+             roots = \"{roots}\"\n"
         );
         let path = d.join(format!("{name}.toml"));
         std::fs::write(&path, text).unwrap();
@@ -725,4 +731,134 @@ fn bad_input_and_abuse_get_clear_answers_and_the_service_keeps_serving() {
         log.contains("\"status\":413"),
         "structured logs name each answer:\n{log}"
     );
+}
+
+/// Holder `i`'s presentation for a fresh challenge from the service at `url`.
+fn fresh(world: &World, url: &str, i: usize) -> String {
+    let challenge = challenges(url, 1).remove(0);
+    world.present(i, &challenge)
+}
+
+#[test]
+fn roots_reload_batches_challenges_and_graceful_shutdown() {
+    let world = World::new();
+    let d = world.dir.path();
+    // A snapshot of another state of the registry: the holders' root is not in it.
+    let mut stale = Registry::new(DEPTH, 3_600).unwrap();
+    stale
+        .append(zkhealth::circuits::Fr::from(7u8), now() - 60)
+        .unwrap();
+    let stale = IssuerRoots::new(ISSUER, LocalRoots::new(stale.history().clone())).unwrap();
+    std::fs::write(d.join("live-roots.json"), stale.to_json()).unwrap();
+    let settings = "challenge_ttl_secs = 3\nroots_poll_ms = 100\nrequest_timeout_ms = 20000";
+    let database = d.join("more.redb");
+    let config = world.config_with_roots(
+        "more",
+        database.to_str().unwrap(),
+        settings,
+        "live-roots.json",
+    );
+    let instance = Instance::start(&config, None);
+    let url = instance.url.clone();
+    let agent = agent();
+    let single = format!("{url}/v1/presentations");
+    let verdict = |body: &str| {
+        let (status, json) = post(&agent, &single, "text/plain", body).unwrap();
+        (status, json["code"].as_str().unwrap_or("").to_string())
+    };
+
+    // The root is not in the snapshot; once the file is replaced, it is (no restart).
+    let p0 = fresh(&world, &url, 0);
+    assert_eq!(verdict(&p0), (422, "root_not_accepted".into()));
+    let current = std::fs::read_to_string(d.join("roots.json")).unwrap();
+    std::fs::write(d.join("live-roots.json.tmp"), current).unwrap();
+    std::fs::rename(d.join("live-roots.json.tmp"), d.join("live-roots.json")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let p1 = fresh(&world, &url, 1);
+    loop {
+        let v = verdict(&p1);
+        if v.0 == 200 {
+            break;
+        }
+        assert_eq!(v, (422, "root_not_accepted".into()));
+        assert!(Instant::now() < deadline, "the new snapshot was not loaded");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A snapshot that does not load leaves the last good one in place.
+    std::fs::write(d.join("live-roots.json"), "{").unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(verdict(&fresh(&world, &url, 2)).0, 200);
+
+    // Challenges: single use, issued here, expiring.
+    let challenge = challenges(&url, 1).remove(0);
+    let (a, b) = (world.present(3, &challenge), world.present(4, &challenge));
+    assert_eq!(verdict(&a).0, 200);
+    assert_eq!(verdict(&b), (422, "challenge_used".into()));
+    let never_issued = world.present(
+        5,
+        &zkhealth::circuits::field::fr_to_hex(&zkhealth::circuits::Fr::from(99u8)),
+    );
+    assert_eq!(verdict(&never_issued), (422, "challenge_unknown".into()));
+    let late = fresh(&world, &url, 6);
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(verdict(&late), (422, "challenge_expired".into()));
+
+    // A batch, checked together and answered per item, in order: three fresh presentations,
+    // one of them twice, and one for another verifier's scope.
+    let items: Vec<String> = (7..10).map(|i| fresh(&world, &url, i)).collect();
+    let mut batch = items.clone();
+    batch.push(items[1].clone());
+    let body = serde_json::json!({ "verifier": VERIFIER, "presentations": batch }).to_string();
+    let (status, json) = post(
+        &agent,
+        &format!("{url}/v1/presentations:batch"),
+        "application/json",
+        &body,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{json}");
+    let results = json["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    for r in &results[..3] {
+        assert_eq!(r["accepted"], true, "{r}");
+        assert_eq!(r["disclosed"][0]["name"], "country");
+        assert_eq!(r["disclosed"][0]["value"], "NL");
+    }
+    assert_eq!(results[3]["code"], "nullifier_reused");
+
+    // Graceful shutdown: a request in flight when SIGTERM arrives is answered.
+    let p10 = fresh(&world, &url, 10);
+    let addr = instance.addr();
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST /v1/presentations HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        p10.len()
+    );
+    let (first, rest) = p10.split_at(20);
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(first.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    Command::new("kill")
+        .args(["-TERM", &instance.child.id().to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"accepted\":true"), "{answer}");
+    let log = instance.stop();
+    assert!(
+        log.contains("stopped: every request in flight was answered"),
+        "{log}"
+    );
+    assert!(log.contains("roots reloaded"), "{log}");
+    assert!(log.contains("previous one stays"), "{log}");
+    // Recorded: 2 singles after the reload, 1 with the shared challenge, 3 in the batch, and
+    // the one in flight at shutdown.
+    assert_eq!(count_nullifiers(database.to_str().unwrap()), 7);
 }

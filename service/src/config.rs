@@ -77,11 +77,43 @@ pub struct VerifierConfig {
     pub key_id: String,
     /// The policy file.
     pub policy: PathBuf,
-    /// The issuer's root snapshot (`zkhealth roots`), reloaded when it changes.
-    pub roots: PathBuf,
+    /// The issuer's root snapshot (`zkhealth roots`), reloaded when it changes; or give
+    /// `[verifiers.chain]`.
+    #[serde(default)]
+    pub roots: Option<PathBuf>,
+    /// The registry contract to read roots from, instead of a snapshot.
+    #[serde(default)]
+    pub chain: Option<ChainConfig>,
     /// Days a presentation's date may follow the service's (for policies that admit it).
     #[serde(default)]
     pub clock_tolerance_days: u32,
+}
+
+/// Roots read from the registry contract over JSON-RPC.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    /// The node's URL.
+    pub rpc_url: String,
+    /// The registry contract's address.
+    pub registry: String,
+    /// The chain the node must be on.
+    pub chain_id: u64,
+    /// The issuer whose registry it is (the policy must be this issuer's).
+    pub issuer: String,
+    /// Which state to read: `latest`, `safe`, `finalized` or a number of confirmations.
+    #[serde(default = "default_read_at")]
+    pub read_at: String,
+    /// How long an answer about a root is kept, in seconds.
+    #[serde(default = "default_cache_secs")]
+    pub cache_secs: u64,
+}
+
+fn default_read_at() -> String {
+    "latest".into()
+}
+fn default_cache_secs() -> u64 {
+    30
 }
 
 fn default_listen() -> SocketAddr {
@@ -130,7 +162,10 @@ impl Config {
     pub fn from_toml(text: &str, base: &Path) -> Result<Self, String> {
         let mut config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         for v in &mut config.verifiers {
-            for p in [&mut v.key, &mut v.policy, &mut v.roots] {
+            for p in [Some(&mut v.key), Some(&mut v.policy), v.roots.as_mut()]
+                .into_iter()
+                .flatten()
+            {
                 if p.is_relative() {
                     *p = base.join(&*p);
                 }
@@ -154,6 +189,17 @@ impl Config {
         names.sort_unstable();
         if names.windows(2).any(|w| w.first() == w.get(1)) {
             return Err("two [[verifiers]] have the same verifier id".into());
+        }
+        for v in &self.verifiers {
+            if v.roots.is_some() == v.chain.is_some() {
+                return Err(format!(
+                    "verifier {}: give either roots (a snapshot file) or [verifiers.chain]",
+                    v.verifier
+                ));
+            }
+            if let Some(chain) = &v.chain {
+                crate::roots::parse_read_at(&chain.read_at)?;
+            }
         }
         let positive = [
             ("challenge_ttl_secs", self.challenge_ttl_secs),
@@ -204,7 +250,10 @@ mod tests {
         let c = Config::from_toml(MINIMAL, Path::new("/etc/zkh")).unwrap();
         assert_eq!(c.database, "/etc/zkh/v.redb");
         assert_eq!(c.verifiers[0].key, Path::new("/etc/zkh/k.vk"));
-        assert_eq!(c.verifiers[0].roots, Path::new("/abs/roots.json"));
+        assert_eq!(
+            c.verifiers[0].roots.as_deref(),
+            Some(Path::new("/abs/roots.json"))
+        );
         assert_eq!(c.challenge_ttl_secs, 300);
         assert_eq!(c.listen, default_listen());
     }
@@ -223,6 +272,18 @@ mod tests {
         assert!(Config::from_toml(&unknown, Path::new("."))
             .unwrap_err()
             .contains("colour"));
+        let neither = MINIMAL.replace("roots = \"/abs/roots.json\"", "");
+        assert!(Config::from_toml(&neither, Path::new("."))
+            .unwrap_err()
+            .contains("either roots"));
+        let bad_read = format!(
+            "{MINIMAL}[verifiers.chain]\nrpc_url = \"http://127.0.0.1:8545\"\nregistry = \"0x00\"\n\
+             chain_id = 1\nissuer = \"NL-RIVM\"\nread_at = \"soon\"\n"
+        )
+        .replace("roots = \"/abs/roots.json\"", "");
+        assert!(Config::from_toml(&bad_read, Path::new("."))
+            .unwrap_err()
+            .contains("read_at"));
         let twice = format!("{MINIMAL}{}", &MINIMAL[MINIMAL.find("[[").unwrap()..]);
         assert!(Config::from_toml(&twice, Path::new("."))
             .unwrap_err()

@@ -12,11 +12,13 @@
 //!   and the micro-batching of concurrent verifications.
 //! - [`api`]: the routes, the answers and their stable codes.
 //! - [`metrics`]: the Prometheus metrics.
+//! - [`roots`]: root snapshots and roots read from the chain, cached.
 //! - [`store`]: the two stores.
 
 pub mod api;
 pub mod config;
 pub mod metrics;
+pub mod roots;
 pub mod store;
 pub mod verifiers;
 

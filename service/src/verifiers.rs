@@ -21,7 +21,12 @@ use zkhealth_verifier::{
     VerifyError, VerifyingKey,
 };
 
-use crate::{config::VerifierConfig, metrics::Metrics, Config, ServiceError};
+use crate::{
+    config::VerifierConfig,
+    metrics::Metrics,
+    roots::{parse_read_at, ChainRoots, Roots},
+    Config, ServiceError,
+};
 
 /// A nullifier store that records nothing and has seen nothing: verification without the
 /// nullifier check, which the service's store makes afterwards.
@@ -52,9 +57,9 @@ pub struct Checker {
     key: VerifyingKey,
     policy: Policy,
     tolerance_days: u32,
-    roots_path: PathBuf,
-    current: RwLock<Arc<Verifier<LocalRoots>>>,
-    roots_stamp: Mutex<Option<(SystemTime, u64)>>,
+    roots_path: Option<PathBuf>,
+    current: RwLock<Arc<Verifier<Roots>>>,
+    roots_stamp: Mutex<Option<Stamp>>,
     queue: mpsc::Sender<Job>,
     metrics: Arc<Metrics>,
 }
@@ -74,15 +79,45 @@ fn file_err(v: &VerifierConfig, what: &'static str, path: &Path, reason: String)
     }
 }
 
-fn read_roots(
-    v: &VerifierConfig,
-) -> Result<(IssuerRoots<LocalRoots>, (SystemTime, u64)), ServiceError> {
-    let err = |reason: String| file_err(v, "roots", &v.roots, reason);
-    let meta = std::fs::metadata(&v.roots).map_err(|e| err(e.to_string()))?;
-    let stamp = (meta.modified().map_err(|e| err(e.to_string()))?, meta.len());
-    let text = std::fs::read_to_string(&v.roots).map_err(|e| err(e.to_string()))?;
-    let roots = IssuerRoots::<LocalRoots>::from_json(&text).map_err(|e| err(e.to_string()))?;
+/// A snapshot file's modification time and length: a change to either reloads it.
+type Stamp = (SystemTime, u64);
+
+/// A snapshot file's roots, as the verifier's root source, and the file's stamp.
+fn read_snapshot(path: &Path) -> Result<(IssuerRoots<Roots>, Stamp), String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    let stamp = (meta.modified().map_err(|e| e.to_string())?, meta.len());
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let file = IssuerRoots::<LocalRoots>::from_json(&text).map_err(|e| e.to_string())?;
+    let issuer = file.issuer().to_string();
+    let roots = IssuerRoots::new(&issuer, Roots::Snapshot(file.into_source()))
+        .map_err(|e| e.to_string())?;
     Ok((roots, stamp))
+}
+
+/// The configured root source: a snapshot, or the chain.
+fn root_source(v: &VerifierConfig) -> Result<(IssuerRoots<Roots>, Option<Stamp>), ServiceError> {
+    match (&v.roots, &v.chain) {
+        (Some(path), _) => read_snapshot(path)
+            .map(|(roots, stamp)| (roots, Some(stamp)))
+            .map_err(|reason| file_err(v, "roots", path, reason)),
+        (None, Some(chain)) => {
+            let err =
+                |reason: String| file_err(v, "chain roots", Path::new(&chain.rpc_url), reason);
+            let read_at = parse_read_at(&chain.read_at).map_err(err)?;
+            let source = ChainRoots::start(
+                &chain.rpc_url,
+                &chain.registry,
+                chain.chain_id,
+                read_at,
+                Duration::from_secs(chain.cache_secs),
+            )
+            .map_err(err)?;
+            let roots = IssuerRoots::new(&chain.issuer, Roots::Chain(source))
+                .map_err(|e| err(e.to_string()))?;
+            Ok((roots, None))
+        }
+        (None, None) => Err(file_err(v, "roots", Path::new(""), "no root source".into())),
+    }
 }
 
 impl Verifiers {
@@ -110,12 +145,12 @@ impl Verifiers {
                 .map_err(|e| file_err(v, "policy", &v.policy, e.to_string()))?;
             let policy = schema::policy_from_json(&text)
                 .map_err(|e| file_err(v, "policy", &v.policy, e.to_string()))?;
-            let (roots, stamp) = read_roots(v)?;
+            let (roots, stamp) = root_source(v)?;
             let scope = Scope::named(&v.verifier, &v.event)
                 .map_err(|e| file_err(v, "scope", Path::new(&v.event), e.to_string()))?
                 .value();
             let verifier = Verifier::new(key.clone(), policy.clone(), roots)
-                .map_err(|e| file_err(v, "roots", &v.roots, e.to_string()))?
+                .map_err(|e| file_err(v, "policy", &v.policy, e.to_string()))?
                 .with_clock_tolerance_days(v.clock_tolerance_days);
             let (queue, jobs) = mpsc::channel(4_096);
             let checker = Arc::new(Checker {
@@ -126,7 +161,7 @@ impl Verifiers {
                 tolerance_days: v.clock_tolerance_days,
                 roots_path: v.roots.clone(),
                 current: RwLock::new(Arc::new(verifier)),
-                roots_stamp: Mutex::new(Some(stamp)),
+                roots_stamp: Mutex::new(stamp),
                 queue,
                 metrics: metrics.clone(),
             });
@@ -182,7 +217,7 @@ impl Verifiers {
 
 impl Checker {
     /// The verifier as it is now (its roots the latest snapshot).
-    pub fn current(&self) -> Arc<Verifier<LocalRoots>> {
+    pub fn current(&self) -> Arc<Verifier<Roots>> {
         match self.current.read() {
             Ok(v) => v.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -190,7 +225,10 @@ impl Checker {
     }
 
     fn reload_roots_if_changed(&self) {
-        let stamp = std::fs::metadata(&self.roots_path)
+        let Some(path) = &self.roots_path else {
+            return;
+        };
+        let stamp = std::fs::metadata(path)
             .ok()
             .and_then(|m| Some((m.modified().ok()?, m.len())));
         let mut last = match self.roots_stamp.lock() {
@@ -200,14 +238,11 @@ impl Checker {
         if stamp.is_none() || stamp == *last {
             return;
         }
-        let loaded = std::fs::read_to_string(&self.roots_path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| IssuerRoots::<LocalRoots>::from_json(&text).map_err(|e| e.to_string()))
-            .and_then(|roots| {
-                Verifier::new(self.key.clone(), self.policy.clone(), roots)
-                    .map(|v| v.with_clock_tolerance_days(self.tolerance_days))
-                    .map_err(|e| e.to_string())
-            });
+        let loaded = read_snapshot(path).and_then(|(roots, _)| {
+            Verifier::new(self.key.clone(), self.policy.clone(), roots)
+                .map(|v| v.with_clock_tolerance_days(self.tolerance_days))
+                .map_err(|e| e.to_string())
+        });
         *last = stamp;
         match loaded {
             Ok(verifier) => {
@@ -216,12 +251,12 @@ impl Checker {
                     Err(poisoned) => *poisoned.into_inner() = Arc::new(verifier),
                 }
                 self.metrics.roots_reloaded(&self.name);
-                tracing::info!(verifier = %self.name, path = %self.roots_path.display(), "roots reloaded");
+                tracing::info!(verifier = %self.name, path = %path.display(), "roots reloaded");
             }
             Err(reason) => {
                 tracing::warn!(
                     verifier = %self.name,
-                    path = %self.roots_path.display(),
+                    path = %path.display(),
                     %reason,
                     "roots snapshot not loaded; the previous one stays"
                 );
