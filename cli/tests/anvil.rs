@@ -463,6 +463,146 @@ fn prove(d: &Path, pk: &str, challenge: &str, scope: &[&str], today: &str) {
     assert!(out.contains("proved in"), "{out}");
 }
 
+// ---- the verification service reading roots from the chain -----------------------------------
+
+#[test]
+fn the_service_reads_roots_from_the_registry_contract_and_caches_them() {
+    let anvil = Anvil::start();
+    let url = anvil.url();
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let f = |name: &str| s(&d.join(name)).to_string();
+    let (pk, vk) = (
+        s(&keys().join("presentation-depth-4.pk")).to_string(),
+        s(&keys().join("presentation-depth-4.vk")).to_string(),
+    );
+    let key_id = after(&common::keys(4).1, "key id").to_string();
+    issue_credential(d, clock_day(), 0);
+    let issuer_address = signer(ISSUER_KEY).address().to_string();
+    let out = ok(
+        d,
+        &[
+            "deploy-registry",
+            "--rpc-url",
+            &url,
+            "--private-key",
+            OWNER_KEY,
+            "--issuer",
+            &issuer_address,
+            "--window-secs",
+            &WINDOW.to_string(),
+        ],
+    );
+    let registry = out.lines().next().unwrap().trim().to_string();
+    ok(
+        d,
+        &[
+            "publish-root",
+            "--rpc-url",
+            &url,
+            "--registry",
+            &registry,
+            "--private-key",
+            ISSUER_KEY,
+            "--db",
+            &f("registry.redb"),
+        ],
+    );
+    ok(
+        d,
+        &[
+            "policy",
+            "standard-vaccination",
+            "--issuer",
+            ISSUER,
+            "--disclose",
+            "country",
+            "--out",
+            &f("policy.json"),
+        ],
+    );
+    let config = format!(
+        "listen = \"127.0.0.1:0\"\ndatabase = \"{}\"\n\n[[verifiers]]\nverifier = \"checkpoint-AMS\"\n\
+         event = \"2026-boarding\"\nkey = \"{vk}\"\nkey_id = \"{key_id}\"\npolicy = \"{}\"\n\n\
+         [verifiers.chain]\nrpc_url = \"{url}\"\nregistry = \"{registry}\"\nchain_id = {ANVIL_CHAIN_ID}\n\
+         issuer = \"{ISSUER}\"\ncache_secs = 2\n",
+        f("service.redb"),
+        f("policy.json"),
+    );
+    fs::write(d.join("service.toml"), config).unwrap();
+    let mut service = Command::new(env!("CARGO_BIN_EXE_zkhealth"))
+        .args(["serve", "--config", &f("service.toml")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(service.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let agent = ureq::agent();
+    let submit = |presentation: &str| -> (u16, Value) {
+        let answer = agent
+            .post(&format!("{base}/v1/presentations"))
+            .set("Content-Type", "application/json")
+            .send_string(
+                &json!({ "presentation": serde_json::from_str::<Value>(presentation).unwrap() })
+                    .to_string(),
+            );
+        match answer {
+            Ok(r) => (r.status(), r.into_json().unwrap()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap()),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let challenge = |agent: &ureq::Agent| -> String {
+        let r: Value = agent
+            .post(&format!("{base}/v1/challenges"))
+            .send_string("")
+            .unwrap()
+            .into_json()
+            .unwrap();
+        r["challenge"].as_str().unwrap().to_string()
+    };
+    let scope = ["--verifier", "checkpoint-AMS", "--event", "2026-boarding"];
+    let today = clock_day().to_string();
+
+    // Accepted against the root the chain holds.
+    prove(d, &pk, &challenge(&agent), &scope, &today);
+    let (status, json) = submit(&fs::read_to_string(d.join("presentation.json")).unwrap());
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["disclosed"][0]["value"], "NL");
+
+    // The node goes away: within the cache time the root's answer is the cached one (the
+    // presentation then reaches the nullifier check); after it, the service cannot decide and
+    // says so (503), which is no refusal.
+    prove(d, &pk, &challenge(&agent), &scope, &today);
+    let again = fs::read_to_string(d.join("presentation.json")).unwrap();
+    drop(anvil);
+    let (status, json) = submit(&again);
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (422, Some("nullifier_reused")),
+        "{json}"
+    );
+    thread::sleep(Duration::from_millis(2_500));
+    let (status, json) = submit(&again);
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (503, Some("root_source")),
+        "{json}"
+    );
+    let _ = service.kill();
+    let _ = service.wait();
+}
+
 // ---- a presentation submitted on chain, through the CLI --------------------------------------
 
 /// Issues a vaccination credential (a dose 60 days before `day`) to a new holder into

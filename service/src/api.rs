@@ -289,7 +289,8 @@ impl Outcome {
             None => StatusCode::OK,
             Some("malformed_presentation" | "malformed_request") => StatusCode::BAD_REQUEST,
             Some("unknown_verifier") => StatusCode::NOT_FOUND,
-            Some("store_unavailable") => StatusCode::SERVICE_UNAVAILABLE,
+            // The store or the root source could not answer: nothing was decided, retry.
+            Some("store_unavailable" | "root_source") => StatusCode::SERVICE_UNAVAILABLE,
             Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
