@@ -32,7 +32,9 @@ pub struct Config {
     /// The address to listen on.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
-    /// A redb file (created if missing) or a `postgres://` URL.
+    /// A redb file (created if missing) or a `postgres://` URL. Default: `verifications.redb`
+    /// beside the configuration file, nothing to install.
+    #[serde(default = "default_database")]
     pub database: String,
     /// How long an issued challenge may be answered, in seconds.
     #[serde(default = "default_challenge_ttl")]
@@ -114,6 +116,10 @@ fn default_read_at() -> String {
 }
 fn default_cache_secs() -> u64 {
     30
+}
+
+fn default_database() -> String {
+    "verifications.redb".into()
 }
 
 fn default_listen() -> SocketAddr {
@@ -256,6 +262,9 @@ mod tests {
         );
         assert_eq!(c.challenge_ttl_secs, 300);
         assert_eq!(c.listen, default_listen());
+        let embedded = MINIMAL.replace("database = \"v.redb\"", "");
+        let c = Config::from_toml(&embedded, Path::new("/etc/zkh")).unwrap();
+        assert_eq!(c.database, "/etc/zkh/verifications.redb");
     }
 
     #[test]
