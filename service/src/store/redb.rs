@@ -1,11 +1,19 @@
 //! The embedded store ([`RedbStore`]): one redb file owned by one service instance.
 //!
 //! redb runs one write transaction at a time and commits it durably (`Durability::Immediate`:
-//! the file is synced before `commit` returns), so deciding and recording an acceptance in one
-//! write transaction makes it exactly-once and durable. redb's calls block; they run on tokio's
+//! the file is synced before `commit` returns), so deciding and recording acceptances in one
+//! write transaction makes each exactly-once and durable. Acceptances go through one writer
+//! thread that commits together those waiting at the same time (group commit: one sync for many
+//! acceptances, each decided in order inside the transaction, so the second of two with one
+//! nullifier sees the first); every answer waits for the commit. Other calls block on tokio's
 //! blocking pool.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{
+    path::PathBuf,
+    sync::{mpsc, Arc},
+};
+
+use tokio::sync::oneshot;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
@@ -16,12 +24,19 @@ const NULLIFIERS: TableDefinition<&[u8; 64], u64> = TableDefinition::new("nullif
 /// Issued challenges: challenge → (expiry, time of use or 0 when unused).
 const CHALLENGES: TableDefinition<&[u8; 32], (u64, u64)> = TableDefinition::new("challenges");
 
+/// The most acceptances committed in one transaction.
+const GROUP: usize = 256;
+
+/// An acceptance waiting for the writer thread, with where its decision goes.
+type Pending = (Acceptance, oneshot::Sender<Result<Decision, StoreError>>);
+
 /// The embedded store: one redb file, one write transaction at a time, each committed durably
-/// before it returns. Clones share the open database.
+/// before it returns. Clones share the open database and its writer thread.
 #[derive(Clone)]
 pub struct RedbStore {
     db: Arc<Database>,
     path: Arc<PathBuf>,
+    writer: mpsc::Sender<Pending>,
 }
 
 fn key(scope: &Bytes32, nullifier: &Bytes32) -> [u8; 64] {
@@ -47,10 +62,23 @@ impl RedbStore {
             txn.open_table(NULLIFIERS).map_err(|e| err(e.into()))?;
             txn.open_table(CHALLENGES).map_err(|e| err(e.into()))?;
             txn.commit().map_err(|e| err(e.into()))?;
-            Ok(RedbStore {
+            let (writer, pending) = mpsc::channel();
+            let store = RedbStore {
                 db: Arc::new(db),
                 path: Arc::new(path),
-            })
+                writer,
+            };
+            // The writer holds the database weakly: dropping the last handle closes the file at
+            // once, and the thread ends with the channel.
+            let (db, path) = (Arc::downgrade(&store.db), store.path.clone());
+            std::thread::Builder::new()
+                .name("redb-writer".into())
+                .spawn(move || write_groups(&db, &path, &pending))
+                .map_err(|e| StoreError::Redb {
+                    path: store.path.display().to_string(),
+                    reason: format!("the writer thread: {e}"),
+                })?;
+            Ok(store)
         })
         .await
         .map_err(|e| StoreError::Redb {
@@ -107,41 +135,16 @@ impl RedbStore {
         .await
     }
 
-    /// See [`super::Store::accept`]: one write transaction, committed durably, or none.
+    /// See [`super::Store::accept`]: decided and recorded in a write transaction committed
+    /// durably (with the acceptances waiting at the same time) before the decision returns.
     pub async fn accept(&self, a: Acceptance) -> Result<Decision, StoreError> {
-        self.blocking(move |s| {
-            let err = s.err();
-            let txn = s.db.begin_write().map_err(|e| err(e.into()))?;
-            {
-                let mut nullifiers = txn.open_table(NULLIFIERS).map_err(|e| err(e.into()))?;
-                let k = key(&a.scope, &a.nullifier);
-                if nullifiers.get(&k).map_err(|e| err(e.into()))?.is_some() {
-                    return Ok(Decision::NullifierReused);
-                }
-                let mut challenges = txn.open_table(CHALLENGES).map_err(|e| err(e.into()))?;
-                let state = challenges
-                    .get(&a.challenge)
-                    .map_err(|e| err(e.into()))?
-                    .map(|v| v.value());
-                let expires_at = match state {
-                    None => return Ok(Decision::ChallengeUnknown),
-                    Some((_, used_at)) if used_at != 0 => return Ok(Decision::ChallengeUsed),
-                    Some((expires_at, _)) if expires_at <= a.now => {
-                        return Ok(Decision::ChallengeExpired)
-                    }
-                    Some((expires_at, _)) => expires_at,
-                };
-                // A used challenge needs a non-zero mark: time 0 is 1970, never a service's now.
-                challenges
-                    .insert(&a.challenge, (expires_at, a.now.max(1)))
-                    .map_err(|e| err(e.into()))?;
-                nullifiers.insert(&k, a.now).map_err(|e| err(e.into()))?;
-            }
-            // Dropping the transaction uncommitted (the early returns above) aborts it.
-            txn.commit().map_err(|e| err(e.into()))?;
-            Ok(Decision::Accepted)
-        })
-        .await
+        let stopped = || StoreError::Redb {
+            path: self.path.display().to_string(),
+            reason: "the writer thread stopped".into(),
+        };
+        let (reply, decision) = oneshot::channel();
+        self.writer.send((a, reply)).map_err(|_| stopped())?;
+        decision.await.map_err(|_| stopped())?
     }
 
     /// See [`super::Store::prune_challenges`].
@@ -175,6 +178,81 @@ impl RedbStore {
         })
         .await
     }
+}
+
+/// The writer thread: takes the first waiting acceptance and those queued behind it (up to
+/// [`GROUP`]), decides each in order in one write transaction, commits, then answers each; if the
+/// commit fails, every one of them gets the error (nothing of theirs was recorded). Ends when
+/// every handle to the store is gone.
+fn write_groups(
+    db: &std::sync::Weak<Database>,
+    path: &std::path::Path,
+    pending: &mpsc::Receiver<Pending>,
+) {
+    while let Ok(first) = pending.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP {
+            match pending.try_recv() {
+                Ok(next) => group.push(next),
+                Err(_) => break,
+            }
+        }
+        let (acceptances, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+        // A waiting acceptance's caller holds a handle, so the database is open; the strong
+        // handle is let go before anyone is answered.
+        let Some(decided) = db.upgrade().map(|db| decide_and_commit(&db, &acceptances)) else {
+            return;
+        };
+        match decided {
+            Ok(decisions) => {
+                for (reply, decision) in replies.into_iter().zip(decisions) {
+                    let _ = reply.send(Ok(decision));
+                }
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Redb {
+                        path: path.display().to_string(),
+                        reason: reason.clone(),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// Decides each acceptance in order inside one write transaction and commits it.
+fn decide_and_commit(db: &Database, group: &[Acceptance]) -> Result<Vec<Decision>, redb::Error> {
+    let txn = db.begin_write()?;
+    let mut decisions = Vec::with_capacity(group.len());
+    {
+        let mut nullifiers = txn.open_table(NULLIFIERS)?;
+        let mut challenges = txn.open_table(CHALLENGES)?;
+        for a in group {
+            let k = key(&a.scope, &a.nullifier);
+            let decision = if nullifiers.get(&k)?.is_some() {
+                Decision::NullifierReused
+            } else {
+                let state = challenges.get(&a.challenge)?.map(|v| v.value());
+                match state {
+                    None => Decision::ChallengeUnknown,
+                    Some((_, used_at)) if used_at != 0 => Decision::ChallengeUsed,
+                    Some((expires_at, _)) if expires_at <= a.now => Decision::ChallengeExpired,
+                    Some((expires_at, _)) => {
+                        // A used challenge needs a non-zero mark: time 0 is 1970, never a
+                        // service's now.
+                        challenges.insert(&a.challenge, (expires_at, a.now.max(1)))?;
+                        nullifiers.insert(&k, a.now)?;
+                        Decision::Accepted
+                    }
+                }
+            };
+            decisions.push(decision);
+        }
+    }
+    txn.commit()?;
+    Ok(decisions)
 }
 
 #[cfg(test)]
