@@ -51,6 +51,16 @@ const HOLDERS: usize = 500;
 /// Times each is sent.
 const COPIES: usize = 4;
 const VERIFIER: &str = "claims-desk";
+
+/// The tests of this file one at a time: each loads the machine (thousands of client threads,
+/// hundreds of proofs) and some are bounded in time (challenge expiry, request timeouts).
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 const EVENT: &str = "2026-settlement";
 
 fn now() -> u64 {
@@ -506,6 +516,7 @@ fn count_nullifiers(database: &str) -> u64 {
 
 #[test]
 fn two_instances_on_postgresql_accept_each_presentation_once_even_through_a_kill() {
+    let _serial = serial();
     let world = World::new();
     let server = postgres_server::PgServer::start();
     for (round, kill) in [("steady", None), ("killed", Some(HOLDERS * COPIES / 3))] {
@@ -536,6 +547,7 @@ fn two_instances_on_postgresql_accept_each_presentation_once_even_through_a_kill
 
 #[test]
 fn one_instance_on_redb_accepts_each_presentation_once_even_through_a_kill() {
+    let _serial = serial();
     let world = World::new();
     for (round, kill) in [("steady", None), ("killed", Some(HOLDERS * COPIES / 3))] {
         let database = world.dir.path().join(format!("{round}.redb"));
@@ -580,6 +592,7 @@ fn raw(addr: &str, request: &[u8]) -> (u16, String) {
 
 #[test]
 fn bad_input_and_abuse_get_clear_answers_and_the_service_keeps_serving() {
+    let _serial = serial();
     let world = World::new();
     let database = world.dir.path().join("abuse.redb");
     let settings = "max_body_bytes = 16384\nrequest_timeout_ms = 1500\nchallenges_burst = 20\nchallenges_per_second = 2";
@@ -741,6 +754,7 @@ fn fresh(world: &World, url: &str, i: usize) -> String {
 
 #[test]
 fn roots_reload_batches_challenges_and_graceful_shutdown() {
+    let _serial = serial();
     let world = World::new();
     let d = world.dir.path();
     // A snapshot of another state of the registry: the holders' root is not in it.
@@ -750,7 +764,7 @@ fn roots_reload_batches_challenges_and_graceful_shutdown() {
         .unwrap();
     let stale = IssuerRoots::new(ISSUER, LocalRoots::new(stale.history().clone())).unwrap();
     std::fs::write(d.join("live-roots.json"), stale.to_json()).unwrap();
-    let settings = "challenge_ttl_secs = 3\nroots_poll_ms = 100\nrequest_timeout_ms = 20000";
+    let settings = "challenge_ttl_secs = 10\nroots_poll_ms = 100\nrequest_timeout_ms = 20000";
     let database = d.join("more.redb");
     let config = world.config_with_roots(
         "more",
@@ -800,7 +814,7 @@ fn roots_reload_batches_challenges_and_graceful_shutdown() {
     );
     assert_eq!(verdict(&never_issued), (422, "challenge_unknown".into()));
     let late = fresh(&world, &url, 6);
-    std::thread::sleep(Duration::from_secs(4));
+    std::thread::sleep(Duration::from_secs(11));
     assert_eq!(verdict(&late), (422, "challenge_expired".into()));
 
     // A batch, checked together and answered per item, in order: three fresh presentations,
