@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tower::ServiceBuilder;
 use zkhealth_circuits::field::{fr_to_bytes_be, fr_to_hex};
-use zkhealth_verifier::{Expected, Presentation, Verified, VerifyError};
+use zkhealth_verifier::{Expected, Presentation, Statement, Verified, VerifyError};
 
 use crate::{
     metrics::Metrics,
@@ -289,8 +289,11 @@ impl Outcome {
             None => StatusCode::OK,
             Some("malformed_presentation" | "malformed_request") => StatusCode::BAD_REQUEST,
             Some("unknown_verifier") => StatusCode::NOT_FOUND,
-            // The store or the root source could not answer: nothing was decided, retry.
-            Some("store_unavailable" | "root_source") => StatusCode::SERVICE_UNAVAILABLE,
+            // The store, the root source or the service itself (its clock, a verification
+            // worker) could not answer: nothing was decided, retry.
+            Some("store_unavailable" | "root_source" | "invalid_verifier_input") => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
@@ -383,15 +386,14 @@ impl State {
         })
     }
 
-    /// Records a verified presentation in the store; the answer to give.
+    /// Records a verified presentation (its statement) in the store; the answer to give.
     async fn record(
         &self,
         checker: &Checker,
-        p: &Presentation,
+        s: &Statement,
         verified: Verified,
         now: u64,
     ) -> Outcome {
-        let s = &p.statement;
         let acceptance = Acceptance {
             scope: fr_to_bytes_be(&checker.scope),
             nullifier: fr_to_bytes_be(&s.nullifier),
@@ -498,8 +500,9 @@ async fn present(
         Ok(e) => e,
         Err(o) => return answer(state.refuse(o)),
     };
-    let outcome = match checker.verify(p.clone(), expected).await {
-        Ok(verified) => state.record(&checker, &p, verified, now).await,
+    let statement = p.statement;
+    let outcome = match checker.verify(p, expected).await {
+        Ok(verified) => state.record(&checker, &statement, verified, now).await,
         Err(e) => state.refuse(Refusal::new(e.code(), e)),
     };
     answer(outcome)
@@ -554,12 +557,12 @@ async fn present_batch(
             Err(o) => results.push(Some(state.refuse(o))),
         }
     }
-    let presentations: Vec<Presentation> = batch.iter().map(|(p, _)| p.clone()).collect();
+    let statements: Vec<Statement> = batch.iter().map(|(p, _)| p.statement).collect();
     let verified = checker.verify_many(batch).await;
     // Recorded in order: the second use of a nullifier within the batch is refused as reused.
-    for ((i, p), v) in positions.into_iter().zip(&presentations).zip(verified) {
+    for ((i, s), v) in positions.into_iter().zip(&statements).zip(verified) {
         let outcome = match v {
-            Ok(verified) => state.record(&checker, p, verified, now).await,
+            Ok(verified) => state.record(&checker, s, verified, now).await,
             Err(e) => state.refuse(Refusal::new(e.code(), e)),
         };
         if let Some(slot) = results.get_mut(i) {
