@@ -149,15 +149,14 @@ contract Groth16Verifier {
         for (uint256 i = 0; i < NUM_INPUTS; ++i) {
             if (input[i] >= SCALAR_MODULUS) revert PublicInputOutOfField(i, input[i]);
         }
-        uint256 x = IC_CONSTANT_X;
-        uint256 y = IC_CONSTANT_Y;
-        (x, y) = _mulAdd(x, y, IC_ROOT_X, IC_ROOT_Y, input[INPUT_ROOT]);
-        (x, y) = _mulAdd(x, y, IC_TODAY_X, IC_TODAY_Y, input[INPUT_TODAY]);
-        (x, y) = _mulAdd(x, y, IC_CHALLENGE_X, IC_CHALLENGE_Y, input[INPUT_CHALLENGE]);
-        (x, y) = _mulAdd(x, y, IC_SCOPE_X, IC_SCOPE_Y, input[INPUT_SCOPE]);
-        (x, y) = _mulAdd(x, y, IC_NULLIFIER_X, IC_NULLIFIER_Y, input[INPUT_NULLIFIER]);
-        (x, y) = _mulAdd(x, y, IC_QUERY_HASH_X, IC_QUERY_HASH_Y, input[INPUT_QUERY_HASH]);
-        return _pairingCheck(proof, x, y);
+        uint256 m = _startInputPoint(IC_CONSTANT_X, IC_CONSTANT_Y);
+        _addToInputPoint(m, IC_ROOT_X, IC_ROOT_Y, input[INPUT_ROOT]);
+        _addToInputPoint(m, IC_TODAY_X, IC_TODAY_Y, input[INPUT_TODAY]);
+        _addToInputPoint(m, IC_CHALLENGE_X, IC_CHALLENGE_Y, input[INPUT_CHALLENGE]);
+        _addToInputPoint(m, IC_SCOPE_X, IC_SCOPE_Y, input[INPUT_SCOPE]);
+        _addToInputPoint(m, IC_NULLIFIER_X, IC_NULLIFIER_Y, input[INPUT_NULLIFIER]);
+        _addToInputPoint(m, IC_QUERY_HASH_X, IC_QUERY_HASH_Y, input[INPUT_QUERY_HASH]);
+        return _pairingCheck(proof, m);
     }
 
     /// @dev Reverts unless every proof word is below the base field modulus.
@@ -193,6 +192,38 @@ contract Groth16Verifier {
         if (!ok) revert CurveOperationFailed();
     }
 
+    /// @dev Allocates the pairing check's 0x300 bytes and starts the input point L there, at
+    ///      `m + 0x180` (its place in the pairing input), with (x, y). Returns `m`.
+    function _startInputPoint(uint256 x, uint256 y) internal pure returns (uint256 m) {
+        assembly ("memory-safe") {
+            m := mload(0x40)
+            mstore(0x40, add(m, 0x300))
+            mstore(add(m, 0x180), x)
+            mstore(add(m, 0x1a0), y)
+        }
+    }
+
+    /// @dev L += s * (px, py), in place in the pairing input at `m` (see `_startInputPoint`):
+    ///      ECMUL writes the product just after L, so that ECADD reads L and the product as its
+    ///      128-byte input and writes the sum over L. Reverts if a precompile fails or does not
+    ///      answer. The caller checks s < r.
+    function _addToInputPoint(uint256 m, uint256 px, uint256 py, uint256 s) internal view {
+        bool ok;
+        assembly ("memory-safe") {
+            let l := add(m, 0x180)
+            let p := add(m, 0x1c0)
+            mstore(p, px)
+            mstore(add(p, 0x20), py)
+            mstore(add(p, 0x40), s)
+            // As in `_mulAdd`: only a precompile that answered counts.
+            ok := staticcall(gas(), 0x07, p, 0x60, p, 0x40)
+            ok := and(ok, eq(returndatasize(), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, l, 0x80, l, 0x40))
+            ok := and(ok, eq(returndatasize(), 0x40))
+        }
+        if (!ok) revert CurveOperationFailed();
+    }
+
     /// @dev Two words at `m`, `m + 0x20`.
     function _store2(uint256 m, uint256 a, uint256 b) private pure {
         assembly ("memory-safe") {
@@ -211,29 +242,26 @@ contract Groth16Verifier {
         }
     }
 
-    /// @dev e(A, B) * e(-alpha, beta) * e(L, -gamma) * e(C, -delta) == 1, with L = (lx, ly).
-    ///      The caller checks the proof words with `_checkProofWords` first. The pairing input
-    ///      is laid out past the free memory pointer (scratch, not allocated).
-    function _pairingCheck(uint256[8] calldata proof, uint256 lx, uint256 ly)
+    /// @dev e(A, B) * e(-alpha, beta) * e(L, -gamma) * e(C, -delta) == 1, with L already at
+    ///      `m + 0x180` in the pairing input allocated by `_startInputPoint`. The caller checks
+    ///      the proof words with `_checkProofWords` first.
+    function _pairingCheck(uint256[8] calldata proof, uint256 m)
         internal
         view
         returns (bool valid)
     {
-        uint256 m;
         assembly ("memory-safe") {
-            m := mload(0x40)
             // (A, B): the first six proof words, already in precompile order.
             calldatacopy(m, proof, 0xc0)
-            // C, after L.
+            // C, after L and -gamma.
             calldatacopy(add(m, 0x240), add(proof, 0xc0), 0x40)
         }
-        // The free memory pointer is far below 2^256 - 0x300: no overflow.
+        // `m` is an allocated 0x300 bytes: no overflow.
         unchecked {
             // (-alpha, beta)
             _store2(m + 0xc0, NEG_ALPHA_X, NEG_ALPHA_Y);
             _store4(m + 0x100, BETA_X1, BETA_X0, BETA_Y1, BETA_Y0);
-            // (L, -gamma)
-            _store2(m + 0x180, lx, ly);
+            // (L, -gamma): L is in place.
             _store4(m + 0x1c0, NEG_GAMMA_X1, NEG_GAMMA_X0, NEG_GAMMA_Y1, NEG_GAMMA_Y0);
             // (C, -delta)
             _store4(m + 0x280, NEG_DELTA_X1, NEG_DELTA_X0, NEG_DELTA_Y1, NEG_DELTA_Y0);

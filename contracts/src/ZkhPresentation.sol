@@ -190,11 +190,12 @@ contract ZkhPresentation is Groth16Verifier {
         if (!registry.isAcceptedRoot(root)) revert RootNotAccepted(root);
 
         // L = (IC_0 + scope * IC_scope + queryHash * IC_query_hash) + the inputs that vary.
-        (uint256 x, uint256 y) = _mulAdd(k.x, k.y, IC_ROOT_X, IC_ROOT_Y, root);
-        (x, y) = _mulAdd(x, y, IC_TODAY_X, IC_TODAY_Y, input[INPUT_TODAY]);
-        (x, y) = _mulAdd(x, y, IC_CHALLENGE_X, IC_CHALLENGE_Y, input[INPUT_CHALLENGE]);
-        (x, y) = _mulAdd(x, y, IC_NULLIFIER_X, IC_NULLIFIER_Y, nullifier);
-        if (!_pairingCheck(proof, x, y)) revert InvalidProof();
+        uint256 m = _startInputPoint(k.x, k.y);
+        _addToInputPoint(m, IC_ROOT_X, IC_ROOT_Y, root);
+        _addToInputPoint(m, IC_TODAY_X, IC_TODAY_Y, input[INPUT_TODAY]);
+        _addToInputPoint(m, IC_CHALLENGE_X, IC_CHALLENGE_Y, input[INPUT_CHALLENGE]);
+        _addToInputPoint(m, IC_NULLIFIER_X, IC_NULLIFIER_Y, nullifier);
+        if (!_pairingCheck(proof, m)) revert InvalidProof();
 
         _nullifierUsed[nullifier] = true;
         emit PresentationVerified(nullifier, msg.sender, queryHash, root, context);

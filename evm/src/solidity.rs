@@ -24,7 +24,7 @@
 //! | `{{INPUT_POSITIONS}}` | `uint256 internal constant INPUT_<NAME> = <position>;` per input |
 //! | `{{IC_IMMUTABLES}}` | `IC_CONSTANT_X/Y` (IC₀), then `IC_<NAME>_X/Y` per input |
 //! | `{{IC_ASSIGNMENTS}}` | the constructor's copies of `ic[..]` into those immutables |
-//! | `{{INPUT_COMBINATION}}` | `(x, y) = _mulAdd(x, y, IC_<NAME>_X, IC_<NAME>_Y, input[INPUT_<NAME>]);` per input |
+//! | `{{INPUT_COMBINATION}}` | `_addToInputPoint(m, IC_<NAME>_X, IC_<NAME>_Y, input[INPUT_<NAME>]);` per input |
 
 use std::fmt::Write as _;
 
@@ -157,8 +157,7 @@ fn fill(placeholder: &str, names: &[&str], idents: &[String]) -> String {
             for ident in idents {
                 let _ = writeln!(
                     out,
-                    "        (x, y) = _mulAdd(x, y, IC_{ident}_X, IC_{ident}_Y, \
-                     input[INPUT_{ident}]);"
+                    "        _addToInputPoint(m, IC_{ident}_X, IC_{ident}_Y, input[INPUT_{ident}]);"
                 );
             }
         }
