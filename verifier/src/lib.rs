@@ -75,6 +75,7 @@ pub mod proof;
 #[cfg(feature = "qr")]
 pub mod qr;
 pub mod roots;
+mod threads;
 pub mod verifier;
 pub mod verify;
 

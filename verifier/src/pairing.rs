@@ -340,6 +340,11 @@ mod tests {
                 Bn254::final_exponentiation(ark),
                 "case {case}"
             );
+            // Verification's split: the variable pair's loop and the fixed pairs' loop apart,
+            // multiplied, is the joint loop (squarings and the conjugation distribute).
+            let variable = multi_miller_loop([(a, &G2Prepared::from(b))], []);
+            let fixed = multi_miller_loop([], normalized.iter().copied().zip(&lines));
+            assert_eq!(variable.0 * fixed.0, ours.0, "case {case}");
         }
     }
 
