@@ -8,7 +8,7 @@
 use std::sync::{Mutex, OnceLock};
 
 /// Whether the machine reports more than one core (read once: on Linux it reads cgroup files).
-fn two_cores() -> bool {
+pub(crate) fn two_cores() -> bool {
     static TWO_CORES: OnceLock<bool> = OnceLock::new();
     *TWO_CORES.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
