@@ -69,5 +69,6 @@ pub mod testing;
 pub mod value_sets;
 
 pub use record::{
-    CoverageRecord, IdentityRecord, Record, RecoveryRecord, TestRecord, VaccinationRecord,
+    CoverageRecord, IdentityRecord, Record, RecoveryRecord, TestRecord, TreatmentRecord,
+    VaccinationRecord,
 };

@@ -1,5 +1,6 @@
 //! Records of the shipped schemas, as an issuer holds them before committing: an EU DCC
-//! vaccination entry, an identity, a health-insurance coverage, an EU DCC recovery or test entry.
+//! vaccination entry, an identity, a health-insurance coverage, an EU DCC recovery or test entry,
+//! a treatment.
 
 use serde::{Deserialize, Serialize};
 use zkhealth_circuits::{
@@ -10,7 +11,7 @@ use zkhealth_circuits::{
 
 use crate::{
     codes,
-    schema::{coverage, identity, recovery, test, vaccination},
+    schema::{coverage, identity, recovery, test, treatment, vaccination},
 };
 
 /// An EU DCC vaccination entry with the holder's birth-date interval.
@@ -106,6 +107,24 @@ pub struct TestRecord {
     pub dob: DobInterval,
 }
 
+/// One treatment given by a provider: what a claim is made for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreatmentRecord {
+    /// Provider id.
+    pub provider: String,
+    /// Service category (as the coverage's categories name it).
+    pub category: String,
+    /// Procedure code.
+    pub procedure: String,
+    /// Day of service.
+    pub date: Day,
+    /// Amount billed, in the currency's minor unit.
+    pub amount: u32,
+    /// The treatment's identifier at its provider.
+    pub treatment_id: String,
+}
+
 /// A record of one of the shipped schemas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "schema", rename_all = "snake_case")]
@@ -120,6 +139,8 @@ pub enum Record {
     Recovery(RecoveryRecord),
     /// A test.
     Test(TestRecord),
+    /// A treatment.
+    Treatment(TreatmentRecord),
 }
 
 impl Attributes for Record {
@@ -141,6 +162,7 @@ impl Record {
             Record::Coverage(_) => coverage::SCHEMA,
             Record::Recovery(_) => recovery::SCHEMA,
             Record::Test(_) => test::SCHEMA,
+            Record::Treatment(_) => treatment::SCHEMA,
         }
     }
 
@@ -224,6 +246,15 @@ impl Record {
                 s[DOB_EARLIEST] = t.dob.earliest.to_field();
                 s[DOB_LATEST] = t.dob.latest.to_field();
             }
+            Record::Treatment(t) => {
+                use treatment::*;
+                s[PROVIDER] = codes::encode(&t.provider)?;
+                s[CATEGORY] = codes::encode(&t.category)?;
+                s[PROCEDURE] = codes::encode(&t.procedure)?;
+                s[DATE] = t.date.validate()?.to_field();
+                s[AMOUNT] = Fr::from(t.amount);
+                s[TREATMENT_ID] = codes::encode(&t.treatment_id)?;
+            }
         }
         Ok(s)
     }
@@ -255,5 +286,64 @@ mod tests {
         });
         assert!(cov.to_slots().is_err());
         assert!(serde_json::from_str::<Record>(r#"{"schema":"identity","dob":{"earliest":19900101,"latest":19900101},"nationality":"NL","extra":1}"#).is_err());
+    }
+
+    fn appendectomy() -> TreatmentRecord {
+        TreatmentRecord {
+            provider: "NL-AMC".into(),
+            category: "surgery".into(),
+            procedure: "80146002".into(),
+            date: Day::from_civil(2026, 3, 14).unwrap(),
+            amount: 135_57,
+            treatment_id: "100150-1".into(),
+        }
+    }
+
+    #[test]
+    fn a_treatment_fills_its_slots_and_round_trips_json() {
+        let t = appendectomy();
+        let r = Record::Treatment(t.clone());
+        assert_eq!(r.schema(), treatment::SCHEMA);
+        let slots = r.to_slots().unwrap();
+        assert_eq!(slots[treatment::PROVIDER], codes::encode("NL-AMC").unwrap());
+        assert_eq!(
+            slots[treatment::CATEGORY],
+            codes::encode("surgery").unwrap()
+        );
+        assert_eq!(
+            slots[treatment::PROCEDURE],
+            codes::encode("80146002").unwrap()
+        );
+        assert_eq!(slots[treatment::DATE], t.date.to_field());
+        assert_eq!(slots[treatment::AMOUNT], Fr::from(13_557u32));
+        assert_eq!(
+            slots[treatment::TREATMENT_ID],
+            codes::encode("100150-1").unwrap()
+        );
+        assert!(slots[6..].iter().all(|s| *s == Fr::from(0u8)));
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.starts_with(r#"{"schema":"treatment","#), "{json}");
+        assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn a_treatment_with_a_value_that_is_no_code_or_no_day_is_refused() {
+        let cases: [fn(&mut TreatmentRecord); 5] = [
+            |t| t.provider = "has space".into(),
+            |t| t.category = String::new() + &"x".repeat(40),
+            |t| t.procedure = "é".into(),
+            |t| t.treatment_id = "a b".into(),
+            |t| t.date = Day(Day::max().0 + 1),
+        ];
+        for (i, change) in cases.iter().enumerate() {
+            let mut t = appendectomy();
+            change(&mut t);
+            assert!(Record::Treatment(t).to_slots().is_err(), "case {i}");
+        }
+        // An amount above 2^32 does not fit the record's type, so JSON refuses it.
+        let json = serde_json::to_string(&Record::Treatment(appendectomy()))
+            .unwrap()
+            .replace("13557", "4294967296");
+        assert!(serde_json::from_str::<Record>(&json).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! The shipped schemas' tables: for each schema, the position, name and kind of every slot.
 //!
 //! Each submodule ([`vaccination`], [`identity`], [`coverage`], [`recovery`],
-//! [`test`](mod@test)) names its slot positions as constants and builds its [`Schema`]
+//! [`test`](mod@test), [`treatment`]) names its slot positions as constants and builds its [`Schema`]
 //! (`SCHEMA`) from one table that uses them;
 //! [`Schema::new`] checks, when the `const` is evaluated, that position `i` is row `i` and that
 //! names are unique, so a table cannot be misnumbered. The relation (`zkhealth_circuits`) knows
@@ -234,17 +234,55 @@ pub mod test {
     );
 }
 
+/// Treatment: one treatment given by a provider, as the provider's registry records it for a
+/// claim (`zkhealth/treatment/v1`).
+pub mod treatment {
+    use super::{slot, Schema, SlotKind::*};
+
+    /// Provider id (the organisation that gave the treatment).
+    pub const PROVIDER: usize = 0;
+    /// Service category (the coverage's categories name the same codes).
+    pub const CATEGORY: usize = 1;
+    /// Procedure code (SNOMED CT or the claim's own coding).
+    pub const PROCEDURE: usize = 2;
+    /// Day of service.
+    pub const DATE: usize = 3;
+    /// Amount billed, in the currency's minor unit (below 2^32).
+    pub const AMOUNT: usize = 4;
+    /// The treatment's identifier at its provider (what makes a claim of it unique).
+    pub const TREATMENT_ID: usize = 5;
+
+    /// The treatment schema.
+    pub const SCHEMA: Schema = Schema::new(
+        "zkhealth/treatment/v1",
+        "treatment",
+        &[
+            slot(PROVIDER, "provider", Code),
+            slot(CATEGORY, "category", Code),
+            slot(PROCEDURE, "procedure", Code),
+            slot(DATE, "date", Day),
+            slot(AMOUNT, "amount", Number),
+            slot(TREATMENT_ID, "treatment_id", Code),
+            slot(6, "unused6", Unused),
+            slot(7, "unused7", Unused),
+            slot(8, "unused8", Unused),
+            slot(9, "unused9", Unused),
+        ],
+    );
+}
+
 /// The shipped schemas.
-pub const ALL: [Schema; 5] = [
+pub const ALL: [Schema; 6] = [
     vaccination::SCHEMA,
     identity::SCHEMA,
     coverage::SCHEMA,
     recovery::SCHEMA,
     test::SCHEMA,
+    treatment::SCHEMA,
 ];
 
 /// The shipped schema with this short name (`"vaccination"`, `"identity"`, `"coverage"`,
-/// `"recovery"`, `"test"`).
+/// `"recovery"`, `"test"`, `"treatment"`).
 pub fn by_name(short_name: &str) -> Option<Schema> {
     ALL.into_iter().find(|s| s.short_name() == short_name)
 }

@@ -5,7 +5,7 @@
 use zkhealth_circuits::{field::fr_to_hex, policy::PolicySpec, Error};
 use zkhealth_records::{
     claims,
-    schema::{self, coverage, identity, recovery, test, vaccination, Schema, SlotKind},
+    schema::{self, coverage, identity, recovery, test, treatment, vaccination, Schema, SlotKind},
 };
 
 /// `claims::standard_vaccination("NL-RIVM")` as JSON.
@@ -41,6 +41,10 @@ fn schema_ids_are_pinned() {
         (
             test::SCHEMA,
             "0x000000000000000000000000000000007a6b6865616c74682f746573742f7631",
+        ),
+        (
+            treatment::SCHEMA,
+            "0x00000000000000000000007a6b6865616c74682f74726561746d656e742f7631",
         ),
     ];
     for (schema, id) in pins {
@@ -232,7 +236,7 @@ fn a_policy_file_with_an_unknown_schema_is_refused_by_name() {
 }
 
 #[test]
-fn the_catalog_holds_the_five_schemas_under_distinct_names() {
+fn the_catalog_holds_the_six_schemas_under_distinct_names() {
     assert_eq!(
         schema::ALL,
         [
@@ -240,13 +244,14 @@ fn the_catalog_holds_the_five_schemas_under_distinct_names() {
             identity::SCHEMA,
             coverage::SCHEMA,
             recovery::SCHEMA,
-            test::SCHEMA
+            test::SCHEMA,
+            treatment::SCHEMA
         ]
     );
     let names: std::collections::HashSet<_> = schema::ALL.iter().map(|s| s.name()).collect();
     let short: std::collections::HashSet<_> = schema::ALL.iter().map(|s| s.short_name()).collect();
     let ids: std::collections::HashSet<_> = schema::ALL.iter().map(|s| s.id()).collect();
-    assert_eq!((names.len(), short.len(), ids.len()), (5, 5, 5));
+    assert_eq!((names.len(), short.len(), ids.len()), (6, 6, 6));
     for s in schema::ALL {
         assert_eq!(schema::by_name(s.short_name()), Some(s));
         assert_eq!(
