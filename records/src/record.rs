@@ -294,7 +294,7 @@ mod tests {
             category: "surgery".into(),
             procedure: "80146002".into(),
             date: Day::from_civil(2026, 3, 14).unwrap(),
-            amount: 135_57,
+            amount: 13_557,
             treatment_id: "100150-1".into(),
         }
     }
