@@ -1,6 +1,6 @@
 //! FHIR R4 resources, as JSON, mapped to records: an Immunization with its Patient to a
 //! [`VaccinationRecord`], a Coverage to a [`CoverageRecord`], one resource at a time or every
-//! one of a Bundle.
+//! one of a Bundle; each item of a Claim to a [`TreatmentRecord`] ([`treatments`]).
 //!
 //! ```text
 //! Bundle ─ entry[] ─ fullUrl, resource ─┬─ Immunization ─ patient.reference ─→ Patient
@@ -49,7 +49,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 use zkhealth_circuits::date::{Day, DobInterval, Ymd};
 
-use crate::{codes, schema, CoverageRecord, Record, VaccinationRecord};
+use crate::{codes, schema, CoverageRecord, Record, TreatmentRecord, VaccinationRecord};
 
 /// The CVX code system (CDC, vaccines administered).
 pub const CVX: &str = "http://hl7.org/fhir/sid/cvx";
@@ -1309,4 +1309,184 @@ pub fn coverages(bundle_or_resource: &Value) -> Result<Vec<CoverageDetails>, Fhi
         .filter(|e| e.resource_type == Some("Coverage"))
         .map(|e| coverage_at(e.resource, Some(&e.at())))
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims.
+
+/// The claim-type code system (`oral`, `institutional`, `professional`, …), whose code is a
+/// treatment's category when its item names none.
+pub const CLAIM_TYPE: &str = "http://terminology.hl7.org/CodeSystem/claim-type";
+
+/// `value` (a FHIR `decimal` amount) in minor units: at most two decimals, not negative, below
+/// 2^32 minor units.
+fn minor_units(value: f64) -> Option<u32> {
+    let cents = value * 100.0;
+    let rounded = cents.round();
+    // Two decimals survive the binary form within far less than a thousandth of a cent.
+    if !(0.0..4_294_967_296.0).contains(&rounded) || (cents - rounded).abs() > 1e-6 {
+        return None;
+    }
+    // `rounded` is an integer in [0, 2^32): the conversion is exact.
+    Some(rounded as u32)
+}
+
+/// The first code of the CodeableConcept `key` of `obj`, if it has one.
+fn first_code<'a>(
+    res: &Resource<'a>,
+    obj: &'a Map<String, Value>,
+    parent: &str,
+    key: &str,
+) -> Result<Option<&'a str>, FhirError> {
+    Ok(match res.object(obj, parent, key)? {
+        Some(concept) => res
+            .codings(concept, &join(parent, key))?
+            .first()
+            .map(|(_, code)| *code),
+        None => None,
+    })
+}
+
+/// Every item of a FHIR R4 Claim as a treatment, in item order.
+///
+/// - provider: `provider`'s identifier, reference or display;
+/// - category: the item's `category` code, else the Claim's `type` code (`oral`,
+///   `institutional`, …);
+/// - procedure: the item's `productOrService` code (SNOMED CT, CPT, a national coding);
+/// - day of service: the item's `servicedDate`, or `servicedPeriod` when it starts and ends on
+///   one day;
+/// - amount: the item's `net`, else `unitPrice` times `quantity` (1 if absent), in minor units
+///   (at most two decimals, below 2^32);
+/// - treatment id: the Claim's first identifier value (else its id), `-`, the item's
+///   `sequence`.
+///
+/// A Claim whose `status` is `entered-in-error` or `cancelled` is refused, as is an item
+/// without a day, an amount or a code, or with a value that is not a code.
+pub fn treatments(claim: &Value) -> Result<Vec<TreatmentRecord>, FhirError> {
+    let res = Resource::new(claim, "Claim", None)?;
+    if let Some(status) = res.string(res.json, "", "status")? {
+        if status == "entered-in-error" || status == "cancelled" {
+            return Err(res.err(
+                Problem::Status,
+                format!("status is {status:?}: the claim records no treatment"),
+            ));
+        }
+    }
+    let provider = res
+        .object(res.json, "", "provider")?
+        .ok_or_else(|| res.err(Problem::Missing, "no provider"))?;
+    let provider = res.reference_parts(provider, "provider")?;
+    let provider = provider
+        .identifier
+        .or(provider.reference)
+        .map(str::to_string)
+        .or_else(|| provider.display.map(squeeze))
+        .ok_or_else(|| {
+            res.err(
+                Problem::Missing,
+                "provider has no identifier, reference or display",
+            )
+        })?;
+    let claim_type = first_code(&res, res.json, "", "type")?;
+    let claim_id = match res.array(res.json, "", "identifier")?.first() {
+        Some(identifier) => res.string(
+            res.as_object(identifier, "identifier[0]")?,
+            "identifier[0]",
+            "value",
+        )?,
+        None => None,
+    }
+    .or(res.id())
+    .ok_or_else(|| res.err(Problem::Missing, "no identifier and no id"))?;
+
+    let items = res.array(res.json, "", "item")?;
+    if items.is_empty() {
+        return Err(res.err(Problem::Missing, "no item"));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("item[{i}]");
+        let item = res.as_object(item, &path)?;
+        let sequence = item
+            .get("sequence")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| res.err(Problem::Missing, format!("{path} has no sequence")))?;
+        let category = first_code(&res, item, &path, "category")?
+            .or(claim_type)
+            .ok_or_else(|| {
+                res.err(
+                    Problem::Missing,
+                    format!("{path} has no category and the claim no type"),
+                )
+            })?;
+        let procedure = first_code(&res, item, &path, "productOrService")?.ok_or_else(|| {
+            res.err(
+                Problem::Missing,
+                format!("{path} has no productOrService code"),
+            )
+        })?;
+        let date = match res.string(item, &path, "servicedDate")? {
+            Some(date) => {
+                let (first, last) = res.days(date, &join(&path, "servicedDate"), false)?;
+                (first == last).then_some(first)
+            }
+            None => match res.object(item, &path, "servicedPeriod")? {
+                Some(period) => {
+                    let at = join(&path, "servicedPeriod");
+                    let start = res.string(period, &at, "start")?;
+                    let end = res.string(period, &at, "end")?;
+                    match (start, end) {
+                        (Some(start), Some(end)) => {
+                            let (first, _) = res.days(start, &join(&at, "start"), true)?;
+                            let (_, last) = res.days(end, &join(&at, "end"), true)?;
+                            (first == last).then_some(first)
+                        }
+                        _ => None,
+                    }
+                }
+                None => None,
+            },
+        }
+        .ok_or_else(|| {
+            res.err(
+                Problem::Unsupported,
+                format!("{path} has no single day of service"),
+            )
+        })?;
+        let money = |key: &str| -> Result<Option<f64>, FhirError> {
+            Ok(match res.object(item, &path, key)? {
+                Some(money) => money.get("value").and_then(Value::as_f64),
+                None => None,
+            })
+        };
+        let quantity = match res.object(item, &path, "quantity")? {
+            Some(q) => q.get("value").and_then(Value::as_f64).unwrap_or(1.0),
+            None => 1.0,
+        };
+        let value = money("net")?
+            .or(money("unitPrice")?.map(|unit| unit * quantity))
+            .ok_or_else(|| res.err(Problem::Missing, format!("{path} has no net or unitPrice")))?;
+        let amount = minor_units(value).ok_or_else(|| {
+            res.err(
+                Problem::Unsupported,
+                format!(
+                    "{path}'s amount {value} is not a non-negative amount with at most two \
+                     decimals below 2^32 minor units"
+                ),
+            )
+        })?;
+        let record = TreatmentRecord {
+            provider: provider.clone(),
+            category: category.into(),
+            procedure: procedure.into(),
+            date,
+            amount,
+            treatment_id: format!("{claim_id}-{sequence}"),
+        };
+        Record::Treatment(record.clone())
+            .to_slots()
+            .map_err(|e| res.err(Problem::Unsupported, format!("{path}: {e}")))?;
+        out.push(record);
+    }
+    Ok(out)
 }

@@ -16,7 +16,7 @@ use zkhealth_circuits::date::{Day, DobInterval};
 use zkhealth_records::{
     codes,
     fhir::{self, FhirError, Problem},
-    CoverageRecord, VaccinationRecord,
+    CoverageRecord, TreatmentRecord, VaccinationRecord,
 };
 
 fn testdata() -> PathBuf {
@@ -1393,4 +1393,137 @@ fn errors_read_as_one_sentence() {
          vaccination"
     );
     assert_eq!(Problem::Status.to_string(), "status");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims: each item a treatment.
+
+#[test]
+fn hl7_claims_map_item_by_item_to_treatments() {
+    let oral = fhir::treatments(&hl7("Claim-100150.json")).unwrap();
+    assert_eq!(
+        oral,
+        [TreatmentRecord {
+            provider: "Organization/1".into(),
+            category: "oral".into(),
+            procedure: "1200".into(),
+            date: day("2014-08-16"),
+            amount: 13_557,
+            treatment_id: "12345-1".into(),
+        }]
+    );
+
+    let three = fhir::treatments(&hl7("Claim-100151.json")).unwrap();
+    let summary: Vec<_> = three
+        .iter()
+        .map(|t| (t.procedure.as_str(), t.amount, t.treatment_id.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("1200", 13_557, "12346-1"),
+            ("21211", 10_500, "12346-2"),
+            ("27211", 110_000, "12346-3")
+        ]
+    );
+    assert!(three
+        .iter()
+        .all(|t| t.date == day("2014-08-16") && t.category == "oral"));
+
+    let surgery = fhir::treatments(&hl7("Claim-MED-00050.json")).unwrap();
+    assert_eq!(
+        surgery,
+        [TreatmentRecord {
+            provider: "Organization/1".into(),
+            category: "institutional".into(),
+            procedure: "62264".into(),
+            date: day("2015-10-13"),
+            amount: 1_250_000,
+            treatment_id: "MED-00050-1".into(),
+        }]
+    );
+}
+
+#[test]
+fn a_claim_item_that_a_treatment_cannot_hold_is_refused_by_kind() {
+    let claim = hl7("Claim-100150.json");
+    let refused = |change: &dyn Fn(&mut Value)| -> Problem {
+        let mut c = claim.clone();
+        change(&mut c);
+        fhir::treatments(&c).unwrap_err().problem
+    };
+    assert_eq!(
+        refused(&|c| c["status"] = json!("entered-in-error")),
+        Problem::Status
+    );
+    assert_eq!(
+        refused(&|c| c["status"] = json!("cancelled")),
+        Problem::Status
+    );
+    assert_eq!(
+        refused(&|c| {
+            c.as_object_mut().unwrap().remove("provider");
+        }),
+        Problem::Missing
+    );
+    assert_eq!(refused(&|c| c["item"] = json!([])), Problem::Missing);
+    // A day of service that is a month, or a period over two days.
+    assert_eq!(
+        refused(&|c| c["item"][0]["servicedDate"] = json!("2014-08")),
+        Problem::Unsupported
+    );
+    assert_eq!(
+        refused(&|c| {
+            let item = c["item"][0].as_object_mut().unwrap();
+            item.remove("servicedDate");
+            item.insert(
+                "servicedPeriod".into(),
+                json!({"start": "2014-08-16", "end": "2014-08-17"}),
+            );
+        }),
+        Problem::Unsupported
+    );
+    // Three decimals, a negative amount, one past 2^32 minor units.
+    for value in [json!(1.005), json!(-1.0), json!(42_949_672.96)] {
+        assert_eq!(
+            refused(&|c| c["item"][0]["net"]["value"] = value.clone()),
+            Problem::Unsupported,
+            "{value}"
+        );
+    }
+    // A procedure code with a space is not a code.
+    assert_eq!(
+        refused(&|c| c["item"][0]["productOrService"]["coding"][0]["code"] = json!("12 00")),
+        Problem::Unsupported
+    );
+    // Not a Claim, not an object: typed errors.
+    assert_eq!(
+        fhir::treatments(&hl7("Coverage-9876B1.json"))
+            .unwrap_err()
+            .problem,
+        Problem::Structure
+    );
+    assert_eq!(
+        fhir::treatments(&json!([1, 2])).unwrap_err().problem,
+        Problem::Structure
+    );
+}
+
+#[test]
+fn a_single_day_period_and_a_unit_price_times_quantity_give_the_day_and_amount() {
+    let mut claim = hl7("Claim-100150.json");
+    let item = claim["item"][0].as_object_mut().unwrap();
+    item.remove("servicedDate");
+    item.remove("net");
+    item.insert(
+        "servicedPeriod".into(),
+        json!({"start": "2014-08-16T09:00:00Z", "end": "2014-08-16T10:30:00Z"}),
+    );
+    item.insert("quantity".into(), json!({"value": 3}));
+    item.insert("category".into(), json!({"coding": [{"code": "dental-x"}]}));
+    let [t] = fhir::treatments(&claim).unwrap().try_into().unwrap();
+    assert_eq!(
+        (t.date, t.amount, t.category.as_str()),
+        (day("2014-08-16"), 40_671, "dental-x")
+    );
 }
