@@ -387,6 +387,23 @@ impl<'a> Resource<'a> {
         Ok(out)
     }
 
+    /// The organisation a Reference at `path` names: its identifier, else its reference, else
+    /// its display (squeezed).
+    fn party(&self, obj: &'a Map<String, Value>, path: &str) -> Result<String, FhirError> {
+        let parts = self.reference_parts(obj, path)?;
+        parts
+            .identifier
+            .or(parts.reference)
+            .map(str::to_string)
+            .or_else(|| parts.display.map(squeeze))
+            .ok_or_else(|| {
+                self.err(
+                    Problem::Missing,
+                    format!("{path} has no identifier, reference or display"),
+                )
+            })
+    }
+
     fn reference_parts(
         &self,
         obj: &'a Map<String, Value>,
@@ -1191,18 +1208,7 @@ fn coverage_at(coverage: &Value, at: Option<&str>) -> Result<CoverageDetails, Fh
         .array(res.json, "", "payor")?
         .first()
         .ok_or_else(|| res.err(Problem::Missing, "no payor"))?;
-    let payor = res.reference_parts(res.as_object(payor, "payor[0]")?, "payor[0]")?;
-    let payer = payor
-        .identifier
-        .or(payor.reference)
-        .map(str::to_string)
-        .or_else(|| payor.display.map(squeeze))
-        .ok_or_else(|| {
-            res.err(
-                Problem::Missing,
-                "payor[0] has no identifier, reference or display",
-            )
-        })?;
+    let payer = res.party(res.as_object(payor, "payor[0]")?, "payor[0]")?;
     let beneficiary = match res.object(res.json, "", "beneficiary")? {
         Some(b) => {
             let parts = res.reference_parts(b, "beneficiary")?;
@@ -1375,18 +1381,7 @@ pub fn treatments(claim: &Value) -> Result<Vec<TreatmentRecord>, FhirError> {
     let provider = res
         .object(res.json, "", "provider")?
         .ok_or_else(|| res.err(Problem::Missing, "no provider"))?;
-    let provider = res.reference_parts(provider, "provider")?;
-    let provider = provider
-        .identifier
-        .or(provider.reference)
-        .map(str::to_string)
-        .or_else(|| provider.display.map(squeeze))
-        .ok_or_else(|| {
-            res.err(
-                Problem::Missing,
-                "provider has no identifier, reference or display",
-            )
-        })?;
+    let provider = res.party(provider, "provider")?;
     let claim_type = first_code(&res, res.json, "", "type")?;
     let claim_id = match res.array(res.json, "", "identifier")?.first() {
         Some(identifier) => res.string(
