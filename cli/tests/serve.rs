@@ -9,7 +9,8 @@
 //! - The same on the embedded redb store with one instance.
 //! - Bad input and abuse: malformed JSON, a garbage QR text, an oversized body, a slow body and a
 //!   flood of challenge requests each get a clear 4xx or 429 with a code, and the service keeps
-//!   serving.
+//!   serving: after each, and other clients while a body trickles in and while one address
+//!   floods; `/metrics` counts every request by route and status.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,12 +18,13 @@
 mod postgres_server;
 
 use std::{
+    collections::BTreeMap,
     io::{BufRead, BufReader, Read, Write},
-    net::TcpStream,
+    net::{Ipv4Addr, SocketAddr, TcpStream},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::{
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc, Barrier, Mutex, RwLock,
     },
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -574,13 +576,23 @@ fn one_instance_on_redb_accepts_each_presentation_once_even_through_a_kill() {
 
 /// Sends raw bytes and returns the status line's code and the body.
 fn raw(addr: &str, request: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
+    raw_on(TcpStream::connect(addr).unwrap(), request)
+}
+
+/// Sends raw bytes on `stream` and returns the status line's code and the body.
+fn raw_on(mut stream: TcpStream, request: &[u8]) -> (u16, String) {
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     stream.write_all(request).unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
+    read_answer(&mut stream)
+}
+
+/// Reads an answer to its end: the status line's code and the body.
+fn read_answer(stream: &mut TcpStream) -> (u16, String) {
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    let answer = String::from_utf8_lossy(&bytes);
     let code = answer
         .split_whitespace()
         .nth(1)
@@ -590,12 +602,57 @@ fn raw(addr: &str, request: &[u8]) -> (u16, String) {
     (code, body)
 }
 
+/// A POST of one shot (`Connection: close`) for [`raw_on`].
+fn http_request(addr: &str, target: &str, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Another client as far as the service can tell: Linux routes all of 127.0.0.0/8 to the
+/// loopback interface, so a connection from 127.0.0.2 reaches a service on 127.0.0.1 with
+/// another peer address.
+const OTHER_CLIENT: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
+/// A connection to `addr` from the local address `from`.
+fn connect_from(from: Ipv4Addr, addr: &str) -> TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from((from, 0))).unwrap();
+        let stream = socket.connect(addr.parse().unwrap()).await.unwrap();
+        let stream = stream.into_std().unwrap();
+        stream.set_nonblocking(false).unwrap();
+        stream
+    })
+}
+
+/// The samples of the counter family `name` in a Prometheus text exposition, by their labels
+/// (`route="/healthz",status="200"`).
+fn counter_samples(metrics: &str, name: &str) -> BTreeMap<String, u64> {
+    let prefix = format!("{name}_total{{");
+    metrics
+        .lines()
+        .filter_map(|line| line.strip_prefix(&prefix))
+        .map(|rest| {
+            let (labels, value) = rest.split_once("} ").unwrap();
+            (labels.to_string(), value.trim().parse().unwrap())
+        })
+        .collect()
+}
+
 #[test]
 fn bad_input_and_abuse_get_clear_answers_and_the_service_keeps_serving() {
     let _serial = serial();
     let world = World::new();
     let database = world.dir.path().join("abuse.redb");
-    let settings = "max_body_bytes = 16384\nrequest_timeout_ms = 1500\nchallenges_burst = 20\nchallenges_per_second = 2";
+    // The request time leaves ample room to serve another client while a body trickles in.
+    let settings = "max_body_bytes = 16384\nrequest_timeout_ms = 5000\nchallenges_burst = 20\nchallenges_per_second = 2";
     let config = world.config("abuse", database.to_str().unwrap(), settings);
     let instance = Instance::start(&config, None);
     let url = instance.url.clone();
@@ -606,9 +663,12 @@ fn bad_input_and_abuse_get_clear_answers_and_the_service_keeps_serving() {
         (status, json["code"].as_str().unwrap_or("").to_string())
     };
 
-    // One valid presentation, kept for the end.
-    let challenge = challenges(&url, 1).remove(0);
-    let valid = world.present(0, &challenge);
+    // Valid presentations: one kept for the end, one for another client while a body trickles
+    // in. Every challenge issued and refused is counted, for the request counter.
+    let issued = challenges(&url, 2);
+    let valid = world.present(0, &issued[0]);
+    let while_trickling = world.present(1, &issued[1]);
+    let mut challenges_issued = issued.len() as u64;
 
     assert_eq!(
         code(post(
@@ -681,6 +741,65 @@ fn bad_input_and_abuse_get_clear_answers_and_the_service_keeps_serving() {
     assert!(body.contains("\"code\":\"timeout\""), "{body}");
     assert!(started.elapsed() < Duration::from_secs(20));
 
+    // A body trickling in (a byte every 50 ms, never reaching its announced length) holds its
+    // request open until the request time; meanwhile another client is answered: health, a
+    // challenge, and a presentation accepted with its disclosed value.
+    let mut trickled = TcpStream::connect(&addr).unwrap();
+    trickled
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    trickled.write_all(slow.as_bytes()).unwrap();
+    let trickling = Arc::new(AtomicBool::new(true));
+    let trickled_bytes = Arc::new(AtomicUsize::new(0));
+    let trickle = {
+        let (mut stream, trickling, sent) = (
+            trickled.try_clone().unwrap(),
+            trickling.clone(),
+            trickled_bytes.clone(),
+        );
+        std::thread::spawn(move || {
+            while trickling.load(Ordering::SeqCst) && sent.load(Ordering::SeqCst) < 900 {
+                if stream.write_all(b"A").is_err() {
+                    break;
+                }
+                sent.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while trickled_bytes.load(Ordering::SeqCst) < 3 {
+        assert!(Instant::now() < deadline, "the body trickles in");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        agent
+            .get(&format!("{url}/healthz"))
+            .call()
+            .unwrap()
+            .status(),
+        200
+    );
+    challenges(&url, 1);
+    challenges_issued += 1;
+    let (status, json) = post(&agent, &presentations_url, "text/plain", &while_trickling).unwrap();
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["accepted"], true, "{json}");
+    assert_eq!(json["disclosed"][0]["value"], "NL", "{json}");
+    // All answered while the trickled request still waits for its body: nothing on it yet.
+    trickled.set_nonblocking(true).unwrap();
+    let pending = trickled.peek(&mut [0u8; 1]);
+    assert!(
+        matches!(&pending, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the trickled request is still open after the other client's answers: {pending:?}"
+    );
+    trickled.set_nonblocking(false).unwrap();
+    trickling.store(false, Ordering::SeqCst);
+    trickle.join().unwrap();
+    let (status, body) = read_answer(&mut trickled);
+    assert_eq!(status, 408, "{body}");
+    assert!(body.contains("\"code\":\"timeout\""), "{body}");
+
     // A flood of challenge requests: the burst, then 429 with Retry-After.
     let mut limited = 0;
     for _ in 0..100 {
@@ -699,6 +818,77 @@ fn bad_input_and_abuse_get_clear_answers_and_the_service_keeps_serving() {
         limited >= 70,
         "the flood is limited: {limited} of 100 refused"
     );
+    challenges_issued += 100 - limited;
+    let mut challenges_refused = limited;
+
+    // The limit is kept per client address (the peer's IP): while this address goes on
+    // flooding and is refused, another address (127.0.0.2) is issued a challenge and its
+    // presentation is accepted, and the flooding address is still answered on the routes that
+    // are not limited.
+    let flooding = Arc::new(AtomicBool::new(true));
+    let flood_issued = Arc::new(AtomicUsize::new(0));
+    let flood_refused = Arc::new(AtomicUsize::new(0));
+    let flooder = {
+        let (flooding, issued, refused) = (
+            flooding.clone(),
+            flood_issued.clone(),
+            flood_refused.clone(),
+        );
+        let (agent, challenges_url) = (agent.clone(), format!("{url}/v1/challenges"));
+        std::thread::spawn(move || {
+            while flooding.load(Ordering::SeqCst) {
+                match agent.post(&challenges_url).send_string("") {
+                    Ok(r) => {
+                        assert_eq!(r.status(), 201);
+                        issued.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(ureq::Error::Status(429, r)) => {
+                        let json: serde_json::Value = r.into_json().unwrap();
+                        assert_eq!(json["code"], "rate_limited");
+                        refused.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let refused_beyond = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while flood_refused.load(Ordering::SeqCst) <= n {
+            assert!(Instant::now() < deadline, "the flood goes on being refused");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    refused_beyond(0);
+    let other = |target: &str, content_type: &str, body: &str| {
+        raw_on(
+            connect_from(OTHER_CLIENT, &addr),
+            &http_request(&addr, target, content_type, body),
+        )
+    };
+    let (status, body) = other("/v1/challenges", "application/json", "{}");
+    assert_eq!(status, 201, "{body}");
+    challenges_issued += 1;
+    let issued_to_other: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let from_other = world.present(2, issued_to_other["challenge"].as_str().unwrap());
+    let (status, body) = other("/v1/presentations", "text/plain", &from_other);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"accepted\":true"), "{body}");
+    assert_eq!(
+        agent
+            .get(&format!("{url}/healthz"))
+            .call()
+            .unwrap()
+            .status(),
+        200
+    );
+    // The flooding address is refused again after the other was served: the flood went on.
+    refused_beyond(flood_refused.load(Ordering::SeqCst));
+    flooding.store(false, Ordering::SeqCst);
+    flooder.join().unwrap();
+    challenges_issued += flood_issued.load(Ordering::SeqCst) as u64;
+    challenges_refused += flood_refused.load(Ordering::SeqCst) as u64;
 
     // Still serving: health, metrics, the valid presentation once, then its reuse.
     assert_eq!(
@@ -730,7 +920,8 @@ fn bad_input_and_abuse_get_clear_answers_and_the_service_keeps_serving() {
         .into_string()
         .unwrap();
     for line in [
-        "zkhealth_presentations_accepted_total{verifier=\"claims-desk\"} 1",
+        // The one kept for the end, the one while a body trickled in, the other address's.
+        "zkhealth_presentations_accepted_total{verifier=\"claims-desk\"} 3",
         "zkhealth_presentations_refused_total{code=\"rate_limited\"}",
         "zkhealth_presentations_refused_total{code=\"nullifier_reused\"} 2",
         "zkhealth_http_request_duration_seconds_bucket",
@@ -738,6 +929,37 @@ fn bad_input_and_abuse_get_clear_answers_and_the_service_keeps_serving() {
     ] {
         assert!(metrics.contains(line), "{line} in:\n{metrics}");
     }
+    // Every request this test made, counted by route and status (a request is counted once
+    // answered, so this `/metrics` request is not in its own answer).
+    assert!(
+        metrics.contains("# TYPE zkhealth_http_requests counter"),
+        "{metrics}"
+    );
+    let expected: BTreeMap<String, u64> = [
+        // While a body trickled in, during the flood, after it.
+        ("/healthz", 200, 3),
+        ("/v1/challenges", 201, challenges_issued),
+        ("/v1/challenges", 429, challenges_refused),
+        ("/v1/presentations", 200, 3),
+        // Malformed JSON, a verifier that is not a string, a garbage QR text, a presentation
+        // JSON that does not decode.
+        ("/v1/presentations", 400, 4),
+        ("/v1/presentations", 404, 1),
+        // The body that stopped arriving, the one that trickled in.
+        ("/v1/presentations", 408, 2),
+        ("/v1/presentations", 413, 1),
+        ("/v1/presentations", 422, 1),
+        ("/v1/presentations:batch", 200, 1),
+        ("/v1/presentations:batch", 400, 1),
+    ]
+    .into_iter()
+    .map(|(route, status, n)| (format!("route=\"{route}\",status=\"{status}\""), n))
+    .collect();
+    assert_eq!(
+        counter_samples(&metrics, "zkhealth_http_requests"),
+        expected,
+        "{metrics}"
+    );
     let log = instance.stop();
     assert!(!log.contains("panicked"), "{log}");
     assert!(
