@@ -131,6 +131,15 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// A claim's treatment is not covered by its coverage credential (a cross-credential
+    /// condition of the claim circuit fails).
+    #[error("the treatment is not covered: {condition}: {reason}")]
+    NotCovered {
+        /// The condition, in words.
+        condition: &'static str,
+        /// Why it fails on these credentials.
+        reason: String,
+    },
     /// The witness does not match the statement (wrong secret, path, root...).
     #[error("witness does not match the statement: {0}")]
     WitnessMismatch(String),

@@ -9,8 +9,10 @@
 //! | id | name | statement | circuit |
 //! |----|------|-----------|---------|
 //! | 1 | `presentation` | [`Statement`] | `PresentationCircuit` (one credential) |
-//! | 2 | `claim` | reserved | the claim over two credentials (not built yet) |
+//! | 2 | `claim` | [`ClaimStatement`] | `ClaimCircuit` (coverage and treatment, one holder) |
 
+#[cfg(feature = "r1cs")]
+mod claim;
 #[cfg(feature = "r1cs")]
 mod presentation;
 
@@ -19,9 +21,12 @@ use std::{fmt, str::FromStr};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 #[cfg(feature = "r1cs")]
+pub use claim::{claim_constraints, ClaimCircuit, ClaimWitness, CLAIM_BASE_CONSTRAINTS};
+#[cfg(feature = "r1cs")]
 pub use presentation::{PresentationCircuit, PresentationWitness};
 
 use crate::{
+    claim::ClaimStatement,
     statement::{PublicInputs, Statement},
     Error,
 };
@@ -37,9 +42,8 @@ use crate::{
 pub enum CircuitId {
     /// The presentation circuit: one credential against a policy ([`Statement`]).
     Presentation = 1,
-    /// Reserved for the claim circuit over two credentials (coverage and treatment, one holder
-    /// secret). It has no statement type yet, so no key or artifact can be made for it and
-    /// [`Self::num_inputs`] is `None`.
+    /// The claim circuit: a coverage credential and a treatment record of one holder
+    /// ([`ClaimStatement`]).
     Claim = 2,
 }
 
@@ -66,11 +70,11 @@ impl CircuitId {
     }
 
     /// The names of the circuit's public inputs, in input order, from its statement type; `None`
-    /// for a reserved id whose circuit does not exist yet.
+    /// for a reserved id whose circuit does not exist yet (none today).
     pub fn input_names(self) -> Option<&'static [&'static str]> {
         match self {
             CircuitId::Presentation => Some(<Statement as PublicInputs>::INPUT_NAMES),
-            CircuitId::Claim => None,
+            CircuitId::Claim => Some(<ClaimStatement as PublicInputs>::INPUT_NAMES),
         }
     }
 
@@ -163,6 +167,9 @@ mod tests {
             CircuitId::Presentation.num_inputs(),
             Some(Statement::NUM_INPUTS)
         );
-        assert_eq!(CircuitId::Claim.num_inputs(), None);
+        assert_eq!(
+            CircuitId::Claim.num_inputs(),
+            Some(ClaimStatement::NUM_INPUTS)
+        );
     }
 }

@@ -35,6 +35,18 @@ use crate::{
 pub const OPENING_BASE_CONSTRAINTS: usize = 3_801;
 
 /// Constraints of [`CredentialOpeningVar::new_witness_with_depth`] and
+/// [`CredentialOpeningVar::enforce_held_opening`] together: an opening without the holder key's
+/// hash, the scoped nullifier and the query hash's equality.
+pub const fn held_opening_constraints(depth: u32) -> usize {
+    opening_constraints(depth) - HOLDER_KEY_HASH - NULLIFIER_HASH - 1
+}
+
+/// Constraints of the holder key's hash, `Poseidon(holder-key tag, secret)`.
+pub const HOLDER_KEY_HASH: usize = 237;
+/// Constraints of the scoped nullifier's hash, `Poseidon(nullifier tag, secret, scope)`.
+pub const NULLIFIER_HASH: usize = 258;
+
+/// Constraints of [`CredentialOpeningVar::new_witness_with_depth`] and
 /// [`CredentialOpeningVar::enforce_opening`] together, for a registry of depth `depth`.
 pub const fn opening_constraints(depth: u32) -> usize {
     OPENING_BASE_CONSTRAINTS + CONSTRAINTS_PER_LEVEL * depth as usize
@@ -53,6 +65,19 @@ pub struct OpeningContext<'a> {
     pub today_ymd: &'a FpVar<Fr>,
     /// The hash of the verifier's policy and the disclosed values.
     pub query_hash: &'a FpVar<Fr>,
+}
+
+/// The public values one of several openings under one holder is checked against
+/// ([`CredentialOpeningVar::enforce_held_opening`]); the nullifier and the query hash are the
+/// caller's.
+#[derive(Clone, Copy)]
+pub struct OpeningAt<'a> {
+    /// The registry root the credential's path must lead to.
+    pub root: &'a FpVar<Fr>,
+    /// The verifier's day number; the credential must not be expired on it.
+    pub today: &'a FpVar<Fr>,
+    /// The same day as `YYYYMMDD`.
+    pub today_ymd: &'a FpVar<Fr>,
 }
 
 /// One credential opening in the circuit: credential, path, policy and slot choices, all
@@ -136,17 +161,53 @@ impl CredentialOpeningVar {
         secret: &HolderSecretVar,
         ctx: &OpeningContext<'_>,
     ) -> Result<FpVar<Fr>, SynthesisError> {
-        let cred = &self.credential;
-        cred.holder_key.enforce_equal(&secret.holder_key()?)?;
-        self.path.enforce_root(&cred.commit()?, ctx.root)?;
+        let at = OpeningAt {
+            root: ctx.root,
+            today: ctx.today,
+            today_ymd: ctx.today_ymd,
+        };
+        self.enforce_membership(&secret.holder_key()?, at.root)?;
         let nullifier = secret.nullifier(ctx.scope)?;
-        enforce_less_than_pow2(&(&cred.expiry - ctx.today), COMPARISON_BITS)?;
-        self.policy
-            .enforce_holds(&cred.slots, ctx.today, ctx.today_ymd, &self.choices)?;
-        self.policy
-            .query_hash(&cred.schema, &cred.issuer, &cred.slots)?
-            .enforce_equal(ctx.query_hash)?;
+        self.enforce_terms(&at)?.enforce_equal(ctx.query_hash)?;
         Ok(nullifier)
+    }
+
+    /// Enforces one of several openings held by one holder, whose key `holder_key =
+    /// H_key(secret)` the caller computes once: steps 1, 2, 4 and 5 of [`Self::enforce_opening`]
+    /// against `at`, and returns the query hash of the policy with the disclosed values (step 6
+    /// without the comparison) for the caller to combine. No nullifier is computed: the caller
+    /// derives its own.
+    ///
+    /// Cost: [`opening_constraints`]`(depth)` less the holder key's hash (237), the scoped
+    /// nullifier (258) and the query hash's equality (1): [`held_opening_constraints`].
+    pub fn enforce_held_opening(
+        &self,
+        holder_key: &FpVar<Fr>,
+        at: &OpeningAt<'_>,
+    ) -> Result<FpVar<Fr>, SynthesisError> {
+        self.enforce_membership(holder_key, at.root)?;
+        self.enforce_terms(at)
+    }
+
+    /// Steps 1 and 2: the credential is held by `holder_key` and is a leaf under `root`.
+    fn enforce_membership(
+        &self,
+        holder_key: &FpVar<Fr>,
+        root: &FpVar<Fr>,
+    ) -> Result<(), SynthesisError> {
+        let cred = &self.credential;
+        cred.holder_key.enforce_equal(holder_key)?;
+        self.path.enforce_root(&cred.commit()?, root)
+    }
+
+    /// Steps 4 and 5, and the query hash of step 6 (returned, not compared).
+    fn enforce_terms(&self, at: &OpeningAt<'_>) -> Result<FpVar<Fr>, SynthesisError> {
+        let cred = &self.credential;
+        enforce_less_than_pow2(&(&cred.expiry - at.today), COMPARISON_BITS)?;
+        self.policy
+            .enforce_holds(&cred.slots, at.today, at.today_ymd, &self.choices)?;
+        self.policy
+            .query_hash(&cred.schema, &cred.issuer, &cred.slots)
     }
 }
 
@@ -339,5 +400,53 @@ mod tests {
         assert_eq!(prove, opening_constraints(DEPTH));
         assert_eq!(opening_constraints(10), 6_841);
         assert_eq!(opening_constraints(16), 8_665);
+    }
+
+    #[test]
+    fn a_held_opening_is_an_opening_without_its_own_key_nullifier_and_equality() {
+        let (secret, opening, p) = honest();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let input = |x: Fr| FpVar::new_input(cs.clone(), || Ok(x)).unwrap();
+        let (root, today, ymd) = (
+            input(p.root),
+            input(p.today.to_field()),
+            input(p.today.ymd().to_field()),
+        );
+        let s = HolderSecretVar::new_witness(cs.clone(), || Ok(secret.clone())).unwrap();
+        let key = s.holder_key().unwrap();
+        assert_eq!(cs.num_constraints(), HOLDER_KEY_HASH);
+        let o = CredentialOpeningVar::new_witness_with_depth(cs.clone(), DEPTH, || Ok(&opening))
+            .unwrap();
+        let at = OpeningAt {
+            root: &root,
+            today: &today,
+            today_ymd: &ymd,
+        };
+        let query = o.enforce_held_opening(&key, &at).unwrap();
+        assert!(cs.is_satisfied().unwrap());
+        assert_eq!(query.value().unwrap(), p.query_hash);
+        assert_eq!(
+            cs.num_constraints() - HOLDER_KEY_HASH,
+            held_opening_constraints(DEPTH)
+        );
+        // Another holder's key leaves it unsatisfied.
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let root = FpVar::new_input(cs.clone(), || Ok(p.root)).unwrap();
+        let today = FpVar::new_input(cs.clone(), || Ok(p.today.to_field())).unwrap();
+        let ymd = FpVar::new_input(cs.clone(), || Ok(p.today.ymd().to_field())).unwrap();
+        let other =
+            HolderSecretVar::new_witness(cs.clone(), || Ok(HolderSecret(secret.0 + Fr::from(1u8))))
+                .unwrap();
+        let o = CredentialOpeningVar::new_witness_with_depth(cs.clone(), DEPTH, || Ok(&opening))
+            .unwrap();
+        let at = OpeningAt {
+            root: &root,
+            today: &today,
+            today_ymd: &ymd,
+        };
+        let _query = o
+            .enforce_held_opening(&other.holder_key().unwrap(), &at)
+            .unwrap();
+        assert!(!cs.is_satisfied().unwrap());
     }
 }

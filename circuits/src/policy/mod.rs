@@ -237,7 +237,7 @@ impl Operand {
 }
 
 /// A field element's value if it is below 2^32.
-fn small(x: &Fr) -> Option<u32> {
+pub(crate) fn small(x: &Fr) -> Option<u32> {
     let big = x.into_bigint();
     if big.num_bits() > 32 {
         return None;

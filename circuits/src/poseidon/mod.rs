@@ -135,6 +135,10 @@ pub enum Domain {
     Code,
     /// A nullifier scope derived from a verifier id and an event.
     Scope,
+    /// A claim's nullifier, `H(secret, provider, treatment id, scope)`.
+    ClaimNullifier,
+    /// A claim's query hash, combining the query hashes of its two credentials.
+    ClaimQuery,
 }
 
 impl Domain {
@@ -147,18 +151,22 @@ impl Domain {
             Domain::Query => "zkhealth/query/v1",
             Domain::Code => "zkhealth/code/v1",
             Domain::Scope => "zkhealth/scope/v1",
+            Domain::ClaimNullifier => "zkhealth/claim-nullifier/v1",
+            Domain::ClaimQuery => "zkhealth/claim-query/v1",
         };
         <Fr as ark_ff::PrimeField>::from_be_bytes_mod_order(name.as_bytes())
     }
 
     /// All domains, for tests that check they differ.
-    pub const ALL: [Domain; 6] = [
+    pub const ALL: [Domain; 8] = [
         Domain::Commitment,
         Domain::HolderKey,
         Domain::Nullifier,
         Domain::Query,
         Domain::Code,
         Domain::Scope,
+        Domain::ClaimNullifier,
+        Domain::ClaimQuery,
     ];
 }
 

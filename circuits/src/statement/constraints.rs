@@ -39,9 +39,32 @@ impl AllocVar<Statement, Fr> for StatementVar {
         if mode != AllocationMode::Input {
             return Err(SynthesisError::Unsatisfiable);
         }
+        let values = f().map(|s| s.borrow().to_field_elements().to_vec());
+        let inputs = NamedInputs::new::<Statement>(cs, values)?;
+        let input = |name| inputs.get(name);
+        Ok(StatementVar {
+            root: input("root")?,
+            today: input("today")?,
+            challenge: input("challenge")?,
+            scope: input("scope")?,
+            nullifier: input("nullifier")?,
+            query_hash: input("query_hash")?,
+        })
+    }
+}
+
+/// A statement's public inputs, allocated in [`PublicInputs::INPUT_NAMES`] order and found by
+/// name: what every statement's `AllocVar` builds its fields from.
+pub struct NamedInputs(Vec<(&'static str, FpVar<Fr>)>);
+
+impl NamedInputs {
+    /// Allocates `S`'s inputs: input `i` is `S::INPUT_NAMES[i]` and holds `values[i]`.
+    pub fn new<S: PublicInputs>(
+        cs: impl Into<Namespace<Fr>>,
+        values: Result<Vec<Fr>, SynthesisError>,
+    ) -> Result<Self, SynthesisError> {
         let cs = cs.into().cs();
-        let values = f().map(|s| s.borrow().to_field_elements());
-        let inputs = <Statement as PublicInputs>::INPUT_NAMES
+        S::INPUT_NAMES
             .iter()
             .enumerate()
             .map(|(i, name)| {
@@ -53,22 +76,17 @@ impl AllocVar<Statement, Fr> for StatementVar {
                 })?;
                 Ok((*name, var))
             })
-            .collect::<Result<Vec<_>, SynthesisError>>()?;
-        let input = |name: &str| {
-            inputs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, var)| var.clone())
-                .ok_or(SynthesisError::Unsatisfiable)
-        };
-        Ok(StatementVar {
-            root: input("root")?,
-            today: input("today")?,
-            challenge: input("challenge")?,
-            scope: input("scope")?,
-            nullifier: input("nullifier")?,
-            query_hash: input("query_hash")?,
-        })
+            .collect::<Result<Vec<_>, SynthesisError>>()
+            .map(NamedInputs)
+    }
+
+    /// The input named `name`; [`SynthesisError::Unsatisfiable`] if the statement has none.
+    pub fn get(&self, name: &str) -> Result<FpVar<Fr>, SynthesisError> {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, var)| var.clone())
+            .ok_or(SynthesisError::Unsatisfiable)
     }
 }
 

@@ -111,20 +111,7 @@ impl PublicInputs for Statement {
                 expected: Statement::NUM_INPUTS,
                 got: inputs.len(),
             })?;
-        let bad_day = |reason: String| Error::InvalidInput {
-            name: "today",
-            reason,
-        };
-        let bytes = fr_to_bytes_be(&today);
-        let (high, low) = bytes
-            .split_last_chunk::<4>()
-            .ok_or_else(|| bad_day("not 32 bytes".into()))?;
-        if high.iter().any(|b| *b != 0) {
-            return Err(bad_day("not a 32-bit day number".into()));
-        }
-        let today = Day(u32::from_be_bytes(*low))
-            .validate()
-            .map_err(|e| bad_day(e.to_string()))?;
+        let today = day_input(&today)?;
         Ok(Statement {
             root,
             today,
@@ -134,6 +121,25 @@ impl PublicInputs for Statement {
             query_hash,
         })
     }
+}
+
+/// The `today` input as a day: a 32-bit day number up to 9999-12-31, else
+/// [`Error::InvalidInput`] naming `today`.
+pub(crate) fn day_input(today: &Fr) -> Result<Day, Error> {
+    let bad_day = |reason: String| Error::InvalidInput {
+        name: "today",
+        reason,
+    };
+    let bytes = fr_to_bytes_be(today);
+    let (high, low) = bytes
+        .split_last_chunk::<4>()
+        .ok_or_else(|| bad_day("not 32 bytes".into()))?;
+    if high.iter().any(|b| *b != 0) {
+        return Err(bad_day("not a 32-bit day number".into()));
+    }
+    Day(u32::from_be_bytes(*low))
+        .validate()
+        .map_err(|e| bad_day(e.to_string()))
 }
 
 #[cfg(test)]
