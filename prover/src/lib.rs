@@ -19,6 +19,7 @@
 
 mod artifact;
 mod batch;
+mod claim;
 mod encoding;
 mod error;
 pub mod groth16;
@@ -33,6 +34,7 @@ pub use artifact::{
     KeyOrigin, ProvingArtifact,
 };
 pub use batch::Schedule;
+pub use claim::{ClaimRequest, Held};
 pub use error::ProverError;
 pub use prove::{ProveRequest, Prover};
 pub use reduction::QapReduction;

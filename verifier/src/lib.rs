@@ -64,6 +64,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod batch;
+pub mod claim;
 pub mod container;
 pub mod error;
 mod fixed_base;
@@ -86,12 +87,13 @@ mod testkit;
 extern crate self as zkhealth_verifier;
 
 pub use batch::verify_batch;
+pub use claim::{ClaimPresentation, ClaimVerifier, VerifiedClaim};
 pub use error::{ErrorClass, ProofPoint, VerifyError};
 pub use key::{KeyId, VerifyingKey};
 pub use nullifiers::{MemoryNullifiers, NullifierStore};
 pub use presentation::Presentation;
 pub use proof::Proof;
 pub use roots::{IssuerRoots, LocalRoots, RootSource};
-pub use verifier::{Expected, Verified, Verifier};
+pub use verifier::{Disclosed, Expected, Verified, Verifier};
 pub use verify::verify;
 pub use zkhealth_circuits::{date::Day, policy::Policy, Fr, Statement};

@@ -74,7 +74,7 @@ pub struct Verified {
     /// Each disclosed value, in slot order: the slot's name in the policy's schema, the value,
     /// and a readable rendering when there is one (the text of a code slot whose value decodes
     /// as a code, `YYYY-MM-DD` for a date slot).
-    pub disclosed: Vec<(String, Fr, Option<String>)>,
+    pub disclosed: Vec<Disclosed>,
 }
 
 /// A verifier: a pinned key, a policy, the root source of the policy's issuer and a clock
@@ -315,38 +315,54 @@ impl<R: RootSource> Verifier<R> {
         nullifiers: &mut impl NullifierStore,
     ) -> Result<Verified, VerifyError> {
         let s = &p.statement;
-        let reused = || VerifyError::NullifierReused {
-            nullifier: fr_to_hex(&s.nullifier),
-        };
-        if nullifiers.contains(&s.scope, &s.nullifier)? {
-            return Err(reused());
-        }
-        if !nullifiers.insert(&s.scope, &s.nullifier)? {
-            // Another check inserted it between `contains` and `insert`.
-            return Err(reused());
-        }
+        record_nullifier(nullifiers, &s.scope, &s.nullifier)?;
         Ok(Verified {
             nullifier: s.nullifier,
-            disclosed: self.describe_disclosed(&p.disclosed),
+            disclosed: describe_disclosed(&self.policy, &p.disclosed),
         })
     }
+}
 
-    /// Names and renders the disclosed values (which `expand_disclosed` has matched to the
-    /// policy's disclosed slots).
-    fn describe_disclosed(&self, values: &[Fr]) -> Vec<(String, Fr, Option<String>)> {
-        let slots = self.policy.schema.slots();
-        self.policy
-            .disclosed_slots()
-            .into_iter()
-            .zip(values)
-            .map(|(slot, value)| {
-                let (name, kind) = slots
-                    .get(slot)
-                    .map_or(("unknown", SlotKind::Unused), |s| (s.name, s.kind));
-                (name.to_string(), *value, render(kind, value))
-            })
-            .collect()
+/// Records `nullifier` as used in `scope`, refusing it if it already was
+/// ([`VerifyError::NullifierReused`]).
+pub(crate) fn record_nullifier(
+    nullifiers: &mut impl NullifierStore,
+    scope: &Fr,
+    nullifier: &Fr,
+) -> Result<(), VerifyError> {
+    let reused = || VerifyError::NullifierReused {
+        nullifier: fr_to_hex(nullifier),
+    };
+    if nullifiers.contains(scope, nullifier)? {
+        return Err(reused());
     }
+    if !nullifiers.insert(scope, nullifier)? {
+        // Another check inserted it between `contains` and `insert`.
+        return Err(reused());
+    }
+    Ok(())
+}
+
+/// One disclosed value: the slot's name in the policy's schema, the value, and a readable
+/// rendering when there is one (the text of a code slot whose value decodes as a code,
+/// `YYYY-MM-DD` for a date slot).
+pub type Disclosed = (String, Fr, Option<String>);
+
+/// Names and renders the disclosed values (which `expand_disclosed` has matched to the policy's
+/// disclosed slots).
+pub(crate) fn describe_disclosed(policy: &Policy, values: &[Fr]) -> Vec<Disclosed> {
+    let slots = policy.schema.slots();
+    policy
+        .disclosed_slots()
+        .into_iter()
+        .zip(values)
+        .map(|(slot, value)| {
+            let (name, kind) = slots
+                .get(slot)
+                .map_or(("unknown", SlotKind::Unused), |s| (s.name, s.kind));
+            (name.to_string(), *value, render(kind, value))
+        })
+        .collect()
 }
 
 /// A readable form of a slot value, when its kind has one and the value fits it.
