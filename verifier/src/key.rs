@@ -493,7 +493,7 @@ mod tests {
     }
 
     #[test]
-    fn file_rejects_unknown_and_reserved_circuits_and_id_depends_on_circuit() {
+    fn file_rejects_unknown_circuits_and_input_counts_of_another_circuit() {
         let key = VerifyingKey::new(fake_vk(Statement::NUM_INPUTS + 1), 10).unwrap();
         let payload = container::open(Kind::VerifyingKey, &key.to_file_bytes())
             .unwrap()
@@ -506,21 +506,33 @@ mod tests {
                 Some(VerifyError::UnknownCircuit { id })
             );
         }
-        // The claim circuit's id is reserved: no key can be made or read for it yet.
+        // A presentation key labelled as the claim circuit's has one input point too few; a
+        // key with the claim's count reads back as a claim key with its own id.
         let mut claim = payload.clone();
         claim[..2].copy_from_slice(&CircuitId::Claim.to_u16().to_le_bytes());
         assert_eq!(
             VerifyingKey::from_file_bytes(&container::seal(Kind::VerifyingKey, &claim)).err(),
-            Some(VerifyError::UnsupportedCircuit {
-                circuit: CircuitId::Claim
+            Some(VerifyError::KeyInputCount {
+                expected: 8,
+                got: Statement::NUM_INPUTS + 1
             })
         );
         assert_eq!(
             VerifyingKey::with_circuit(fake_vk(Statement::NUM_INPUTS + 1), CircuitId::Claim, 10)
                 .err(),
-            Some(VerifyError::UnsupportedCircuit {
-                circuit: CircuitId::Claim
+            Some(VerifyError::KeyInputCount {
+                expected: 8,
+                got: Statement::NUM_INPUTS + 1
             })
+        );
+        let claim_key = VerifyingKey::with_circuit(fake_vk(8), CircuitId::Claim, 10).unwrap();
+        assert_eq!(claim_key.circuit(), CircuitId::Claim);
+        let read = VerifyingKey::from_file_bytes(&claim_key.to_file_bytes()).unwrap();
+        assert_eq!(read.circuit(), CircuitId::Claim);
+        assert_eq!(read.id(), claim_key.id());
+        assert_ne!(
+            VerifyingKey::with_circuit(fake_vk(8), CircuitId::Presentation, 10).err(),
+            None
         );
     }
 }

@@ -109,7 +109,7 @@ mod tests {
     use super::*;
     use crate::testkit;
 
-    /// The presentation statement's inputs, labelled as the (reserved) claim circuit's.
+    /// The presentation statement's inputs, labelled as the claim circuit's.
     struct ClaimLike(Statement);
 
     impl PublicInputs for ClaimLike {
