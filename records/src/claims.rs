@@ -28,7 +28,7 @@ use zkhealth_circuits::{
 
 use crate::{
     codes,
-    schema::{coverage, identity, recovery, test, vaccination},
+    schema::{coverage, identity, recovery, test, treatment, vaccination},
 };
 
 /// The schemas that hold a disease at slot 0 and the birth-date interval at slots 8 and 9.
@@ -86,6 +86,11 @@ impl Claims {
     /// Claims about a test credential from `issuer`.
     pub fn test(issuer: &str) -> Self {
         Self::new(test::SCHEMA, issuer)
+    }
+
+    /// Claims about a treatment record from `issuer` (a provider registry).
+    pub fn treatment(issuer: &str) -> Self {
+        Self::new(treatment::SCHEMA, issuer)
     }
 
     /// Claims about any schema.
@@ -407,6 +412,62 @@ impl Claims {
             coverage::ANNUAL_LIMIT,
             Operator::Ge,
             v,
+        )
+    }
+
+    // Treatment.
+
+    /// The treatment was given by one of `providers` (at most 8).
+    pub fn provider_in(self, providers: &[&str]) -> Self {
+        let v = providers
+            .iter()
+            .map(|p| Operand::Code((*p).into()))
+            .collect();
+        self.on(
+            &[treatment::SCHEMA],
+            "provider",
+            treatment::PROVIDER,
+            Operator::In,
+            v,
+        )
+    }
+
+    /// The treatment's service category is one of `categories` (at most 8).
+    pub fn category_in(self, categories: &[&str]) -> Self {
+        let v = categories
+            .iter()
+            .map(|c| Operand::Code((*c).into()))
+            .collect();
+        self.on(
+            &[treatment::SCHEMA],
+            "category",
+            treatment::CATEGORY,
+            Operator::In,
+            v,
+        )
+    }
+
+    /// The amount billed is at most `amount` (currency minor units).
+    pub fn amount_at_most(self, amount: u32) -> Self {
+        let v = vec![Operand::Number(amount)];
+        self.on(
+            &[treatment::SCHEMA],
+            "amount",
+            treatment::AMOUNT,
+            Operator::Le,
+            v,
+        )
+    }
+
+    /// The treatment was given no later than the verifier's day and at most `days` before it.
+    pub fn served_within_days(self, days: u16) -> Self {
+        let earliest = Operand::DaysFromToday(-i32::from(days));
+        self.on(
+            &[treatment::SCHEMA],
+            "day of service",
+            treatment::DATE,
+            Operator::Between,
+            vec![earliest, Operand::DaysFromToday(0)],
         )
     }
 
