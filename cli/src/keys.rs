@@ -7,7 +7,13 @@ use std::{
 
 use clap::Args;
 use rand_core::OsRng;
-use zkhealth::prover;
+use zkhealth::{
+    circuits::{
+        circuit::{ClaimCircuit, PresentationCircuit},
+        CircuitId,
+    },
+    prover,
+};
 
 use crate::{
     error::CliError,
@@ -20,31 +26,46 @@ pub struct SetupArgs {
     /// Registry depth (1 to 16; depth d holds 4^d credentials).
     #[arg(long)]
     pub depth: u32,
-    /// Where to write `presentation-depth-N.pk` and `presentation-depth-N.vk`.
+    /// Where to write `CIRCUIT-depth-N.pk` and `CIRCUIT-depth-N.vk`.
     #[arg(long)]
     pub out_dir: PathBuf,
+    /// The circuit: `presentation` (one credential) or `claim` (a coverage credential and a
+    /// treatment record of one holder).
+    #[arg(long, default_value = "presentation")]
+    pub circuit: CircuitId,
 }
 
 /// The development-setup warning, printed wherever keys are generated.
 pub const DEV_SETUP_WARNING: &str = "development setup: whoever ran it knows the trapdoor and \
      could forge proofs; production keys come from a multi-party ceremony";
 
-/// The file stem of the keys for a depth.
+/// The file stem of the presentation keys for a depth.
 pub fn key_stem(depth: u32) -> String {
-    format!("presentation-depth-{depth}")
+    circuit_key_stem(CircuitId::Presentation, depth)
+}
+
+/// The file stem of a circuit's keys for a depth: `presentation-depth-N`, `claim-depth-N`.
+pub fn circuit_key_stem(circuit: CircuitId, depth: u32) -> String {
+    format!("{}-depth-{depth}", circuit.name())
 }
 
 /// `setup`.
 pub fn setup(args: &SetupArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let (artifact, vk) = prover::setup(args.depth, &mut OsRng).map_err(CliError::Setup)?;
+    let (artifact, vk) = match args.circuit {
+        CircuitId::Claim => prover::setup_circuit::<ClaimCircuit, _>(args.depth, &mut OsRng),
+        _ => prover::setup_circuit::<PresentationCircuit, _>(args.depth, &mut OsRng),
+    }
+    .map_err(CliError::Setup)?;
     let elapsed = start.elapsed();
-    let (pk_path, vk_path) = files::key_paths(&args.out_dir, &key_stem(args.depth));
+    let (pk_path, vk_path) =
+        files::key_paths(&args.out_dir, &circuit_key_stem(args.circuit, args.depth));
     let pk_file = artifact.to_file_bytes().map_err(CliError::Setup)?;
     files::write_bytes(&pk_path, &pk_file)?;
     files::write_bytes(&vk_path, &vk.to_file_bytes())?;
     println!(
-        "keys for registry depth {} generated in {:.1} s",
+        "{} keys for registry depth {} generated in {:.1} s",
+        args.circuit,
         args.depth,
         elapsed.as_secs_f64()
     );

@@ -3,7 +3,7 @@
 //! Commands are grouped by party: [`keys`] (development setup), [`ceremony`] (keys from a
 //! snarkjs ceremony, and snarkjs's files), [`issuer`] (with [`import`] for health certificates),
 //! [`holder`],
-//! [`verifier`], [`chain`] and [`evm`] (contracts and calldata), and the [`demo`] that runs them
+//! [`verifier`] (with [`claim`] for insurers' claims), [`chain`] and [`evm`] (contracts and calldata), and the [`demo`] that runs them
 //! all; [`files`] and [`error`] are shared by every party. No party module uses another's
 //! commands except the verifier, which reads roots from the chain.
 
@@ -12,6 +12,7 @@
 
 mod ceremony;
 mod chain;
+mod claim;
 mod demo;
 mod error;
 mod evm;
@@ -96,6 +97,9 @@ pub enum Command {
     Prove(holder::ProveArgs),
     /// Verify a presentation (exit code 3 when it is refused).
     Verify(verifier::VerifyArgs),
+    /// Claims over a coverage credential and a treatment record of one holder: prove, verify.
+    #[command(subcommand)]
+    Claim(claim::ClaimCommand),
     /// Deploy the registry contract to an EVM chain (prints its address).
     DeployRegistry(chain::DeployRegistryArgs),
     /// Publish a registry root to the registry contract.
@@ -161,6 +165,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Scope(args) => verifier::scope(&args),
         Command::Prove(args) => holder::prove(&args),
         Command::Verify(args) => verifier::verify(&args),
+        Command::Claim(cmd) => claim::run(&cmd),
         Command::DeployRegistry(args) => chain::deploy_registry(&args),
         Command::PublishRoot(args) => chain::publish_root(&args),
         Command::InvalidateRoot(args) => chain::invalidate_root(&args),

@@ -37,6 +37,35 @@ pub enum PolicyCommand {
     /// more of payer, plans, a covered category or a minimum annual limit (a proof holds four
     /// conditions; active and the period take three).
     Coverage(CoverageArgs),
+    /// A treatment record, for claims: given by one of the providers, in one of the
+    /// categories, at most an amount, served within some days (at most four of these).
+    Treatment(TreatmentArgs),
+}
+
+/// `policy treatment`.
+#[derive(Debug, Args)]
+pub struct TreatmentArgs {
+    /// The accepted issuer (the provider registry).
+    #[arg(long)]
+    pub issuer: String,
+    /// The provider must be one of these (codes; repeatable, at most 8).
+    #[arg(long)]
+    pub provider: Vec<String>,
+    /// The service category must be one of these (codes; repeatable, at most 8).
+    #[arg(long)]
+    pub category: Vec<String>,
+    /// The amount billed must be at most this much (currency minor units).
+    #[arg(long)]
+    pub amount_at_most: Option<u32>,
+    /// The treatment must have been given at most this many days before the verifier's day.
+    #[arg(long)]
+    pub served_within_days: Option<u16>,
+    /// Fields to disclose (e.g. `amount`); repeatable.
+    #[arg(long)]
+    pub disclose: Vec<String>,
+    /// Where to write the policy (JSON).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `policy coverage`.
@@ -317,6 +346,24 @@ pub fn policy(cmd: &PolicyCommand) -> Result<(), CliError> {
             }
             if let Some(amount) = args.limit_at_least {
                 claims = claims.limit_at_least(amount);
+            }
+            (with_disclosure(claims, &args.disclose).build()?, &args.out)
+        }
+        PolicyCommand::Treatment(args) => {
+            let mut claims = Claims::treatment(&args.issuer);
+            if !args.provider.is_empty() {
+                let providers: Vec<&str> = args.provider.iter().map(String::as_str).collect();
+                claims = claims.provider_in(&providers);
+            }
+            if !args.category.is_empty() {
+                let categories: Vec<&str> = args.category.iter().map(String::as_str).collect();
+                claims = claims.category_in(&categories);
+            }
+            if let Some(amount) = args.amount_at_most {
+                claims = claims.amount_at_most(amount);
+            }
+            if let Some(days) = args.served_within_days {
+                claims = claims.served_within_days(days);
             }
             (with_disclosure(claims, &args.disclose).build()?, &args.out)
         }
