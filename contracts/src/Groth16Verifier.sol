@@ -4,10 +4,11 @@
 // edit the template, not this file.
 pragma solidity ^0.8.24;
 
-/// @title Groth16Verifier
-/// @notice Groth16 verifier over BN254 for the zkhealth presentation circuit. One compiled
-///         contract serves every verifying key: the key is given to the constructor and kept in
-///         immutables, so deploying a verifier for a new key needs no compiler.
+/// @title Groth16 verifier of the zkhealth presentation circuit
+/// @notice Groth16 verifier over BN254 for one zkhealth circuit (its statement's inputs are
+///         listed below). One compiled contract serves every verifying key of the circuit: the
+///         key is given to the constructor and kept in immutables, so deploying a verifier for a
+///         new key needs no compiler.
 /// @dev With the key (alpha, beta, gamma, delta, IC_0..IC_n) and the public inputs x_1..x_n, a proof
 ///      (A, B, C) is valid iff
 ///

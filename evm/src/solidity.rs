@@ -1,13 +1,14 @@
-//! The Solidity verifier, rendered from a statement type.
+//! The Solidity verifiers, rendered from a statement type.
 //!
-//! `contracts/src/Groth16Verifier.sol` is not written by hand: it is
-//! `contracts/templates/Groth16Verifier.sol.in` with the statement's public inputs filled in
-//! ([`render_verifier`] with [`PublicInputs::INPUT_NAMES`]), so the number of inputs, their
+//! `contracts/src/Groth16Verifier.sol` (the presentation circuit's) and
+//! `contracts/src/ClaimGroth16Verifier.sol` (the claim circuit's) are not written by hand: each
+//! is `contracts/templates/Groth16Verifier.sol.in` with its statement's public inputs and its
+//! contract name filled in ([`render_verifier_for`], [`VERIFIERS`]), so the number of inputs, their
 //! positions in `input`, the key's input points (`IC_*` immutables, named after the inputs) and
 //! the input combination of `verifyProof` all come from the one ordered list of input names.
-//! `ZkhPresentation` reads inputs only through those names (`input[INPUT_NULLIFIER]`,
-//! `IC_NULLIFIER_X`, ...), so a reordered statement re-renders without touching it, and a removed
-//! input fails to compile where it is used.
+//! `ZkhPresentation` and `ZkhClaims` read inputs only through those names
+//! (`input[INPUT_NULLIFIER]`, `IC_NULLIFIER_X`, ...), so a reordered statement re-renders without
+//! touching them, and a removed input fails to compile where it is used.
 //!
 //! `contracts/build.sh` renders the source (`cargo run -p zkhealth-evm --example
 //! render_verifier`) before compiling; a test checks that the committed source is the rendering.
@@ -19,7 +20,9 @@
 //! | placeholder | becomes |
 //! |---|---|
 //! | `{{GENERATED_NOTICE}}` | a comment saying the file is rendered, from what |
+//! | `{{CIRCUIT_NAME}}` | the circuit's name (`presentation`, `claim`), for the documentation |
 //! | `{{INPUT_LIST}}` | the input names in order, for the documentation |
+//! | `{{CONTRACT_NAME}}` | the contract's name (`Groth16Verifier`, `ClaimGroth16Verifier`) |
 //! | `{{NUM_INPUTS}}` | the number of inputs |
 //! | `{{INPUT_POSITIONS}}` | `uint256 internal constant INPUT_<NAME> = <position>;` per input |
 //! | `{{IC_IMMUTABLES}}` | `IC_CONSTANT_X/Y` (IC₀), then `IC_<NAME>_X/Y` per input |
@@ -29,12 +32,16 @@
 use std::fmt::Write as _;
 
 use thiserror::Error;
-use zkhealth_circuits::statement::PublicInputs;
+use zkhealth_circuits::{
+    circuit::CircuitId, claim::ClaimStatement, statement::PublicInputs, Statement,
+};
 
 /// The template's placeholders, in the order they appear in it.
-pub const PLACEHOLDERS: [&str; 7] = [
+pub const PLACEHOLDERS: [&str; 9] = [
     "{{GENERATED_NOTICE}}",
+    "{{CIRCUIT_NAME}}",
     "{{INPUT_LIST}}",
+    "{{CONTRACT_NAME}}",
     "{{NUM_INPUTS}}",
     "{{INPUT_POSITIONS}}",
     "{{IC_IMMUTABLES}}",
@@ -66,15 +73,74 @@ pub enum RenderError {
     /// An input is named `constant`, the name of IC₀.
     #[error("no input can be named \"constant\" (IC_CONSTANT is the constant term's point)")]
     ReservedInputName,
+    /// The contract name is not ASCII letters, digits and underscores starting with a letter.
+    #[error("contract name {0:?} is not [A-Za-z][A-Za-z0-9_]*")]
+    InvalidContractName(String),
+    /// No verifier is rendered for the circuit (it is not in [`VERIFIERS`]).
+    #[error("no verifier is rendered for the {0} circuit")]
+    NoVerifier(CircuitId),
 }
 
-/// `template` with the statement type `S`'s public inputs filled in.
+/// One rendered verifier: its contract (and file stem in `contracts/src`), its circuit and its
+/// public inputs in circuit order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifierSource {
+    /// The contract's name, also its file's stem (`contracts/src/<contract>.sol`).
+    pub contract: &'static str,
+    /// The circuit whose statement it verifies.
+    pub circuit: CircuitId,
+    /// The statement's public inputs, in circuit order.
+    pub inputs: &'static [&'static str],
+}
+
+/// The verifiers rendered from the template: the presentation circuit's (inherited by
+/// `ZkhPresentation`) and the claim circuit's (inherited by `ZkhClaims`).
+pub const VERIFIERS: [VerifierSource; 2] = [
+    VerifierSource {
+        contract: "Groth16Verifier",
+        circuit: CircuitId::Presentation,
+        inputs: Statement::INPUT_NAMES,
+    },
+    VerifierSource {
+        contract: "ClaimGroth16Verifier",
+        circuit: CircuitId::Claim,
+        inputs: ClaimStatement::INPUT_NAMES,
+    },
+];
+
+/// The verifier of the statement type `S`'s circuit, if one is rendered for it.
+pub fn verifier_of<S: PublicInputs>() -> Option<VerifierSource> {
+    VERIFIERS.into_iter().find(|v| v.circuit == S::CIRCUIT)
+}
+
+/// `template` with the statement type `S`'s contract name and public inputs filled in.
 pub fn render_verifier_for<S: PublicInputs>(template: &str) -> Result<String, RenderError> {
-    render_verifier(template, S::INPUT_NAMES)
+    verifier_of::<S>()
+        .ok_or(RenderError::NoVerifier(S::CIRCUIT))?
+        .render(template)
 }
 
-/// `template` with the public inputs `names` (in circuit order) filled in.
-pub fn render_verifier(template: &str, names: &[&str]) -> Result<String, RenderError> {
+impl VerifierSource {
+    /// `template` with this verifier's contract name, circuit and public inputs filled in.
+    pub fn render(&self, template: &str) -> Result<String, RenderError> {
+        render_verifier(template, self.contract, self.circuit.name(), self.inputs)
+    }
+}
+
+/// `template` with the contract name `contract`, the circuit name `circuit` (documentation
+/// only) and the public inputs `names` (in circuit order) filled in.
+pub fn render_verifier(
+    template: &str,
+    contract: &str,
+    circuit: &str,
+    names: &[&str],
+) -> Result<String, RenderError> {
+    let mut chars = contract.chars();
+    let valid_contract = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid_contract {
+        return Err(RenderError::InvalidContractName(contract.to_owned()));
+    }
     let idents = identifiers(names)?;
     for placeholder in PLACEHOLDERS {
         let count = template.matches(placeholder).count();
@@ -84,7 +150,11 @@ pub fn render_verifier(template: &str, names: &[&str]) -> Result<String, RenderE
     }
     let mut rendered = template.to_owned();
     for placeholder in PLACEHOLDERS {
-        let text = fill(placeholder, names, &idents);
+        let text = match placeholder {
+            "{{CONTRACT_NAME}}" => contract.to_owned(),
+            "{{CIRCUIT_NAME}}" => circuit.to_owned(),
+            _ => fill(placeholder, names, &idents),
+        };
         rendered = rendered.replacen(placeholder, &text, 1);
     }
     if let Some(start) = rendered.find("{{") {
@@ -172,15 +242,17 @@ fn fill(placeholder: &str, names: &[&str], idents: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use zkhealth_circuits::Statement;
-
     use super::*;
 
     const TEMPLATE: &str = include_str!("../../contracts/templates/Groth16Verifier.sol.in");
 
+    fn render(names: &[&str]) -> Result<String, RenderError> {
+        render_verifier(TEMPLATE, "Groth16Verifier", "presentation", names)
+    }
+
     #[test]
     fn every_input_gets_a_position_points_and_a_term_in_order() {
-        let source = render_verifier(TEMPLATE, &["first", "second_one"]).unwrap();
+        let source = render(&["first", "second_one"]).unwrap();
         assert!(source.contains("uint256 internal constant NUM_INPUTS = 2;"));
         assert!(source.contains("uint256 internal constant INPUT_FIRST = 0;"));
         assert!(source.contains("uint256 internal constant INPUT_SECOND_ONE = 1;"));
@@ -193,42 +265,53 @@ mod tests {
     }
 
     #[test]
-    fn the_statement_renders() {
-        let source = render_verifier_for::<Statement>(TEMPLATE).unwrap();
-        for (i, name) in Statement::INPUT_NAMES.iter().enumerate() {
-            let line = format!(
-                "uint256 internal constant INPUT_{} = {i};",
-                name.to_ascii_uppercase()
-            );
-            assert!(source.contains(&line), "{line}");
+    fn the_statements_render() {
+        for v in VERIFIERS {
+            let source = v.render(TEMPLATE).unwrap();
+            assert!(source.contains(&format!("contract {} {{", v.contract)));
+            assert!(source.contains(&format!("the zkhealth {} circuit", v.circuit.name())));
+            assert_eq!(Some(v.inputs), v.circuit.input_names());
+            for (i, name) in v.inputs.iter().enumerate() {
+                let line = format!(
+                    "uint256 internal constant INPUT_{} = {i};",
+                    name.to_ascii_uppercase()
+                );
+                assert!(source.contains(&line), "{line}");
+            }
         }
+        assert_eq!(
+            render_verifier_for::<Statement>(TEMPLATE),
+            VERIFIERS[0].render(TEMPLATE)
+        );
+        assert_eq!(verifier_of::<ClaimStatement>(), Some(VERIFIERS[1]));
+        assert_eq!(
+            render_verifier(TEMPLATE, "1V", "c", &["a"]),
+            Err(RenderError::InvalidContractName("1V".into()))
+        );
     }
 
     #[test]
     fn bad_names_and_templates_are_refused() {
         assert_eq!(
-            render_verifier(TEMPLATE, &["Root"]),
+            render(&["Root"]),
             Err(RenderError::InvalidInputName("Root".into()))
         );
         assert_eq!(
-            render_verifier(TEMPLATE, &["1x"]),
+            render(&["1x"]),
             Err(RenderError::InvalidInputName("1x".into()))
         );
         assert_eq!(
-            render_verifier(TEMPLATE, &[""]),
+            render(&[""]),
             Err(RenderError::InvalidInputName(String::new()))
         );
         assert_eq!(
-            render_verifier(TEMPLATE, &["a", "a"]),
+            render(&["a", "a"]),
             Err(RenderError::DuplicateInputName("a".into()))
         );
-        assert_eq!(
-            render_verifier(TEMPLATE, &["constant"]),
-            Err(RenderError::ReservedInputName)
-        );
+        assert_eq!(render(&["constant"]), Err(RenderError::ReservedInputName));
         let missing = TEMPLATE.replace("{{NUM_INPUTS}}", "7");
         assert_eq!(
-            render_verifier(&missing, &["a"]),
+            render_verifier(&missing, "V", "c", &["a"]),
             Err(RenderError::Placeholder {
                 placeholder: "{{NUM_INPUTS}}",
                 count: 0
@@ -236,7 +319,7 @@ mod tests {
         );
         let twice = format!("{TEMPLATE}{{{{INPUT_LIST}}}}");
         assert_eq!(
-            render_verifier(&twice, &["a"]),
+            render_verifier(&twice, "V", "c", &["a"]),
             Err(RenderError::Placeholder {
                 placeholder: "{{INPUT_LIST}}",
                 count: 2
@@ -244,7 +327,7 @@ mod tests {
         );
         let unknown = format!("{TEMPLATE}// {{{{KEY}}}}\n");
         assert_eq!(
-            render_verifier(&unknown, &["a"]),
+            render_verifier(&unknown, "V", "c", &["a"]),
             Err(RenderError::UnknownPlaceholder("{{KEY}}".into()))
         );
     }

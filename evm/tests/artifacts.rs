@@ -20,9 +20,9 @@ use ark_bn254::Bn254;
 use ark_ec::AffineRepr;
 use ark_groth16::{Groth16, ProvingKey};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
-use zkhealth_circuits::{statement::PublicInputs, Fr, Statement};
+use zkhealth_circuits::{claim::ClaimStatement, statement::PublicInputs, Fr, Statement};
 use zkhealth_evm::{
-    solidity::render_verifier,
+    solidity::{render_verifier, VERIFIERS},
     words::{fr_word, g1_words, g2_words},
     Artifact, Contract,
 };
@@ -72,14 +72,20 @@ fn template() -> String {
 }
 
 #[test]
-fn verifier_source_is_the_rendering_of_the_statement() {
-    let committed =
-        std::fs::read_to_string(contracts_dir().join("src/Groth16Verifier.sol")).unwrap();
-    let rendered = render_verifier(&template(), Statement::INPUT_NAMES).unwrap();
-    assert!(
-        committed == rendered,
-        "contracts/src/Groth16Verifier.sol is stale: run contracts/build.sh"
-    );
+fn verifier_sources_are_the_renderings_of_the_statements() {
+    for (verifier, inputs) in VERIFIERS
+        .iter()
+        .zip([Statement::INPUT_NAMES, ClaimStatement::INPUT_NAMES])
+    {
+        assert_eq!(verifier.inputs, inputs);
+        let file = format!("src/{}.sol", verifier.contract);
+        let committed = std::fs::read_to_string(contracts_dir().join(&file)).unwrap();
+        let rendered = verifier.render(&template()).unwrap();
+        assert!(
+            committed == rendered,
+            "contracts/{file} is stale: run contracts/build.sh"
+        );
+    }
 }
 
 /// The constructor arguments of a rendered verifier for `pk`'s key (no id).
@@ -105,7 +111,7 @@ fn constructor_args(pk: &ProvingKey<Bn254>) -> Vec<u8> {
 #[test]
 fn a_verifier_rendered_for_other_inputs_compiles_and_verifies_their_proofs() {
     const NAMES: [&str; 3] = ["left", "middle", "right"];
-    let source = render_verifier(&template(), &NAMES).unwrap();
+    let source = render_verifier(&template(), "Groth16Verifier", "test", &NAMES).unwrap();
     assert!(source.contains("uint256 internal constant NUM_INPUTS = 3;"));
     assert!(source.contains("uint256 internal constant INPUT_RIGHT = 2;"));
 
