@@ -9,9 +9,10 @@
 //   node compile.mjs [--out-dir DIR] [--source FILE]... [--contract NAME]...
 //
 // Every --source is compiled under its base name; imports are resolved by base name in the
-// directories of the given sources, then in contracts/src. Without --source, the three sources
-// of src/ are compiled; without --contract, ZkhRegistry, Groth16Verifier and ZkhPresentation are
-// written. The default output directory is the evm crate's artifacts/, whose files the crate
+// directories of the given sources, then in contracts/src. Without --source, the sources of
+// src/ named after the shipped contracts are compiled (the claim circuit's verifier through
+// ZkhClaims's import); without --contract, ZkhRegistry, Groth16Verifier, ZkhPresentation and
+// ZkhClaims are written. The default output directory is the evm crate's artifacts/, whose files the crate
 // embeds. Errors go to stderr with exit code 1.
 
 import { createRequire } from "node:module";
@@ -25,7 +26,7 @@ const solc = require("solc");
 const SOLC_VERSION = "0.8.37";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SRC_DIR = join(HERE, "src");
-const CONTRACTS = ["ZkhRegistry", "Groth16Verifier", "ZkhPresentation"];
+const CONTRACTS = ["ZkhRegistry", "Groth16Verifier", "ZkhPresentation", "ZkhClaims"];
 
 const SETTINGS = {
   optimizer: { enabled: true, runs: 10000 },

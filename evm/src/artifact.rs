@@ -17,14 +17,18 @@ pub enum Contract {
     Verifier,
     /// `ZkhPresentation`: the presentation contract (inherits the verifier).
     Presentation,
+    /// `ZkhClaims`: the claims contract (inherits the claim circuit's verifier,
+    /// `ClaimGroth16Verifier`).
+    Claims,
 }
 
 impl Contract {
     /// Every shipped contract.
-    pub const ALL: [Contract; 3] = [
+    pub const ALL: [Contract; 4] = [
         Contract::Registry,
         Contract::Verifier,
         Contract::Presentation,
+        Contract::Claims,
     ];
 
     /// The contract's name in the sources and artifacts (and its artifact's file stem).
@@ -33,6 +37,7 @@ impl Contract {
             Contract::Registry => "ZkhRegistry",
             Contract::Verifier => "Groth16Verifier",
             Contract::Presentation => "ZkhPresentation",
+            Contract::Claims => "ZkhClaims",
         }
     }
 
@@ -42,6 +47,7 @@ impl Contract {
             Contract::Registry => include_str!("../artifacts/ZkhRegistry.json"),
             Contract::Verifier => include_str!("../artifacts/Groth16Verifier.json"),
             Contract::Presentation => include_str!("../artifacts/ZkhPresentation.json"),
+            Contract::Claims => include_str!("../artifacts/ZkhClaims.json"),
         }
     }
 
@@ -119,7 +125,7 @@ mod tests {
     use alloy_sol_types::SolInterface;
 
     use super::*;
-    use crate::bindings::{Groth16Verifier, ZkhPresentation, ZkhRegistry};
+    use crate::bindings::{Groth16Verifier, ZkhClaims, ZkhPresentation, ZkhRegistry};
 
     #[test]
     fn embedded_artifacts_parse_and_match_the_bindings_bytecode() {
@@ -140,6 +146,10 @@ mod tests {
         assert_eq!(
             code(Contract::Presentation),
             ZkhPresentation::BYTECODE.as_ref().to_vec()
+        );
+        assert_eq!(
+            code(Contract::Claims),
+            ZkhClaims::BYTECODE.as_ref().to_vec()
         );
     }
 
@@ -185,6 +195,15 @@ mod tests {
             );
         }
         assert_eq!(ZkhRegistry::ZkhRegistryErrors::SELECTORS.len(), 9);
+        // 15 declared by ZkhClaims, 4 inherited from ClaimGroth16Verifier (the same errors as
+        // Groth16Verifier's).
+        assert_eq!(ZkhClaims::ZkhClaimsErrors::SELECTORS.len(), 19);
+        for selector in Groth16Verifier::Groth16VerifierErrors::SELECTORS {
+            assert!(
+                ZkhClaims::ZkhClaimsErrors::valid_selector(*selector),
+                "{selector:?}"
+            );
+        }
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! - [`ZkhPresentation`]: the presentation contract (`verifyPresentation`, `acceptPolicy`, ...),
 //!   which inherits the verifier, so its error enum
 //!   ([`ZkhPresentation::ZkhPresentationErrors`]) holds the verifier's errors too.
+//! - [`ZkhClaims`]: the claims contract (`submitClaim`, `acceptClaimPolicy`, ...), which inherits
+//!   the claim circuit's verifier (`verifyProof` over the claim's seven inputs).
 //!
 //! Each module also holds the contract's `BYTECODE` (creation code) and `DEPLOYED_BYTECODE`.
 
@@ -30,4 +32,10 @@ alloy_sol_types::sol!(
     #[derive(Debug, PartialEq, Eq)]
     ZkhPresentation,
     "artifacts/ZkhPresentation.json"
+);
+
+alloy_sol_types::sol!(
+    #[derive(Debug, PartialEq, Eq)]
+    ZkhClaims,
+    "artifacts/ZkhClaims.json"
 );

@@ -1,4 +1,5 @@
-//! Calldata of `ZkhPresentation.verifyPresentation` from a presentation, ABI-encoded and as JSON.
+//! Calldata of `ZkhPresentation.verifyPresentation` from a presentation, ABI-encoded and as JSON,
+//! and of `ZkhClaims.submitClaim` from a claim.
 //!
 //! `verifyPresentation(uint256[8] proof, uint256[6] input, bytes32 context)`: the proof words
 //! `[A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y]` (G2 as `(c1, c0)`), the public inputs
@@ -9,11 +10,12 @@
 use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
 use zkhealth_circuits::Statement;
-use zkhealth_verifier::Presentation;
+use zkhealth_verifier::{ClaimPresentation, Presentation};
 
 use crate::{
-    bindings::ZkhPresentation,
-    words::{input_words, proof_words, word_hex, PROOF_WORDS},
+    bindings::{ZkhClaims, ZkhPresentation},
+    words::{claim_input_words, fr_word, input_words, proof_words, word_hex, PROOF_WORDS},
+    EvmError,
 };
 
 /// The `verifyPresentation` call of a presentation made for `context`.
@@ -32,6 +34,48 @@ pub fn verify_presentation_call(
 /// (4 + 15·32 bytes).
 pub fn verify_presentation_calldata(presentation: &Presentation, context: [u8; 32]) -> Vec<u8> {
     verify_presentation_call(presentation, context).abi_encode()
+}
+
+/// The `submitClaim` call of a claim made for `context`
+/// (`submitClaim(uint256[8] proof, uint256[7] input, uint256 amount, bytes32 context)`), the
+/// amount being the one value the claim discloses from the treatment record.
+///
+/// Refused with [`EvmError::ClaimDisclosure`] unless the claim discloses nothing from the
+/// coverage and one value from the treatment (the claims contract's policies disclose the
+/// amount only: [`crate::accepted_claim_policy`]).
+pub fn submit_claim_call(
+    claim: &ClaimPresentation,
+    context: [u8; 32],
+) -> Result<ZkhClaims::submitClaimCall, EvmError> {
+    let amount = match (
+        &claim.disclosed_coverage[..],
+        &claim.disclosed_treatment[..],
+    ) {
+        ([], [amount]) => fr_word(amount),
+        (coverage, treatment) => {
+            return Err(EvmError::ClaimDisclosure(format!(
+                "a claim on chain discloses the treatment's amount only; this one discloses {} \
+                 value(s) from the coverage and {} from the treatment",
+                coverage.len(),
+                treatment.len()
+            )))
+        }
+    };
+    Ok(ZkhClaims::submitClaimCall {
+        proof: proof_words(&claim.proof),
+        input: claim_input_words(&claim.statement),
+        amount,
+        context: context.into(),
+    })
+}
+
+/// The ABI-encoded calldata of `submitClaim` for a claim made for `context`
+/// (4 + 17·32 bytes); see [`submit_claim_call`].
+pub fn submit_claim_calldata(
+    claim: &ClaimPresentation,
+    context: [u8; 32],
+) -> Result<Vec<u8>, EvmError> {
+    Ok(submit_claim_call(claim, context)?.abi_encode())
 }
 
 /// The calldata of a presentation in a form for people: every word as `0x` + 64 hex digits.

@@ -1,31 +1,42 @@
 //! A verifying key as constructor arguments of the generic verifier, and the creation code of
-//! the verifier and of the presentation contract for one key: no compiler involved.
+//! the verifier, of the presentation contract and of the claims contract for one key: no
+//! compiler involved.
 //!
 //! The contracts check `e(A, B) · e(−α, β) · e(L, −γ) · e(C, −δ) = 1` with
 //! `L = IC₀ + Σ xᵢ·ICᵢ`, so −α, −γ and −δ are computed here and the contracts negate nothing at
-//! run time. Their number of public inputs is fixed by the statement ([`NUM_INPUTS`]); a key with
-//! another number of input points is refused ([`EvmError::KeyInputPoints`]).
+//! run time. Their number of public inputs is fixed by their circuit's statement
+//! ([`NUM_INPUTS`] for the presentation contracts, [`CLAIM_NUM_INPUTS`] for the claims
+//! contract); a key with another number of input points is refused
+//! ([`EvmError::KeyInputPoints`]).
 
 use alloy_primitives::{Address, FixedBytes, U256};
 use alloy_sol_types::{SolConstructor, SolType};
 use ark_ec::AffineRepr;
 use serde::{Deserialize, Serialize};
-use zkhealth_circuits::{codes, field::fr_to_bytes_be, Statement};
+use zkhealth_circuits::{
+    claim::ClaimStatement, codes, field::fr_to_bytes_be, statement::PublicInputs, Statement,
+};
 use zkhealth_verifier::VerifyingKey;
 
 use crate::{
     artifact::Contract,
-    bindings::{Groth16Verifier, ZkhPresentation},
+    bindings::{Groth16Verifier, ZkhClaims, ZkhPresentation},
     words::{g1_words, g2_words, word_hex},
     EvmError,
 };
 
-/// The number of public inputs the contracts take: the statement's.
+/// The number of public inputs the presentation contracts take: the statement's.
 pub const NUM_INPUTS: usize = Statement::NUM_INPUTS;
 
-/// The number of input points of a key (`IC_0..IC_n`): one per public input and the constant
-/// term.
+/// The number of input points of a presentation key (`IC_0..IC_n`): one per public input and
+/// the constant term.
 pub const IC_POINTS: usize = NUM_INPUTS + 1;
+
+/// The number of public inputs the claims contract takes: the claim statement's.
+pub const CLAIM_NUM_INPUTS: usize = ClaimStatement::NUM_INPUTS;
+
+/// The number of input points of a claim key.
+pub const CLAIM_IC_POINTS: usize = CLAIM_NUM_INPUTS + 1;
 
 /// A verifying key as the verifier's constructor takes it: EVM words, the constant points
 /// negated, G2 points as `(x.c1, x.c0, y.c1, y.c0)`.
@@ -41,27 +52,18 @@ pub struct KeyWords {
     pub neg_gamma: [U256; 4],
     /// −δ.
     pub neg_delta: [U256; 4],
-    /// `IC_0.x, IC_0.y, IC_1.x, ...`.
-    pub ic: [U256; 2 * IC_POINTS],
+    /// `IC_0.x, IC_0.y, IC_1.x, ...`: two words per input point, one point per public input of
+    /// the key's circuit and the constant term.
+    pub ic: Vec<U256>,
 }
 
 impl KeyWords {
-    /// The words of `key`; refuses a key whose number of input points is not [`IC_POINTS`]
-    /// (`VerifyingKey::new` admits only keys of the statement today; the check stays for keys
-    /// of other statement types).
+    /// The words of `key`, a key of any circuit; each contract's constructor call then refuses
+    /// a key of another number of input points than its circuit's ([`IC_POINTS`],
+    /// [`CLAIM_IC_POINTS`]).
     pub fn new(key: &VerifyingKey) -> Result<Self, EvmError> {
         let vk = key.inner();
-        let points = &vk.gamma_abc_g1;
-        if points.len() != IC_POINTS {
-            return Err(EvmError::KeyInputPoints {
-                expected: IC_POINTS,
-                got: points.len(),
-            });
-        }
-        let mut ic = [U256::ZERO; 2 * IC_POINTS];
-        for (pair, point) in ic.chunks_exact_mut(2).zip(points) {
-            pair.copy_from_slice(&g1_words(point));
-        }
+        let ic = vk.gamma_abc_g1.iter().flat_map(g1_words).collect();
         Ok(Self {
             key_id: key.id().0,
             neg_alpha: g1_words(&(-vk.alpha_g1.into_group()).into()),
@@ -72,16 +74,29 @@ impl KeyWords {
         })
     }
 
-    /// The bare verifier's constructor call.
-    pub fn verifier_constructor(&self) -> Groth16Verifier::constructorCall {
-        Groth16Verifier::constructorCall {
+    /// The input points' words as the constructor of a contract for `S` takes them (`W` words:
+    /// two per input point); [`EvmError::KeyInputPoints`] for a key of another number of
+    /// points.
+    pub fn ic_words<S: PublicInputs, const W: usize>(&self) -> Result<[U256; W], EvmError> {
+        let expected = S::NUM_INPUTS + 1;
+        let got = self.ic.len() / 2;
+        if got != expected || 2 * expected != W {
+            return Err(EvmError::KeyInputPoints { expected, got });
+        }
+        <[U256; W]>::try_from(self.ic.as_slice())
+            .map_err(|_| EvmError::KeyInputPoints { expected, got })
+    }
+
+    /// The bare verifier's constructor call (a presentation key).
+    pub fn verifier_constructor(&self) -> Result<Groth16Verifier::constructorCall, EvmError> {
+        Ok(Groth16Verifier::constructorCall {
             keyId: FixedBytes(self.key_id),
             negAlpha: self.neg_alpha,
             beta: self.beta,
             negGamma: self.neg_gamma,
             negDelta: self.neg_delta,
-            ic: self.ic,
-        }
+            ic: self.ic_words::<Statement, { 2 * IC_POINTS }>()?,
+        })
     }
 
     /// The presentation contract's constructor call, for the registry at `registry` and
@@ -100,7 +115,30 @@ impl KeyWords {
             beta: self.beta,
             negGamma: self.neg_gamma,
             negDelta: self.neg_delta,
-            ic: self.ic,
+            ic: self.ic_words::<Statement, { 2 * IC_POINTS }>()?,
+        })
+    }
+
+    /// The claims contract's constructor call (a claim key), for coverage credentials in the
+    /// insurer's registry at `insurer_registry`, treatment records in the provider registry at
+    /// `provider_registry`, and claim nullifiers scoped to `event` (a code; the contract derives
+    /// its scope as the presentation contract does).
+    pub fn claims_constructor(
+        &self,
+        insurer_registry: Address,
+        provider_registry: Address,
+        event: &str,
+    ) -> Result<ZkhClaims::constructorCall, EvmError> {
+        Ok(ZkhClaims::constructorCall {
+            insurerRegistry_: insurer_registry,
+            providerRegistry_: provider_registry,
+            event_: FixedBytes(event_word(event)?),
+            keyId: FixedBytes(self.key_id),
+            negAlpha: self.neg_alpha,
+            beta: self.beta,
+            negGamma: self.neg_gamma,
+            negDelta: self.neg_delta,
+            ic: self.ic_words::<ClaimStatement, { 2 * CLAIM_IC_POINTS }>()?,
         })
     }
 }
@@ -114,7 +152,7 @@ pub fn event_word(event: &str) -> Result<[u8; 32], EvmError> {
 /// The creation code of the bare verifier (`Groth16Verifier`, `verifyProof`) for `key`: the
 /// embedded bytecode followed by the ABI-encoded key.
 pub fn verifier_deploy_code(key: &VerifyingKey) -> Result<Vec<u8>, EvmError> {
-    let args = KeyWords::new(key)?.verifier_constructor().abi_encode();
+    let args = KeyWords::new(key)?.verifier_constructor()?.abi_encode();
     Ok([Groth16Verifier::BYTECODE.as_ref(), &args].concat())
 }
 
@@ -132,6 +170,23 @@ pub fn presentation_deploy_code(
         .presentation_constructor(registry, event)?
         .abi_encode();
     Ok([ZkhPresentation::BYTECODE.as_ref(), &args].concat())
+}
+
+/// The creation code of the claims contract (`ZkhClaims`) for the claim key `key`, the
+/// insurer's registry at `insurer_registry` (coverage roots), the provider registry at
+/// `provider_registry` (treatment roots) and claim nullifiers scoped to `event` (a code). The
+/// deployer becomes the owner, who accepts claim policies
+/// ([`accepted_claim_policy`](crate::accepted_claim_policy)).
+pub fn claims_deploy_code(
+    key: &VerifyingKey,
+    insurer_registry: Address,
+    provider_registry: Address,
+    event: &str,
+) -> Result<Vec<u8>, EvmError> {
+    let args = KeyWords::new(key)?
+        .claims_constructor(insurer_registry, provider_registry, event)?
+        .abi_encode();
+    Ok([ZkhClaims::BYTECODE.as_ref(), &args].concat())
 }
 
 /// The verifier's constructor parameters, as a Solidity tuple type.
@@ -175,7 +230,7 @@ impl VerifierDeployment {
     pub fn new(key: &VerifyingKey) -> Result<Self, EvmError> {
         let words = KeyWords::new(key)?;
         let artifact = Contract::Verifier.artifact()?;
-        let args = words.verifier_constructor().abi_encode();
+        let args = words.verifier_constructor()?.abi_encode();
         let hex_all = |w: &[U256]| w.iter().map(word_hex).collect::<Vec<_>>();
         let [a0, a1] = words.neg_alpha.map(|w| word_hex(&w));
         Ok(Self {
@@ -264,14 +319,14 @@ mod tests {
             assert_eq!(words.ic[2 * i..2 * i + 2], g1_words(p), "IC_{i}");
         }
         // The constructor arguments are the words in the constructor's order.
-        let args = words.verifier_constructor().abi_encode();
+        let args = words.verifier_constructor().unwrap().abi_encode();
         let expected = (
             FixedBytes(words.key_id),
             words.neg_alpha,
             words.beta,
             words.neg_gamma,
             words.neg_delta,
-            words.ic,
+            <[U256; 2 * IC_POINTS]>::try_from(words.ic.clone()).unwrap(),
         )
             .abi_encode_params();
         assert_eq!(args, expected);

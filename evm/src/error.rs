@@ -38,6 +38,11 @@ pub enum EvmError {
         /// The names of the disclosed slots.
         slots: Vec<String>,
     },
+    /// A claim's disclosures are not what the claims contract accepts: nothing from the
+    /// coverage, exactly the amount from the treatment (the contract binds the amount through
+    /// the accepted query hash).
+    #[error("claim disclosure: {0}")]
+    ClaimDisclosure(String),
     /// The event a presentation contract's scope is derived from is not a code.
     #[error("scope event: {0}")]
     ScopeEvent(zkhealth_circuits::Error),

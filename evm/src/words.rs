@@ -8,7 +8,7 @@ use alloy_primitives::U256;
 use ark_bn254::{Fq, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::PrimeField;
-use zkhealth_circuits::{Fr, Statement};
+use zkhealth_circuits::{claim::ClaimStatement, statement::PublicInputs, Fr, Statement};
 use zkhealth_verifier::Proof;
 
 /// Number of words of a proof.
@@ -56,6 +56,12 @@ pub fn proof_words(proof: &Proof) -> [U256; PROOF_WORDS] {
 /// The public inputs of a statement, in circuit order (`Statement::to_field_elements`).
 pub fn input_words(statement: &Statement) -> [U256; Statement::NUM_INPUTS] {
     statement.to_field_elements().map(|x| fr_word(&x))
+}
+
+/// The public inputs of a claim, in circuit order (`ClaimStatement::to_field_elements`).
+pub fn claim_input_words(statement: &ClaimStatement) -> [U256; ClaimStatement::NUM_INPUTS] {
+    let inputs = statement.to_field_elements();
+    std::array::from_fn(|i| inputs.get(i).map_or(U256::ZERO, fr_word))
 }
 
 /// `0x` + 64 lowercase hex digits.
