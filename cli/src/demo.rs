@@ -13,24 +13,28 @@ use ark_std::UniformRand;
 use rand_core::OsRng;
 use zkhealth::{
     circuits::{
+        circuit::ClaimCircuit,
         credential::{Credential, HolderSecret},
         date::{Day, DobInterval},
         field::fr_to_hex,
         merkle::MerklePath,
         policy::Policy,
-        Fr, Scope,
+        CircuitId, Fr, Scope,
     },
-    prover::{self, ProveRequest, Prover, ProverError, ProvingArtifact},
+    prover::{self, ClaimRequest, Held, ProveRequest, Prover, ProverError, ProvingArtifact},
     records::{
         claims::{self, Claims},
         codes,
         schema::vaccination,
-        IdentityRecord, Record, VaccinationRecord,
+        CoverageRecord, IdentityRecord, Record, TreatmentRecord, VaccinationRecord,
     },
-    registry::{store::RegistryStore, Registry},
+    registry::{
+        store::{RegistryStore, StoreError},
+        Registry,
+    },
     verifier::{
-        Expected, IssuerRoots, LocalRoots, MemoryNullifiers, Presentation, Verified, Verifier,
-        VerifyError, VerifyingKey,
+        ClaimVerifier, Expected, IssuerRoots, LocalRoots, MemoryNullifiers, Presentation, Verified,
+        Verifier, VerifyError, VerifyingKey,
     },
 };
 
@@ -38,7 +42,7 @@ use crate::{
     error::CliError,
     files::{self, shown},
     holder::check_membership,
-    keys::{load_keys, DEV_SETUP_WARNING},
+    keys::{circuit_key_stem, load_keys, DEV_SETUP_WARNING},
 };
 
 /// The demo's issuer.
@@ -47,6 +51,10 @@ const ISSUER: &str = "NL-RIVM";
 const OTHER_ISSUER: &str = "DE-RKI";
 /// The demo's verifier.
 const VERIFIER: &str = "checkpoint-AMS";
+/// The demo's insurer (its registry holds coverage credentials; it settles claims).
+const INSURER: &str = "NL-ZILVERENKRUIS";
+/// The registry of treatment records that providers report to.
+const PROVIDERS: &str = "NL-ZORGREGISTER";
 /// Freshness window of the demo registry's replaced roots.
 const WINDOW_SECS: u64 = 3600;
 
@@ -97,12 +105,7 @@ impl Outcomes {
     }
 
     /// A verification that must be accepted.
-    fn accepted(
-        &mut self,
-        step: &str,
-        time: Duration,
-        result: &Result<Verified, VerifyError>,
-    ) -> bool {
+    fn accepted<T>(&mut self, step: &str, time: Duration, result: &Result<T, VerifyError>) -> bool {
         let (got, ok) = match result {
             Ok(_) => (format!("ACCEPTED in {}", fmt_duration(time)), true),
             Err(e) => (format!("REJECTED: {e}"), false),
@@ -112,12 +115,12 @@ impl Outcomes {
     }
 
     /// A verification that must be refused with a given error.
-    fn rejected(
+    fn rejected<T>(
         &mut self,
         step: &str,
         expected: &str,
         time: Duration,
-        result: &Result<Verified, VerifyError>,
+        result: &Result<T, VerifyError>,
         is_expected: impl Fn(&VerifyError) -> bool,
     ) {
         let (got, ok) = match result {
@@ -201,14 +204,18 @@ fn days_after(today: Day, n: u32) -> Result<Day, CliError> {
         .ok_or_else(|| CliError::Clock(format!("{today} plus {n} days is after 9999")))
 }
 
-/// Loads the cached keys for `depth`, or runs a setup and caches them.
+/// Loads the cached keys of `circuit` for `depth`, or runs a setup and caches them.
 fn keys(
     data_dir: &Path,
+    circuit: CircuitId,
     depth: u32,
     outcomes: &mut Outcomes,
 ) -> Result<(ProvingArtifact, VerifyingKey), CliError> {
     let dir = data_dir.join("keys");
-    let stem = format!("depth-{depth}");
+    let stem = match circuit {
+        CircuitId::Presentation => format!("depth-{depth}"),
+        _ => circuit_key_stem(circuit, depth),
+    };
     let (pk_path, vk_path) = files::key_paths(&dir, &stem);
     if pk_path.exists() || vk_path.exists() {
         let start = Instant::now();
@@ -222,7 +229,7 @@ fn keys(
                 );
                 println!("  key id {}", vk.id());
                 outcomes.record(
-                    "keys: load from cache",
+                    &format!("{circuit} keys: load from cache"),
                     "success",
                     format!("loaded from cache in {}", fmt_duration(time)),
                     true,
@@ -233,16 +240,19 @@ fn keys(
             Err(e) => println!("  cached keys unusable ({e}); running a new setup"),
         }
     }
-    println!("  running the Groth16 setup for depth {depth} (OsRng)...");
+    println!("  running the Groth16 setup of the {circuit} circuit for depth {depth} (OsRng)...");
     let start = Instant::now();
-    let (artifact, vk) = prover::setup(depth, &mut OsRng)?;
+    let (artifact, vk) = match circuit {
+        CircuitId::Claim => prover::setup_circuit::<ClaimCircuit, _>(depth, &mut OsRng)?,
+        _ => prover::setup(depth, &mut OsRng)?,
+    };
     let time = start.elapsed();
     files::write_bytes(&pk_path, &artifact.to_file_bytes()?)?;
     files::write_bytes(&vk_path, &vk.to_file_bytes())?;
     println!("  cached at {}, {}", shown(&pk_path), shown(&vk_path));
     println!("  key id {}", vk.id());
     outcomes.record(
-        "keys: setup",
+        &format!("{circuit} keys: setup"),
         "success",
         format!("generated in {:.1} s", time.as_secs_f64()),
         true,
@@ -360,7 +370,7 @@ pub fn run(data_dir: &Path, depth: u32) -> Result<(), CliError> {
     // ---------------------------------------------------------------------------------------
     section("1. Keys (one Groth16 setup per registry depth)");
     println!("  NOTE: this is a {DEV_SETUP_WARNING}.");
-    let (artifact, vk) = keys(data_dir, depth, &mut out)?;
+    let (artifact, vk) = keys(data_dir, CircuitId::Presentation, depth, &mut out)?;
     let prover = Prover::new(artifact);
 
     // ---------------------------------------------------------------------------------------
@@ -682,6 +692,9 @@ pub fn run(data_dir: &Path, depth: u32) -> Result<(), CliError> {
     );
 
     // ---------------------------------------------------------------------------------------
+    claims_section(data_dir, depth, &secret, now, &mut out)?;
+
+    // ---------------------------------------------------------------------------------------
     out.print_summary();
     let unexpected = out.unexpected();
     if unexpected.is_empty() {
@@ -691,6 +704,169 @@ pub fn run(data_dir: &Path, depth: u32) -> Result<(), CliError> {
     } else {
         Err(CliError::Demo(unexpected))
     }
+}
+
+/// Section 7: the insurer's flow. A provider reports a treatment to the provider registry, the
+/// insurer's registry holds the holder's coverage, the holder claims the treatment, and the
+/// insurer accepts the claim once and refuses the same treatment claimed again; an uncovered
+/// treatment is refused by the holder's own prover.
+fn claims_section(
+    data_dir: &Path,
+    depth: u32,
+    secret: &HolderSecret,
+    now: u64,
+    out: &mut Outcomes,
+) -> Result<(), CliError> {
+    section(&format!(
+        "7. Insurer {INSURER}: a claim over a coverage and a treatment record"
+    ));
+    let today = files::day_of(now)?;
+    let (artifact, vk) = keys(data_dir, CircuitId::Claim, depth, out)?;
+    let prover = Prover::new(artifact);
+    let expiry = days_after(today, 300)?;
+    let credential = |record: Record, issuer: &str| {
+        Credential::new(&record, issuer, secret.holder_key(), expiry, &mut OsRng)
+    };
+    let coverage = credential(
+        Record::Coverage(CoverageRecord {
+            payer: INSURER.into(),
+            plan: "BASIS".into(),
+            status: codes::coverage::ACTIVE.into(),
+            period_start: days_before(today, 300)?,
+            period_end: days_after(today, 65)?,
+            categories: vec![
+                codes::coverage::OUTPATIENT.into(),
+                codes::coverage::PHARMACY.into(),
+            ],
+            annual_limit: 500_000,
+        }),
+        INSURER,
+    )?;
+    let treatment = |id: &str, category: &str| -> Result<Credential, CliError> {
+        Ok(credential(
+            Record::Treatment(TreatmentRecord {
+                provider: "NL-AMC".into(),
+                category: category.into(),
+                procedure: "SNOMED:80146002".into(),
+                date: days_before(today, 10)?,
+                amount: 12_500,
+                treatment_id: id.into(),
+            }),
+            PROVIDERS,
+        )?)
+    };
+    let outpatient = treatment("AMC-2026-000417", codes::coverage::OUTPATIENT)?;
+    let dental = treatment("AMC-2026-000418", codes::coverage::DENTAL)?;
+    // Both registries in memory: the demo's redb registry is the vaccination issuer's.
+    let registry = |depth| Registry::new(depth, WINDOW_SECS).map_err(StoreError::from);
+    let (mut insurer, mut providers) = (registry(depth)?, registry(depth)?);
+    let append =
+        |r: &mut Registry, c: &Credential| r.append(c.commit(), now).map_err(StoreError::from);
+    let coverage_index = append(&mut insurer, &coverage)?;
+    let outpatient_index = append(&mut providers, &outpatient)?;
+    let dental_index = append(&mut providers, &dental)?;
+    println!(
+        "  {INSURER} issues a coverage: active, outpatient and pharmacy, limit 5,000.00, until {}",
+        days_after(today, 65)?
+    );
+    println!(
+        "  NL-AMC reports two treatments to {PROVIDERS} on {}: outpatient (AMC-2026-000417) and \
+         dental (AMC-2026-000418), 125.00 each",
+        days_before(today, 10)?
+    );
+    let coverage_policy = Claims::coverage(INSURER)
+        .payer_is(INSURER)
+        .status_active()
+        .build()?;
+    let treatment_policy = Claims::treatment(PROVIDERS)
+        .category_in(&[codes::coverage::OUTPATIENT, codes::coverage::DENTAL])
+        .amount_at_most(100_000)
+        .served_within_days(365)
+        .disclose("amount")
+        .build()?;
+    println!("  claims policy: coverage active and paid by {INSURER}; treatment outpatient or");
+    println!("     dental, at most 1,000.00, served within a year, discloses the amount;");
+    println!("     and, in the circuit, served within the coverage period, in a covered");
+    println!("     category, at most the annual limit");
+    let roots = |r: &Registry, issuer: &str| {
+        IssuerRoots::new(issuer, LocalRoots::new(r.history().clone()))
+            .map_err(CliError::from_verify)
+    };
+    let desk = ClaimVerifier::new(
+        vk,
+        coverage_policy.clone(),
+        roots(&insurer, INSURER)?,
+        treatment_policy.clone(),
+        roots(&providers, PROVIDERS)?,
+    )
+    .map_err(CliError::from_verify)?;
+    let scope = Scope::named(INSURER, "2026-claims")?;
+    let coverage_path = insurer.path(coverage_index).map_err(StoreError::from)?;
+    let mut used = MemoryNullifiers::new();
+    let claim = |treatment: &Credential, index: u64| -> Result<_, CliError> {
+        let path = providers.path(index).map_err(StoreError::from)?;
+        let challenge = Fr::rand(&mut OsRng);
+        let start = Instant::now();
+        let proved = prover.prove_claim(&ClaimRequest {
+            secret,
+            coverage: Held {
+                credential: &coverage,
+                path: &coverage_path,
+                policy: &coverage_policy,
+            },
+            treatment: Held {
+                credential: treatment,
+                path: &path,
+                policy: &treatment_policy,
+            },
+            today,
+            challenge,
+            scope,
+        });
+        Ok((proved, start.elapsed(), Expected::at(challenge, scope, now)))
+    };
+    let step = "prove: claim of the outpatient treatment";
+    println!("  {step}");
+    let (proved, time, expected) = claim(&outpatient, outpatient_index)?;
+    out.timed(step, time, proved.as_ref().map(|_| ()));
+    let first = proved?;
+    let start = Instant::now();
+    let r = desk.verify_claim(&first, &expected.map_err(CliError::from_verify)?, &mut used);
+    let t = start.elapsed();
+    println!("  the insurer verifies the claim");
+    if out.accepted("claim, first time", t, &r) {
+        if let Ok(v) = &r {
+            for (name, value, _) in &v.treatment {
+                println!("       disclosed treatment {name} = {value}");
+            }
+        }
+    }
+    println!("  the same treatment claimed again (new challenge, new proof)");
+    let (proved, _, expected) = claim(&outpatient, outpatient_index)?;
+    let again = proved?;
+    let start = Instant::now();
+    let r = desk.verify_claim(&again, &expected.map_err(CliError::from_verify)?, &mut used);
+    out.rejected(
+        "claim, same treatment again",
+        "NullifierReused",
+        start.elapsed(),
+        &r,
+        |e| matches!(e, VerifyError::NullifierReused { .. }),
+    );
+    println!("  the dental treatment (dental care is not in the coverage)");
+    let (proved, t, _) = claim(&dental, dental_index)?;
+    let (got, ok) = match &proved {
+        Ok(_) => ("a claim was proved".to_string(), false),
+        Err(e) => (format!("REFUSED natively: {e}"), true),
+    };
+    out.record(
+        "claim, category not covered",
+        "not covered",
+        got,
+        ok,
+        Some(t),
+    );
+    Ok(())
 }
 
 #[cfg(test)]

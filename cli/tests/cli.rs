@@ -896,6 +896,10 @@ fn demo_at_depth_4_runs_every_step_and_exits_zero() {
         "credential expired on",
         "RootNotAccepted",
         "not in the registry",
+        "claim keys: setup",
+        "disclosed treatment amount = 12500",
+        "claim, same treatment again",
+        "category dental is not one of outpatient, pharmacy",
         "every outcome was as expected",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
@@ -907,6 +911,7 @@ fn demo_at_depth_4_runs_every_step_and_exits_zero() {
         out.contains("loaded from cache") && out.contains("leaf 0"),
         "{out}"
     );
+    assert!(out.contains("claim keys: load from cache"), "{out}");
 }
 
 #[test]
