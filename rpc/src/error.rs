@@ -6,7 +6,10 @@ use alloy_primitives::{hex, Address, TxHash};
 use alloy_sol_types::SolInterface;
 use thiserror::Error;
 use zkhealth_evm::{
-    bindings::{ZkhPresentation::ZkhPresentationErrors, ZkhRegistry::ZkhRegistryErrors},
+    bindings::{
+        ZkhClaims::ZkhClaimsErrors, ZkhPresentation::ZkhPresentationErrors,
+        ZkhRegistry::ZkhRegistryErrors,
+    },
     EvmError,
 };
 use zkhealth_verifier::VerifyError;
@@ -21,6 +24,10 @@ pub enum Revert {
     /// `NullifierAlreadyUsed`, `InvalidProof`, `PublicInputOutOfField`, ...), as its generated
     /// type.
     Presentation(ZkhPresentationErrors),
+    /// A custom error of a claims contract, its verifier's included (`AmountNotAccepted`,
+    /// `CoverageRootNotAccepted`, `TreatmentRootNotAccepted`, `NullifierAlreadyUsed`, ...), as
+    /// its generated type.
+    Claims(ZkhClaimsErrors),
     /// `require(..., "message")` or `revert("message")`: Solidity's `Error(string)`.
     Message(String),
     /// A Solidity panic (`Panic(uint256)`: arithmetic overflow, assertion, ...), with its code.
@@ -36,6 +43,7 @@ impl Revert {
         match self {
             Revert::Registry(e) => ZkhRegistryErrors::name_by_selector(e.selector()),
             Revert::Presentation(e) => ZkhPresentationErrors::name_by_selector(e.selector()),
+            Revert::Claims(e) => ZkhClaimsErrors::name_by_selector(e.selector()),
             _ => None,
         }
     }
@@ -46,6 +54,7 @@ impl Revert {
         match self {
             Revert::Registry(e) => ZkhRegistryErrors::signature_by_selector(e.selector()),
             Revert::Presentation(e) => ZkhPresentationErrors::signature_by_selector(e.selector()),
+            Revert::Claims(e) => ZkhClaimsErrors::signature_by_selector(e.selector()),
             _ => None,
         }
     }
@@ -56,6 +65,7 @@ impl Revert {
         match self {
             Revert::Registry(e) => e.abi_encode_raw(&mut out),
             Revert::Presentation(e) => e.abi_encode_raw(&mut out),
+            Revert::Claims(e) => e.abi_encode_raw(&mut out),
             _ => {}
         }
         out
@@ -65,7 +75,7 @@ impl Revert {
 impl fmt::Display for Revert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Revert::Registry(_) | Revert::Presentation(_) => {
+            Revert::Registry(_) | Revert::Presentation(_) | Revert::Claims(_) => {
                 let signature = self.custom_signature().unwrap_or("?");
                 let args = self.custom_args();
                 if args.is_empty() {
@@ -219,6 +229,23 @@ impl RpcError {
             } => RpcError::Reverted {
                 what,
                 revert: Box::new(revert.in_presentation_contract()),
+                tx_hash,
+            },
+            other => other,
+        }
+    }
+
+    /// The same error, a revert read as coming from a claims contract
+    /// ([`Revert::in_claims_contract`]).
+    pub(crate) fn in_claims_contract(self) -> Self {
+        match self {
+            RpcError::Reverted {
+                what,
+                revert,
+                tx_hash,
+            } => RpcError::Reverted {
+                what,
+                revert: Box::new(revert.in_claims_contract()),
                 tx_hash,
             },
             other => other,

@@ -15,7 +15,9 @@
 //!   `zkhealth-evm`, the verifying key in its constructor arguments):
 //!   [`Client::deploy_presentation`], [`Client::accept_policy`],
 //!   [`Client::submit_presentation`], [`Client::is_nullifier_used`],
-//!   [`Client::challenge_for`]; and reads the chain's id and clock ([`Client::chain_id`],
+//!   [`Client::challenge_for`]; a claims contract (`ZkhClaims`): [`Client::deploy_claims`],
+//!   [`Client::accept_claim_policy`], [`Client::submit_claim`],
+//!   [`Client::is_claim_nullifier_used`]; and reads the chain's id and clock ([`Client::chain_id`],
 //!   [`Client::latest_block_time`]).
 //!
 //! Everything is blocking: the client holds a single-threaded tokio runtime, and every request
@@ -30,6 +32,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod claims;
 mod client;
 mod error;
 mod keys;

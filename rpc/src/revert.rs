@@ -1,15 +1,19 @@
 //! Decoding revert data through the contracts' generated error types
 //! ([`zkhealth_evm::bindings`]): the registry's custom errors, then the presentation
-//! contract's (its verifier's included), then Solidity's `Error(string)` and `Panic(uint256)`.
+//! contract's (its verifier's included), then the claims contract's, then Solidity's
+//! `Error(string)` and `Panic(uint256)`.
 //!
 //! Three errors are declared by both contracts with the same signature, `NotOwner()`,
 //! `NotPendingOwner()` and `ZeroAddress()`: [`decode`] names them as the registry's; the
 //! client's calls to a presentation contract re-read them as that contract's
-//! ([`Revert::in_presentation_contract`]).
+//! ([`Revert::in_presentation_contract`]). The claims contract shares these and most of the
+//! presentation contract's (`NullifierAlreadyUsed`, `WrongChallenge`, ...); the client's calls to
+//! a claims contract re-read them as its own ([`Revert::in_claims_contract`]).
 
 use alloy_sol_types::{Panic, Revert as SolRevert, SolError, SolInterface};
 use zkhealth_evm::bindings::{
-    ZkhPresentation::ZkhPresentationErrors, ZkhRegistry::ZkhRegistryErrors,
+    ZkhClaims::ZkhClaimsErrors, ZkhPresentation::ZkhPresentationErrors,
+    ZkhRegistry::ZkhRegistryErrors,
 };
 
 use crate::Revert;
@@ -21,6 +25,9 @@ pub fn decode(data: &[u8]) -> Revert {
     }
     if let Ok(e) = ZkhPresentationErrors::abi_decode_validate(data) {
         return Revert::Presentation(e);
+    }
+    if let Ok(e) = ZkhClaimsErrors::abi_decode_validate(data) {
+        return Revert::Claims(e);
     }
     if let Ok(r) = SolRevert::abi_decode_validate(data) {
         return Revert::Message(r.reason);
@@ -46,6 +53,20 @@ impl Revert {
                 }
             }
             other => other,
+        }
+    }
+
+    /// The same revert, read as coming from a claims contract: a registry or presentation error
+    /// that the claims contract declares too (same signature) becomes its own.
+    pub fn in_claims_contract(self) -> Revert {
+        let encoded = match &self {
+            Revert::Registry(e) => e.abi_encode(),
+            Revert::Presentation(e) => e.abi_encode(),
+            _ => return self,
+        };
+        match ZkhClaimsErrors::abi_decode_validate(&encoded) {
+            Ok(c) => Revert::Claims(c),
+            Err(_) => self,
         }
     }
 }
@@ -107,6 +128,50 @@ mod tests {
         {
             let r = decode(&with_zero_args(*sel, signature));
             assert!(matches!(r, Revert::Registry(_)), "{signature}: {r}");
+            assert_eq!(r.custom_signature(), Some(*signature));
+        }
+    }
+
+    #[test]
+    fn claims_custom_errors_decode_to_the_generated_types_and_shared_ones_are_reread() {
+        use zkhealth_evm::bindings::ZkhClaims;
+        let mut data = selector("TreatmentRootNotAccepted(uint256)");
+        data.extend(U256::from(5u8).abi_encode());
+        assert_eq!(
+            decode(&data),
+            Revert::Claims(ZkhClaimsErrors::TreatmentRootNotAccepted(
+                ZkhClaims::TreatmentRootNotAccepted {
+                    root: U256::from(5u8)
+                }
+            ))
+        );
+        // Declared by the presentation contract too: named as its, then re-read as the claims
+        // contract's.
+        let mut data = selector("NullifierAlreadyUsed(uint256)");
+        data.extend(U256::from(9u8).abi_encode());
+        let r = decode(&data);
+        assert!(matches!(r, Revert::Presentation(_)), "{r}");
+        let r = r.in_claims_contract();
+        assert_eq!(
+            r,
+            Revert::Claims(ZkhClaimsErrors::NullifierAlreadyUsed(
+                ZkhClaims::NullifierAlreadyUsed {
+                    nullifier: U256::from(9u8)
+                }
+            ))
+        );
+        assert_eq!(r.custom_name(), Some("NullifierAlreadyUsed"));
+        assert!(matches!(
+            decode(&selector("NotOwner()")).in_claims_contract(),
+            Revert::Claims(ZkhClaimsErrors::NotOwner(_))
+        ));
+        // Every claims error is named, by its selector.
+        for (sel, signature) in ZkhClaimsErrors::SELECTORS
+            .iter()
+            .zip(ZkhClaimsErrors::SIGNATURES)
+        {
+            let r = decode(&with_zero_args(*sel, signature)).in_claims_contract();
+            assert!(matches!(r, Revert::Claims(_)), "{signature}: {r}");
             assert_eq!(r.custom_signature(), Some(*signature));
         }
     }
