@@ -513,3 +513,59 @@ fn the_claim_nullifier_is_the_treatments_in_the_scope_and_needs_the_secret() {
     // Not the holder's presentation nullifier in the same scope.
     assert_ne!(claim.secret.nullifier(&claim.scope), n);
 }
+
+/// Constraints of each part of the claim, measured gadget by gadget; the parts add up to the
+/// whole circuit (the README's table).
+#[test]
+fn claim_parts_add_up_to_the_whole_circuit() {
+    use ark_r1cs_std::{fields::fp::FpVar, prelude::*};
+    use ark_relations::gr1cs::ConstraintSystemRef;
+    use zkhealth_circuits::{
+        claim::constraints::{self, COVERED_CONSTRAINTS},
+        credential::constraints::{CredentialVar, HolderSecretVar},
+        date::constraints::ymd_of_day,
+        opening::constraints::{held_opening_constraints, HOLDER_KEY_HASH},
+    };
+
+    fn count(f: impl FnOnce(ConstraintSystemRef<Fr>)) -> usize {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        f(cs.clone());
+        cs.num_constraints()
+    }
+    let claim = Claim::honest();
+    let date = count(|cs| {
+        let today = FpVar::new_input(cs, || Ok(today().to_field())).unwrap();
+        let _ = ymd_of_day(&today).unwrap();
+    });
+    let nullifier = count(|cs| {
+        let secret = HolderSecretVar::new_witness(cs.clone(), || Ok(claim.secret.clone())).unwrap();
+        let t = CredentialVar::new_witness(cs.clone(), || Ok(claim.treatment.clone())).unwrap();
+        let scope = FpVar::new_input(cs.clone(), || Ok(claim.scope)).unwrap();
+        let public = FpVar::new_input(cs, || Ok(Fr::from(1u8))).unwrap();
+        let n = constraints::claim_nullifier(&secret, &t, &scope).unwrap();
+        n.enforce_equal(&public).unwrap();
+    });
+    let query = count(|cs| {
+        let q = |x: u8| FpVar::new_witness(cs.clone(), || Ok(Fr::from(x))).unwrap();
+        let h = constraints::claim_query_hash(&q(1), &q(2)).unwrap();
+        h.enforce_equal(&q(3)).unwrap();
+    });
+    for depth in [DEPTH, 10, 16] {
+        let parts = [
+            ("coverage opening", held_opening_constraints(depth)),
+            ("treatment opening", held_opening_constraints(depth)),
+            ("holder key, once", HOLDER_KEY_HASH),
+            ("date's YYYYMMDD form", date),
+            ("cross conditions", COVERED_CONSTRAINTS),
+            ("claim nullifier and equality", nullifier),
+            ("combined query hash and equality", query),
+            ("challenge", 1),
+        ];
+        let total: usize = parts.iter().map(|(_, n)| n).sum();
+        assert_eq!(total, claim_constraints(depth), "{parts:?}");
+        if depth == 16 {
+            assert_eq!(held_opening_constraints(16), 8_169);
+            assert_eq!((date, nullifier, query), (132, 319, 259), "{parts:?}");
+        }
+    }
+}
