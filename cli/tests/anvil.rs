@@ -4,7 +4,9 @@
 //! taking effect once the freshness window has passed (the revocation of the last credential
 //! added included, whose root repeats an earlier one), a presentation contract
 //! deployed for the test key and a presentation submitted to it (accepted once, then refused as a
-//! reused nullifier and from another sender, or once its root has expired), roots invalidated
+//! reused nullifier and from another sender, or once its root has expired), a claims contract
+//! deployed against an insurer's and a provider registry and a claim submitted to it (accepted
+//! once with its amount, the same treatment then refused), roots invalidated
 //! and issuers rotated by the owner, ownership moved in two steps, and the typed errors of
 //! `zkhealth-rpc` against a real node.
 //!
@@ -1625,4 +1627,192 @@ fn registry_reverts_name_the_contract_custom_errors() {
         1,
     );
     assert!(err.contains("reverted: custom error NotIssuer()"), "{err}");
+}
+
+// ---- claims -----------------------------------------------------------------------------------
+
+#[test]
+fn claim_is_accepted_on_chain_once_and_the_same_treatment_refused_after() {
+    use zkhealth::{
+        circuits::{
+            circuit::ClaimCircuit,
+            credential::{Credential, HolderSecret},
+            merkle::MerkleTree,
+            policy::{Condition, Operand, Operator, Policy},
+            Scope,
+        },
+        evm::{accepted_claim_policy, challenge_for, submit_claim_calldata, NO_CONTEXT},
+        prover::{setup_circuit, ClaimRequest, Held, Prover},
+        records::{
+            claims::Claims, codes, schema::treatment, CoverageRecord, Record, TreatmentRecord,
+        },
+        rpc::Revert,
+        testing::rng,
+    };
+    const INSURER: &str = "NL-ZILVERENKRUIS";
+    const PROVIDERS: &str = "NL-ZORGREGISTER";
+    const EVENT: &str = "2026-claims";
+    const AMOUNT: u32 = 12_500;
+
+    let anvil = Anvil::start();
+    let client = Client::new(&anvil.url()).unwrap();
+    let chain_day = Day::from_unix_seconds(client.latest_block_time().unwrap()).unwrap();
+    let (owner, insurer, provider) = (signer(OWNER_KEY), signer(ISSUER_KEY), signer(STRANGER_KEY));
+    let holder = signer(SUBMITTER_KEY);
+
+    // The claim circuit's keys (depth 2), the holder's coverage and treatment.
+    let (artifact, vk) = setup_circuit::<ClaimCircuit, _>(2, &mut rng(1)).unwrap();
+    let prover = Prover::new(artifact);
+    let mut r = rng(2);
+    let secret = HolderSecret::random(&mut r);
+    let day = |offset: i64| {
+        if offset < 0 {
+            chain_day.checked_sub(offset.unsigned_abs() as u32).unwrap()
+        } else {
+            chain_day.checked_add(offset as u32).unwrap()
+        }
+    };
+    let coverage = Credential::new(
+        &Record::Coverage(CoverageRecord {
+            payer: INSURER.into(),
+            plan: "BASIS".into(),
+            status: codes::coverage::ACTIVE.into(),
+            period_start: day(-30),
+            period_end: day(300),
+            categories: vec![codes::coverage::OUTPATIENT.into()],
+            annual_limit: 500_000,
+        }),
+        INSURER,
+        secret.holder_key(),
+        day(365),
+        &mut r,
+    )
+    .unwrap();
+    let treatment_record = Credential::new(
+        &Record::Treatment(TreatmentRecord {
+            provider: "NL-AMC".into(),
+            category: codes::coverage::OUTPATIENT.into(),
+            procedure: "SNOMED:80146002".into(),
+            date: day(-3),
+            amount: AMOUNT,
+            treatment_id: "AMC-000417".into(),
+        }),
+        PROVIDERS,
+        secret.holder_key(),
+        day(365),
+        &mut r,
+    )
+    .unwrap();
+    let mut insurer_tree = MerkleTree::new(2).unwrap();
+    let cov_index = insurer_tree.append(coverage.commit()).unwrap();
+    let mut provider_tree = MerkleTree::new(2).unwrap();
+    let trt_index = provider_tree.append(treatment_record.commit()).unwrap();
+
+    // Both registries, each root published by its issuer; the claims contract against them.
+    let insurer_registry = client
+        .deploy_registry(&owner, insurer.address(), WINDOW)
+        .unwrap()
+        .address;
+    let provider_registry = client
+        .deploy_registry(&owner, provider.address(), WINDOW)
+        .unwrap()
+        .address;
+    client
+        .publish_root(&insurer, insurer_registry, &insurer_tree.root())
+        .unwrap();
+    client
+        .publish_root(&provider, provider_registry, &provider_tree.root())
+        .unwrap();
+    let contract = client
+        .deploy_claims(&owner, &vk, insurer_registry, provider_registry, EVENT)
+        .unwrap()
+        .address;
+
+    // The insurer's policies: an active coverage of its own; a treatment of at most 1,000.00,
+    // disclosing its amount, accepted for this amount.
+    let cov_policy = Claims::coverage(INSURER)
+        .payer_is(INSURER)
+        .status_active()
+        .build()
+        .unwrap();
+    let mut trt_policy = Policy::new(treatment::SCHEMA, PROVIDERS);
+    trt_policy.conditions = vec![Condition::new(
+        treatment::AMOUNT,
+        Operator::Le,
+        vec![Operand::Number(100_000)],
+    )];
+    trt_policy.disclose = vec![treatment::AMOUNT];
+    let policy = accepted_claim_policy(&cov_policy, &trt_policy, AMOUNT.into()).unwrap();
+    client
+        .accept_claim_policy(&owner, contract, &policy)
+        .unwrap();
+
+    // A claim for a sender: the challenge bound to it, the contract's scope.
+    let cov_path = insurer_tree.path(cov_index).unwrap();
+    let trt_path = provider_tree.path(trt_index).unwrap();
+    let claim_for = |sender: Address, seed: u64| {
+        let claim = prover
+            .prove_claim_with_rng(
+                &ClaimRequest {
+                    secret: &secret,
+                    coverage: Held {
+                        credential: &coverage,
+                        path: &cov_path,
+                        policy: &cov_policy,
+                    },
+                    treatment: Held {
+                        credential: &treatment_record,
+                        path: &trt_path,
+                        policy: &trt_policy,
+                    },
+                    today: chain_day,
+                    challenge: challenge_for(
+                        ANVIL_CHAIN_ID,
+                        contract.into_array(),
+                        sender.into_array(),
+                        NO_CONTEXT,
+                    ),
+                    scope: Scope::of_contract(ANVIL_CHAIN_ID, contract.into_array(), EVENT)
+                        .unwrap(),
+                },
+                &mut rng(seed),
+            )
+            .unwrap();
+        (
+            claim.statement.nullifier,
+            submit_claim_calldata(&claim, NO_CONTEXT).unwrap(),
+        )
+    };
+
+    // Accepted once, with the amount in its event; the nullifier is now used.
+    let (nullifier, calldata) = claim_for(holder.address(), 3);
+    assert!(!client
+        .is_claim_nullifier_used(contract, &nullifier)
+        .unwrap());
+    let mined = client.submit_claim(&holder, contract, &calldata).unwrap();
+    println!(
+        "submitClaim on anvil: gas used {} (transaction {})",
+        mined.gas_used, mined.tx_hash
+    );
+    assert!((290_000..300_000).contains(&mined.gas_used), "{mined:?}");
+    assert!(client
+        .is_claim_nullifier_used(contract, &nullifier)
+        .unwrap());
+
+    // The same treatment claimed again, by another sender with its own challenge and a proof of
+    // other randomness: the same nullifier, refused.
+    let stranger = signer(ISSUER_KEY);
+    let (again, calldata) = claim_for(stranger.address(), 4);
+    assert_eq!(again, nullifier);
+    match client.submit_claim(&stranger, contract, &calldata) {
+        Err(RpcError::Reverted { revert, .. }) => {
+            assert!(matches!(*revert, Revert::Claims(_)), "{revert}");
+            assert_eq!(
+                revert.custom_name(),
+                Some("NullifierAlreadyUsed"),
+                "{revert}"
+            );
+        }
+        other => panic!("expected NullifierAlreadyUsed, got {other:?}"),
+    }
 }
