@@ -26,6 +26,8 @@ use crate::{
 };
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 
+pub mod claims;
+
 /// Registry depth for tests where depth does not matter.
 pub const DEPTH: u32 = 6;
 /// The issuer.

@@ -6,24 +6,26 @@
 //! that does not verify.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::OnceLock;
-
 use ark_bn254::Bn254;
 use ark_groth16::Groth16;
 use zkhealth::{
     circuits::{
-        circuit::{ClaimCircuit, ClaimWitness},
-        claim::{claim_nullifier, claim_query_hash, ClaimStatement},
+        circuit::ClaimWitness,
+        claim::ClaimStatement,
         credential::{Credential, HolderSecret},
         date::Day,
-        opening::CredentialOpening,
-        policy::{Condition, Operand, Operator, Policy},
-        CircuitId, Error, Fr, PublicInputs, Scope,
+        Error, Fr, PublicInputs, Scope,
     },
-    prover::{setup, setup_circuit, ClaimRequest, Held, Prover, ProverError},
-    records::{claims::Claims, codes, schema::treatment, CoverageRecord, Record, TreatmentRecord},
+    prover::{setup, Prover, ProverError},
+    records::{codes, CoverageRecord, Record, TreatmentRecord},
     registry::Registry,
-    testing::{noon, rng, today, WINDOW},
+    testing::{
+        claims::{
+            coverage_record, expected, policies, prover_at, treatment_record, ClaimWorld, INSURER,
+            PROVIDERS,
+        },
+        noon, rng, today, WINDOW,
+    },
     verifier::{
         ClaimPresentation, ClaimVerifier, Expected, IssuerRoots, LocalRoots, MemoryNullifiers,
         VerifyError,
@@ -32,259 +34,14 @@ use zkhealth::{
 
 /// Registry depth of both registries (depth does not matter here).
 const DEPTH: u32 = 2;
-const INSURER: &str = "NL-ZILVERENKRUIS";
-const PROVIDERS: &str = "NL-ZORGREGISTER";
 
 fn prover() -> &'static Prover {
-    static P: OnceLock<Prover> = OnceLock::new();
-    P.get_or_init(|| {
-        Prover::new(
-            setup_circuit::<ClaimCircuit, _>(DEPTH, &mut rng(2))
-                .unwrap()
-                .0,
-        )
-    })
-}
-
-fn coverage_record() -> CoverageRecord {
-    CoverageRecord {
-        payer: INSURER.into(),
-        plan: "BASIS-2026".into(),
-        status: codes::coverage::ACTIVE.into(),
-        period_start: "2026-01-01".parse().unwrap(),
-        period_end: "2026-12-31".parse().unwrap(),
-        categories: vec![
-            codes::coverage::OUTPATIENT.into(),
-            codes::coverage::PHARMACY.into(),
-        ],
-        annual_limit: 500_000,
-    }
-}
-
-fn treatment_record(id: &str) -> TreatmentRecord {
-    TreatmentRecord {
-        provider: "NL-AMC".into(),
-        category: codes::coverage::OUTPATIENT.into(),
-        procedure: "SNOMED:80146002".into(),
-        date: "2026-11-02".parse().unwrap(),
-        amount: 12_500,
-        treatment_id: id.into(),
-    }
-}
-
-/// The insurer's policies: an active coverage of its own; a treatment of at most 1,000.00,
-/// disclosing the amount and the category.
-fn policies() -> (Policy, Policy) {
-    let cov = Claims::coverage(INSURER)
-        .payer_is(INSURER)
-        .status_active()
-        .build()
-        .unwrap();
-    let mut trt = Policy::new(treatment::SCHEMA, PROVIDERS);
-    trt.conditions = vec![Condition::new(
-        treatment::AMOUNT,
-        Operator::Le,
-        vec![Operand::Number(100_000)],
-    )];
-    trt.disclose = vec![treatment::CATEGORY, treatment::AMOUNT];
-    (cov, trt)
-}
-
-fn scope() -> Scope {
-    Scope::named(INSURER, "2026-claims").unwrap()
-}
-
-fn expected(challenge: u64) -> Expected {
-    Expected {
-        challenge: Fr::from(challenge),
-        scope: scope().value(),
-        today: today(),
-        now_unix_secs: noon(today()),
-    }
-}
-
-/// The insurer's registry and the provider registry, a holder with a coverage in the first.
-struct World {
-    insurer: Registry,
-    providers: Registry,
-    secret: HolderSecret,
-    coverage: (Credential, u64),
-    rng: rand_chacha::ChaCha20Rng,
-}
-
-impl World {
-    fn new() -> Self {
-        Self::with_coverage(coverage_record())
-    }
-
-    fn with_coverage(record: CoverageRecord) -> Self {
-        let mut rng = rng(16);
-        let secret = HolderSecret::random(&mut rng);
-        let at = noon(today()) - 86_400;
-        let mut insurer = Registry::new(DEPTH, WINDOW).unwrap();
-        let mut providers = Registry::new(DEPTH, WINDOW).unwrap();
-        // Someone else's leaves first.
-        insurer.append(Fr::from(5u8), at).unwrap();
-        providers.append(Fr::from(6u8), at).unwrap();
-        let coverage = Credential::new(
-            &Record::Coverage(record),
-            INSURER,
-            secret.holder_key(),
-            "2027-06-30".parse().unwrap(),
-            &mut rng,
-        )
-        .unwrap();
-        let index = insurer.append(coverage.commit(), at).unwrap();
-        World {
-            insurer,
-            providers,
-            secret,
-            coverage: (coverage, index),
-            rng,
-        }
-    }
-
-    /// A credential of this holder (not yet in any registry).
-    fn credential(&mut self, record: &Record, issuer: &str) -> Credential {
-        Credential::new(
-            record,
-            issuer,
-            self.secret.holder_key(),
-            "2027-06-30".parse().unwrap(),
-            &mut self.rng,
-        )
-        .unwrap()
-    }
-
-    /// A treatment record of this holder in the provider registry.
-    fn treat(&mut self, record: TreatmentRecord) -> (Credential, u64) {
-        let cred = self.credential(&Record::Treatment(record), PROVIDERS);
-        let index = self
-            .providers
-            .append(cred.commit(), noon(today()) - 86_400)
-            .unwrap();
-        (cred, index)
-    }
-
-    fn verifier(&self) -> ClaimVerifier<LocalRoots, LocalRoots> {
-        let (cov, trt) = policies();
-        let roots = |r: &Registry, issuer| {
-            IssuerRoots::new(issuer, LocalRoots::new(r.history().clone())).unwrap()
-        };
-        ClaimVerifier::new(
-            prover().artifact().verifying_key().clone(),
-            cov,
-            roots(&self.insurer, INSURER),
-            trt,
-            roots(&self.providers, PROVIDERS),
-        )
-        .unwrap()
-    }
-
-    fn claim(
-        &self,
-        treatment: &(Credential, u64),
-        challenge: u64,
-        seed: u64,
-    ) -> Result<ClaimPresentation, ProverError> {
-        let (cov_policy, trt_policy) = policies();
-        let cov_path = self.insurer.path(self.coverage.1).unwrap();
-        let trt_path = self.providers.path(treatment.1).unwrap();
-        prover().prove_claim_with_rng(
-            &ClaimRequest {
-                secret: &self.secret,
-                coverage: Held {
-                    credential: &self.coverage.0,
-                    path: &cov_path,
-                    policy: &cov_policy,
-                },
-                treatment: Held {
-                    credential: &treatment.0,
-                    path: &trt_path,
-                    policy: &trt_policy,
-                },
-                today: today(),
-                challenge: Fr::from(challenge),
-                scope: scope(),
-            },
-            &mut rng(seed),
-        )
-    }
-
-    /// A proof forced past the native pre-check: the statement a cheater would claim (both
-    /// registries' current roots, the nullifier and query hash computed from the witness), the
-    /// witness as given.
-    fn force(&self, witness: ClaimWitness) -> ClaimPresentation {
-        let (cov_policy, trt_policy) = policies();
-        let query = |o: &CredentialOpening, p: &Policy| {
-            p.query_hash(&p.disclosed_values(&o.credential)).unwrap()
-        };
-        let statement = ClaimStatement {
-            root_coverage: self.insurer.root(),
-            root_treatment: self.providers.root(),
-            today: today(),
-            challenge: Fr::from(9u8),
-            scope: scope().value(),
-            nullifier: claim_nullifier(
-                &witness.secret,
-                &witness.treatment.credential,
-                &scope().value(),
-            ),
-            query_hash: claim_query_hash(
-                query(&witness.coverage, &cov_policy),
-                query(&witness.treatment, &trt_policy),
-            ),
-        };
-        let proof = prover()
-            .prove_circuit(
-                ClaimCircuit {
-                    depth: DEPTH,
-                    statement: Some(statement),
-                    witness: Some(witness.clone()),
-                },
-                &mut rng(99),
-            )
-            .unwrap();
-        let vk = prover().artifact().verifying_key();
-        ClaimPresentation {
-            circuit: CircuitId::Claim,
-            depth: DEPTH,
-            key_id: vk.id(),
-            statement,
-            disclosed_coverage: cov_policy.disclosed_values(&witness.coverage.credential),
-            disclosed_treatment: trt_policy.disclosed_values(&witness.treatment.credential),
-            proof,
-        }
-    }
-
-    /// The witness of a claim of `treatment` (a credential and its path), unchecked.
-    fn witness(
-        &self,
-        treatment: &Credential,
-        path: zkhealth::circuits::merkle::MerklePath,
-    ) -> ClaimWitness {
-        let (cov_policy, trt_policy) = policies();
-        let opening = |c: &Credential, path, p: &Policy| CredentialOpening {
-            credential: c.clone(),
-            path,
-            policy: p.compile().unwrap(),
-            choices: p.check(c, today()).unwrap_or([0; 4]),
-        };
-        ClaimWitness {
-            secret: self.secret.clone(),
-            coverage: opening(
-                &self.coverage.0,
-                self.insurer.path(self.coverage.1).unwrap(),
-                &cov_policy,
-            ),
-            treatment: opening(treatment, path, &trt_policy),
-        }
-    }
+    prover_at(DEPTH)
 }
 
 #[test]
 fn a_claim_is_accepted_once_and_the_same_treatment_never_again() {
-    let mut w = World::new();
+    let mut w = ClaimWorld::new(DEPTH);
     let t = w.treat(treatment_record("AMC-2026-000417"));
     let verifier = w.verifier();
     let mut used = MemoryNullifiers::new();
@@ -347,7 +104,7 @@ fn a_claim_is_accepted_once_and_the_same_treatment_never_again() {
 
 #[test]
 fn a_batch_of_claims_accepts_each_treatment_once_and_names_a_bad_proof() {
-    let mut w = World::new();
+    let mut w = ClaimWorld::new(DEPTH);
     let a = w.treat(treatment_record("AMC-1"));
     let b = w.treat(treatment_record("AMC-2"));
     let verifier = w.verifier();
@@ -374,7 +131,7 @@ fn a_batch_of_claims_accepts_each_treatment_once_and_names_a_bad_proof() {
 
 #[test]
 fn every_public_input_of_a_claim_is_bound() {
-    let mut w = World::new();
+    let mut w = ClaimWorld::new(DEPTH);
     let t = w.treat(treatment_record("AMC-7"));
     let claim = w.claim(&t, 1, 1).unwrap();
     let pvk = ark_groth16::prepare_verifying_key(prover().artifact().verifying_key().inner());
@@ -399,7 +156,7 @@ fn every_public_input_of_a_claim_is_bound() {
 
 #[test]
 fn the_insurer_refuses_what_is_not_its_claim() {
-    let mut w = World::new();
+    let mut w = ClaimWorld::new(DEPTH);
     let t = w.treat(treatment_record("AMC-8"));
     let verifier = w.verifier();
     let claim = w.claim(&t, 1, 1).unwrap();
@@ -484,7 +241,7 @@ fn the_insurer_refuses_what_is_not_its_claim() {
 
 #[test]
 fn the_prover_refuses_an_uncovered_claim_and_names_why() {
-    let mut w = World::new();
+    let mut w = ClaimWorld::new(DEPTH);
     let far = w.treat(TreatmentRecord {
         date: "2027-01-04".parse().unwrap(),
         ..treatment_record("AMC-9")
@@ -494,7 +251,7 @@ fn the_prover_refuses_an_uncovered_claim_and_names_why() {
         Err(ProverError::Claim(Error::NotCovered { .. }))
     ));
     // Another holder's treatment record.
-    let mut stranger = World::new();
+    let mut stranger = ClaimWorld::new(DEPTH);
     stranger.secret = HolderSecret::random(&mut rng(55));
     let theirs = stranger.treat(treatment_record("AMC-10"));
     w.providers = stranger.providers;
@@ -507,7 +264,7 @@ fn the_prover_refuses_an_uncovered_claim_and_names_why() {
 /// Forced past the pre-check, each violation gives a proof the insurer refuses as invalid.
 #[test]
 fn forced_claims_that_break_a_condition_do_not_verify() {
-    let refused = |w: &World, witness: ClaimWitness, what: &str| {
+    let refused = |w: &ClaimWorld, witness: ClaimWitness, what: &str| {
         let forced = w.force(witness);
         let e = Expected {
             challenge: Fr::from(9u8),
@@ -522,7 +279,7 @@ fn forced_claims_that_break_a_condition_do_not_verify() {
         );
     };
     // The honest witness, forced the same way, is accepted: the harness itself is sound.
-    let mut w = World::new();
+    let mut w = ClaimWorld::new(DEPTH);
     let t = w.treat(treatment_record("AMC-11"));
     let honest = w.witness(&t.0, w.providers.path(t.1).unwrap());
     let forced = w.force(honest);
@@ -557,23 +314,26 @@ fn forced_claims_that_break_a_condition_do_not_verify() {
             },
         ),
     ] {
-        let mut w = World::new();
+        let mut w = ClaimWorld::new(DEPTH);
         let t = w.treat(record);
         let witness = w.witness(&t.0, w.providers.path(t.1).unwrap());
         refused(&w, witness, what);
     }
 
     // An amount above the coverage's limit (within the treatment policy's 1,000.00).
-    let mut w = World::with_coverage(CoverageRecord {
-        annual_limit: 10_000,
-        ..coverage_record()
-    });
+    let mut w = ClaimWorld::with_coverage(
+        DEPTH,
+        CoverageRecord {
+            annual_limit: 10_000,
+            ..coverage_record()
+        },
+    );
     let t = w.treat(treatment_record("AMC-15"));
     let witness = w.witness(&t.0, w.providers.path(t.1).unwrap());
     refused(&w, witness, "an amount above the limit");
 
     // Two holders: the treatment record is another holder's, in the provider registry.
-    let mut w = World::new();
+    let mut w = ClaimWorld::new(DEPTH);
     let other = HolderSecret::random(&mut rng(56));
     let theirs = Credential::new(
         &Record::Treatment(treatment_record("AMC-16")),
@@ -592,7 +352,7 @@ fn forced_claims_that_break_a_condition_do_not_verify() {
 
     // An unregistered provider: the record is in a registry of its own, not the provider
     // registry whose root the claim names.
-    let mut w = World::new();
+    let mut w = ClaimWorld::new(DEPTH);
     w.treat(treatment_record("AMC-17"));
     let rogue = w.credential(&Record::Treatment(treatment_record("AMC-18")), PROVIDERS);
     let mut own = Registry::new(DEPTH, WINDOW).unwrap();
