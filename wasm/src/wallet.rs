@@ -14,7 +14,9 @@ use zkhealth_prover::{ArtifactId, ProveRequest, Prover, ProvingArtifact};
 use zkhealth_records::schema;
 use zkhealth_verifier::Presentation;
 
-use crate::{error, parse_fr, unix_seconds};
+use zkhealth_prover::ProverError;
+
+use crate::{error, parse_fr, unix_seconds, Code};
 
 /// A credential file as `zkhealth issue` writes it: the credential, its record, its leaf.
 #[derive(Deserialize)]
@@ -48,10 +50,16 @@ impl Wallet {
     /// Loads the proving artifact file `artifact`, refused unless its id (SHA-256 of the file)
     /// is `artifact_id`, which the key's publisher states.
     #[wasm_bindgen(constructor)]
-    pub fn new(artifact: &[u8], artifact_id: &str) -> Result<Wallet, JsError> {
-        let pin = ArtifactId::from_hex(artifact_id.trim()).map_err(|e| error("artifact id", e))?;
-        let artifact = ProvingArtifact::from_file_bytes_pinned(artifact, &pin)
-            .map_err(|e| error("proving artifact", e))?;
+    pub fn new(artifact: &[u8], artifact_id: &str) -> Result<Wallet, JsValue> {
+        let pin = ArtifactId::from_hex(artifact_id.trim())
+            .map_err(|e| error(Code::InvalidArtifactId, "artifact id", e))?;
+        let artifact = ProvingArtifact::from_file_bytes_pinned(artifact, &pin).map_err(|e| {
+            let code = match e {
+                ProverError::ArtifactIdMismatch { .. } => Code::ArtifactIdMismatch,
+                _ => Code::InvalidArtifact,
+            };
+            error(code, "proving artifact", e)
+        })?;
         Ok(Wallet {
             prover: Prover::new(artifact),
         })
@@ -81,21 +89,23 @@ impl Wallet {
         event: &str,
         now_unix_secs: f64,
         progress: &js_sys::Function,
-    ) -> Result<String, JsError> {
+    ) -> Result<String, JsValue> {
         report(progress, "checking", 0.0);
-        let file: CredentialFile =
-            serde_json::from_str(credential_json).map_err(|e| error("credential", e))?;
-        let credential =
-            schema::resolve_credential(file.credential).map_err(|e| error("credential", e))?;
-        let secret: HolderSecret =
-            serde_json::from_str(secret_json).map_err(|e| error("holder secret", e))?;
-        let path: MerklePath =
-            serde_json::from_str(path_json).map_err(|e| error("Merkle path", e))?;
-        let policy = schema::policy_from_json(policy_json).map_err(|e| error("policy", e))?;
-        let challenge = parse_fr("challenge", challenge)?;
-        let scope = Scope::named(verifier_id, event).map_err(|e| error("scope", e))?;
-        let today =
-            Day::from_unix_seconds(unix_seconds(now_unix_secs)?).map_err(|e| error("time", e))?;
+        let file: CredentialFile = serde_json::from_str(credential_json)
+            .map_err(|e| error(Code::InvalidCredential, "credential", e))?;
+        let credential = schema::resolve_credential(file.credential)
+            .map_err(|e| error(Code::InvalidCredential, "credential", e))?;
+        let secret: HolderSecret = serde_json::from_str(secret_json)
+            .map_err(|e| error(Code::InvalidSecret, "holder secret", e))?;
+        let path: MerklePath = serde_json::from_str(path_json)
+            .map_err(|e| error(Code::InvalidPath, "Merkle path", e))?;
+        let policy = schema::policy_from_json(policy_json)
+            .map_err(|e| error(Code::InvalidPolicy, "policy", e))?;
+        let challenge = parse_fr(Code::InvalidChallenge, "challenge", challenge)?;
+        let scope =
+            Scope::named(verifier_id, event).map_err(|e| error(Code::InvalidScope, "scope", e))?;
+        let today = Day::from_unix_seconds(unix_seconds(now_unix_secs)?)
+            .map_err(|e| error(Code::InvalidTime, "time", e))?;
         let request = ProveRequest {
             secret: &secret,
             credential: &credential,
@@ -109,18 +119,18 @@ impl Wallet {
         let (statement, witness) = self
             .prover
             .prepare(&request)
-            .map_err(|e| error("request", e))?;
+            .map_err(|e| error(Code::RequestRefused, "request", e))?;
         report(progress, "proving", 0.05);
         let artifact = self.prover.artifact();
         let circuit = PresentationCircuit::new(artifact.depth(), statement, witness);
         let proof = self
             .prover
             .prove_circuit(circuit, &mut rand_core::OsRng)
-            .map_err(|e| error("proof", e))?;
+            .map_err(|e| error(Code::ProofFailed, "proof", e))?;
         report(progress, "verifying", 0.95);
         self.prover
             .check_proof(&statement, &proof)
-            .map_err(|e| error("proof", e))?;
+            .map_err(|e| error(Code::ProofFailed, "proof", e))?;
         let presentation = Presentation {
             circuit: artifact.circuit(),
             depth: artifact.depth(),
@@ -131,7 +141,7 @@ impl Wallet {
         };
         let qr = presentation
             .to_qr_text()
-            .map_err(|e| error("presentation", e))?;
+            .map_err(|e| error(Code::Internal, "presentation", e))?;
         report(progress, "done", 1.0);
         Ok(qr)
     }
