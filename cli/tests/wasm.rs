@@ -1,10 +1,13 @@
 //! The npm package (`wasm/`) in Node: builds it with `wasm/build.sh` (Debian's wasm toolchain
 //! and wasm-bindgen-cli, which `.ci/run` installs through `wasm/install-tools.sh`), writes the
 //! fixtures with the CLI (development keys, a registry with one vaccination credential, its
-//! path and roots, the standard vaccination policy disclosing the country) and runs
-//! `wasm/tests/node.test.mjs`: the wallet proves, the checkpoint accepts once, then refuses the
-//! reuse, another challenge, another scope, a tampered and a garbled presentation, and bad
-//! configuration throws.
+//! path and roots, the standard vaccination policy disclosing the country; for the Node test also
+//! another depth's keys and a presentation as JSON) and runs `wasm/tests/node.test.mjs`: the
+//! wallet proves, the checkpoint accepts once, then refuses the reuse, another challenge, another
+//! scope, a tampered, a garbled and a truncated presentation (QR text and JSON); bad
+//! configuration (wrong, truncated or random key and artifact files) throws with its code, an
+//! image without a QR code throws `qr_not_found`, and one the QR decoder panics on throws
+//! `internal_panic` and the module restarts.
 //!
 //! `ZKH_WASM_DEPTH` sets the registry depth (default 2); the tests print the proof and
 //! verification times in Node and in Chromium, which the README's table reports at depths 10 and
@@ -121,6 +124,21 @@ fn fixtures(depth: u32) -> tempfile::TempDir {
     dir
 }
 
+/// Another depth's keys (`other.vk`, `other.pk`, `other-key-id.txt`), for the tests' wrong key
+/// files.
+fn other_keys(d: &Path, depth: u32) {
+    let other = depth + 1;
+    let (key_dir, setup) = keys(other);
+    for ext in ["vk", "pk"] {
+        std::fs::copy(
+            key_dir.join(format!("presentation-depth-{other}.{ext}")),
+            d.join(format!("other.{ext}")),
+        )
+        .unwrap();
+    }
+    std::fs::write(d.join("other-key-id.txt"), printed(setup, "key id")).unwrap();
+}
+
 #[test]
 fn the_npm_package_proves_and_verifies_in_node() {
     for line in build().lines().filter(|l| l.contains("gzipped")) {
@@ -129,7 +147,37 @@ fn the_npm_package_proves_and_verifies_in_node() {
     let depth = depth();
     let dir = fixtures(depth);
     let d = dir.path();
-    run(
+    other_keys(d, depth);
+    // A presentation as JSON, proved natively for a known challenge at the Node test's
+    // checkpoint.
+    let challenge = format!("0x{}", "12".repeat(32));
+    std::fs::write(d.join("json-challenge.txt"), &challenge).unwrap();
+    let f = |name: &str| s(&d.join(name)).to_string();
+    ok(
+        d,
+        &[
+            "prove",
+            "--pk",
+            &f("presentation.pk"),
+            "--credential",
+            &f("credential.json"),
+            "--secret",
+            &f("secret.json"),
+            "--path",
+            &f("path.json"),
+            "--policy",
+            &f("policy.json"),
+            "--challenge",
+            &challenge,
+            "--verifier",
+            "checkpoint-AMS",
+            "--event",
+            "2026-boarding",
+            "--out",
+            &f("presentation.json"),
+        ],
+    );
+    let report = run(
         Command::new("node")
             .args(["--test", "--test-reporter=spec"])
             .arg(root().join("wasm/tests/node.test.mjs"))
@@ -137,6 +185,7 @@ fn the_npm_package_proves_and_verifies_in_node() {
             .env("ZKH_TIMINGS", d.join("timings.json")),
         "node --test wasm/tests/node.test.mjs",
     );
+    println!("{report}");
     let timings = std::fs::read_to_string(d.join("timings.json")).unwrap();
     println!("Node, depth {depth}: {timings}");
 }

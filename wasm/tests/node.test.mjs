@@ -1,8 +1,11 @@
 // The npm package in Node: the wallet proves from the holder's files, the checkpoint verifies
-// the QR text, and every refusal carries its code. Run by `cli/tests/wasm.rs`, which builds the
-// package (wasm/build.sh) and writes the fixtures with the CLI into $ZKH_FIXTURES:
-// keys (vk, pk and their ids), policy, roots, credential, secret and path, at a small depth.
-// Timings go to $ZKH_TIMINGS (JSON) for the README's table.
+// the QR text and the JSON, every refusal carries its code, and so does every error thrown:
+// bad configuration (wrong or truncated key and artifact files), truncated presentations,
+// images without a QR code, and a panic inside the module, which restarts it. Run by
+// `cli/tests/wasm.rs`, which builds the package (wasm/build.sh) and writes the fixtures with
+// the CLI into $ZKH_FIXTURES: keys (vk, pk and their ids) and another depth's (other.*), policy,
+// roots, credential, secret and path, at a small depth, and a presentation as JSON for the
+// challenge in json-challenge.txt. Timings go to $ZKH_TIMINGS (JSON) for the README's table.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +24,58 @@ const VERIFIER = "checkpoint-AMS";
 const EVENT = "2026-boarding";
 const now = () => Math.floor(Date.now() / 1000);
 const timings = {};
+
+/** Asserts that `f` throws the package's `Error` with `code` (never a wasm trap). */
+function throwsCode(f, code, message) {
+  assert.throws(f, (e) => {
+    assert.ok(!(e instanceof WebAssembly.RuntimeError), `a trap: ${e}`);
+    assert.ok(e instanceof Error, `not an Error: ${e}`);
+    assert.equal(e.code, code, e.message);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
+
+/** `count` bytes from a fixed xorshift sequence. */
+function noise(count, seed = 1) {
+  let x = seed;
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** A `width × height` RGBA image of one grey level. */
+function flat(width, height, level) {
+  const rgba = new Uint8Array(width * height * 4).fill(level);
+  for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
+  return rgba;
+}
+
+/**
+ * Five finder-like squares on white, 81×51 (as verifier/src/qr.rs draws them): each 7×7
+ * modules of `module` pixels from the corner of its centre module at (x, y), dark but for the
+ * ring two modules from the centre. rqrr 0.10.1 fails an assertion on it.
+ */
+function crafted() {
+  const [width, height] = [81, 51];
+  const grey = new Uint8Array(width * height).fill(255);
+  for (const [x, y, module] of [[28, 35, 1], [28, 5, 5], [31, 36, 1], [4, 24, 4], [59, 43, 5]]) {
+    for (let i = 0; i < grey.length; i++) {
+      const u = Math.floor((i % width - x) / module);
+      const v = Math.floor((Math.floor(i / width) - y) / module);
+      const ring = Math.max(Math.abs(u), Math.abs(v));
+      if (ring <= 3) grey[i] = ring === 2 ? 255 : 0;
+    }
+  }
+  const rgba = new Uint8Array(width * height * 4);
+  grey.forEach((g, i) => rgba.set([g, g, g, 255], 4 * i));
+  return { rgba, width, height };
+}
 
 function checkpoint(lib) {
   return new lib.Checkpoint(
@@ -117,27 +172,147 @@ test("a tampered or garbled presentation is refused with its reason", () => {
   assert.equal(JSON.parse(cp.verify(elsewhere, now(), challenge, [])).code, "scope_mismatch");
 });
 
-test("bad configuration and bad caller input throw, naming what is wrong", () => {
+test("bad configuration and bad caller input throw, naming what is wrong, with a code", () => {
   const key = bytes("presentation.vk");
   const id = text("key-id.txt");
   const [policy, roots] = [text("policy.json"), text("roots.json")];
   const otherId = id.slice(0, -1) + (id.endsWith("0") ? "1" : "0");
-  assert.throws(() => new light.Checkpoint(key, otherId, policy, roots, VERIFIER, EVENT), /pinned/);
-  assert.throws(() => new light.Checkpoint(key.slice(0, 40), id, policy, roots, VERIFIER, EVENT), /verifying key/);
-  assert.throws(() => new light.Checkpoint(key, "0x12", policy, roots, VERIFIER, EVENT), /key id/);
-  assert.throws(() => new light.Checkpoint(key, id, "{}", roots, VERIFIER, EVENT), /policy/);
-  assert.throws(() => new light.Checkpoint(key, id, policy, "[]", VERIFIER, EVENT), /issuer roots/);
+  const make = (k, i, p = policy, r = roots) => () =>
+    new light.Checkpoint(k, i, p, r, VERIFIER, EVENT);
+  throwsCode(make(key, otherId), "key_id_mismatch", /pinned/);
+  throwsCode(make(key, "0x12"), "invalid_key_id", /key id/);
+  throwsCode(make(key, id, "{}"), "invalid_policy", /policy/);
+  throwsCode(make(key, id, policy, "[]"), "invalid_roots", /issuer roots/);
+  throwsCode(() => new light.Checkpoint(key, id, policy, roots, "", EVENT), "invalid_scope");
+  throwsCode(() => light.scopeOf(VERIFIER, ""), "invalid_scope", /scope/);
+  // Wrong key files: another depth's key (a valid key, not the pinned one), the key truncated
+  // at several points, random bytes, the proving artifact.
+  const other = bytes("other.vk");
+  throwsCode(make(other, id), "key_id_mismatch", /depth \d+\), not the pinned/);
+  for (const cut of [0, 1, 8, 40, key.length / 2, key.length - 1]) {
+    throwsCode(make(key.slice(0, cut), id), "invalid_verifying_key", /verifying key/);
+  }
+  throwsCode(make(noise(key.length), id), "invalid_verifying_key", /verifying key/);
+  throwsCode(make(bytes("presentation.pk"), id), "invalid_verifying_key", /verifying key/);
+  // Pinned to the other key, it loads, and refuses this depth's presentations (below).
+  assert.equal(make(other, text("other-key-id.txt"))().keyId(), text("other-key-id.txt"));
+
   const cp = checkpoint(light);
-  assert.throws(() => cp.verify("ZKH1:", now(), "0x1", []), /challenge/);
-  assert.throws(() => cp.verify("ZKH1:", -5, light.newChallenge(), []), /time/);
-  assert.throws(() => cp.verify("ZKH1:", now(), light.newChallenge(), ["zz"]), /used nullifier/);
+  throwsCode(() => cp.verify("ZKH1:", now(), "0x1", []), "invalid_challenge", /challenge/);
+  throwsCode(() => cp.verify("ZKH1:", -5, light.newChallenge(), []), "invalid_time", /time/);
+  throwsCode(() => cp.verify("ZKH1:", now(), light.newChallenge(), ["zz"]), "invalid_nullifier", /used nullifier/);
+  throwsCode(() => light.qrSvg("Z".repeat(8000), 100), "qr_too_long", /QR code/);
+
   const pk = bytes("presentation.pk");
-  const wrong = text("artifact-id.txt").replace(/.$/, (c) => (c === "0" ? "1" : "0"));
-  assert.throws(() => new full.Wallet(pk, wrong), /proving artifact/);
-  const wallet = new full.Wallet(pk, text("artifact-id.txt"));
-  assert.throws(
-    () => wallet.prove("{}", text("secret.json"), text("path.json"), text("policy.json"),
-      light.newChallenge(), VERIFIER, EVENT, now(), () => {}),
-    /credential/,
-  );
+  const artifactId = text("artifact-id.txt");
+  const wrong = artifactId.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
+  throwsCode(() => new full.Wallet(pk, wrong), "artifact_id_mismatch", /proving artifact/);
+  throwsCode(() => new full.Wallet(pk, "0x12"), "invalid_artifact_id", /artifact id/);
+  throwsCode(() => new full.Wallet(bytes("other.pk"), artifactId), "artifact_id_mismatch");
+  for (const cut of [0, 40, pk.length / 2, pk.length - 1]) {
+    throwsCode(() => new full.Wallet(pk.slice(0, cut), artifactId), "invalid_artifact", /proving artifact/);
+  }
+  throwsCode(() => new full.Wallet(noise(4096), artifactId), "invalid_artifact");
+  throwsCode(() => new full.Wallet(bytes("presentation.vk"), artifactId), "invalid_artifact");
+  const wallet = new full.Wallet(pk, artifactId);
+  const args = [text("credential.json"), text("secret.json"), text("path.json"), text("policy.json"),
+    light.newChallenge(), VERIFIER, EVENT, now(), () => {}];
+  const proveWith = (i, value) => () => wallet.prove(...args.map((a, j) => (j === i ? value : a)));
+  throwsCode(proveWith(0, "{}"), "invalid_credential", /credential/);
+  throwsCode(proveWith(1, "{}"), "invalid_secret", /holder secret/);
+  throwsCode(proveWith(2, "[]"), "invalid_path", /Merkle path/);
+  throwsCode(proveWith(3, "{}"), "invalid_policy", /policy/);
+  throwsCode(proveWith(4, "0x"), "invalid_challenge", /challenge/);
+  throwsCode(proveWith(7, 1.5), "invalid_time", /time/);
+  // Another holder's secret: the request cannot be proved.
+  const otherSecret = JSON.stringify(light.newChallenge());
+  throwsCode(proveWith(1, otherSecret), "request_refused", /request/);
+});
+
+test("a truncated presentation is refused as malformed, never thrown", () => {
+  const challenge = light.newChallenge();
+  const { qr } = prove(challenge);
+  const cp = checkpoint(light);
+  const n = qr.length;
+  const cuts = [0, 3, 4, 5, 6, 7, 8, 20, n >> 2, n >> 1, (3 * n) >> 2, n - 3, n - 2, n - 1];
+  for (const cut of cuts) {
+    const outcome = JSON.parse(cp.verify(qr.slice(0, cut), now(), challenge, []));
+    assert.equal(outcome.accepted, false, `cut at ${cut}`);
+    assert.equal(outcome.code, "malformed_presentation", `cut at ${cut}: ${JSON.stringify(outcome)}`);
+  }
+  // Whole, it is accepted: the truncations refused nothing else.
+  assert.equal(JSON.parse(cp.verify(qr, now(), challenge, [])).accepted, true);
+});
+
+test("a JSON presentation is accepted once, refused truncated or at another depth's key", () => {
+  const json = text("presentation.json");
+  const challenge = text("json-challenge.txt");
+  const cp = checkpoint(light);
+  const outcome = JSON.parse(cp.verify(json, now(), challenge, []));
+  assert.equal(outcome.accepted, true, JSON.stringify(outcome));
+  assert.deepEqual(outcome.disclosed, [{ name: "country", value: "NL" }]);
+  const again = JSON.parse(cp.verify(json, now(), challenge, [outcome.nullifier]));
+  assert.equal(again.code, "nullifier_reused", JSON.stringify(again));
+  for (const cut of [1, 2, json.length >> 2, json.length >> 1, json.length - 2, json.length - 1]) {
+    const r = JSON.parse(cp.verify(json.slice(0, cut), now(), challenge, []));
+    assert.equal(r.accepted, false, `cut at ${cut}`);
+    assert.equal(r.code, "malformed_presentation", `cut at ${cut}: ${JSON.stringify(r)}`);
+  }
+  // A checkpoint pinned to another depth's key refuses it by its key.
+  const elsewhere = new light.Checkpoint(bytes("other.vk"), text("other-key-id.txt"),
+    text("policy.json"), text("roots.json"), VERIFIER, EVENT);
+  const wrong = JSON.parse(elsewhere.verify(json, now(), challenge, []));
+  assert.equal(wrong.accepted, false);
+  assert.ok(["wrong_depth", "wrong_key"].includes(wrong.code), JSON.stringify(wrong));
+});
+
+test("an image without a QR code throws qr_not_found, never traps", () => {
+  for (const lib of [light, full]) {
+    const images = [
+      ["noise", noise(120 * 90 * 4), 120, 90],
+      ["black", flat(64, 64, 0), 64, 64],
+      ["white", flat(64, 64, 255), 64, 64],
+      ["grey", flat(33, 17, 128), 33, 17],
+      ["1×1", flat(1, 1, 0), 1, 1],
+      ["0×0", new Uint8Array(0), 0, 0],
+      ["0×5", new Uint8Array(0), 0, 5],
+    ];
+    for (const [name, rgba, width, height] of images) {
+      throwsCode(() => lib.readQr(rgba, width, height), "qr_not_found", /no QR code/);
+    }
+    throwsCode(() => lib.readQr(new Uint8Array(10), 2, 2), "qr_bad_image");
+    throwsCode(() => lib.readQr(new Uint8Array(0), 9000, 0), "qr_bad_image");
+    throwsCode(() => lib.readQr(flat(2, 2, 0), 2, 3), "qr_bad_image");
+  }
+});
+
+test("an image the QR decoder panics on throws internal_panic, logged, and the module restarts", () => {
+  const challenge = light.newChallenge();
+  const { qr } = prove(challenge);
+  const before = checkpoint(light);
+  const logged = [];
+  const consoleError = console.error;
+  console.error = (...args) => logged.push(args.join(" "));
+  const image = crafted();
+  try {
+    throwsCode(() => light.readQr(image.rgba, image.width, image.height), "internal_panic", /panicked at/);
+  } finally {
+    console.error = consoleError;
+  }
+  // The hook logged the panic: rqrr's assertion.
+  assert.ok(logged.some((l) => /^zkhealth: panicked at .*rqrr.*assertion failed/s.test(l)), logged.join("\n"));
+  // The module was replaced: an object made before is stale, a new one works.
+  assert.throws(() => before.keyId(), /stale/);
+  throwsCode(() => light.readQr(flat(8, 8, 255), 8, 8), "qr_not_found");
+  const after = checkpoint(light);
+  const outcome = JSON.parse(after.verify(qr, now(), challenge, []));
+  assert.equal(outcome.accepted, true, JSON.stringify(outcome));
+  // Again, in the module with the prover; its wallet is made again after.
+  console.error = () => {};
+  try {
+    throwsCode(() => full.readQr(image.rgba, image.width, image.height), "internal_panic");
+  } finally {
+    console.error = consoleError;
+  }
+  assert.match(prove(light.newChallenge()).qr, /^ZKH1:/);
 });
