@@ -2,6 +2,12 @@
 // a QR code, presentations read from the camera or an image and verified offline, and the
 // nullifiers it accepted kept in IndexedDB, so that a presentation used once is refused after a
 // reload too. A service worker keeps the page, the module and the configuration for offline use.
+//
+// Bad input never stops the page: an image without a readable QR code is REFUSED as
+// `unreadable`, a presentation that does not decode as `malformed_presentation`. If the module
+// panics (rqrr, the QR decoder, does on some crafted images) it logs the panic, throws
+// `internal_panic` and restarts itself; the page then makes its checkpoint again from the
+// configuration it loaded.
 import init, { Checkpoint, newChallenge, qrSvg, readQr } from "../pkg/zkhealth_verifier.js";
 import { readQrFile, scanCamera } from "../qr-input.js";
 
@@ -52,6 +58,36 @@ async function fetchText(url) {
 
 let checkpoint;
 let config;
+/** The configuration's files, kept to make the checkpoint again after the module restarts. */
+let files;
+
+function makeCheckpoint() {
+  return new Checkpoint(
+    files.vk,
+    config.keyId,
+    files.policy,
+    files.roots,
+    config.verifierId,
+    config.event,
+  );
+}
+
+/** After an `internal_panic` the module has restarted: objects made before are stale. */
+function restartedBy(e) {
+  if (e?.code !== "internal_panic") return false;
+  checkpoint = makeCheckpoint();
+  return true;
+}
+
+/** `readQr`, making the checkpoint again if the decoder panicked on the image. */
+function readQrHere(rgba, width, height) {
+  try {
+    return readQr(rgba, width, height);
+  } catch (e) {
+    if (restartedBy(e)) throw new Error("the QR reader failed on this image", { cause: e });
+    throw e;
+  }
+}
 
 /** The current challenge, kept across reloads until a new one is drawn. */
 function challenge() {
@@ -94,7 +130,14 @@ async function verifyText(text) {
   const scope = checkpoint.scope();
   const used = await usedNullifiers(scope);
   const now = Math.floor(Date.now() / 1000);
-  const outcome = JSON.parse(checkpoint.verify(text, now, challenge(), used));
+  let outcome;
+  try {
+    outcome = JSON.parse(checkpoint.verify(text, now, challenge(), used));
+  } catch (e) {
+    restartedBy(e);
+    show({ accepted: false, code: e.code ?? "error", reason: String(e.message ?? e) });
+    return;
+  }
   if (outcome.accepted) {
     // Durable before ACCEPTED is shown.
     try {
@@ -111,18 +154,30 @@ function refuseUnread(e) {
   show({ accepted: false, code: "unreadable", reason: String(e.message ?? e) });
 }
 
+/** Which configuration file an error code of the `Checkpoint` constructor is about. */
+function fileOf(code) {
+  return {
+    invalid_verifying_key: config.vk,
+    key_id_mismatch: config.vk,
+    invalid_policy: config.policy,
+    invalid_roots: config.roots,
+  }[code] ?? "checkpoint.json";
+}
+
 async function main() {
   await init();
   config = JSON.parse(await fetchText("../config/checkpoint.json"));
   const base = new URL("../config/", location.href);
-  checkpoint = new Checkpoint(
-    await fetchBytes(new URL(config.vk, base)),
-    config.keyId,
-    await fetchText(new URL(config.policy, base)),
-    await fetchText(new URL(config.roots, base)),
-    config.verifierId,
-    config.event,
-  );
+  files = {
+    vk: await fetchBytes(new URL(config.vk, base)),
+    policy: await fetchText(new URL(config.policy, base)),
+    roots: await fetchText(new URL(config.roots, base)),
+  };
+  try {
+    checkpoint = makeCheckpoint();
+  } catch (e) {
+    throw new Error(`config/${fileOf(e.code)}: ${e.code}: ${e.message}`, { cause: e });
+  }
   showChallenge();
   $("new-challenge").onclick = () => {
     localStorage.setItem(CHALLENGE_KEY, newChallenge());
@@ -134,7 +189,7 @@ async function main() {
     if (!file) return;
     let text;
     try {
-      text = await readQrFile(readQr, file);
+      text = await readQrFile(readQrHere, file);
     } catch (e) {
       refuseUnread(e);
       return;
@@ -142,7 +197,7 @@ async function main() {
     await verifyText(text);
   };
   $("camera").onclick = () =>
-    scanCamera(readQr, $("video"), (text) => verifyText(text)).catch(refuseUnread);
+    scanCamera(readQrHere, $("video"), (text) => verifyText(text)).catch(refuseUnread);
   $("status").textContent = `Ready: key ${checkpoint.keyId()}, issuer ${checkpoint.issuer()}`;
   $("status").dataset.ready = "true";
   if ("serviceWorker" in navigator) {

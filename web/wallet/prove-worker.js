@@ -1,5 +1,6 @@
 // Proves off the page's thread: loads the module and the pinned proving artifact once, then
-// answers each request with progress messages and the presentation's QR text, or an error.
+// answers each request with progress messages and the presentation's QR text, or an error with
+// its code. After an `internal_panic` the module has restarted: the wallet is loaded again.
 import init, { Wallet } from "../pkg/zkhealth.js";
 
 const ready = init();
@@ -33,6 +34,7 @@ self.onmessage = async ({ data }) => {
     );
     postMessage({ type: "done", qr });
   } catch (e) {
-    postMessage({ type: "error", message: String(e.message ?? e) });
+    if (e?.code === "internal_panic") wallets.clear();
+    postMessage({ type: "error", code: e?.code, message: String(e?.message ?? e) });
   }
 };

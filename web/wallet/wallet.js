@@ -49,7 +49,7 @@ async function prove() {
         } else if (data.type === "done") {
           resolve(data.qr);
         } else {
-          reject(new Error(data.message));
+          reject(new Error(data.code ? `${data.code}: ${data.message}` : data.message));
         }
       };
       worker.onerror = (e) => reject(new Error(e.message));
