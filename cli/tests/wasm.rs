@@ -19,8 +19,13 @@
 //! checkpoint accept the QR image once, and refuse it again (also after a reload), a tampered
 //! one, one for an older challenge, and verify offline; then, through Chromium's fake camera
 //! playing a Y4M video of a QR code on screen, the wallet scans a second checkpoint's challenge
-//! and that checkpoint scans the fresh presentation and accepts it. Screenshots of both pages
-//! are kept in `target/tmp/web-screenshots/`.
+//! and that checkpoint scans the fresh presentation and accepts it. Before the first
+//! presentation, the checkpoint refuses an image of noise and one the QR decoder panics on as
+//! unreadable and a QR code of a truncated presentation as malformed, and accepts the
+//! presentation after them. A second `zkhealth web` serves a configuration with another depth's
+//! key and artifact under the first one's pins: its checkpoint does not start and names the key
+//! file, its wallet does not prove and names the artifact. Screenshots of the pages are kept in
+//! `target/tmp/web-screenshots/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -258,18 +263,40 @@ fn the_pages_prove_and_verify_in_chromium() {
     });
     std::fs::write(config.join("wallet.json"), wallet.to_string()).unwrap();
 
+    // A second site configured with another depth's key and artifact under this one's pins.
+    other_keys(d, depth);
+    let wrong = d.join("config-wrong-key");
+    std::fs::create_dir(&wrong).unwrap();
+    for (from, to) in [
+        ("other.vk", "other.vk"),
+        ("other.pk", "other.pk"),
+        ("policy.json", "policy.json"),
+        ("roots.json", "roots.json"),
+    ] {
+        std::fs::copy(d.join(from), wrong.join(to)).unwrap();
+    }
+    let mut wrong_checkpoint = checkpoint.clone();
+    wrong_checkpoint["vk"] = "other.vk".into();
+    std::fs::write(wrong.join("checkpoint.json"), wrong_checkpoint.to_string()).unwrap();
+    let mut wrong_wallet = wallet.clone();
+    wrong_wallet["pk"] = "other.pk".into();
+    std::fs::write(wrong.join("wallet.json"), wrong_wallet.to_string()).unwrap();
+
     let server = serve(&config);
+    let wrong_server = serve(&wrong);
     let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
-    run(
+    let report = run(
         Command::new("node")
             .args(["--test", "--test-reporter=spec"])
             .arg(root().join("web/tests/browser.test.mjs"))
             .env("ZKH_WEB_URL", &server.url)
+            .env("ZKH_WEB_URL_WRONG_KEY", &wrong_server.url)
             .env("ZKH_FIXTURES", d)
             .env("ZKH_SCREENSHOTS", &shots)
             .env("ZKH_TIMINGS", d.join("timings.json")),
         "node --test web/tests/browser.test.mjs",
     );
+    println!("{report}");
     let timings = std::fs::read_to_string(d.join("timings.json")).unwrap();
     println!("Chromium, depth {depth}: {timings}");
     for shot in [
@@ -279,6 +306,10 @@ fn the_pages_prove_and_verify_in_chromium() {
         "checkpoint-refused-tampered.png",
         "checkpoint-refused-challenge.png",
         "checkpoint-camera.png",
+        "checkpoint-unreadable.png",
+        "checkpoint-refused-truncated.png",
+        "checkpoint-wrong-key.png",
+        "wallet-wrong-artifact.png",
     ] {
         let png = std::fs::read(shots.join(shot)).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{shot} is a PNG");

@@ -11,6 +11,13 @@
 // the cameras, through Chromium's fake capture device playing a Y4M video of a QR code: the
 // wallet scans a second checkpoint's challenge (that checkpoint has its own storage), proves,
 // and the second checkpoint scans the presentation and shows ACCEPTED.
+//
+// Bad input, before the first presentation: an image of noise and one rqrr (the QR decoder)
+// panics on show REFUSED (unreadable; the panic is logged and the module restarts), a QR code of
+// a truncated presentation REFUSED (malformed_presentation), and the presentation is accepted
+// after them. A second site ($ZKH_WEB_URL_WRONG_KEY) is configured with another depth's key and
+// artifact under this one's pins: its checkpoint says it could not start and names the key file,
+// its wallet says it did not prove and why.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -18,9 +25,13 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const base = process.env.ZKH_WEB_URL;
+const wrongKey = process.env.ZKH_WEB_URL_WRONG_KEY;
 const fixtures = process.env.ZKH_FIXTURES;
 const shots = process.env.ZKH_SCREENSHOTS;
-assert.ok(base && fixtures && shots, "ZKH_WEB_URL, ZKH_FIXTURES and ZKH_SCREENSHOTS are set");
+assert.ok(
+  base && wrongKey && fixtures && shots,
+  "ZKH_WEB_URL, ZKH_WEB_URL_WRONG_KEY, ZKH_FIXTURES and ZKH_SCREENSHOTS are set",
+);
 mkdirSync(shots, { recursive: true });
 
 // RFC 9285 base45, to tamper with a presentation's bytes.
@@ -81,6 +92,55 @@ async function y4mOfQr(page, png) {
   const frame = Buffer.concat([Buffer.from("FRAME\n"), Buffer.from(luma), chroma]);
   const header = `YUV4MPEG2 W${FRAME.width} H${FRAME.height} F10:1 Ip A1:1 C420jpeg\n`;
   return Buffer.concat([Buffer.from(header), frame, frame, frame]);
+}
+
+/** A grey image (one byte a pixel) as a PNG file, through the page's canvas. */
+async function pngOf(page, { grey, width, height }) {
+  const b64 = await page.evaluate(
+    async ({ grey, width, height }) => {
+      const canvas = new OffscreenCanvas(width, height);
+      const ctx = canvas.getContext("2d");
+      const image = ctx.createImageData(width, height);
+      grey.forEach((g, i) => image.data.set([g, g, g, 255], 4 * i));
+      ctx.putImageData(image, 0, 0);
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: "image/png" })).arrayBuffer());
+      let s = "";
+      for (const b of bytes) s += String.fromCharCode(b);
+      return btoa(s);
+    },
+    { grey: Array.from(grey), width, height },
+  );
+  return Buffer.from(b64, "base64");
+}
+
+/** Grey noise from a fixed xorshift sequence. */
+function noise(width, height) {
+  let x = 7;
+  const grey = new Uint8Array(width * height).map(() => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x & 0xff;
+  });
+  return { grey, width, height };
+}
+
+/**
+ * Five finder-like squares on white, 81×51, on which rqrr 0.10.1 fails an assertion (as
+ * verifier/src/qr.rs and wasm/tests/node.test.mjs draw it).
+ */
+function crafted() {
+  const [width, height] = [81, 51];
+  const grey = new Uint8Array(width * height).fill(255);
+  for (const [x, y, module] of [[28, 35, 1], [28, 5, 5], [31, 36, 1], [4, 24, 4], [59, 43, 5]]) {
+    for (let i = 0; i < grey.length; i++) {
+      const u = Math.floor((i % width - x) / module);
+      const v = Math.floor((Math.floor(i / width) - y) / module);
+      const ring = Math.max(Math.abs(u), Math.abs(v));
+      if (ring <= 3) grey[i] = ring === 2 ? 255 : 0;
+    }
+  }
+  return { grey, width, height };
 }
 
 test("checkpoint and wallet in Chromium", { timeout: 600_000 }, async () => {
@@ -148,6 +208,30 @@ test("checkpoint and wallet in Chromium", { timeout: 600_000 }, async () => {
         ms,
       };
     }
+
+    // Bad input first: each is refused, and the presentation is accepted after them.
+    const logged = [];
+    checkpoint.on("console", (m) => {
+      if (m.type() === "error") logged.push(m.text());
+    });
+    const unreadable = await present(await pngOf(checkpoint, noise(160, 120)), "checkpoint-unreadable.png");
+    assert.equal(unreadable.verdict, "REFUSED");
+    assert.match(unreadable.reason, /^unreadable: QR image: no QR code found in the image$/);
+    const panicked = await present(await pngOf(checkpoint, crafted()));
+    assert.equal(panicked.verdict, "REFUSED");
+    assert.match(panicked.reason, /^unreadable: the QR reader failed on this image$/);
+    assert.ok(
+      logged.some((l) => /^zkhealth: panicked at .*rqrr.*assertion failed/s.test(l)),
+      `the panic hook logged: ${logged.join("\n")}`,
+    );
+    const cut = `${text.slice(0, text.length >> 1)}`;
+    await wallet.fill("#presentation", cut);
+    await wallet.click("#show");
+    await wallet.waitForFunction((t) => document.getElementById("presentation").value === t, cut);
+    const truncatedQr = await wallet.locator("#presentation-qr svg").screenshot();
+    const truncated = await present(truncatedQr, "checkpoint-refused-truncated.png");
+    assert.equal(truncated.verdict, "REFUSED");
+    assert.match(truncated.reason, /^malformed_presentation: /);
 
     // The first verification also builds the key's tables.
     const first = await present(qr, "checkpoint-accepted.png");
@@ -239,6 +323,36 @@ test("checkpoint and wallet in Chromium", { timeout: 600_000 }, async () => {
     assert.equal(await second.textContent("#verdict"), "ACCEPTED", await second.textContent("#reason"));
     assert.match(await second.textContent("#disclosed"), /country: NL/);
     await gate.close();
+
+    // The site configured with another depth's key and artifact under this one's pins.
+    const misconfigured = await browser.newContext({ viewport: { width: 900, height: 1300 } });
+    const broken = await misconfigured.newPage();
+    await broken.goto(new URL("checkpoint/", wrongKey).href);
+    await broken.waitForSelector('#status[data-error="true"]', { timeout: 60_000 });
+    await broken.screenshot({ path: join(shots, "checkpoint-wrong-key.png"), fullPage: true });
+    assert.match(
+      await broken.textContent("#status"),
+      /^The checkpoint could not start: config\/other\.vk: key_id_mismatch: verifying key: its id is \S+ \(circuit \S+, depth \d+\), not the pinned \S+$/,
+    );
+    const brokenWallet = await misconfigured.newPage();
+    await brokenWallet.goto(new URL("wallet/", wrongKey).href);
+    await brokenWallet.waitForSelector('#status[data-ready="true"]', { timeout: 60_000 });
+    for (const name of ["credential", "secret", "path", "policy"]) {
+      await brokenWallet.setInputFiles(`#${name}`, join(fixtures, `${name}.json`));
+    }
+    await brokenWallet.fill("#challenge", request);
+    await brokenWallet.click("#prove");
+    await brokenWallet.waitForFunction(
+      () => document.getElementById("stage").textContent.startsWith("Not proved"),
+      null,
+      { timeout: 120_000 },
+    );
+    await brokenWallet.screenshot({ path: join(shots, "wallet-wrong-artifact.png"), fullPage: true });
+    assert.match(
+      await brokenWallet.textContent("#stage"),
+      /^Not proved: artifact_id_mismatch: proving artifact: /,
+    );
+    await misconfigured.close();
   } finally {
     await browser.close();
   }
