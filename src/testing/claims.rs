@@ -187,34 +187,56 @@ impl ClaimWorld {
         .unwrap()
     }
 
+    /// Runs `f` on the holder's request to claim `treatment` for `challenge`.
+    pub fn with_request<T>(
+        &self,
+        treatment: &(Credential, u64),
+        challenge: u64,
+        f: impl FnOnce(&ClaimRequest<'_>) -> T,
+    ) -> T {
+        let (cov_policy, trt_policy) = policies();
+        let cov_path = self.insurer.path(self.coverage.1).unwrap();
+        let trt_path = self.providers.path(treatment.1).unwrap();
+        f(&ClaimRequest {
+            secret: &self.secret,
+            coverage: Held {
+                credential: &self.coverage.0,
+                path: &cov_path,
+                policy: &cov_policy,
+            },
+            treatment: Held {
+                credential: &treatment.0,
+                path: &trt_path,
+                policy: &trt_policy,
+            },
+            today: today(),
+            challenge: Fr::from(challenge),
+            scope: scope(),
+        })
+    }
+
+    /// Proves the claim of `treatment` for `challenge`, with the seeded randomness `seed`.
     pub fn claim(
         &self,
         treatment: &(Credential, u64),
         challenge: u64,
         seed: u64,
     ) -> Result<ClaimPresentation, ProverError> {
-        let (cov_policy, trt_policy) = policies();
-        let cov_path = self.insurer.path(self.coverage.1).unwrap();
-        let trt_path = self.providers.path(treatment.1).unwrap();
-        prover_at(self.depth).prove_claim_with_rng(
-            &ClaimRequest {
-                secret: &self.secret,
-                coverage: Held {
-                    credential: &self.coverage.0,
-                    path: &cov_path,
-                    policy: &cov_policy,
-                },
-                treatment: Held {
-                    credential: &treatment.0,
-                    path: &trt_path,
-                    policy: &trt_policy,
-                },
-                today: today(),
-                challenge: Fr::from(challenge),
-                scope: scope(),
-            },
-            &mut rng(seed),
-        )
+        self.with_request(treatment, challenge, |req| {
+            prover_at(self.depth).prove_claim_with_rng(req, &mut rng(seed))
+        })
+    }
+
+    /// The claim circuit of `treatment` for `challenge`, checked natively.
+    pub fn circuit(&self, treatment: &(Credential, u64), challenge: u64) -> ClaimCircuit {
+        let (statement, witness) = self.with_request(treatment, challenge, |req| {
+            prover_at(self.depth).prepare_claim(req).unwrap()
+        });
+        ClaimCircuit {
+            depth: self.depth,
+            statement: Some(statement),
+            witness: Some(witness),
+        }
     }
 
     /// A proof forced past the native pre-check: the statement a cheater would claim (both
