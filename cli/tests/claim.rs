@@ -169,6 +169,8 @@ fn world() -> tempfile::TempDir {
             INSURER,
             "--payer",
             INSURER,
+            "--disclose",
+            "plan",
             "--out",
             &f("coverage-policy.json"),
         ],
@@ -279,6 +281,11 @@ fn a_claim_is_accepted_once_through_the_binary() {
     assert!(proved.contains("claim proved"), "{proved}");
     let accepted = ok(d, &strs(&verify_args(d, "claim.json", CHALLENGE, &vk)));
     assert!(accepted.contains("ACCEPTED claim"), "{accepted}");
+    // Disclosed from either credential.
+    assert!(
+        accepted.contains("disclosed coverage plan = BASIS"),
+        "{accepted}"
+    );
     assert!(
         accepted.contains("disclosed treatment category = outpatient"),
         "{accepted}"
