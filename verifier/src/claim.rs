@@ -21,7 +21,7 @@ use zkhealth_circuits::{
 
 use crate::{
     presentation::MAX_DISCLOSED,
-    verifier::{describe_disclosed, record_nullifier, Disclosed},
+    verifier::{check_in_batch, describe_disclosed, record_nullifier, Disclosed},
     verify, Expected, IssuerRoots, KeyId, NullifierStore, Proof, RootSource, VerifyError,
     VerifyingKey,
 };
@@ -234,35 +234,13 @@ impl<C: RootSource, T: RootSource> ClaimVerifier<C, T> {
         nullifiers: &mut impl NullifierStore,
         rng: &mut G,
     ) -> Vec<Result<VerifiedClaim, VerifyError>> {
-        let mut results: Vec<Result<(), VerifyError>> = items
-            .iter()
-            .map(|(c, expected)| self.check_statement(c, expected))
-            .collect();
-        let passed: Vec<usize> = (0..items.len())
-            .filter(|i| results.get(*i).is_some_and(Result::is_ok))
-            .collect();
-        let batch: Vec<_> = passed
-            .iter()
-            .filter_map(|i| items.get(*i))
-            .map(|(c, _)| (c.statement, c.proof.clone()))
-            .collect();
-        match crate::verify_batch(&self.key, &batch, rng) {
-            Ok(()) => {}
-            Err(VerifyError::InvalidProofsInBatch { invalid }) => {
-                for j in invalid {
-                    if let Some(r) = passed.get(j).and_then(|i| results.get_mut(*i)) {
-                        *r = Err(VerifyError::InvalidProof);
-                    }
-                }
-            }
-            Err(e) => {
-                for i in &passed {
-                    if let Some(r) = results.get_mut(*i) {
-                        *r = Err(e.clone());
-                    }
-                }
-            }
-        }
+        let results = check_in_batch(
+            &self.key,
+            items,
+            |(c, expected)| self.check_statement(c, expected),
+            |(c, _)| (c.statement, c.proof.clone()),
+            rng,
+        );
         items
             .iter()
             .zip(results)

@@ -14,13 +14,13 @@ use zkhealth_circuits::{
     date::Day,
     field::fr_to_hex,
     policy::{CompiledPolicy, Policy},
-    Fr,
+    Fr, PublicInputs,
 };
 
 use rand_core::{CryptoRng, RngCore};
 
 use crate::{
-    verify, IssuerRoots, NullifierStore, Presentation, RootSource, VerifyError, VerifyingKey,
+    verify, IssuerRoots, NullifierStore, Presentation, Proof, RootSource, VerifyError, VerifyingKey,
 };
 
 /// The default tolerance between the presentation's date and the verifier's, in days: none, the
@@ -206,35 +206,13 @@ impl<R: RootSource> Verifier<R> {
         nullifiers: &mut impl NullifierStore,
         rng: &mut G,
     ) -> Vec<Result<Verified, VerifyError>> {
-        let mut results: Vec<Result<(), VerifyError>> = items
-            .iter()
-            .map(|(p, expected)| self.check_statement(p, expected))
-            .collect();
-        let passed: Vec<usize> = (0..items.len())
-            .filter(|i| results.get(*i).is_some_and(Result::is_ok))
-            .collect();
-        let batch: Vec<_> = passed
-            .iter()
-            .filter_map(|i| items.get(*i))
-            .map(|(p, _)| (p.statement, p.proof.clone()))
-            .collect();
-        match crate::verify_batch(&self.key, &batch, rng) {
-            Ok(()) => {}
-            Err(VerifyError::InvalidProofsInBatch { invalid }) => {
-                for j in invalid {
-                    if let Some(r) = passed.get(j).and_then(|i| results.get_mut(*i)) {
-                        *r = Err(VerifyError::InvalidProof);
-                    }
-                }
-            }
-            Err(e) => {
-                for i in &passed {
-                    if let Some(r) = results.get_mut(*i) {
-                        *r = Err(e.clone());
-                    }
-                }
-            }
-        }
+        let results = check_in_batch(
+            &self.key,
+            items,
+            |(p, expected)| self.check_statement(p, expected),
+            |(p, _)| (p.statement, p.proof.clone()),
+            rng,
+        );
         items
             .iter()
             .zip(results)
@@ -321,6 +299,47 @@ impl<R: RootSource> Verifier<R> {
             disclosed: describe_disclosed(&self.policy, &p.disclosed),
         })
     }
+}
+
+/// For each item, in order: `check` (everything but the proof), then, for all the items that
+/// passed it, one batch proof check ([`crate::verify_batch`]) of `(statement, proof)`: an item
+/// whose check failed keeps its error, one whose proof is invalid gets
+/// [`VerifyError::InvalidProof`], and a batch that cannot be checked at all gives its error to
+/// every item that reached it.
+pub(crate) fn check_in_batch<T, S: PublicInputs, G: RngCore + CryptoRng + ?Sized>(
+    key: &VerifyingKey,
+    items: &[T],
+    check: impl Fn(&T) -> Result<(), VerifyError>,
+    statement: impl Fn(&T) -> (S, Proof),
+    rng: &mut G,
+) -> Vec<Result<(), VerifyError>> {
+    let mut results: Vec<Result<(), VerifyError>> = items.iter().map(check).collect();
+    let passed: Vec<usize> = (0..items.len())
+        .filter(|i| results.get(*i).is_some_and(Result::is_ok))
+        .collect();
+    let batch: Vec<(S, Proof)> = passed
+        .iter()
+        .filter_map(|i| items.get(*i))
+        .map(statement)
+        .collect();
+    match crate::verify_batch(key, &batch, rng) {
+        Ok(()) => {}
+        Err(VerifyError::InvalidProofsInBatch { invalid }) => {
+            for j in invalid {
+                if let Some(r) = passed.get(j).and_then(|i| results.get_mut(*i)) {
+                    *r = Err(VerifyError::InvalidProof);
+                }
+            }
+        }
+        Err(e) => {
+            for i in &passed {
+                if let Some(r) = results.get_mut(*i) {
+                    *r = Err(e.clone());
+                }
+            }
+        }
+    }
+    results
 }
 
 /// Records `nullifier` as used in `scope`, refusing it if it already was
