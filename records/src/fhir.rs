@@ -1,10 +1,14 @@
 //! FHIR R4 resources, as JSON, mapped to records: an Immunization with its Patient to a
 //! [`VaccinationRecord`], a Coverage to a [`CoverageRecord`], one resource at a time or every
-//! one of a Bundle; each item of a Claim to a [`TreatmentRecord`] ([`treatments`]).
+//! one of a Bundle; each item of a Claim to a [`TreatmentRecord`] ([`treatments`],
+//! [`bundle_treatments`]), its procedure followed to the Procedure it references.
 //!
 //! ```text
 //! Bundle ─ entry[] ─ fullUrl, resource ─┬─ Immunization ─ patient.reference ─→ Patient
-//!                                       └─ Coverage
+//!                                       ├─ Coverage
+//!                                       └─ Claim ─ item[].procedureSequence ─→ procedure[]
+//!                                                  ─ procedureReference ─→ Procedure
+//!                                                    (contained, #id, or a bundle entry)
 //! ```
 //!
 //! - [`vaccination`] maps one Immunization, with its Patient if the caller has it;
@@ -44,7 +48,10 @@
 //! # Ok::<(), fhir::FhirError>(())
 //! ```
 
-use std::fmt;
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fmt,
+};
 
 use serde_json::{Map, Value};
 use zkhealth_circuits::date::{Day, DobInterval, Ymd};
@@ -71,11 +78,13 @@ pub enum Problem {
     /// An element the mapping needs is absent.
     Missing,
     /// The resource records something that does not count: an Immunization not `completed`
-    /// or subpotent, a Coverage entered in error.
+    /// or subpotent, a Coverage entered in error, a Claim entered in error or cancelled, a
+    /// Procedure entered in error or not done.
     Status,
     /// Well-formed FHIR that the schema cannot hold: a vaccine that is not a known COVID-19
     /// vaccine, a date not precise to the day or given as free text, a value that is not a
-    /// code (longer than 31 bytes, with a space, not ASCII).
+    /// code (longer than 31 bytes, with a space, not ASCII), a Claim item naming procedures of
+    /// different codes.
     Unsupported,
     /// A reference that does not resolve, or that names another resource than the one given.
     Reference,
@@ -1353,23 +1362,402 @@ fn first_code<'a>(
     })
 }
 
+/// The days the date at `date_key` of `obj` (a FHIR `date`, or a `dateTime` if
+/// `time_allowed`) may denote, else those from the start to the end of the Period at
+/// `period_key`; none when neither is there or the period lacks an end.
+fn days_of(
+    res: &Resource,
+    obj: &Map<String, Value>,
+    parent: &str,
+    date_key: &str,
+    time_allowed: bool,
+    period_key: &str,
+) -> Result<Option<(Day, Day)>, FhirError> {
+    if let Some(date) = res.string(obj, parent, date_key)? {
+        return res
+            .days(date, &join(parent, date_key), time_allowed)
+            .map(Some);
+    }
+    let Some(period) = res.object(obj, parent, period_key)? else {
+        return Ok(None);
+    };
+    let at = join(parent, period_key);
+    match (
+        res.string(period, &at, "start")?,
+        res.string(period, &at, "end")?,
+    ) {
+        (Some(start), Some(end)) => {
+            let (first, _) = res.days(start, &join(&at, "start"), true)?;
+            let (_, last) = res.days(end, &join(&at, "end"), true)?;
+            Ok(Some((first, last)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The one day of `days`, if they are one day.
+fn single((first, last): (Day, Day)) -> Option<Day> {
+    (first == last).then_some(first)
+}
+
+/// The code of a procedure's CodeableConcept: its SNOMED CT coding, else its first.
+fn procedure_code<'a>(
+    res: &Resource<'a>,
+    concept: &'a Map<String, Value>,
+    path: &str,
+) -> Result<Option<&'a str>, FhirError> {
+    let codings = res.codings(concept, path)?;
+    Ok(codings
+        .iter()
+        .find(|(system, _)| *system == Some(SNOMED_CT))
+        .or_else(|| codings.first())
+        .map(|(_, code)| *code))
+}
+
+/// A positive integer, if `value` is one.
+fn positive_int(value: &Value) -> Option<u64> {
+    value.as_u64().filter(|n| *n >= 1)
+}
+
+/// A procedure of a Claim: its code and the one day it was performed, if it states one.
+#[derive(Debug, Clone)]
+struct Performed {
+    code: String,
+    day: Option<Day>,
+}
+
+/// The `procedure[]` entries of one Claim as its items name them by `procedureSequence`, each
+/// followed to its Procedure where it references one: a contained resource (`#id`) or an entry
+/// of the bundle the Claim came in.
+struct Procedures<'c, 'e, 'a> {
+    claim: &'c Resource<'a>,
+    entries: Option<&'e [Entry<'a>]>,
+    /// The positions in `procedure[]` of each sequence, read when an item first names one.
+    by_sequence: Option<BTreeMap<u64, Vec<usize>>>,
+    /// The entries of `procedure[]` read so far, by position.
+    read: BTreeMap<usize, Performed>,
+}
+
+impl<'a> Procedures<'_, '_, 'a> {
+    /// The procedure of an item with a `procedureSequence`: the code every procedure it names
+    /// has, and their day if they state one and the same; `None` for an item that names none.
+    fn of_item(
+        &mut self,
+        item: &'a Map<String, Value>,
+        path: &str,
+    ) -> Result<Option<Performed>, FhirError> {
+        let res = self.claim;
+        let sequences = res.array(item, path, "procedureSequence")?;
+        let mut named: Vec<(String, Performed)> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (j, sequence) in sequences.iter().enumerate() {
+            let at = format!("{path}.procedureSequence[{j}]");
+            let sequence = positive_int(sequence).ok_or_else(|| {
+                res.err(
+                    Problem::Structure,
+                    format!("{at} is {sequence}, not a positive integer"),
+                )
+            })?;
+            if !seen.insert(sequence) {
+                continue;
+            }
+            let position = match self.index()?.get(&sequence).map(Vec::as_slice) {
+                Some([position]) => *position,
+                Some(several) => {
+                    let listed: Vec<String> =
+                        several.iter().map(|k| format!("procedure[{k}]")).collect();
+                    return Err(res.err(
+                        Problem::Structure,
+                        format!(
+                            "{at} is {sequence}, the sequence of {} entries ({})",
+                            several.len(),
+                            listed.join(", ")
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(res.err(
+                        Problem::Missing,
+                        format!("{at} is {sequence}, the sequence of no procedure entry"),
+                    ))
+                }
+            };
+            let performed = self.entry(position, &at)?;
+            named.push((format!("procedure[{position}]"), performed));
+        }
+        let Some((first_at, first)) = named.first() else {
+            return Ok(None);
+        };
+        if let Some((other_at, other)) = named.iter().find(|(_, p)| p.code != first.code) {
+            return Err(res.err(
+                Problem::Unsupported,
+                format!(
+                    "{path}.procedureSequence names procedures of different codes ({} at \
+                     {first_at}, {} at {other_at}): a treatment holds one procedure",
+                    first.code, other.code
+                ),
+            ));
+        }
+        let mut days = named.iter().filter_map(|(_, p)| p.day);
+        let day = days.next().filter(|day| days.all(|d| d == *day));
+        Ok(Some(Performed {
+            code: first.code.clone(),
+            day,
+        }))
+    }
+
+    /// The positions in `procedure[]` of each sequence.
+    fn index(&mut self) -> Result<&BTreeMap<u64, Vec<usize>>, FhirError> {
+        let res = self.claim;
+        if self.by_sequence.is_none() {
+            let mut index: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+            for (k, procedure) in res.array(res.json, "", "procedure")?.iter().enumerate() {
+                let at = format!("procedure[{k}]");
+                let procedure = res.as_object(procedure, &at)?;
+                let sequence = procedure
+                    .get("sequence")
+                    .ok_or_else(|| res.err(Problem::Missing, format!("{at} has no sequence")))?;
+                let sequence = positive_int(sequence).ok_or_else(|| {
+                    res.err(
+                        Problem::Structure,
+                        format!("{at}.sequence is {sequence}, not a positive integer"),
+                    )
+                })?;
+                index.entry(sequence).or_default().push(k);
+            }
+            self.by_sequence = Some(index);
+        }
+        Ok(self.by_sequence.get_or_insert_with(BTreeMap::new))
+    }
+
+    /// `procedure[position]`, which `named_at` names: its CodeableConcept's code, or the code
+    /// of the Procedure it references; its `date`, else the Procedure's performed day.
+    fn entry(&mut self, position: usize, named_at: &str) -> Result<Performed, FhirError> {
+        if let Some(performed) = self.read.get(&position) {
+            return Ok(performed.clone());
+        }
+        let res = self.claim;
+        let at = format!("procedure[{position}]");
+        let procedure = res
+            .array(res.json, "", "procedure")?
+            .get(position)
+            .map(|p| res.as_object(p, &at))
+            .transpose()?
+            .ok_or_else(|| res.err(Problem::Missing, format!("no {at}")))?;
+        let date = match res.string(procedure, &at, "date")? {
+            Some(date) => single(res.days(date, &join(&at, "date"), true)?),
+            None => None,
+        };
+        let performed =
+            if let Some(concept) = res.object(procedure, &at, "procedureCodeableConcept")? {
+                let path = join(&at, "procedureCodeableConcept");
+                let code = procedure_code(res, concept, &path)?.ok_or_else(|| {
+                    res.err(
+                        Problem::Missing,
+                        format!("{path} has no code ({named_at} names it)"),
+                    )
+                })?;
+                Performed {
+                    code: code.into(),
+                    day: date,
+                }
+            } else if let Some(reference) = res.object(procedure, &at, "procedureReference")? {
+                let path = join(&at, "procedureReference");
+                let found = self.follow(reference, &path, named_at)?;
+                Performed {
+                    code: found.code,
+                    day: date.or(found.day),
+                }
+            } else {
+                return Err(res.err(
+                    Problem::Missing,
+                    format!(
+                        "{at} has no procedureCodeableConcept and no procedureReference \
+                     ({named_at} names it)"
+                    ),
+                ));
+            };
+        self.read.insert(position, performed.clone());
+        Ok(performed)
+    }
+
+    /// The Procedure the Reference at `path` resolves to, read: its code (SNOMED CT if it has
+    /// one) and its performed day.
+    fn follow(
+        &self,
+        reference: &'a Map<String, Value>,
+        path: &str,
+        named_at: &str,
+    ) -> Result<Performed, FhirError> {
+        let res = self.claim;
+        let refused = |problem: Problem, why: String| {
+            res.err(problem, format!("{path} {why} ({named_at} names it)"))
+        };
+        let target = res.string(reference, path, "reference")?.ok_or_else(|| {
+            refused(
+                Problem::Missing,
+                "has no reference to a Procedure to follow".into(),
+            )
+        })?;
+        let (value, at) = if let Some(id) = target.strip_prefix('#') {
+            let mut matches = Vec::new();
+            for (i, contained) in res.array(res.json, "", "contained")?.iter().enumerate() {
+                let place = format!("contained[{i}]");
+                let object = res.as_object(contained, &place)?;
+                if !id.is_empty() && object.get("id").and_then(Value::as_str) == Some(id) {
+                    matches.push((contained, place));
+                }
+            }
+            match matches.len() {
+                1 => matches.swap_remove(0),
+                0 => {
+                    return Err(refused(
+                        Problem::Reference,
+                        format!("{target:?} names no contained resource"),
+                    ))
+                }
+                n => {
+                    return Err(refused(
+                        Problem::Reference,
+                        format!("{target:?} names {n} contained resources"),
+                    ))
+                }
+            }
+        } else if let Some(entries) = self.entries {
+            let found = resolve(entries, target)
+                .map_err(|why| refused(Problem::Reference, format!("reference {why}")))?;
+            (found.resource, found.at())
+        } else {
+            return Err(refused(
+                Problem::Reference,
+                format!(
+                    "{target:?} is not a contained resource (#id), and the claim comes in no \
+                     bundle to resolve it in"
+                ),
+            ));
+        };
+        match resource_type_of(value) {
+            Some("Procedure") => {}
+            other => {
+                return Err(refused(
+                    Problem::Reference,
+                    format!(
+                        "{target:?} resolves to a {}, not a Procedure",
+                        other.unwrap_or("resource without a type")
+                    ),
+                ))
+            }
+        }
+        let within = |e: FhirError| {
+            res.err(
+                e.problem,
+                format!(
+                    "{path} {target:?} is {}: {} ({named_at} names it)",
+                    e.resource, e.reason
+                ),
+            )
+        };
+        let procedure = Resource::new(value, "Procedure", Some(&at)).map_err(within)?;
+        performed(&procedure).map_err(within)
+    }
+}
+
+/// A Procedure's code (SNOMED CT if it has one) and its performed day, if one: refused if it
+/// records no procedure done.
+fn performed(procedure: &Resource) -> Result<Performed, FhirError> {
+    let json = procedure.json;
+    match procedure.string(json, "", "status")? {
+        None => return Err(procedure.err(Problem::Missing, "no status")),
+        Some(status @ ("entered-in-error" | "not-done")) => {
+            return Err(procedure.err(
+                Problem::Status,
+                format!("status is {status:?}: the resource records no procedure performed"),
+            ))
+        }
+        Some(_) => {}
+    }
+    let concept = procedure
+        .object(json, "", "code")?
+        .ok_or_else(|| procedure.err(Problem::Missing, "no code"))?;
+    let code = procedure_code(procedure, concept, "code")?
+        .ok_or_else(|| procedure.err(Problem::Missing, "code has no coding"))?;
+    let day = days_of(
+        procedure,
+        json,
+        "",
+        "performedDateTime",
+        true,
+        "performedPeriod",
+    )?
+    .and_then(single);
+    Ok(Performed {
+        code: code.into(),
+        day,
+    })
+}
+
 /// Every item of a FHIR R4 Claim as a treatment, in item order.
 ///
 /// - provider: `provider`'s identifier, reference or display;
 /// - category: the item's `category` code, else the Claim's `type` code (`oral`,
 ///   `institutional`, …);
-/// - procedure: the item's `productOrService` code (SNOMED CT, CPT, a national coding);
+/// - procedure: for an item with a `procedureSequence`, the code of the `procedure` entries it
+///   names (their `procedureCodeableConcept`, or the `code` of the Procedure their
+///   `procedureReference` names, SNOMED CT if the concept has a SNOMED CT coding, else its
+///   first); else the item's `productOrService` code (SNOMED CT, CPT, a national coding);
 /// - day of service: the item's `servicedDate`, or `servicedPeriod` when it starts and ends on
-///   one day;
+///   one day; else the day of the procedures it names (the entry's `date`, else the
+///   Procedure's `performedDateTime` or a one-day `performedPeriod`), within the item's
+///   month or period if it states one;
 /// - amount: the item's `net`, else `unitPrice` times `quantity` (1 if absent), in minor units
 ///   (at most two decimals, below 2^32);
 /// - treatment id: the Claim's first identifier value (else its id), `-`, the item's
 ///   `sequence`.
 ///
-/// A Claim whose `status` is `entered-in-error` or `cancelled` is refused, as is an item
-/// without a day, an amount or a code, or with a value that is not a code.
+/// A `procedureReference` resolves here to a resource of the Claim's `contained` (`#id`);
+/// [`bundle_treatments`] also resolves it among the entries of the Claim's bundle.
+///
+/// Refused: a Claim whose `status` is `entered-in-error` or `cancelled`, or a Procedure it
+/// names whose `status` is `entered-in-error` or `not-done` ([`Problem::Status`]); an item
+/// without a day, an amount or a code, a `procedureSequence` that is the sequence of no
+/// `procedure` entry, an entry without a concept or a reference ([`Problem::Missing`]); a
+/// `procedureReference` that does not resolve to one Procedure ([`Problem::Reference`]); an
+/// item naming procedures of different codes, or a value that is not a code
+/// ([`Problem::Unsupported`]). Each reason names the JSON path.
 pub fn treatments(claim: &Value) -> Result<Vec<TreatmentRecord>, FhirError> {
-    let res = Resource::new(claim, "Claim", None)?;
+    claim_treatments(claim, None, None)
+}
+
+/// The treatments of every Claim of a Bundle, as by [`treatments`], in bundle and item order;
+/// or of a lone Claim. A Claim's `procedureReference` resolves to a contained Procedure
+/// (`#id`), else to the bundle entry whose `fullUrl` it is or, for `Procedure/id`, whose
+/// Procedure has that id or whose `fullUrl` ends in `/Procedure/id`. Fails with the first
+/// refusal; a bundle without Claims gives none.
+pub fn bundle_treatments(bundle_or_claim: &Value) -> Result<Vec<TreatmentRecord>, FhirError> {
+    match resource_type_of(bundle_or_claim) {
+        Some("Claim") => return treatments(bundle_or_claim),
+        Some(other) if other != "Bundle" => return Err(not_bundle_or(other, "Claim")),
+        _ => {}
+    }
+    let b = Resource::new(bundle_or_claim, "Bundle", None)?;
+    let entries = entries(&b)?;
+    let mut out = Vec::new();
+    for entry in entries.iter().filter(|e| e.resource_type == Some("Claim")) {
+        out.extend(claim_treatments(
+            entry.resource,
+            Some(&entry.at()),
+            Some(&entries),
+        )?);
+    }
+    Ok(out)
+}
+
+fn claim_treatments<'a>(
+    claim: &'a Value,
+    at: Option<&str>,
+    entries: Option<&[Entry<'a>]>,
+) -> Result<Vec<TreatmentRecord>, FhirError> {
+    let res = Resource::new(claim, "Claim", at)?;
     if let Some(status) = res.string(res.json, "", "status")? {
         if status == "entered-in-error" || status == "cancelled" {
             return Err(res.err(
@@ -1398,6 +1786,12 @@ pub fn treatments(claim: &Value) -> Result<Vec<TreatmentRecord>, FhirError> {
     if items.is_empty() {
         return Err(res.err(Problem::Missing, "no item"));
     }
+    let mut procedures = Procedures {
+        claim: &res,
+        entries,
+        by_sequence: None,
+        read: BTreeMap::new(),
+    };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let path = format!("item[{i}]");
@@ -1414,40 +1808,31 @@ pub fn treatments(claim: &Value) -> Result<Vec<TreatmentRecord>, FhirError> {
                     format!("{path} has no category and the claim no type"),
                 )
             })?;
-        let procedure = first_code(&res, item, &path, "productOrService")?.ok_or_else(|| {
-            res.err(
-                Problem::Missing,
-                format!("{path} has no productOrService code"),
-            )
-        })?;
-        let date = match res.string(item, &path, "servicedDate")? {
-            Some(date) => {
-                let (first, last) = res.days(date, &join(&path, "servicedDate"), false)?;
-                (first == last).then_some(first)
-            }
-            None => match res.object(item, &path, "servicedPeriod")? {
-                Some(period) => {
-                    let at = join(&path, "servicedPeriod");
-                    let start = res.string(period, &at, "start")?;
-                    let end = res.string(period, &at, "end")?;
-                    match (start, end) {
-                        (Some(start), Some(end)) => {
-                            let (first, _) = res.days(start, &join(&at, "start"), true)?;
-                            let (_, last) = res.days(end, &join(&at, "end"), true)?;
-                            (first == last).then_some(first)
-                        }
-                        _ => None,
-                    }
-                }
-                None => None,
-            },
-        }
-        .ok_or_else(|| {
-            res.err(
-                Problem::Unsupported,
-                format!("{path} has no single day of service"),
-            )
-        })?;
+        let performed = procedures.of_item(item, &path)?;
+        let procedure = match &performed {
+            Some(performed) => performed.code.as_str(),
+            None => first_code(&res, item, &path, "productOrService")?.ok_or_else(|| {
+                res.err(
+                    Problem::Missing,
+                    format!("{path} has no productOrService code"),
+                )
+            })?,
+        };
+        let served = days_of(&res, item, &path, "servicedDate", false, "servicedPeriod")?;
+        let date = served
+            .and_then(single)
+            .or_else(|| {
+                let day = performed.as_ref()?.day?;
+                served
+                    .is_none_or(|(first, last)| first <= day && day <= last)
+                    .then_some(day)
+            })
+            .ok_or_else(|| {
+                res.err(
+                    Problem::Unsupported,
+                    format!("{path} has no single day of service"),
+                )
+            })?;
         let money = |key: &str| -> Result<Option<f64>, FhirError> {
             Ok(match res.object(item, &path, key)? {
                 Some(money) => money.get("value").and_then(Value::as_f64),

@@ -1,7 +1,7 @@
 //! The FHIR R4 mapping against real resources: HL7's official R4 examples in
-//! `../shared/testdata/fhir-r4/` (Immunization, Patient, Coverage, a transaction Bundle) and the
-//! SMART Health Cards specification's example bundles in `../shared/testdata/shc/`, read where
-//! they are. Each file's mapping is asserted field by field, or its refusal by kind and reason;
+//! `../shared/testdata/fhir-r4/` (Immunization, Patient, Coverage, Claim, Procedure, a
+//! transaction Bundle) and the SMART Health Cards specification's example bundles in
+//! `../shared/testdata/shc/`, read where they are. Each file's mapping is asserted field by field, or its refusal by kind and reason;
 //! variants of a file change one element at a time. The EU DCC value sets of
 //! `../shared/testdata/dcc-valuesets/` check the codes the mapping produces. Malformed input is
 //! a typed error, never a panic.
@@ -1525,5 +1525,328 @@ fn a_single_day_period_and_a_unit_price_times_quantity_give_the_day_and_amount()
     assert_eq!(
         (t.date, t.amount, t.category.as_str()),
         (day("2014-08-16"), 40_671, "dental-x")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims: an item's procedure followed to its Procedure.
+
+/// HL7's Claim-100150 whose one item names `procedure[0]`, which references `reference`.
+fn claim_with_procedure(reference: &str) -> Value {
+    let mut claim = hl7("Claim-100150.json");
+    claim["procedure"] = json!([{"sequence": 1, "procedureReference": {"reference": reference}}]);
+    claim["item"][0]["procedureSequence"] = json!([1]);
+    claim
+}
+
+fn without_serviced_date(mut claim: Value) -> Value {
+    claim["item"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("servicedDate");
+    claim
+}
+
+/// The claim in a Bundle with HL7's Procedure-example (and what else is given) as entries.
+fn claim_bundle(claim: Value, others: &[(&str, Value)]) -> Value {
+    let mut resources = vec![
+        ("http://example.org/fhir/Claim/100150", claim),
+        (
+            "http://example.org/fhir/Procedure/example",
+            hl7("Procedure-example.json"),
+        ),
+    ];
+    resources.extend(others.iter().cloned());
+    bundle(&resources)
+}
+
+/// The claim with HL7's Procedure-example contained under id `p1`.
+fn claim_containing(procedure: Value) -> Value {
+    let mut claim = claim_with_procedure("#p1");
+    let mut procedure = procedure;
+    procedure["id"] = json!("p1");
+    claim["contained"] = json!([procedure]);
+    claim
+}
+
+/// Claim-100150's oral treatment, with the appendectomy of Procedure-example as procedure.
+fn appendectomy(date: &str) -> TreatmentRecord {
+    TreatmentRecord {
+        provider: "Organization/1".into(),
+        category: "oral".into(),
+        procedure: "80146002".into(),
+        date: day(date),
+        amount: 13_557,
+        treatment_id: "12345-1".into(),
+    }
+}
+
+#[test]
+fn procedure_example_in_the_claims_bundle_gives_the_items_snomed_code_and_day() {
+    for reference in [
+        "Procedure/example",
+        "http://example.org/fhir/Procedure/example",
+    ] {
+        let b = claim_bundle(claim_with_procedure(reference), &[]);
+        assert_eq!(
+            fhir::bundle_treatments(&b).unwrap(),
+            [appendectomy("2014-08-16")],
+            "{reference}"
+        );
+        // Without its own day, the item is served on the day the appendectomy was performed.
+        let b = claim_bundle(without_serviced_date(claim_with_procedure(reference)), &[]);
+        assert_eq!(
+            fhir::bundle_treatments(&b).unwrap(),
+            [appendectomy("2013-04-05")],
+            "{reference}"
+        );
+    }
+    // A bundle without Claims holds no treatment; a lone Claim is mapped as by `treatments`.
+    assert_eq!(
+        fhir::bundle_treatments(&bundle(&[("p", hl7("Procedure-example.json"))])).unwrap(),
+        []
+    );
+    assert_eq!(
+        fhir::bundle_treatments(&hl7("Claim-100151.json")).unwrap(),
+        fhir::treatments(&hl7("Claim-100151.json")).unwrap()
+    );
+    assert_refused(
+        fhir::bundle_treatments(&hl7("Procedure-example.json")),
+        Problem::Structure,
+        "expected \"Bundle\" or \"Claim\"",
+    );
+}
+
+#[test]
+fn procedure_example_contained_in_the_claim_gives_the_items_snomed_code_and_day() {
+    let claim = claim_containing(hl7("Procedure-example.json"));
+    assert_eq!(
+        fhir::treatments(&claim).unwrap(),
+        [appendectomy("2014-08-16")]
+    );
+    let claim = without_serviced_date(claim);
+    assert_eq!(
+        fhir::treatments(&claim).unwrap(),
+        [appendectomy("2013-04-05")]
+    );
+    // The same inside a bundle: `#p1` is the Claim's own, not an entry.
+    assert_eq!(
+        fhir::bundle_treatments(&bundle(&[("urn:uuid:1", claim)])).unwrap(),
+        [appendectomy("2013-04-05")]
+    );
+}
+
+#[test]
+fn procedure_example_implant_maps_to_the_pacemaker_insertion() {
+    // Insertion of intracardiac pacemaker, SNOMED CT 25267002, performed 2015-04-05.
+    let claim = without_serviced_date(claim_with_procedure("Procedure/example-implant"));
+    let b = bundle(&[
+        ("urn:uuid:c", claim),
+        ("urn:uuid:p", hl7("Procedure-example-implant.json")),
+    ]);
+    let [t] = fhir::bundle_treatments(&b).unwrap().try_into().unwrap();
+    assert_eq!(
+        (t.procedure.as_str(), t.date),
+        ("25267002", day("2015-04-05"))
+    );
+}
+
+#[test]
+fn a_procedure_codeable_concept_prefers_snomed_and_its_date_gives_the_day() {
+    let mut claim = without_serviced_date(hl7("Claim-100150.json"));
+    claim["procedure"] = json!([
+        {"sequence": 3, "date": "2014-08-15T10:00:00+02:00", "procedureCodeableConcept": {"coding": [
+            {"system": "http://hl7.org/fhir/sid/ex-icd-10-procedures", "code": "0DTJ4ZZ"},
+            {"system": fhir::SNOMED_CT, "code": "80146002"}
+        ]}},
+    ]);
+    claim["item"][0]["procedureSequence"] = json!([3]);
+    let [t] = fhir::treatments(&claim).unwrap().try_into().unwrap();
+    assert_eq!(
+        (t.procedure.as_str(), t.date),
+        ("80146002", day("2014-08-15"))
+    );
+    // Without SNOMED CT, the first coding; the claim's own entry date wins over none.
+    claim["procedure"][0]["procedureCodeableConcept"]["coding"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    let [t] = fhir::treatments(&claim).unwrap().try_into().unwrap();
+    assert_eq!(t.procedure, "0DTJ4ZZ");
+    // A month of service with the procedure's day in it gives that day; outside it, none.
+    claim["item"][0]["servicedDate"] = json!("2014-08");
+    let [t] = fhir::treatments(&claim).unwrap().try_into().unwrap();
+    assert_eq!(t.date, day("2014-08-15"));
+    claim["item"][0]["servicedDate"] = json!("2014-09");
+    assert_refused(
+        fhir::treatments(&claim),
+        Problem::Unsupported,
+        "item[0] has no single day of service",
+    );
+    // Two sequences of procedures of the same code are one procedure.
+    claim["item"][0]["servicedDate"] = json!("2014-08-16");
+    claim["procedure"].as_array_mut().unwrap().push(
+        json!({"sequence": 4, "procedureCodeableConcept": {"coding": [{"code": "0DTJ4ZZ"}]}}),
+    );
+    claim["item"][0]["procedureSequence"] = json!([3, 4, 3]);
+    let [t] = fhir::treatments(&claim).unwrap().try_into().unwrap();
+    assert_eq!(
+        (t.procedure.as_str(), t.date),
+        ("0DTJ4ZZ", day("2014-08-16"))
+    );
+}
+
+#[test]
+fn claim_procedures_that_name_no_procedure_performed_are_refused_by_kind_and_path() {
+    let named = claim_bundle(claim_with_procedure("Procedure/example"), &[]);
+    let change = |f: &dyn Fn(&mut Value)| {
+        let mut b = named.clone();
+        f(&mut b);
+        fhir::bundle_treatments(&b)
+    };
+    // A procedureSequence that is the sequence of no entry, or not a positive integer.
+    assert_refused(
+        change(&|b| b["entry"][0]["resource"]["item"][0]["procedureSequence"] = json!([2])),
+        Problem::Missing,
+        "item[0].procedureSequence[0] is 2, the sequence of no procedure entry",
+    );
+    assert_refused(
+        change(&|b| b["entry"][0]["resource"]["item"][0]["procedureSequence"] = json!([0])),
+        Problem::Structure,
+        "item[0].procedureSequence[0] is 0, not a positive integer",
+    );
+    assert_refused(
+        change(&|b| {
+            let procedure = b["entry"][0]["resource"]["procedure"][0].clone();
+            b["entry"][0]["resource"]["procedure"]
+                .as_array_mut()
+                .unwrap()
+                .push(procedure);
+        }),
+        Problem::Structure,
+        "the sequence of 2 entries (procedure[0], procedure[1])",
+    );
+    // An entry with neither a concept nor a reference.
+    assert_refused(
+        change(&|b| b["entry"][0]["resource"]["procedure"][0] = json!({"sequence": 1})),
+        Problem::Missing,
+        "procedure[0] has no procedureCodeableConcept and no procedureReference",
+    );
+    // References that do not resolve to a Procedure.
+    let err = assert_refused(
+        change(&|b| {
+            b["entry"][0]["resource"]["procedure"][0]["procedureReference"]["reference"] =
+                json!("Procedure/other")
+        }),
+        Problem::Reference,
+        "procedure[0].procedureReference reference \"Procedure/other\" resolves to no entry",
+    );
+    assert_eq!(err.resource, "Claim/100150");
+    assert!(err.reason.contains("item[0].procedureSequence[0]"), "{err}");
+    assert_refused(
+        change(&|b| {
+            b["entry"][0]["resource"]["procedure"][0]["procedureReference"]["reference"] =
+                json!("#p1")
+        }),
+        Problem::Reference,
+        "\"#p1\" names no contained resource",
+    );
+    assert_refused(
+        change(&|b| b["entry"][1]["resource"]["resourceType"] = json!("Observation")),
+        Problem::Reference,
+        "\"Procedure/example\" resolves to a Observation, not a Procedure",
+    );
+    assert_refused(
+        change(&|b| {
+            b["entry"][0]["resource"]["procedure"][0]["procedureReference"]["reference"] =
+                json!("http://example.org/fhir/Claim/100150")
+        }),
+        Problem::Reference,
+        "resolves to a Claim, not a Procedure",
+    );
+    assert_refused(
+        change(&|b| {
+            b["entry"][0]["resource"]["procedure"][0]["procedureReference"] =
+                json!({"display": "Appendectomy"})
+        }),
+        Problem::Missing,
+        "procedure[0].procedureReference has no reference to a Procedure to follow",
+    );
+    // A relative reference outside a bundle and not contained.
+    assert_refused(
+        fhir::treatments(&claim_with_procedure("Procedure/example")),
+        Problem::Reference,
+        "the claim comes in no bundle to resolve it in",
+    );
+    // Two Procedures under one reference.
+    assert_refused(
+        fhir::bundle_treatments(&claim_bundle(
+            claim_with_procedure("Procedure/example"),
+            &[("urn:uuid:again", hl7("Procedure-example.json"))],
+        )),
+        Problem::Reference,
+        "matches 2 entries of the bundle",
+    );
+    // A Procedure entered in error, not done, or without a code.
+    for status in ["entered-in-error", "not-done"] {
+        let err = assert_refused(
+            change(&|b| b["entry"][1]["resource"]["status"] = json!(status)),
+            Problem::Status,
+            &format!("is Procedure/example: status is {status:?}"),
+        );
+        assert!(
+            err.reason.contains("procedure[0].procedureReference"),
+            "{err}"
+        );
+        let mut procedure = hl7("Procedure-example.json");
+        procedure["status"] = json!(status);
+        assert_refused(
+            fhir::treatments(&claim_containing(procedure)),
+            Problem::Status,
+            "is Procedure/p1: status is",
+        );
+    }
+    assert_refused(
+        change(&|b| {
+            b["entry"][1]["resource"]
+                .as_object_mut()
+                .unwrap()
+                .remove("code");
+        }),
+        Problem::Missing,
+        "is Procedure/example: no code",
+    );
+    // Other statuses (in progress, stopped, …) bill a procedure begun.
+    assert!(change(&|b| b["entry"][1]["resource"]["status"] = json!("stopped")).is_ok());
+    // Procedures of different codes under one item.
+    assert_refused(
+        change(&|b| {
+            let claim = &mut b["entry"][0]["resource"];
+            claim["procedure"].as_array_mut().unwrap().push(
+                json!({"sequence": 2, "procedureCodeableConcept": {"coding": [{"code": "0DTJ4ZZ"}]}}),
+            );
+            claim["item"][0]["procedureSequence"] = json!([1, 2]);
+        }),
+        Problem::Unsupported,
+        "item[0].procedureSequence names procedures of different codes (80146002 at \
+         procedure[0], 0DTJ4ZZ at procedure[1])",
+    );
+    // A Procedure performed over several days gives the item no day.
+    assert_refused(
+        change(&|b| {
+            let claim = &mut b["entry"][0]["resource"];
+            claim["item"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("servicedDate");
+            let procedure = b["entry"][1]["resource"].as_object_mut().unwrap();
+            procedure.remove("performedDateTime");
+            procedure.insert(
+                "performedPeriod".into(),
+                json!({"start": "2013-04-05", "end": "2013-04-06"}),
+            );
+        }),
+        Problem::Unsupported,
+        "item[0] has no single day of service",
     );
 }
