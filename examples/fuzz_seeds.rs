@@ -232,14 +232,61 @@ fn health_data_seeds(out: &Path) {
         "Coverage-7546D.json",
         "Coverage-9876B1.json",
         "Bundle-bundle-transaction.json",
+        "Claim-100150.json",
+        "Claim-100151.json",
+        "Claim-MED-00050.json",
+        "Procedure-example.json",
     ] {
         if let Ok(bytes) = fs::read(testdata.join("fhir-r4").join(file)) {
             seed(out, "fhir", file, &bytes);
         }
     }
+    claim_procedure_seeds(out, &testdata.join("fhir-r4"));
     if let Ok(bytes) = fs::read(shc.join("example-00-a-fhirBundle.json")) {
         seed(out, "fhir", "shc-bundle", &bytes);
     }
+}
+
+/// HL7's Claim-100150 with its item naming two procedures (a reference to HL7's
+/// Procedure-example, and a SNOMED CT concept), the Procedure as a bundle entry and contained.
+fn claim_procedure_seeds(out: &Path, fhir_r4: &Path) {
+    use serde_json::{json, Value};
+    let read = |file: &str| -> Option<Value> {
+        let text = fs::read_to_string(fhir_r4.join(file)).ok()?;
+        serde_json::from_str(&text).ok()
+    };
+    let (Some(mut claim), Some(procedure)) =
+        (read("Claim-100150.json"), read("Procedure-example.json"))
+    else {
+        return;
+    };
+    claim["procedure"] = json!([
+        {"sequence": 1, "date": "2014-08-16",
+         "procedureReference": {"reference": "Procedure/example"}},
+        {"sequence": 2, "procedureCodeableConcept":
+            {"coding": [{"system": "http://snomed.info/sct", "code": "80146002"}]}}
+    ]);
+    claim["item"][0]["procedureSequence"] = json!([1, 2]);
+    let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:claim", "resource": claim},
+        {"fullUrl": "http://example.org/fhir/Procedure/example", "resource": procedure}
+    ]});
+    seed(
+        out,
+        "fhir",
+        "claim-procedure-bundle",
+        bundle.to_string().as_bytes(),
+    );
+    let mut contained = procedure;
+    contained["id"] = json!("p1");
+    claim["procedure"][0]["procedureReference"]["reference"] = json!("#p1");
+    claim["contained"] = json!([contained]);
+    seed(
+        out,
+        "fhir",
+        "claim-procedure-contained",
+        claim.to_string().as_bytes(),
+    );
 }
 
 fn hex_le(be: &str) -> Vec<u8> {

@@ -1,4 +1,5 @@
-//! FHIR R4 JSON: Immunizations, Patients, Coverages and Bundles through the mappings.
+//! FHIR R4 JSON: Immunizations, Patients, Coverages, Claims with their Procedures and Bundles
+//! through the mappings.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,4 +14,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = fhir::vaccination(&json, Some(&json), "NL");
     let _ = fhir::coverages(&json);
     let _ = fhir::coverage_details(&json);
+    let _ = fhir::treatments(&json);
+    let _ = fhir::bundle_treatments(&json);
 });
