@@ -10,18 +10,15 @@ use std::{
 use clap::{Args, Subcommand};
 use zkhealth::{
     circuits::{credential::HolderSecret, field::fr_to_hex, merkle::MerklePath, policy::Policy},
-    prover::{ArtifactId, ClaimRequest, Held, Prover},
-    verifier::{
-        ClaimPresentation, ClaimVerifier, Disclosed, Expected, IssuerRoots, LocalRoots,
-        MemoryNullifiers,
-    },
+    prover::{ClaimRequest, Held, Prover},
+    verifier::{ClaimPresentation, ClaimVerifier, Disclosed, Expected, IssuerRoots, LocalRoots},
 };
 
 use crate::{
     error::CliError,
     files::{self, shown},
     issuer::IssuedCredential,
-    nullifiers::LockedNullifiers,
+    nullifiers::with_used,
     say,
     verifier::{ScopeArgs, VerifierScopeArgs},
 };
@@ -164,17 +161,7 @@ fn prove(args: &ProveArgs) -> Result<(), CliError> {
     let challenge = files::parse_fr("challenge", &args.challenge)?;
     let scope = args.scope.scope()?;
     let today = files::today_or_now(args.today.as_deref(), files::unix_now()?)?;
-    let pin = args
-        .pk_id
-        .as_deref()
-        .map(|id| {
-            ArtifactId::from_hex(id).map_err(|e| CliError::Argument {
-                what: "artifact id",
-                value: id.into(),
-                reason: e.to_string(),
-            })
-        })
-        .transpose()?;
+    let pin = files::artifact_pin(args.pk_id.as_deref())?;
     let load = Instant::now();
     let prover = Prover::new(files::read_proving_key(&args.pk, pin.as_ref())?);
     let loaded = load.elapsed();
@@ -243,26 +230,13 @@ fn verify(args: &VerifyArgs) -> Result<(), CliError> {
         today: files::today_or_now(args.today.as_deref(), now)?,
         now_unix_secs: now,
     };
-    // Held locked from reading to writing back, so that concurrent runs take turns.
-    let mut file = args
-        .nullifiers
-        .as_deref()
-        .map(LockedNullifiers::open)
-        .transpose()?;
-    let mut memory = MemoryNullifiers::new();
-    let used = match &mut file {
-        Some(file) => file.used(),
-        None => &mut memory,
-    };
     let start = Instant::now();
-    let verified = verifier
-        .verify_claim(&claim, &expected, used)
-        .map_err(CliError::from_verify)?;
+    let verified = with_used(args.nullifiers.as_deref(), |used| {
+        verifier
+            .verify_claim(&claim, &expected, used)
+            .map_err(CliError::from_verify)
+    })?;
     let elapsed = start.elapsed();
-    // Durable before ACCEPTED is printed.
-    if let Some(file) = file {
-        file.save()?;
-    }
     say!(
         "ACCEPTED claim in {:.2} ms: key {}, coverage root {}, treatment root {}",
         elapsed.as_secs_f64() * 1e3,

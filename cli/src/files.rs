@@ -313,6 +313,18 @@ pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey, CliError> {
     })
 }
 
+/// The artifact id a proving key is pinned to (`--pk-id`), if one is given.
+pub fn artifact_pin(id: Option<&str>) -> Result<Option<ArtifactId>, CliError> {
+    id.map(|id| {
+        ArtifactId::from_hex(id).map_err(|e| CliError::Argument {
+            what: "artifact id",
+            value: id.into(),
+            reason: e.to_string(),
+        })
+    })
+    .transpose()
+}
+
 /// Reads a proving-key (artifact) file (digest checked).
 ///
 /// With a pinned id the file must have that id ([`ProvingArtifact::from_file_bytes_pinned`],

@@ -16,7 +16,7 @@ use zkhealth::{
         merkle::MerklePath,
         Fr,
     },
-    prover::{ArtifactId, ProveRequest, Prover},
+    prover::{ProveRequest, Prover},
     verifier::{IssuerRoots, LocalRoots},
 };
 
@@ -175,17 +175,7 @@ pub fn prove(args: &ProveArgs) -> Result<(), CliError> {
     let challenge = files::parse_fr("challenge", &args.challenge)?;
     let scope = args.scope.scope()?;
     let today = files::today_or_now(args.today.as_deref(), files::unix_now()?)?;
-    let pin = args
-        .pk_id
-        .as_deref()
-        .map(|id| {
-            ArtifactId::from_hex(id).map_err(|e| CliError::Argument {
-                what: "artifact id",
-                value: id.into(),
-                reason: e.to_string(),
-            })
-        })
-        .transpose()?;
+    let pin = files::artifact_pin(args.pk_id.as_deref())?;
     // The proving key loads on another thread while the credential is checked against the
     // roots: independent work, and the check's hashing sets up the Poseidon parameters the
     // proof needs.

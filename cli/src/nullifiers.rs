@@ -83,6 +83,25 @@ impl LockedNullifiers {
     }
 }
 
+/// Runs `check` on the used nullifiers of `path`, held locked from reading to writing back so
+/// that concurrent runs take turns, or, without a file, on an empty store. When `check`
+/// succeeds the file is written back durably before its result is returned, so before the
+/// caller prints ACCEPTED; when it fails the file is left as it was.
+pub fn with_used<T>(
+    path: Option<&Path>,
+    check: impl FnOnce(&mut MemoryNullifiers) -> Result<T, CliError>,
+) -> Result<T, CliError> {
+    match path {
+        Some(path) => {
+            let mut file = LockedNullifiers::open(path)?;
+            let result = check(file.used())?;
+            file.save()?;
+            Ok(result)
+        }
+        None => check(&mut MemoryNullifiers::new()),
+    }
+}
+
 fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");

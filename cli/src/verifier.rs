@@ -14,14 +14,14 @@ use zkhealth::{
         claims::{self, Claims},
         schema::{self, identity, vaccination},
     },
-    verifier::{Expected, IssuerRoots, LocalRoots, MemoryNullifiers, RootSource, Verifier},
+    verifier::{Expected, IssuerRoots, LocalRoots, RootSource, Verifier},
 };
 
 use crate::{
     chain,
     error::CliError,
     files::{self, shown},
-    nullifiers::LockedNullifiers,
+    nullifiers::with_used,
     say,
 };
 
@@ -438,13 +438,6 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
         None => files::unix_now()?,
     };
     let today = files::today_or_now(args.today.as_deref(), now)?;
-    // Held locked from reading to writing back, so that concurrent runs take turns.
-    let mut file = args
-        .nullifiers
-        .as_deref()
-        .map(LockedNullifiers::open)
-        .transpose()?;
-    let mut memory = MemoryNullifiers::new();
     let verifier = Verifier::new(key, policy, roots)
         .map_err(CliError::from_verify)?
         .with_clock_tolerance_days(args.tolerance_days);
@@ -455,18 +448,12 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
         now_unix_secs: now,
     };
     let start = Instant::now();
-    let used = match &mut file {
-        Some(file) => file.used(),
-        None => &mut memory,
-    };
-    let verified = verifier
-        .verify_presentation(&presentation, &expected, used)
-        .map_err(CliError::from_verify)?;
+    let verified = with_used(args.nullifiers.as_deref(), |used| {
+        verifier
+            .verify_presentation(&presentation, &expected, used)
+            .map_err(CliError::from_verify)
+    })?;
     let elapsed = start.elapsed();
-    // Durable before ACCEPTED is printed.
-    if let Some(file) = file {
-        file.save()?;
-    }
     say!(
         "ACCEPTED in {:.2} ms: key {}, issuer {}, root {}",
         elapsed.as_secs_f64() * 1e3,
