@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use sha2::{Digest, Sha256};
 use zkhealth::{
-    circuits::{circuit::PresentationCircuit, CircuitId},
+    circuits::{
+        circuit::{ClaimCircuit, PresentationCircuit},
+        CircuitId,
+    },
     prover::{
         self,
         matrices::ConstraintMatrices,
@@ -26,7 +29,7 @@ use crate::{
 /// `export-r1cs`.
 #[derive(Debug, Args)]
 pub struct ExportR1csArgs {
-    /// The circuit (`presentation`).
+    /// The circuit (`presentation` or `claim`).
     #[arg(long, default_value = "presentation")]
     pub circuit: CircuitId,
     /// Registry depth (1 to 16; depth d holds 4^d credentials).
@@ -43,7 +46,7 @@ pub struct ImportZkeyArgs {
     /// The ceremony's final `.zkey` (after the beacon).
     #[arg(long)]
     pub zkey: PathBuf,
-    /// The circuit it was set up for (`presentation`).
+    /// The circuit it was set up for (`presentation` or `claim`).
     #[arg(long, default_value = "presentation")]
     pub circuit: CircuitId,
     /// Registry depth it was set up for.
@@ -88,6 +91,9 @@ fn matrices(circuit: CircuitId, depth: u32) -> Result<ConstraintMatrices, CliErr
     match circuit {
         CircuitId::Presentation => {
             ConstraintMatrices::for_circuit::<PresentationCircuit>(depth).map_err(CliError::Setup)
+        }
+        CircuitId::Claim => {
+            ConstraintMatrices::for_circuit::<ClaimCircuit>(depth).map_err(CliError::Setup)
         }
         other => Err(CliError::Keys(format!(
             "the {other} circuit has no implementation in this build"

@@ -354,3 +354,32 @@ fn an_uncovered_treatment_and_bad_files_are_refused_with_clear_errors() {
     );
     assert!(wrong.contains("circuit"), "{wrong}");
 }
+
+/// The claim circuit goes to a snarkjs ceremony as presentations do: its `.r1cs` has the
+/// claim's constraints and seven public inputs.
+#[test]
+fn the_claim_circuit_exports_for_a_ceremony() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(
+        d,
+        &[
+            "export-r1cs",
+            "--circuit",
+            "claim",
+            "--depth",
+            DEPTH,
+            "--out",
+            s(&d.join("claim-2.r1cs")),
+        ],
+    );
+    assert!(out.contains("claim circuit at registry depth 2"), "{out}");
+    let constraints = zkhealth::circuits::circuit::claim_constraints(2).to_string();
+    assert!(
+        out.lines()
+            .any(|l| l.trim() == format!("constraints    {constraints}")),
+        "{out}"
+    );
+    assert!(out.lines().any(|l| l.trim() == "public inputs  7"), "{out}");
+    assert!(d.join("claim-2.r1cs").exists());
+}
