@@ -2,31 +2,37 @@
 //! windows whose buckets are accumulated in affine coordinates, in batches that share one field
 //! inversion, and the GLV endomorphism where the curve has one.
 //!
-//! `Σ kᵢ·Pᵢ` by Pippenger's method, as ark-ec computes it, with three changes:
+//! `Σ kᵢ·Pᵢ` by Pippenger's method, as ark-ec computes it, with these changes:
 //!
 //! - **Batch-affine buckets.** A window's points are sorted by bucket and summed in affine
-//!   coordinates, level by level: each level adds every two neighbours of one bucket with the
-//!   affine formula `λ = (y₂ − y₁)/(x₂ − x₁)`, all the level's additions sharing one inversion
-//!   (Montgomery's trick): about 5 multiplications and a squaring per addition where ark-ec's
-//!   extended-Jacobian bucket takes 8 and 2. No addition waits for a bucket, however many
-//!   points land in one (a witness's bits all do).
+//!   coordinates, level by level: each level adds every two neighbours of one bucket, in place,
+//!   with the affine formula `λ = (y₂ − y₁)/(x₂ − x₁)`, the additions sharing one inversion per
+//!   chunk of [`CHUNK`] (Montgomery's trick): 5 multiplications and a squaring per addition
+//!   where ark-ec's extended-Jacobian bucket takes 8 and 2. No addition waits for a bucket,
+//!   however many points land in one (a witness's bits all do).
+//! - **Batch-affine bucket sums.** `Σ b·B_b` by running sums, cut into [`SEGMENTS`] segments
+//!   that run side by side in affine coordinates, each step's additions sharing one inversion,
+//!   where ark-ec adds extended-Jacobian points twice per bucket.
 //! - **Signed digits**: digits in `[−2^(c−1), 2^(c−1)]`, half the buckets for the same window.
-//! - **GLV** ([`GLVConfig`], BN254's G1): `k·P = k₁·P + k₂·φ(P)` with `φ(x, y) = (β·x, y)` and
-//!   `k₁`, `k₂` of about 128 bits, which halves the windows and so the bucket sums. Only scalars
-//!   longer than 128 bits are split; shorter ones already have that few windows.
+//! - **GLV** ([`GLVConfig`], BN254's G1 and G2): `k·P = k₁·P + k₂·φ(P)` with `k₁`, `k₂` of about
+//!   128 bits, which halves the windows and so the bucket sums. Only scalars longer than 128 bits
+//!   are split; shorter ones already have that few windows. The split costs four
+//!   multiplications a scalar (see [`Decomposition`]).
+//! - **Windows sized for the threads.** The window size minimizes the time on the pool's threads
+//!   by a cost model (additions, placements, bucket sums), not the sum of the additions: eleven
+//!   windows on two threads take as long as twelve. Each window is one task (with `parallel`).
 //!
-//! The window size is chosen from the number of non-zero scalars and their longest bit length
-//! by counting additions. Windows run in parallel with the `parallel` feature. Zero scalars and
-//! identity bases cost nothing; equal or opposite bases, zero results and doublings inside a
-//! bucket are handled (tested against ark-ec's MSM, including those cases).
+//! Zero scalars and identity bases cost nothing; equal or opposite bases, zero results and
+//! doublings inside a bucket or a running sum are handled (tested against ark-ec's MSM,
+//! including those cases).
 
+use ark_bn254::Fr;
 use ark_ec::{
     scalar_mul::glv::GLVConfig,
     short_weierstrass::{Affine, Bucket, Projective, SWCurveConfig},
     AdditiveGroup, AffineRepr,
 };
-use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
-use ark_std::{cfg_into_iter, cfg_iter};
+use ark_ff::{BigInt, BigInteger, Field, One, PrimeField, Zero};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
@@ -37,7 +43,7 @@ type ScalarBigInt<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::
 type Term<P> = (Affine<P>, ScalarBigInt<P>);
 
 /// A scalar's sign (`true`: non-negative) and magnitude.
-type Signed<P> = (bool, ScalarBigInt<P>);
+type Signed = (bool, BigInt<4>);
 
 /// `Σ scalarsᵢ·basesᵢ` over the common length, without an endomorphism.
 pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[ScalarBigInt<P>]) -> Projective<P> {
@@ -51,78 +57,86 @@ pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[ScalarBigInt<P>]) -
 }
 
 /// `Σ scalarsᵢ·basesᵢ` over the common length, splitting each scalar longer than half the
-/// field's bits by the GLV endomorphism.
-pub fn msm_glv<P: GLVConfig>(bases: &[Affine<P>], scalars: &[ScalarBigInt<P>]) -> Projective<P> {
-    let half = (P::ScalarField::MODULUS_BIT_SIZE as usize).div_ceil(2);
-    let Some(glv) = Decomposition::<P>::new() else {
+/// field's bits by the GLV endomorphism (BN254's G1 and G2).
+pub fn msm_glv<P: GLVConfig<ScalarField = Fr>>(
+    bases: &[Affine<P>],
+    scalars: &[ScalarBigInt<P>],
+) -> Projective<P> {
+    let Some(glv) = Decomposition::new::<P>() else {
         return msm(bases, scalars);
     };
-    let nonzero = bases
+    let half = (Fr::MODULUS_BIT_SIZE as usize).div_ceil(2);
+    let split = |(base, scalar): (&Affine<P>, &BigInt<4>)| {
+        if scalar.is_zero() || base.is_zero() {
+            return [None, None];
+        }
+        // Short scalars have few windows already; one at or above the modulus (not a
+        // canonical field element) is taken as the integer it is.
+        let parts = (scalar.num_bits() as usize > half)
+            .then(|| glv.split(scalar))
+            .flatten();
+        let Some(((pos1, k1), (pos2, k2))) = parts else {
+            return [Some((*base, *scalar)), None];
+        };
+        let p1 = if pos1 { *base } else { -*base };
+        let phi = P::endomorphism_affine(base);
+        let p2 = if pos2 { phi } else { -phi };
+        [
+            (!k1.is_zero()).then_some((p1, k1)),
+            (!k2.is_zero()).then_some((p2, k2)),
+        ]
+    };
+    #[cfg(feature = "parallel")]
+    let terms: Vec<Term<P>> = bases
+        .par_iter()
+        .zip(scalars)
+        .flat_map_iter(|pair| split(pair).into_iter().flatten())
+        .collect();
+    #[cfg(not(feature = "parallel"))]
+    let terms: Vec<Term<P>> = bases
         .iter()
         .zip(scalars)
-        .filter(|(b, s)| !s.is_zero() && !b.is_zero())
-        .collect::<Vec<_>>();
-    let parts: Vec<[Option<Term<P>>; 2]> = cfg_iter!(nonzero)
-        .map(|&(base, scalar)| {
-            // Short scalars have few windows already; one at or above the modulus (not a
-            // canonical field element) is taken as the integer it is.
-            let split = (scalar.num_bits() as usize > half)
-                .then(|| glv.split(scalar))
-                .flatten();
-            let Some(((pos1, k1), (pos2, k2))) = split else {
-                return [Some((*base, *scalar)), None];
-            };
-            let p1 = if pos1 { *base } else { -*base };
-            let phi = P::endomorphism_affine(base);
-            let p2 = if pos2 { phi } else { -phi };
-            [
-                (!k1.is_zero()).then_some((p1, k1)),
-                (!k2.is_zero()).then_some((p2, k2)),
-            ]
-        })
+        .flat_map(|pair| split(pair).into_iter().flatten())
         .collect();
-    let terms = parts
-        .iter()
-        .flatten()
-        .flatten()
-        .map(|(b, s)| (*b, s.as_ref()))
-        .collect::<Vec<_>>();
     pippenger(&terms)
 }
 
 /// The GLV split `k = k₁ + λ·k₂` by Babai rounding against the curve's reduced lattice basis
 /// `(n₁₁, n₁₂), (n₂₁, n₂₂)` (ark-ec's [`GLVConfig::SCALAR_DECOMP_COEFFS`]), with the divisions by
-/// `r` replaced by multiplications by `⌊|n|·2^w / r⌋` and a shift by `w`, the big integers' width (ark-ec's own
-/// `scalar_decomposition` divides big integers on the heap, about 1.8 µs a scalar).
+/// `r` replaced by multiplications by `⌊|n|·2^w / r⌋` and a shift by `w`, the big integers' width
+/// (ark-ec's own `scalar_decomposition` divides big integers on the heap, about 1.8 µs a scalar).
 ///
-/// `k₁` and `k₂` are computed in the scalar field, so `k₁ + λ·k₂ = k` holds whatever the
-/// rounding; the rounding only decides their size (about 128 bits), and the MSM sizes its
-/// windows from the actual lengths.
-struct Decomposition<P: GLVConfig> {
+/// `k₁` and `k₂` are computed modulo `r`, so `k₁ + λ·k₂ = k` holds whatever the rounding; the
+/// rounding only decides their size (about 128 bits), and the MSM sizes its windows from the
+/// actual lengths. The arithmetic runs on the integers themselves as Montgomery
+/// representations: for `x < r`, `new_unchecked(x)` is the element `x/R`, sums and differences
+/// of such elements represent the sums and differences of the integers, and the product of
+/// `new_unchecked(x)` with the element `n` represents `x·n mod r`; so no conversion into or out of
+/// Montgomery form is needed, four multiplications a scalar.
+struct Decomposition {
     /// `⌊|n₂₂|·2^w / r⌋`, `⌊|n₁₂|·2^w / r⌋`.
-    g: [ScalarBigInt<P>; 2],
+    g: [BigInt<4>; 2],
     /// The signs of `β₁ = k·n₂₂/r` and `β₂ = −k·n₁₂/r`.
     beta_positive: [bool; 2],
-    /// `n₁₁, n₁₂, n₂₁, n₂₂` in the scalar field.
-    n: [P::ScalarField; 4],
+    /// `n₁₁, n₁₂, n₂₁, n₂₂` as elements.
+    n: [Fr; 4],
 }
 
-impl<P: GLVConfig> Decomposition<P> {
-    fn new() -> Option<Self> {
-        let r: num_bigint::BigUint = P::ScalarField::MODULUS.into();
+impl Decomposition {
+    fn new<P: GLVConfig<ScalarField = Fr>>() -> Option<Self> {
+        let r: num_bigint::BigUint = Fr::MODULUS.into();
         // `mul_high` keeps the bits above the big integer's width.
-        let width = 64 * ScalarBigInt::<P>::NUM_LIMBS;
-        let coeffs = P::SCALAR_DECOMP_COEFFS;
-        let signed = |(positive, m): (bool, ScalarBigInt<P>)| {
-            let v = P::ScalarField::from_bigint(m)?;
+        let width = 64 * BigInt::<4>::NUM_LIMBS;
+        let signed = |(positive, m): (bool, BigInt<4>)| {
+            let v = Fr::from_bigint(m)?;
             Some(if positive { v } else { -v })
         };
-        let g = |m: ScalarBigInt<P>| {
+        let g = |m: BigInt<4>| {
             let m: num_bigint::BigUint = m.into();
             let q = (m << width) / &r;
-            ScalarBigInt::<P>::try_from(q).ok()
+            BigInt::<4>::try_from(q).ok()
         };
-        let [c11, c12, c21, c22] = coeffs;
+        let [c11, c12, c21, c22] = P::SCALAR_DECOMP_COEFFS;
         Some(Decomposition {
             g: [g(c22.1)?, g(c12.1)?],
             beta_positive: [c22.0, !c12.0],
@@ -130,15 +144,15 @@ impl<P: GLVConfig> Decomposition<P> {
         })
     }
 
-    /// `((k₁ ≥ 0, |k₁|), (k₂ ≥ 0, |k₂|))` with `k = k₁ + λ·k₂`.
-    #[allow(clippy::type_complexity)]
-    /// `None` for a `k` at or above the modulus.
-    fn split(&self, k: &ScalarBigInt<P>) -> Option<(Signed<P>, Signed<P>)> {
-        let kf = P::ScalarField::from_bigint(*k)?;
+    /// `((k₁ ≥ 0, |k₁|), (k₂ ≥ 0, |k₂|))` with `k = k₁ + λ·k₂`; `None` for a `k` at or above
+    /// the modulus.
+    fn split(&self, k: &BigInt<4>) -> Option<(Signed, Signed)> {
+        if *k >= Fr::MODULUS {
+            return None;
+        }
         let beta = |i: usize| {
             // k·g / 2^w < r, since k < r and g < 2^w.
-            let q = k.mul_high(&self.g[i]);
-            let b = P::ScalarField::from_bigint(q).unwrap_or_default();
+            let b = Fr::new_unchecked(k.mul_high(&self.g[i]));
             if self.beta_positive[i] {
                 b
             } else {
@@ -147,38 +161,80 @@ impl<P: GLVConfig> Decomposition<P> {
         };
         let (b1, b2) = (beta(0), beta(1));
         let [n11, n12, n21, n22] = self.n;
-        let k1 = kf - b1 * n11 - b2 * n21;
+        let k1 = Fr::new_unchecked(*k) - b1 * n11 - b2 * n21;
         let k2 = -(b1 * n12 + b2 * n22);
-        Some((signed_abs::<P>(k1), signed_abs::<P>(k2)))
+        Some((signed_abs(k1), signed_abs(k2)))
     }
 }
 
-/// A field element as a sign and the magnitude of its representative in `(−r/2, r/2]`.
-fn signed_abs<P: GLVConfig>(v: P::ScalarField) -> Signed<P> {
-    let b = v.into_bigint();
-    if b > P::ScalarField::MODULUS_MINUS_ONE_DIV_TWO {
-        (false, (-v).into_bigint())
+/// The integer an element represents (see [`Decomposition`]) as a sign and the magnitude of its
+/// representative in `(−r/2, r/2]`.
+fn signed_abs(v: Fr) -> Signed {
+    if v.0 > Fr::MODULUS_MINUS_ONE_DIV_TWO {
+        (false, (-v).0)
     } else {
-        (true, b)
+        (true, v.0)
     }
 }
 
-/// The window size that minimizes the additions, from `lengths[b]`, the number of terms of `b`
-/// bits: per window, one affine addition per term whose scalar reaches it, and per bucket two
-/// extended-Jacobian additions for the bucket sum, about three affine ones.
-fn window_size(lengths: &[usize]) -> usize {
+/// Relative costs, in batch-affine additions: an inversion (Montgomery's trick spreads one over
+/// a batch), an extended-Jacobian addition, and placing a point in its bucket.
+const INVERSION: usize = 33;
+const JACOBIAN: usize = 2;
+const PLACE_PER_10: usize = 1;
+
+/// Bucket sums run as this many running sums side by side, so that each step's additions share
+/// one inversion.
+const SEGMENTS: usize = 128;
+
+/// The window size that makes the MSM finish soonest on `threads` threads, from `lengths[b]`, the
+/// number of terms of `b` bits. A window costs an affine addition per term whose scalar reaches it
+/// (less one per non-empty bucket), a tenth of one to place the term, and its bucket sum; windows
+/// are spread over the threads, the longest first, so the count of windows matters as much as
+/// their sum (eleven windows on two threads take as long as twelve).
+fn window_size(lengths: &[usize], threads: usize) -> usize {
     let bits = lengths.iter().rposition(|n| *n > 0).unwrap_or(0);
+    let threads = threads.max(1);
     (2..=16)
-        .min_by_key(|&c| {
+        .map(|c| {
             let windows = (bits + 1).div_ceil(c);
-            let digits: usize = lengths
+            let buckets = 1usize << (c - 1);
+            // Terms whose scalar reaches each window.
+            let mut reach = vec![0usize; windows];
+            for (b, n) in lengths.iter().enumerate() {
+                for r in reach.iter_mut().take((b + 1).div_ceil(c)) {
+                    *r += n;
+                }
+            }
+            let mut costs: Vec<usize> = reach
                 .iter()
-                .enumerate()
-                .map(|(b, n)| n * (b + 1).div_ceil(c))
-                .sum();
-            digits + windows * 3 * (1usize << (c - 1))
+                .map(|&n| {
+                    let filled =
+                        (buckets as f64 * (1.0 - (-(n as f64) / buckets as f64).exp())) as usize;
+                    n.saturating_sub(filled)
+                        + n * PLACE_PER_10 / 10
+                        + bucket_sum_cost(buckets.min(n.max(1)))
+                })
+                .collect();
+            costs.sort_unstable_by(|a, b| b.cmp(a));
+            let mut load = vec![0usize; threads];
+            for cost in &costs {
+                if let Some(least) = load.iter_mut().min() {
+                    *least += cost;
+                }
+            }
+            let makespan = load.iter().copied().max().unwrap_or(0);
+            (makespan, costs.iter().sum::<usize>(), c)
         })
-        .unwrap_or(8)
+        .min()
+        .map_or(8, |(_, _, c)| c)
+}
+
+/// What [`bucket_sum`] costs over `buckets` buckets.
+fn bucket_sum_cost(buckets: usize) -> usize {
+    let segments = SEGMENTS.min(buckets);
+    let steps = buckets.div_ceil(segments) + 1;
+    2 * buckets + steps * INVERSION + 3 * segments * JACOBIAN
 }
 
 /// The signed base-`2^c` digits of a little-endian scalar, `windows` of them, each in
@@ -207,10 +263,11 @@ fn signed_digits(limbs: &[u64], c: usize, windows: usize, out: &mut [i32]) {
 }
 
 /// Pippenger over non-zero scalars and non-identity bases.
-fn pippenger<P: SWCurveConfig>(terms: &[(Affine<P>, &[u64])]) -> Projective<P> {
+fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(terms: &[(Affine<P>, S)]) -> Projective<P> {
     // How many terms have each bit length.
-    let mut lengths = vec![0usize; 64 * terms.first().map_or(0, |(_, s)| s.len()) + 1];
+    let mut lengths = vec![0usize; 64 * terms.first().map_or(0, |(_, s)| s.as_ref().len()) + 1];
     for (_, s) in terms {
+        let s = s.as_ref();
         let top = s.iter().rposition(|l| *l != 0).unwrap_or(0);
         let len = 64 * top + (64 - s.get(top).map_or(64, |l| l.leading_zeros() as usize));
         if let Some(n) = lengths.get_mut(len) {
@@ -221,7 +278,11 @@ fn pippenger<P: SWCurveConfig>(terms: &[(Affine<P>, &[u64])]) -> Projective<P> {
     if bits == 0 {
         return Projective::zero();
     }
-    let c = window_size(&lengths);
+    #[cfg(feature = "parallel")]
+    let threads = rayon::current_num_threads();
+    #[cfg(not(feature = "parallel"))]
+    let threads = 1;
+    let c = window_size(&lengths, threads);
     // One more window than the bits need takes the last digit's carry.
     let windows = (bits + 1).div_ceil(c);
     let mut digits = vec![0i32; windows * terms.len()];
@@ -231,8 +292,16 @@ fn pippenger<P: SWCurveConfig>(terms: &[(Affine<P>, &[u64])]) -> Projective<P> {
     let chunks = digits.chunks_mut(windows);
     chunks
         .zip(terms)
-        .for_each(|(out, (_, s))| signed_digits(s, c, windows, out));
-    let sums: Vec<Projective<P>> = cfg_into_iter!(0..windows)
+        .for_each(|(out, (_, s))| signed_digits(s.as_ref(), c, windows, out));
+    // One task per window, so that a thread that finishes early takes the next.
+    #[cfg(feature = "parallel")]
+    let sums: Vec<Projective<P>> = (0..windows)
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|w| window_sum(terms, &digits, windows, w, c))
+        .collect();
+    #[cfg(not(feature = "parallel"))]
+    let sums: Vec<Projective<P>> = (0..windows)
         .map(|w| window_sum(terms, &digits, windows, w, c))
         .collect();
     sums.iter().rev().fold(Projective::zero(), |mut acc, s| {
@@ -249,8 +318,8 @@ fn pippenger<P: SWCurveConfig>(terms: &[(Affine<P>, &[u64])]) -> Projective<P> {
 /// level: each level adds every two neighbours of one bucket, all with one inversion, until each
 /// bucket holds at most one point. No addition ever waits for a bucket, however many points
 /// share one (the bits of a witness all land in one bucket).
-fn window_sum<P: SWCurveConfig>(
-    terms: &[(Affine<P>, &[u64])],
+fn window_sum<P: SWCurveConfig, S: AsRef<[u64]>>(
+    terms: &[(Affine<P>, S)],
     digits: &[i32],
     windows: usize,
     w: usize,
@@ -292,138 +361,334 @@ fn window_sum<P: SWCurveConfig>(
     }
     let mut scratch = Scratch::default();
     while reduce_level(&mut buckets, &mut points, &mut scratch) {}
-    // `Σ (b + 1)·bucket_b`, by running sums from the top bucket down.
-    let mut running = Bucket::<P>::ZERO;
-    let mut sum = Bucket::<P>::ZERO;
-    let mut next = buckets.len();
-    for b in (0..n_buckets as u32).rev() {
-        if next > 0 && buckets.get(next - 1) == Some(&b) {
-            next -= 1;
-            if let Some(p) = points.get(next) {
-                running += p;
-            }
-        }
-        sum += &running;
-    }
-    sum.into()
+    bucket_sum(&buckets, &points, &mut scratch)
 }
 
-/// Buffers reused across the levels of a window.
+/// Buffers reused across the levels and steps of a window.
 struct Scratch<P: SWCurveConfig> {
+    at: Vec<u32>,
+    prefix: Vec<P::BaseField>,
     lhs: Vec<Affine<P>>,
     rhs: Vec<Affine<P>>,
-    at: Vec<usize>,
-    prefix: Vec<P::BaseField>,
+    to: Vec<u32>,
 }
 
 impl<P: SWCurveConfig> Default for Scratch<P> {
     fn default() -> Self {
         Scratch {
-            lhs: Vec::new(),
-            rhs: Vec::new(),
             at: Vec::new(),
             prefix: Vec::new(),
+            lhs: Vec::new(),
+            rhs: Vec::new(),
+            to: Vec::new(),
         }
     }
 }
 
-/// One level: every two neighbouring points of one bucket become their sum (identities are
-/// dropped). Returns whether anything was added.
+/// Additions of one batch share an inversion in chunks of this many, which keeps a chunk's points
+/// in cache between its two passes.
+const CHUNK: usize = 1024;
+
+/// One level: every two neighbouring points of one bucket become their sum, in place (identities
+/// are dropped). Returns whether anything was added.
 fn reduce_level<P: SWCurveConfig>(
     buckets: &mut Vec<u32>,
     points: &mut Vec<Affine<P>>,
     s: &mut Scratch<P>,
 ) -> bool {
-    s.lhs.clear();
-    s.rhs.clear();
+    // The pairs: the first of every two neighbours with the same bucket.
     s.at.clear();
-    let (mut read, mut write) = (0, 0);
-    while let Some(&b) = buckets.get(read) {
-        let pair = buckets.get(read + 1) == Some(&b);
-        if let (Some(&p), Some(slot)) = (points.get(read), buckets.get_mut(write)) {
-            *slot = b;
-            if pair {
-                s.lhs.push(p);
-                s.rhs
-                    .push(points.get(read + 1).copied().unwrap_or_default());
-                s.at.push(write);
-            }
-            if let Some(out) = points.get_mut(write) {
-                *out = p;
-            }
+    let mut i = 0;
+    while let (Some(a), Some(b)) = (buckets.get(i), buckets.get(i + 1)) {
+        if a == b {
+            s.at.push(i as u32);
+            i += 2;
+        } else {
+            i += 1;
         }
-        read += if pair { 2 } else { 1 };
-        write += 1;
     }
     if s.at.is_empty() {
         return false;
     }
-    buckets.truncate(write);
-    points.truncate(write);
-    add_pairs(&mut s.lhs, &s.rhs, &mut s.prefix);
-    for (at, sum) in s.at.iter().zip(&s.lhs) {
-        if let Some(p) = points.get_mut(*at) {
-            *p = *sum;
+    for chunk in s.at.chunks(CHUNK) {
+        add_neighbours(points, chunk, &mut s.prefix);
+    }
+    // Keep every point but the second of each pair, and no identity.
+    let mut pairs = s.at.iter().map(|&a| a as usize + 1).peekable();
+    let mut write = 0;
+    for read in 0..points.len() {
+        if pairs.next_if_eq(&read).is_some() {
+            continue;
         }
+        let (Some(&p), Some(&b)) = (points.get(read), buckets.get(read)) else {
+            break;
+        };
+        if p.is_zero() {
+            continue;
+        }
+        if let (Some(pw), Some(bw)) = (points.get_mut(write), buckets.get_mut(write)) {
+            *pw = p;
+            *bw = b;
+        }
+        write += 1;
     }
-    // A pair that cancelled leaves the identity: drop it.
-    if s.lhs.iter().any(|p| p.is_zero()) {
-        let mut keep = points.iter().map(|p| !p.is_zero());
-        buckets.retain(|_| keep.next().unwrap_or(true));
-        points.retain(|p| !p.is_zero());
-    }
+    points.truncate(write);
+    buckets.truncate(write);
     true
 }
 
-/// `lhs[k] ← lhs[k] + rhs[k]` for every k with one inversion (Montgomery's trick), in affine
-/// coordinates: `λ = (y₂ − y₁)/(x₂ − x₁)`, or `(3x² + a)/2y` for a doubling; a sum that is the
-/// identity (`P + (−P)`) is the identity.
+/// `points[i] ← points[i] + points[i + 1]` for each `i` of `at`, with one inversion.
+fn add_neighbours<P: SWCurveConfig>(
+    points: &mut [Affine<P>],
+    at: &[u32],
+    prefix: &mut Vec<P::BaseField>,
+) {
+    prefix.clear();
+    let mut acc = P::BaseField::one();
+    for &i in at {
+        prefix.push(acc);
+        let i = i as usize;
+        if let (Some(q), Some(p)) = (points.get(i), points.get(i + 1)) {
+            if let Some(d) = slope_denominator(q, p) {
+                acc *= d;
+            }
+        }
+    }
+    let mut inv = acc.inverse().unwrap_or_default();
+    for (&i, before) in at.iter().zip(prefix.iter()).rev() {
+        let i = i as usize;
+        let Some(&p) = points.get(i + 1) else {
+            continue;
+        };
+        if let Some(q) = points.get_mut(i) {
+            add_with_inverse(q, &p, &mut inv, before);
+        }
+    }
+}
+
+/// `lhs[k] ← lhs[k] + rhs[k]` for every k, with one inversion; no operand is the identity.
 fn add_pairs<P: SWCurveConfig>(
     lhs: &mut [Affine<P>],
     rhs: &[Affine<P>],
     prefix: &mut Vec<P::BaseField>,
 ) {
-    // The denominators: x₂ − x₁, or 2y for a doubling, or 1 where the sum is the identity.
-    let den = |q: &Affine<P>, p: &Affine<P>| {
-        if q.x != p.x {
-            Some(p.x - q.x)
-        } else if q.y == p.y && !q.y.is_zero() {
-            Some(q.y.double())
-        } else {
-            None
-        }
-    };
     prefix.clear();
     let mut acc = P::BaseField::one();
     for (q, p) in lhs.iter().zip(rhs) {
         prefix.push(acc);
-        if let Some(d) = den(q, p) {
+        if let Some(d) = slope_denominator(q, p) {
             acc *= d;
         }
     }
     let mut inv = acc.inverse().unwrap_or_default();
     for ((q, p), before) in lhs.iter_mut().zip(rhs).zip(prefix.iter()).rev() {
-        let (num, den) = if q.x != p.x {
-            (p.y - q.y, p.x - q.x)
-        } else if q.y == p.y && !q.y.is_zero() {
-            let xx = q.x.square();
-            (xx.double() + xx + P::COEFF_A, q.y.double())
-        } else {
-            // P + (−P), or a doubling of a 2-torsion point: the identity.
-            *q = Affine::identity();
-            continue;
-        };
-        let lambda = num * inv * before;
-        inv *= den;
-        let x3 = lambda.square() - q.x - p.x;
-        let y3 = lambda * (q.x - x3) - q.y;
-        *q = Affine::new_unchecked(x3, y3);
+        add_with_inverse(q, p, &mut inv, before);
+    }
+}
+
+/// The denominator of the slope of `q + p` (two affine points, neither the identity): `x₂ − x₁`,
+/// or `2y` for a doubling; `None` when the sum is the identity (`P + (−P)`, or the doubling of a
+/// point of order two).
+#[inline(always)]
+fn slope_denominator<P: SWCurveConfig>(q: &Affine<P>, p: &Affine<P>) -> Option<P::BaseField> {
+    if q.x != p.x {
+        Some(p.x - q.x)
+    } else if q.y == p.y && !q.y.is_zero() {
+        Some(q.y.double())
+    } else {
+        None
+    }
+}
+
+/// The backward pass of Montgomery's trick for one addition: `inv` is the inverse of the product
+/// of this and all earlier denominators, `before` the product of the earlier ones. Sets
+/// `q ← q + p` with `λ = (y₂ − y₁)/(x₂ − x₁)`, or `(3x² + a)/2y` for a doubling, and takes this
+/// denominator out of `inv`.
+#[inline(always)]
+fn add_with_inverse<P: SWCurveConfig>(
+    q: &mut Affine<P>,
+    p: &Affine<P>,
+    inv: &mut P::BaseField,
+    before: &P::BaseField,
+) {
+    let (num, den) = if q.x != p.x {
+        (p.y - q.y, p.x - q.x)
+    } else if q.y == p.y && !q.y.is_zero() {
+        let xx = q.x.square();
+        (xx.double() + xx + P::COEFF_A, q.y.double())
+    } else {
+        *q = Affine::identity();
+        return;
+    };
+    let lambda = num * *inv * before;
+    *inv *= den;
+    let x3 = lambda.square() - q.x - p.x;
+    let y3 = lambda * (q.x - x3) - q.y;
+    *q = Affine::new_unchecked(x3, y3);
+}
+
+/// `Σ (b + 1)·P_b` over the buckets' points (`buckets` sorted, each bucket at most once).
+///
+/// By running sums from the top bucket down (`R += P_b; T += R`), cut into [`SEGMENTS`]
+/// segments of `L` buckets that run side by side in affine coordinates, so that each step's
+/// additions share one inversion; the step that adds `P_b` to `R` also adds the previous `R` to
+/// `T`. Segment `s` ends with `T_s = Σ (t + 1)·P_(sL+t)` and `R_s = Σ P_(sL+t)`, and the sum is
+/// `Σ T_s + L·Σ s·R_s`, the last by a running sum over the segments.
+fn bucket_sum<P: SWCurveConfig>(
+    buckets: &[u32],
+    points: &[Affine<P>],
+    s: &mut Scratch<P>,
+) -> Projective<P> {
+    let Some(&top) = buckets.last() else {
+        return Projective::zero();
+    };
+    let used = top as usize + 1;
+    let segments = SEGMENTS.min(used);
+    let len = used.div_ceil(segments);
+    let mut dense = vec![Affine::<P>::identity(); segments * len];
+    for (&b, p) in buckets.iter().zip(points) {
+        if let Some(slot) = dense.get_mut(b as usize) {
+            *slot = *p;
+        }
+    }
+    // `sums[..segments]` are the running sums R, `sums[segments..]` the totals T.
+    let mut sums = vec![Affine::<P>::identity(); 2 * segments];
+    for step in 0..=len {
+        s.lhs.clear();
+        s.rhs.clear();
+        s.to.clear();
+        for seg in 0..segments {
+            // T_s += R_s (R as it was before this step).
+            if step > 0 {
+                let r = sums.get(seg).copied().unwrap_or_default();
+                add_or_queue(&mut sums, segments + seg, r, s);
+            }
+            // R_s += P at this step's bucket of the segment, from its top down.
+            if step < len {
+                let p = dense
+                    .get(seg * len + len - 1 - step)
+                    .copied()
+                    .unwrap_or_default();
+                add_or_queue(&mut sums, seg, p, s);
+            }
+        }
+        add_pairs(&mut s.lhs, &s.rhs, &mut s.prefix);
+        for (&to, sum) in s.to.iter().zip(&s.lhs) {
+            if let Some(slot) = sums.get_mut(to as usize) {
+                *slot = *sum;
+            }
+        }
+    }
+    let (running, totals) = sums.split_at(segments);
+    let mut weighted = Bucket::<P>::ZERO;
+    let mut acc = Bucket::<P>::ZERO;
+    for r in running.iter().skip(1).rev() {
+        acc += r;
+        weighted += &acc;
+    }
+    let mut sum: Projective<P> = weighted.into();
+    if len.is_power_of_two() {
+        for _ in 0..len.trailing_zeros() {
+            sum.double_in_place();
+        }
+    } else {
+        sum *= P::ScalarField::from(len as u64);
+    }
+    totals.iter().fold(sum, |acc, t| acc + t)
+}
+
+/// `sums[to] += p`: done at once when either is the identity, else queued for the step's batch
+/// (whose additions read `sums` as it was before the step).
+fn add_or_queue<P: SWCurveConfig>(
+    sums: &mut [Affine<P>],
+    to: usize,
+    p: Affine<P>,
+    s: &mut Scratch<P>,
+) {
+    if p.is_zero() {
+        return;
+    }
+    let Some(slot) = sums.get_mut(to) else {
+        return;
+    };
+    if slot.is_zero() {
+        *slot = p;
+    } else {
+        s.lhs.push(*slot);
+        s.rhs.push(p);
+        s.to.push(to as u32);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_bn254::{g1, G1Projective};
+    use ark_ec::CurveGroup;
+    use ark_ff::UniformRand;
+    use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+
+    /// `Σ (b + 1)·P_b` one bucket at a time.
+    fn naive(buckets: &[u32], points: &[Affine<g1::Config>]) -> G1Projective {
+        buckets
+            .iter()
+            .zip(points)
+            .map(|(b, p)| *p * Fr::from(u64::from(*b) + 1))
+            .sum()
+    }
+
+    #[test]
+    fn bucket_sums_equal_the_weighted_sum() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let pool: Vec<Affine<g1::Config>> = (0..4)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
+        // Top buckets that fill the segments exactly, leave them ragged, and leave segment
+        // lengths that are not powers of two.
+        for used in [1u32, 2, 3, 127, 128, 129, 300, 700, 1000, 2048, 4096] {
+            for density in [1, 3] {
+                let buckets: Vec<u32> = (0..used)
+                    .filter(|b| b % density == 0 || *b == used - 1)
+                    .collect();
+                // Few distinct points, some negated: running sums meet their own negation and
+                // themselves, so the batches see identities and doublings.
+                let points: Vec<_> = buckets
+                    .iter()
+                    .map(|b| {
+                        let p = pool[*b as usize % pool.len()];
+                        if b % 5 == 0 {
+                            -p
+                        } else {
+                            p
+                        }
+                    })
+                    .collect();
+                let mut s = Scratch::default();
+                assert_eq!(
+                    bucket_sum(&buckets, &points, &mut s),
+                    naive(&buckets, &points),
+                    "used {used}, density {density}"
+                );
+            }
+        }
+        let mut s = Scratch::<g1::Config>::default();
+        assert_eq!(bucket_sum(&[], &[], &mut s), G1Projective::zero());
+    }
+
+    #[test]
+    fn windows_fill_the_threads() {
+        // 32,768 scalars of 128 bits on two threads: twelve windows of 11 bits take as long as
+        // eleven of 12, so the choice is an even count.
+        let mut lengths = vec![0usize; 257];
+        lengths[128] = 32_768;
+        for threads in [2, 4] {
+            let c = window_size(&lengths, threads);
+            let windows = 129usize.div_ceil(c);
+            assert_eq!(windows % threads, 0, "c = {c}, {windows} windows on {threads}");
+        }
+        // Nothing to do: any size.
+        assert!((2..=16).contains(&window_size(&[0; 257], 2)));
+    }
 
     #[test]
     fn signed_digits_recompose_the_scalar() {
