@@ -684,7 +684,11 @@ mod tests {
         for threads in [2, 4] {
             let c = window_size(&lengths, threads);
             let windows = 129usize.div_ceil(c);
-            assert_eq!(windows % threads, 0, "c = {c}, {windows} windows on {threads}");
+            assert_eq!(
+                windows % threads,
+                0,
+                "c = {c}, {windows} windows on {threads}"
+            );
         }
         // Nothing to do: any size.
         assert!((2..=16).contains(&window_size(&[0; 257], 2)));
