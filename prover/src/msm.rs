@@ -39,21 +39,18 @@ use rayon::prelude::*;
 /// Scalars of `P`'s group in big-integer form.
 type ScalarBigInt<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::BigInt;
 
-/// A base and its scalar.
-type Term<P> = (Affine<P>, ScalarBigInt<P>);
-
 /// A scalar's sign (`true`: non-negative) and magnitude.
 type Signed = (bool, BigInt<4>);
 
 /// `Σ scalarsᵢ·basesᵢ` over the common length, without an endomorphism.
 pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[ScalarBigInt<P>]) -> Projective<P> {
-    let terms = bases
+    let (bases, scalars): (Vec<_>, Vec<_>) = bases
         .iter()
         .zip(scalars)
         .filter(|(b, s)| !s.is_zero() && !b.is_zero())
         .map(|(b, s)| (*b, s.as_ref()))
-        .collect::<Vec<_>>();
-    pippenger(&terms)
+        .unzip();
+    pippenger(&bases, &scalars)
 }
 
 /// `Σ scalarsᵢ·basesᵢ` over the common length, splitting each scalar longer than half the
@@ -87,18 +84,18 @@ pub fn msm_glv<P: GLVConfig<ScalarField = Fr>>(
         ]
     };
     #[cfg(feature = "parallel")]
-    let terms: Vec<Term<P>> = bases
+    let (bases, scalars): (Vec<_>, Vec<_>) = bases
         .par_iter()
         .zip(scalars)
         .flat_map_iter(|pair| split(pair).into_iter().flatten())
-        .collect();
+        .unzip();
     #[cfg(not(feature = "parallel"))]
-    let terms: Vec<Term<P>> = bases
+    let (bases, scalars): (Vec<_>, Vec<_>) = bases
         .iter()
         .zip(scalars)
         .flat_map(|pair| split(pair).into_iter().flatten())
-        .collect();
-    pippenger(&terms)
+        .unzip();
+    pippenger(&bases, &scalars)
 }
 
 /// The GLV split `k = k₁ + λ·k₂` by Babai rounding against the curve's reduced lattice basis
@@ -263,10 +260,13 @@ fn signed_digits(limbs: &[u64], c: usize, windows: usize, out: &mut [i32]) {
 }
 
 /// Pippenger over non-zero scalars and non-identity bases.
-fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(terms: &[(Affine<P>, S)]) -> Projective<P> {
+fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(
+    bases: &[Affine<P>],
+    scalars: &[S],
+) -> Projective<P> {
     // How many terms have each bit length.
-    let mut lengths = vec![0usize; 64 * terms.first().map_or(0, |(_, s)| s.as_ref().len()) + 1];
-    for (_, s) in terms {
+    let mut lengths = vec![0usize; 64 * scalars.first().map_or(0, |s| s.as_ref().len()) + 1];
+    for s in scalars {
         let s = s.as_ref();
         let top = s.iter().rposition(|l| *l != 0).unwrap_or(0);
         let len = 64 * top + (64 - s.get(top).map_or(64, |l| l.leading_zeros() as usize));
@@ -275,7 +275,8 @@ fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(terms: &[(Affine<P>, S)])
         }
     }
     let bits = lengths.iter().rposition(|n| *n > 0).unwrap_or(0);
-    if bits == 0 {
+    let n = bases.len().min(scalars.len());
+    if bits == 0 || n == 0 {
         return Projective::zero();
     }
     #[cfg(feature = "parallel")]
@@ -285,24 +286,18 @@ fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(terms: &[(Affine<P>, S)])
     let c = window_size(&lengths, threads);
     // One more window than the bits need takes the last digit's carry.
     let windows = (bits + 1).div_ceil(c);
-    let mut digits = vec![0i32; windows * terms.len()];
-    #[cfg(feature = "parallel")]
-    let chunks = digits.par_chunks_mut(windows);
-    #[cfg(not(feature = "parallel"))]
-    let chunks = digits.chunks_mut(windows);
-    chunks
-        .zip(terms)
-        .for_each(|(out, (_, s))| signed_digits(s.as_ref(), c, windows, out));
+    let digits = digits_by_window(scalars, c, windows);
     // One task per window, so that a thread that finishes early takes the next.
     #[cfg(feature = "parallel")]
-    let sums: Vec<Projective<P>> = (0..windows)
-        .into_par_iter()
+    let sums: Vec<Projective<P>> = digits
+        .par_chunks(n)
         .with_max_len(1)
-        .map(|w| window_sum(terms, &digits, windows, w, c))
+        .map(|row| window_sum(bases, row, c))
         .collect();
     #[cfg(not(feature = "parallel"))]
-    let sums: Vec<Projective<P>> = (0..windows)
-        .map(|w| window_sum(terms, &digits, windows, w, c))
+    let sums: Vec<Projective<P>> = digits
+        .chunks(n)
+        .map(|row| window_sum(bases, row, c))
         .collect();
     sums.iter().rev().fold(Projective::zero(), |mut acc, s| {
         for _ in 0..c {
@@ -312,26 +307,60 @@ fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(terms: &[(Affine<P>, S)])
     })
 }
 
+/// Terms whose digits are computed together before they are spread over the windows' rows.
+const DIGIT_BLOCK: usize = 1024;
+
+/// The scalars' signed digits, window by window: row `w` (`windows` rows of `scalars.len()`)
+/// holds every term's digit in window `w`, so that a window reads its digits in order.
+fn digits_by_window<S: AsRef<[u64]> + Sync>(scalars: &[S], c: usize, windows: usize) -> Vec<i32> {
+    let n = scalars.len().max(1);
+    let mut digits = vec![0i32; windows * n];
+    // Each block of terms gets its segment of every row.
+    let mut blocks: Vec<Vec<&mut [i32]>> = (0..n.div_ceil(DIGIT_BLOCK))
+        .map(|_| Vec::with_capacity(windows))
+        .collect();
+    for row in digits.chunks_mut(n) {
+        for (block, segment) in blocks.iter_mut().zip(row.chunks_mut(DIGIT_BLOCK)) {
+            block.push(segment);
+        }
+    }
+    let fill = |(mut segments, chunk): (Vec<&mut [i32]>, &[S])| {
+        let mut term = vec![0i32; windows];
+        for (j, s) in chunk.iter().enumerate() {
+            signed_digits(s.as_ref(), c, windows, &mut term);
+            for (segment, d) in segments.iter_mut().zip(&term) {
+                if let Some(slot) = segment.get_mut(j) {
+                    *slot = *d;
+                }
+            }
+        }
+    };
+    #[cfg(feature = "parallel")]
+    blocks
+        .into_par_iter()
+        .zip(scalars.par_chunks(DIGIT_BLOCK))
+        .for_each(fill);
+    #[cfg(not(feature = "parallel"))]
+    blocks
+        .into_iter()
+        .zip(scalars.chunks(DIGIT_BLOCK))
+        .for_each(fill);
+    digits
+}
+
 /// One window: `Σ dᵢ·Pᵢ` for the window's digits `dᵢ`.
 ///
 /// The window's points (negated for negative digits) are sorted by bucket, then reduced level by
 /// level: each level adds every two neighbours of one bucket, all with one inversion, until each
 /// bucket holds at most one point. No addition ever waits for a bucket, however many points
 /// share one (the bits of a witness all land in one bucket).
-fn window_sum<P: SWCurveConfig, S: AsRef<[u64]>>(
-    terms: &[(Affine<P>, S)],
-    digits: &[i32],
-    windows: usize,
-    w: usize,
-    c: usize,
-) -> Projective<P> {
+fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], c: usize) -> Projective<P> {
     let n_buckets = 1usize << (c - 1);
-    let digit = |i: usize| digits.get(i * windows + w).copied().unwrap_or(0);
     // Counting sort by bucket: `starts[d]`, for digits of magnitude d, is where bucket d − 1's
     // points begin (the points of smaller magnitudes come first).
     let mut starts = vec![0usize; n_buckets + 1];
-    for i in 0..terms.len() {
-        let d = digit(i).unsigned_abs() as usize;
+    for d in digits {
+        let d = d.unsigned_abs() as usize;
         if let Some(count) = starts.get_mut(d) {
             *count += usize::from(d != 0);
         }
@@ -344,8 +373,7 @@ fn window_sum<P: SWCurveConfig, S: AsRef<[u64]>>(
     }
     let mut buckets = vec![0u32; total];
     let mut points = vec![Affine::<P>::identity(); total];
-    for (i, (base, _)) in terms.iter().enumerate() {
-        let d = digit(i);
+    for (base, &d) in bases.iter().zip(digits) {
         let b = d.unsigned_abs() as usize;
         if b == 0 {
             continue;
@@ -359,8 +387,33 @@ fn window_sum<P: SWCurveConfig, S: AsRef<[u64]>>(
         }
         *at += 1;
     }
+    // The levels run block by block, each block a run of whole buckets of about [`BLOCK`]
+    // points, so that a block stays in cache through all its levels; the survivors are packed
+    // at the front.
     let mut scratch = Scratch::default();
-    while reduce_level(&mut buckets, &mut points, &mut scratch) {}
+    let mut kept = 0;
+    let mut lo = 0;
+    for &hi in starts.iter().skip(1) {
+        if hi <= lo || (hi < lo + BLOCK && hi != total) {
+            continue;
+        }
+        let mut len = hi - lo;
+        if let (Some(b), Some(p)) = (buckets.get_mut(lo..hi), points.get_mut(lo..hi)) {
+            while let Some(n) = reduce_level(
+                b.get_mut(..len).unwrap_or_default(),
+                p.get_mut(..len).unwrap_or_default(),
+                &mut scratch,
+            ) {
+                len = n;
+            }
+        }
+        buckets.copy_within(lo..lo + len, kept);
+        points.copy_within(lo..lo + len, kept);
+        kept += len;
+        lo = hi;
+    }
+    buckets.truncate(kept);
+    points.truncate(kept);
     bucket_sum(&buckets, &points, &mut scratch)
 }
 
@@ -387,15 +440,20 @@ impl<P: SWCurveConfig> Default for Scratch<P> {
 
 /// Additions of one batch share an inversion in chunks of this many, which keeps a chunk's points
 /// in cache between its two passes.
-const CHUNK: usize = 1024;
+const CHUNK: usize = 4096;
 
-/// One level: every two neighbouring points of one bucket become their sum, in place (identities
-/// are dropped). Returns whether anything was added.
+/// A window's levels run on blocks of about this many points (a run of whole buckets), which
+/// stay in a core's cache (576 KiB of G1 points) through all their levels.
+const BLOCK: usize = 8192;
+
+/// One level: every two neighbouring points of one bucket become their sum, in place; the
+/// survivors (no identity) are packed at the front. Returns their number, or `None` when no two
+/// neighbours share a bucket.
 fn reduce_level<P: SWCurveConfig>(
-    buckets: &mut Vec<u32>,
-    points: &mut Vec<Affine<P>>,
+    buckets: &mut [u32],
+    points: &mut [Affine<P>],
     s: &mut Scratch<P>,
-) -> bool {
+) -> Option<usize> {
     // The pairs: the first of every two neighbours with the same bucket.
     s.at.clear();
     let mut i = 0;
@@ -408,7 +466,7 @@ fn reduce_level<P: SWCurveConfig>(
         }
     }
     if s.at.is_empty() {
-        return false;
+        return None;
     }
     for chunk in s.at.chunks(CHUNK) {
         add_neighbours(points, chunk, &mut s.prefix);
@@ -432,9 +490,7 @@ fn reduce_level<P: SWCurveConfig>(
         }
         write += 1;
     }
-    points.truncate(write);
-    buckets.truncate(write);
-    true
+    Some(write)
 }
 
 /// `points[i] ← points[i] + points[i + 1]` for each `i` of `at`, with one inversion.
