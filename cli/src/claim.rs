@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use zkhealth::{
     circuits::{credential::HolderSecret, field::fr_to_hex, merkle::MerklePath, policy::Policy},
     prover::{ClaimRequest, Held, Prover},
-    verifier::{ClaimPresentation, ClaimVerifier, Disclosed, Expected, IssuerRoots, LocalRoots},
+    verifier::{ClaimPresentation, ClaimVerifier, Disclosed, IssuerRoots, LocalRoots},
 };
 
 use crate::{
@@ -218,18 +218,12 @@ fn verify(args: &VerifyArgs) -> Result<(), CliError> {
                 source,
             }
         })?;
-    let challenge = files::parse_fr("challenge", &args.challenge)?;
-    let scope = args.scope.value()?;
-    let now = match args.now {
-        Some(now) => now,
-        None => files::unix_now()?,
-    };
-    let expected = Expected {
-        challenge,
-        scope,
-        today: files::today_or_now(args.today.as_deref(), now)?,
-        now_unix_secs: now,
-    };
+    let expected = files::expected(
+        &args.challenge,
+        args.scope.value()?,
+        args.now,
+        args.today.as_deref(),
+    )?;
     let start = Instant::now();
     let verified = with_used(args.nullifiers.as_deref(), |used| {
         verifier

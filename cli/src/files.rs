@@ -14,7 +14,7 @@ use zkhealth::{
     circuits::{date::Day, field::fr_from_hex, policy::Policy, Fr},
     prover::{ArtifactId, ProvingArtifact},
     records::schema,
-    verifier::{Presentation, VerifyingKey},
+    verifier::{Expected, Presentation, VerifyingKey},
 };
 
 use crate::error::CliError;
@@ -430,6 +430,28 @@ pub fn today_or_now(today: Option<&str>, now: u64) -> Result<Day, CliError> {
         Some(s) => parse_day("date", s),
         None => day_of(now),
     }
+}
+
+/// What a verifier expects of a presentation or a claim: the challenge it issued (hex), the
+/// scope, and the clock (`--now` in unix seconds, else the system's; `--today` as
+/// `YYYY-MM-DD`, else the UTC day of that time).
+pub fn expected(
+    challenge: &str,
+    scope: Fr,
+    now: Option<u64>,
+    today: Option<&str>,
+) -> Result<Expected, CliError> {
+    let challenge = parse_fr("challenge", challenge)?;
+    let now = match now {
+        Some(now) => now,
+        None => unix_now()?,
+    };
+    Ok(Expected {
+        challenge,
+        scope,
+        today: today_or_now(today, now)?,
+        now_unix_secs: now,
+    })
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use zkhealth::{
         claims::{self, Claims},
         schema::{self, identity, vaccination},
     },
-    verifier::{Expected, IssuerRoots, LocalRoots, RootSource, Verifier},
+    verifier::{IssuerRoots, LocalRoots, RootSource, Verifier},
 };
 
 use crate::{
@@ -431,22 +431,15 @@ pub fn verify(args: &VerifyArgs) -> Result<(), CliError> {
         CliError::Decode { path, source, .. } => CliError::MalformedPresentation { path, source },
         other => other,
     })?;
-    let challenge = files::parse_fr("challenge", &args.challenge)?;
-    let scope = args.scope.value()?;
-    let now = match args.now {
-        Some(now) => now,
-        None => files::unix_now()?,
-    };
-    let today = files::today_or_now(args.today.as_deref(), now)?;
+    let expected = files::expected(
+        &args.challenge,
+        args.scope.value()?,
+        args.now,
+        args.today.as_deref(),
+    )?;
     let verifier = Verifier::new(key, policy, roots)
         .map_err(CliError::from_verify)?
         .with_clock_tolerance_days(args.tolerance_days);
-    let expected = Expected {
-        challenge,
-        scope,
-        today,
-        now_unix_secs: now,
-    };
     let start = Instant::now();
     let verified = with_used(args.nullifiers.as_deref(), |used| {
         verifier
