@@ -19,6 +19,7 @@ use zkhealth_records::{
     claims::Claims,
     codes,
     schema::{coverage, treatment},
+    testing::{coverage_record, treatment_record},
     CoverageRecord, Record, TreatmentRecord,
 };
 use zkhealth_registry::Registry;
@@ -31,31 +32,8 @@ fn today() -> Day {
     "2026-11-21".parse().unwrap()
 }
 
-fn coverage_record() -> CoverageRecord {
-    CoverageRecord {
-        payer: INSURER.into(),
-        plan: "BASIS-2026".into(),
-        status: codes::coverage::ACTIVE.into(),
-        period_start: "2026-01-01".parse().unwrap(),
-        period_end: "2026-12-31".parse().unwrap(),
-        categories: vec![
-            codes::coverage::OUTPATIENT.into(),
-            codes::coverage::PHARMACY.into(),
-        ],
-        annual_limit: 500_000,
-    }
-}
-
-fn treatment_record() -> TreatmentRecord {
-    TreatmentRecord {
-        provider: "NL-AMC".into(),
-        category: codes::coverage::OUTPATIENT.into(),
-        procedure: "SNOMED:80146002".into(),
-        date: "2026-11-02".parse().unwrap(),
-        amount: 12_500,
-        treatment_id: "AMC-2026-000417".into(),
-    }
-}
+/// The provider's identifier of the sample treatment.
+const TREATMENT_ID: &str = "AMC-2026-000417";
 
 /// The insurer's two policies: an active coverage of its own; a treatment of at most 1,000.00
 /// from the provider registry, disclosing the amount.
@@ -116,7 +94,7 @@ impl Claim {
     }
 
     fn honest() -> Self {
-        Claim::new(coverage_record(), treatment_record())
+        Claim::new(coverage_record(), treatment_record(TREATMENT_ID))
     }
 
     /// The statement and witness of this claim: each credential in its own registry (after a
@@ -278,7 +256,7 @@ fn a_day_of_service_outside_the_coverage_period_is_unsatisfiable() {
     for date in ["2025-12-31", "2027-01-01", "1900-01-01"] {
         let trt = TreatmentRecord {
             date: date.parse().unwrap(),
-            ..treatment_record()
+            ..treatment_record(TREATMENT_ID)
         };
         refused(Claim::new(coverage_record(), trt), period);
     }
@@ -286,7 +264,7 @@ fn a_day_of_service_outside_the_coverage_period_is_unsatisfiable() {
     for date in ["2026-01-01", "2026-12-31"] {
         let trt = TreatmentRecord {
             date: date.parse().unwrap(),
-            ..treatment_record()
+            ..treatment_record(TREATMENT_ID)
         };
         let claim = Claim::new(coverage_record(), trt);
         check_covered(&claim.coverage, &claim.treatment).unwrap();
@@ -300,7 +278,7 @@ fn a_category_not_covered_is_unsatisfiable_and_an_empty_one_matches_nothing() {
     let category = "service category among the coverage's";
     let trt = TreatmentRecord {
         category: codes::coverage::DENTAL.into(),
-        ..treatment_record()
+        ..treatment_record(TREATMENT_ID)
     };
     refused(Claim::new(coverage_record(), trt), category);
     // The coverage lists two categories, so two of its category slots are 0; a treatment with
@@ -322,7 +300,7 @@ fn a_category_not_covered_is_unsatisfiable_and_an_empty_one_matches_nothing() {
         };
         let trt = TreatmentRecord {
             category: all[n - 1].into(),
-            ..treatment_record()
+            ..treatment_record(TREATMENT_ID)
         };
         let (s, w) = Claim::new(cov, trt).build(DEPTH);
         assert!(satisfied(s, w), "category in slot {n}");
@@ -336,10 +314,13 @@ fn an_amount_above_the_limit_is_unsatisfiable() {
         annual_limit: 10_000,
         ..coverage_record()
     };
-    refused(Claim::new(cov.clone(), treatment_record()), limit);
+    refused(
+        Claim::new(cov.clone(), treatment_record(TREATMENT_ID)),
+        limit,
+    );
     let at_limit = TreatmentRecord {
         amount: 10_000,
-        ..treatment_record()
+        ..treatment_record(TREATMENT_ID)
     };
     let (s, w) = Claim::new(cov, at_limit).build(DEPTH);
     assert!(satisfied(s, w), "an amount equal to the limit");
@@ -384,7 +365,7 @@ fn credentials_of_two_holders_are_unsatisfiable() {
     let mut rng = ChaCha20Rng::seed_from_u64(17);
     let other = HolderSecret::random(&mut rng);
     claim.treatment = Credential::new(
-        &Record::Treatment(treatment_record()),
+        &Record::Treatment(treatment_record(TREATMENT_ID)),
         PROVIDERS,
         other.holder_key(),
         "2027-06-30".parse().unwrap(),
@@ -470,7 +451,7 @@ fn policies_over_each_credential_are_enforced() {
     // The treatment's policy: at most 1,000.00.
     let trt = TreatmentRecord {
         amount: 100_001,
-        ..treatment_record()
+        ..treatment_record(TREATMENT_ID)
     };
     let (s, w) = Claim::new(coverage_record(), trt).build(DEPTH);
     assert!(!satisfied(s, w), "the treatment policy's amount");
@@ -479,7 +460,7 @@ fn policies_over_each_credential_are_enforced() {
         status: codes::coverage::SUSPENDED.into(),
         ..coverage_record()
     };
-    let (s, w) = Claim::new(cov, treatment_record()).build(DEPTH);
+    let (s, w) = Claim::new(cov, treatment_record(TREATMENT_ID)).build(DEPTH);
     assert!(!satisfied(s, w), "the coverage policy's status");
 }
 

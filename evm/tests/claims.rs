@@ -35,7 +35,10 @@ use zkhealth_evm::{
 };
 use zkhealth_prover::{setup_circuit, ClaimRequest, Held, Prover};
 use zkhealth_records::{
-    claims::Claims, codes, schema::treatment, CoverageRecord, Record, TreatmentRecord,
+    claims::Claims,
+    schema::treatment,
+    testing::{coverage_record, treatment_record},
+    Record,
 };
 use zkhealth_verifier::{verify, ClaimPresentation, VerifyingKey};
 
@@ -182,18 +185,7 @@ fn fixture() -> &'static Fixture {
         let secret = HolderSecret::random(&mut r);
         let expiry: Day = "2027-06-30".parse().unwrap();
         let coverage = Credential::new(
-            &Record::Coverage(CoverageRecord {
-                payer: INSURER.into(),
-                plan: "BASIS-2026".into(),
-                status: codes::coverage::ACTIVE.into(),
-                period_start: "2026-01-01".parse().unwrap(),
-                period_end: "2026-12-31".parse().unwrap(),
-                categories: vec![
-                    codes::coverage::OUTPATIENT.into(),
-                    codes::coverage::PHARMACY.into(),
-                ],
-                annual_limit: 500_000,
-            }),
+            &Record::Coverage(coverage_record()),
             INSURER,
             secret.holder_key(),
             expiry,
@@ -201,14 +193,7 @@ fn fixture() -> &'static Fixture {
         )
         .unwrap();
         let treatment = Credential::new(
-            &Record::Treatment(TreatmentRecord {
-                provider: "NL-AMC".into(),
-                category: codes::coverage::OUTPATIENT.into(),
-                procedure: "SNOMED:80146002".into(),
-                date: "2026-11-02".parse().unwrap(),
-                amount: AMOUNT as u32,
-                treatment_id: "AMC-2026-000417".into(),
-            }),
+            &Record::Treatment(treatment_record("AMC-2026-000417")),
             PROVIDERS,
             secret.holder_key(),
             expiry,

@@ -4,7 +4,7 @@
 
 use zkhealth_circuits::date::{Day, DobInterval};
 
-use crate::{codes, CoverageRecord, IdentityRecord, Record, VaccinationRecord};
+use crate::{codes, CoverageRecord, IdentityRecord, Record, TreatmentRecord, VaccinationRecord};
 
 /// A second dose of Comirnaty given in the Netherlands on 2026-05-01, to someone born on
 /// 1990-04-12.
@@ -38,7 +38,13 @@ pub fn identity(dob: &str) -> Record {
 
 /// Basic Dutch health insurance for 2026, covering outpatient care and pharmacy.
 pub fn coverage() -> Record {
-    Record::Coverage(CoverageRecord {
+    Record::Coverage(coverage_record())
+}
+
+/// The record of [`coverage`]: NL-ZILVERENKRUIS's basic plan for 2026, active, covering
+/// outpatient care and pharmacy up to 5,000.00 a year.
+pub fn coverage_record() -> CoverageRecord {
+    CoverageRecord {
         payer: "NL-ZILVERENKRUIS".into(),
         plan: "BASIS-2026".into(),
         status: codes::coverage::ACTIVE.into(),
@@ -49,5 +55,18 @@ pub fn coverage() -> Record {
             codes::coverage::PHARMACY.into(),
         ],
         annual_limit: 500_000,
-    })
+    }
+}
+
+/// An outpatient treatment at NL-AMC (SNOMED CT 80146002) of 125.00 on 2026-11-02, with the
+/// provider's identifier `id`.
+pub fn treatment_record(id: &str) -> TreatmentRecord {
+    TreatmentRecord {
+        provider: "NL-AMC".into(),
+        category: codes::coverage::OUTPATIENT.into(),
+        procedure: "SNOMED:80146002".into(),
+        date: Day::from_civil(2026, 11, 2).unwrap(),
+        amount: 12_500,
+        treatment_id: id.into(),
+    }
 }

@@ -22,7 +22,7 @@ use crate::{
         CircuitId, Fr, Scope,
     },
     prover::{setup_circuit, ClaimRequest, Held, Prover, ProverError},
-    records::{claims::Claims, codes, schema::treatment, CoverageRecord, Record, TreatmentRecord},
+    records::{claims::Claims, schema::treatment, CoverageRecord, Record, TreatmentRecord},
     registry::Registry,
     verifier::{ClaimPresentation, ClaimVerifier, Expected, IssuerRoots, LocalRoots},
 };
@@ -45,33 +45,7 @@ pub fn prover_at(depth: u32) -> &'static Prover {
     })
 }
 
-/// Basic insurance for 2026, outpatient care and pharmacy, a limit of 5,000.00.
-pub fn coverage_record() -> CoverageRecord {
-    CoverageRecord {
-        payer: INSURER.into(),
-        plan: "BASIS-2026".into(),
-        status: codes::coverage::ACTIVE.into(),
-        period_start: "2026-01-01".parse().unwrap(),
-        period_end: "2026-12-31".parse().unwrap(),
-        categories: vec![
-            codes::coverage::OUTPATIENT.into(),
-            codes::coverage::PHARMACY.into(),
-        ],
-        annual_limit: 500_000,
-    }
-}
-
-/// An outpatient treatment of 125.00 on 2026-11-02 with the identifier `id`.
-pub fn treatment_record(id: &str) -> TreatmentRecord {
-    TreatmentRecord {
-        provider: "NL-AMC".into(),
-        category: codes::coverage::OUTPATIENT.into(),
-        procedure: "SNOMED:80146002".into(),
-        date: "2026-11-02".parse().unwrap(),
-        amount: 12_500,
-        treatment_id: id.into(),
-    }
-}
+pub use crate::records::testing::{coverage_record, treatment_record};
 
 /// The insurer's policies: an active coverage of its own; a treatment of at most 1,000.00,
 /// disclosing the amount and the category.
