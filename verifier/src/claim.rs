@@ -21,7 +21,9 @@ use zkhealth_circuits::{
 
 use crate::{
     presentation::MAX_DISCLOSED,
-    verifier::{check_in_batch, describe_disclosed, record_nullifier, Disclosed},
+    verifier::{
+        check_in_batch, compile_with_roots, describe_disclosed, record_nullifier, Disclosed,
+    },
     verify, Expected, IssuerRoots, KeyId, NullifierStore, Proof, RootSource, VerifyError,
     VerifyingKey,
 };
@@ -106,15 +108,7 @@ struct Side<R: RootSource> {
 
 impl<R: RootSource> Side<R> {
     fn new(policy: Policy, roots: IssuerRoots<R>) -> Result<Self, VerifyError> {
-        let compiled = policy
-            .compile()
-            .map_err(|e| VerifyError::InvalidPolicy(e.to_string()))?;
-        if roots.issuer() != policy.issuer {
-            return Err(VerifyError::IssuerRootsMismatch {
-                policy: policy.issuer,
-                roots: roots.issuer().to_string(),
-            });
-        }
+        let compiled = compile_with_roots(&policy, &roots)?;
         Ok(Side {
             policy,
             compiled,
@@ -255,24 +249,7 @@ impl<C: RootSource, T: RootSource> ClaimVerifier<C, T> {
         expected: &Expected,
     ) -> Result<(), VerifyError> {
         let s = &c.statement;
-        if c.circuit != self.key.circuit() {
-            return Err(VerifyError::WrongCircuit {
-                expected: self.key.circuit(),
-                found: c.circuit,
-            });
-        }
-        if c.depth != self.key.depth() {
-            return Err(VerifyError::WrongDepth {
-                expected: self.key.depth(),
-                found: c.depth,
-            });
-        }
-        if c.key_id != self.key.id() {
-            return Err(VerifyError::WrongKey {
-                expected: self.key.id(),
-                got: c.key_id,
-            });
-        }
+        self.key.check_label(c.circuit, c.depth, c.key_id)?;
         if s.today != expected.today {
             return Err(VerifyError::TodayOutOfTolerance {
                 days_off: s.today.0.abs_diff(expected.today.0),

@@ -225,6 +225,35 @@ impl VerifyingKey {
         self.depth
     }
 
+    /// Checks that a presentation's label names this key: its circuit, then its depth, then its
+    /// key id, each refused with the error that names it.
+    pub fn check_label(
+        &self,
+        circuit: CircuitId,
+        depth: u32,
+        key_id: KeyId,
+    ) -> Result<(), VerifyError> {
+        if circuit != self.circuit {
+            return Err(VerifyError::WrongCircuit {
+                expected: self.circuit,
+                found: circuit,
+            });
+        }
+        if depth != self.depth {
+            return Err(VerifyError::WrongDepth {
+                expected: self.depth,
+                found: depth,
+            });
+        }
+        if key_id != self.id {
+            return Err(VerifyError::WrongKey {
+                expected: self.id,
+                got: key_id,
+            });
+        }
+        Ok(())
+    }
+
     /// The arkworks verifying key.
     pub fn inner(&self) -> &ark_groth16::VerifyingKey<Bn254> {
         &self.vk

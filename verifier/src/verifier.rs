@@ -105,18 +105,7 @@ impl<R: RootSource> Verifier<R> {
         policy: Policy,
         roots: IssuerRoots<R>,
     ) -> Result<Self, VerifyError> {
-        let compiled = policy
-            .compile()
-            .map_err(|e| VerifyError::InvalidPolicy(e.to_string()))?;
-        // Both are valid codes (the policy compiled, `IssuerRoots::new` checked its own), and
-        // distinct codes encode to distinct field elements: comparing the texts compares the
-        // issuers the circuit sees.
-        if roots.issuer() != policy.issuer {
-            return Err(VerifyError::IssuerRootsMismatch {
-                policy: policy.issuer,
-                roots: roots.issuer().to_string(),
-            });
-        }
+        let compiled = compile_with_roots(&policy, &roots)?;
         Ok(Verifier {
             key,
             policy,
@@ -224,24 +213,7 @@ impl<R: RootSource> Verifier<R> {
     /// nullifier.
     fn check_statement(&self, p: &Presentation, expected: &Expected) -> Result<(), VerifyError> {
         let s = &p.statement;
-        if p.circuit != self.key.circuit() {
-            return Err(VerifyError::WrongCircuit {
-                expected: self.key.circuit(),
-                found: p.circuit,
-            });
-        }
-        if p.depth != self.key.depth() {
-            return Err(VerifyError::WrongDepth {
-                expected: self.key.depth(),
-                found: p.depth,
-            });
-        }
-        if p.key_id != self.key.id() {
-            return Err(VerifyError::WrongKey {
-                expected: self.key.id(),
-                got: p.key_id,
-            });
-        }
+        self.key.check_label(p.circuit, p.depth, p.key_id)?;
         let days_off = s.today.0.abs_diff(expected.today.0);
         if days_off > self.clock_tolerance_days {
             return Err(VerifyError::TodayOutOfTolerance {
@@ -299,6 +271,27 @@ impl<R: RootSource> Verifier<R> {
             disclosed: describe_disclosed(&self.policy, &p.disclosed),
         })
     }
+}
+
+/// Compiles `policy` and checks that `roots` speak for its issuer: [`VerifyError::InvalidPolicy`]
+/// or [`VerifyError::IssuerRootsMismatch`].
+pub(crate) fn compile_with_roots<R: RootSource>(
+    policy: &Policy,
+    roots: &IssuerRoots<R>,
+) -> Result<CompiledPolicy, VerifyError> {
+    let compiled = policy
+        .compile()
+        .map_err(|e| VerifyError::InvalidPolicy(e.to_string()))?;
+    // Both are valid codes (the policy compiled, `IssuerRoots::new` checked its own), and
+    // distinct codes encode to distinct field elements: comparing the texts compares the
+    // issuers the circuit sees.
+    if roots.issuer() != policy.issuer {
+        return Err(VerifyError::IssuerRootsMismatch {
+            policy: policy.issuer.clone(),
+            roots: roots.issuer().to_string(),
+        });
+    }
+    Ok(compiled)
 }
 
 /// For each item, in order: `check` (everything but the proof), then, for all the items that
