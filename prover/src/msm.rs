@@ -7,17 +7,17 @@
 //! - **Batch-affine buckets.** A window's points are sorted by bucket and summed in affine
 //!   coordinates, level by level: each level adds every two neighbours of one bucket, in place,
 //!   with the affine formula `λ = (y₂ − y₁)/(x₂ − x₁)`, the additions sharing one inversion per
-//!   chunk of [`CHUNK`] (Montgomery's trick): 5 multiplications and a squaring per addition
+//!   chunk of 4,096 (Montgomery's trick): 5 multiplications and a squaring per addition
 //!   where ark-ec's extended-Jacobian bucket takes 8 and 2. No addition waits for a bucket,
 //!   however many points land in one (a witness's bits all do).
-//! - **Batch-affine bucket sums.** `Σ b·B_b` by running sums, cut into [`SEGMENTS`] segments
+//! - **Batch-affine bucket sums.** `Σ b·B_b` by running sums, cut into 128 segments
 //!   that run side by side in affine coordinates, each step's additions sharing one inversion,
 //!   where ark-ec adds extended-Jacobian points twice per bucket.
 //! - **Signed digits**: digits in `[−2^(c−1), 2^(c−1)]`, half the buckets for the same window.
 //! - **GLV** ([`GLVConfig`], BN254's G1 and G2): `k·P = k₁·P + k₂·φ(P)` with `k₁`, `k₂` of about
 //!   128 bits, which halves the windows and so the bucket sums. Only scalars longer than 128 bits
 //!   are split; shorter ones already have that few windows. The split costs four
-//!   multiplications a scalar (see [`Decomposition`]).
+//!   multiplications a scalar (see `Decomposition` in the source).
 //! - **Windows sized for the threads.** The window size minimizes the time on the pool's threads
 //!   by a cost model (additions, placements, bucket sums), not the sum of the additions: eleven
 //!   windows on two threads take as long as twelve. Each window is one task (with `parallel`).
