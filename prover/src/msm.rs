@@ -26,15 +26,96 @@
 //! doublings inside a bucket or a running sum are handled (tested against ark-ec's MSM,
 //! including those cases).
 
-use ark_bn254::Fr;
+use ark_bn254::{Fq, Fq2, FqConfig, Fr};
 use ark_ec::{
     scalar_mul::glv::GLVConfig,
     short_weierstrass::{Affine, Bucket, Projective, SWCurveConfig},
     AdditiveGroup, AffineRepr,
 };
-use ark_ff::{BigInt, BigInteger, Field, One, PrimeField, Zero};
+use ark_ff::{fields::MontConfig, BigInt, BigInteger, Field, One, PrimeField, Zero};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
+
+/// A base field of the curves this MSM runs on (BN254's `Fq` for G1, `Fq2` for G2), with the
+/// arithmetic of a batch-affine addition in a form that inlines into its loops.
+///
+/// The arithmetic is ark-ff's, called differently:
+///
+/// - `times` and `squared` call ark-ff's `MontConfig` multiplication and squaring, which it marks
+///   `#[inline(always)]`; the `Fp` operators reach them through a function that is not inlined,
+///   so that each product makes a round trip through memory.
+/// - `minus` subtracts with ark-ff's big-integer subtraction and adds the modulus back under a
+///   mask where the `Fp` operator branches: the sign of the difference of two random elements
+///   is a coin toss that a branch predictor loses half the time.
+/// - `Fq2` multiplies by Karatsuba (three `Fq` products; its non-residue is −1) and squares as
+///   `(c₀ − c₁)(c₀ + c₁) + 2c₀c₁·u`, as ark-ff does for that non-residue.
+///
+/// Each agrees with ark-ff's operator on every input (tested).
+pub trait MsmField: Field + sealed::Sealed {
+    /// `self · other`.
+    fn times(self, other: &Self) -> Self;
+    /// `self²`.
+    fn squared(self) -> Self;
+    /// `self − other`.
+    fn minus(self, other: &Self) -> Self;
+}
+
+mod sealed {
+    /// Only the fields [`super::MsmField`] is implemented for.
+    pub trait Sealed {}
+    impl Sealed for ark_bn254::Fq {}
+    impl Sealed for ark_bn254::Fq2 {}
+}
+
+impl MsmField for Fq {
+    #[inline(always)]
+    fn times(mut self, other: &Self) -> Self {
+        FqConfig::mul_assign(&mut self, other);
+        self
+    }
+
+    #[inline(always)]
+    fn squared(mut self) -> Self {
+        FqConfig::square_in_place(&mut self);
+        self
+    }
+
+    #[inline(always)]
+    fn minus(mut self, other: &Self) -> Self {
+        let borrow = self.0.sub_with_borrow(&other.0);
+        let mask = 0u64.wrapping_sub(u64::from(borrow));
+        let m = FqConfig::MODULUS.0;
+        self.0.add_with_carry(&BigInt([
+            m[0] & mask,
+            m[1] & mask,
+            m[2] & mask,
+            m[3] & mask,
+        ]));
+        self
+    }
+}
+
+impl MsmField for Fq2 {
+    #[inline(always)]
+    fn times(self, other: &Self) -> Self {
+        let v0 = self.c0.times(&other.c0);
+        let v1 = self.c1.times(&other.c1);
+        let cross = (self.c0 + self.c1).times(&(other.c0 + other.c1));
+        Fq2::new(v0.minus(&v1), cross.minus(&v0).minus(&v1))
+    }
+
+    #[inline(always)]
+    fn squared(self) -> Self {
+        let c0 = self.c0.minus(&self.c1).times(&(self.c0 + self.c1));
+        let c1 = self.c0.double().times(&self.c1);
+        Fq2::new(c0, c1)
+    }
+
+    #[inline(always)]
+    fn minus(self, other: &Self) -> Self {
+        Fq2::new(self.c0.minus(&other.c0), self.c1.minus(&other.c1))
+    }
+}
 
 /// Scalars of `P`'s group in big-integer form.
 type ScalarBigInt<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::BigInt;
@@ -43,7 +124,10 @@ type ScalarBigInt<P> = <<P as ark_ec::CurveConfig>::ScalarField as PrimeField>::
 type Signed = (bool, BigInt<4>);
 
 /// `Σ scalarsᵢ·basesᵢ` over the common length, without an endomorphism.
-pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[ScalarBigInt<P>]) -> Projective<P> {
+pub fn msm<P: SWCurveConfig<BaseField: MsmField>>(
+    bases: &[Affine<P>],
+    scalars: &[ScalarBigInt<P>],
+) -> Projective<P> {
     let (bases, scalars): (Vec<_>, Vec<_>) = bases
         .iter()
         .zip(scalars)
@@ -55,7 +139,7 @@ pub fn msm<P: SWCurveConfig>(bases: &[Affine<P>], scalars: &[ScalarBigInt<P>]) -
 
 /// `Σ scalarsᵢ·basesᵢ` over the common length, splitting each scalar longer than half the
 /// field's bits by the GLV endomorphism (BN254's G1 and G2).
-pub fn msm_glv<P: GLVConfig<ScalarField = Fr>>(
+pub fn msm_glv<P: GLVConfig<ScalarField = Fr, BaseField: MsmField>>(
     bases: &[Affine<P>],
     scalars: &[ScalarBigInt<P>],
 ) -> Projective<P> {
@@ -83,20 +167,52 @@ pub fn msm_glv<P: GLVConfig<ScalarField = Fr>>(
             (!k2.is_zero()).then_some((p2, k2)),
         ]
     };
+    // Two slots a term, for its two parts, filled in place; a slot left empty has a zero
+    // scalar, which no window places.
+    let n = bases.len().min(scalars.len());
+    let (bases, scalars) = (
+        bases.get(..n).unwrap_or_default(),
+        scalars.get(..n).unwrap_or_default(),
+    );
+    let mut split_bases = vec![Affine::<P>::identity(); 2 * n];
+    let mut split_scalars = vec![BigInt::<4>::zero(); 2 * n];
+    type Out<'a, P> = (&'a mut [Affine<P>], &'a mut [BigInt<4>]);
+    type In<'a, P> = (&'a [Affine<P>], &'a [BigInt<4>]);
+    let fill = |((out_bases, out_scalars), (bases, scalars)): (Out<P>, In<P>)| {
+        let slots = out_bases
+            .chunks_exact_mut(2)
+            .zip(out_scalars.chunks_exact_mut(2));
+        for ((slot_bases, slot_scalars), term) in slots.zip(bases.iter().zip(scalars)) {
+            let slots = slot_bases.iter_mut().zip(slot_scalars.iter_mut());
+            for ((slot_base, slot_scalar), part) in slots.zip(split(term)) {
+                if let Some((base, scalar)) = part {
+                    *slot_base = base;
+                    *slot_scalar = scalar;
+                }
+            }
+        }
+    };
     #[cfg(feature = "parallel")]
-    let (bases, scalars): (Vec<_>, Vec<_>) = bases
-        .par_iter()
-        .zip(scalars)
-        .flat_map_iter(|pair| split(pair).into_iter().flatten())
-        .unzip();
+    split_bases
+        .par_chunks_mut(2 * SPLIT_BLOCK)
+        .zip(split_scalars.par_chunks_mut(2 * SPLIT_BLOCK))
+        .zip(
+            bases
+                .par_chunks(SPLIT_BLOCK)
+                .zip(scalars.par_chunks(SPLIT_BLOCK)),
+        )
+        .for_each(fill);
     #[cfg(not(feature = "parallel"))]
-    let (bases, scalars): (Vec<_>, Vec<_>) = bases
-        .iter()
-        .zip(scalars)
-        .flat_map(|pair| split(pair).into_iter().flatten())
-        .unzip();
-    pippenger(&bases, &scalars)
+    split_bases
+        .chunks_mut(2 * SPLIT_BLOCK)
+        .zip(split_scalars.chunks_mut(2 * SPLIT_BLOCK))
+        .zip(bases.chunks(SPLIT_BLOCK).zip(scalars.chunks(SPLIT_BLOCK)))
+        .for_each(fill);
+    pippenger(&split_bases, &split_scalars)
 }
+
+/// Terms split together by one task.
+const SPLIT_BLOCK: usize = 1024;
 
 /// The GLV split `k = k₁ + λ·k₂` by Babai rounding against the curve's reduced lattice basis
 /// `(n₁₁, n₁₂), (n₂₁, n₂₂)` (ark-ec's [`GLVConfig::SCALAR_DECOMP_COEFFS`]), with the divisions by
@@ -260,7 +376,7 @@ fn signed_digits(limbs: &[u64], c: usize, windows: usize, out: &mut [i32]) {
 }
 
 /// Pippenger over non-zero scalars and non-identity bases.
-fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(
+fn pippenger<P: SWCurveConfig<BaseField: MsmField>, S: AsRef<[u64]> + Sync>(
     bases: &[Affine<P>],
     scalars: &[S],
 ) -> Projective<P> {
@@ -354,7 +470,11 @@ fn digits_by_window<S: AsRef<[u64]> + Sync>(scalars: &[S], c: usize, windows: us
 /// level: each level adds every two neighbours of one bucket, all with one inversion, until each
 /// bucket holds at most one point. No addition ever waits for a bucket, however many points
 /// share one (the bits of a witness all land in one bucket).
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], c: usize) -> Projective<P> {
+fn window_sum<P: SWCurveConfig<BaseField: MsmField>>(
+    bases: &[Affine<P>],
+    digits: &[i32],
+    c: usize,
+) -> Projective<P> {
     let n_buckets = 1usize << (c - 1);
     // Counting sort by bucket: `starts[d]`, for digits of magnitude d, is where bucket d − 1's
     // points begin (the points of smaller magnitudes come first).
@@ -421,7 +541,6 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], c: usize) -
 struct Scratch<P: SWCurveConfig> {
     at: Vec<u32>,
     prefix: Vec<P::BaseField>,
-    lhs: Vec<Affine<P>>,
     rhs: Vec<Affine<P>>,
     to: Vec<u32>,
 }
@@ -431,7 +550,6 @@ impl<P: SWCurveConfig> Default for Scratch<P> {
         Scratch {
             at: Vec::new(),
             prefix: Vec::new(),
-            lhs: Vec::new(),
             rhs: Vec::new(),
             to: Vec::new(),
         }
@@ -449,7 +567,7 @@ const BLOCK: usize = 8192;
 /// One level: every two neighbouring points of one bucket become their sum, in place; the
 /// survivors (no identity) are packed at the front. Returns their number, or `None` when no two
 /// neighbours share a bucket.
-fn reduce_level<P: SWCurveConfig>(
+fn reduce_level<P: SWCurveConfig<BaseField: MsmField>>(
     buckets: &mut [u32],
     points: &mut [Affine<P>],
     s: &mut Scratch<P>,
@@ -494,7 +612,7 @@ fn reduce_level<P: SWCurveConfig>(
 }
 
 /// `points[i] ← points[i] + points[i + 1]` for each `i` of `at`, with one inversion.
-fn add_neighbours<P: SWCurveConfig>(
+fn add_neighbours<P: SWCurveConfig<BaseField: MsmField>>(
     points: &mut [Affine<P>],
     at: &[u32],
     prefix: &mut Vec<P::BaseField>,
@@ -506,7 +624,7 @@ fn add_neighbours<P: SWCurveConfig>(
         let i = i as usize;
         if let (Some(q), Some(p)) = (points.get(i), points.get(i + 1)) {
             if let Some(d) = slope_denominator(q, p) {
-                acc *= d;
+                acc = acc.times(&d);
             }
         }
     }
@@ -522,33 +640,16 @@ fn add_neighbours<P: SWCurveConfig>(
     }
 }
 
-/// `lhs[k] ← lhs[k] + rhs[k]` for every k, with one inversion; no operand is the identity.
-fn add_pairs<P: SWCurveConfig>(
-    lhs: &mut [Affine<P>],
-    rhs: &[Affine<P>],
-    prefix: &mut Vec<P::BaseField>,
-) {
-    prefix.clear();
-    let mut acc = P::BaseField::one();
-    for (q, p) in lhs.iter().zip(rhs) {
-        prefix.push(acc);
-        if let Some(d) = slope_denominator(q, p) {
-            acc *= d;
-        }
-    }
-    let mut inv = acc.inverse().unwrap_or_default();
-    for ((q, p), before) in lhs.iter_mut().zip(rhs).zip(prefix.iter()).rev() {
-        add_with_inverse(q, p, &mut inv, before);
-    }
-}
-
 /// The denominator of the slope of `q + p` (two affine points, neither the identity): `x₂ − x₁`,
 /// or `2y` for a doubling; `None` when the sum is the identity (`P + (−P)`, or the doubling of a
 /// point of order two).
 #[inline(always)]
-fn slope_denominator<P: SWCurveConfig>(q: &Affine<P>, p: &Affine<P>) -> Option<P::BaseField> {
+fn slope_denominator<P: SWCurveConfig<BaseField: MsmField>>(
+    q: &Affine<P>,
+    p: &Affine<P>,
+) -> Option<P::BaseField> {
     if q.x != p.x {
-        Some(p.x - q.x)
+        Some(p.x.minus(&q.x))
     } else if q.y == p.y && !q.y.is_zero() {
         Some(q.y.double())
     } else {
@@ -561,14 +662,14 @@ fn slope_denominator<P: SWCurveConfig>(q: &Affine<P>, p: &Affine<P>) -> Option<P
 /// `q ← q + p` with `λ = (y₂ − y₁)/(x₂ − x₁)`, or `(3x² + a)/2y` for a doubling, and takes this
 /// denominator out of `inv`.
 #[inline(always)]
-fn add_with_inverse<P: SWCurveConfig>(
+fn add_with_inverse<P: SWCurveConfig<BaseField: MsmField>>(
     q: &mut Affine<P>,
     p: &Affine<P>,
     inv: &mut P::BaseField,
     before: &P::BaseField,
 ) {
     let (num, den) = if q.x != p.x {
-        (p.y - q.y, p.x - q.x)
+        (p.y.minus(&q.y), p.x.minus(&q.x))
     } else if q.y == p.y && !q.y.is_zero() {
         let xx = q.x.square();
         (xx.double() + xx + P::COEFF_A, q.y.double())
@@ -576,10 +677,10 @@ fn add_with_inverse<P: SWCurveConfig>(
         *q = Affine::identity();
         return;
     };
-    let lambda = num * *inv * before;
-    *inv *= den;
-    let x3 = lambda.square() - q.x - p.x;
-    let y3 = lambda * (q.x - x3) - q.y;
+    let lambda = num.times(inv).times(before);
+    *inv = inv.times(&den);
+    let x3 = lambda.squared().minus(&q.x).minus(&p.x);
+    let y3 = lambda.times(&q.x.minus(&x3)).minus(&q.y);
     *q = Affine::new_unchecked(x3, y3);
 }
 
@@ -590,7 +691,7 @@ fn add_with_inverse<P: SWCurveConfig>(
 /// additions share one inversion; the step that adds `P_b` to `R` also adds the previous `R` to
 /// `T`. Segment `s` ends with `T_s = Σ (t + 1)·P_(sL+t)` and `R_s = Σ P_(sL+t)`, and the sum is
 /// `Σ T_s + L·Σ s·R_s`, the last by a running sum over the segments.
-fn bucket_sum<P: SWCurveConfig>(
+fn bucket_sum<P: SWCurveConfig<BaseField: MsmField>>(
     buckets: &[u32],
     points: &[Affine<P>],
     s: &mut Scratch<P>,
@@ -601,39 +702,35 @@ fn bucket_sum<P: SWCurveConfig>(
     let used = top as usize + 1;
     let segments = SEGMENTS.min(used);
     let len = used.div_ceil(segments);
-    let mut dense = vec![Affine::<P>::identity(); segments * len];
-    for (&b, p) in buckets.iter().zip(points) {
-        if let Some(slot) = dense.get_mut(b as usize) {
-            *slot = *p;
-        }
-    }
+    // `next[seg]`: one past the segment's next point to add, from its top bucket down.
+    let mut next: Vec<usize> = (1..=segments)
+        .map(|seg| buckets.partition_point(|&b| (b as usize) < seg * len))
+        .collect();
     // `sums[..segments]` are the running sums R, `sums[segments..]` the totals T.
     let mut sums = vec![Affine::<P>::identity(); 2 * segments];
     for step in 0..=len {
-        s.lhs.clear();
-        s.rhs.clear();
         s.to.clear();
+        s.rhs.clear();
         for seg in 0..segments {
             // T_s += R_s (R as it was before this step).
             if step > 0 {
                 let r = sums.get(seg).copied().unwrap_or_default();
                 add_or_queue(&mut sums, segments + seg, r, s);
             }
-            // R_s += P at this step's bucket of the segment, from its top down.
+            // R_s += the point of this step's bucket of the segment, if it has one.
             if step < len {
-                let p = dense
-                    .get(seg * len + len - 1 - step)
-                    .copied()
-                    .unwrap_or_default();
-                add_or_queue(&mut sums, seg, p, s);
+                let bucket = seg * len + len - 1 - step;
+                let Some(at) = next.get_mut(seg) else {
+                    continue;
+                };
+                if *at > 0 && buckets.get(*at - 1).is_some_and(|b| *b as usize == bucket) {
+                    *at -= 1;
+                    let p = points.get(*at).copied().unwrap_or_default();
+                    add_or_queue(&mut sums, seg, p, s);
+                }
             }
         }
-        add_pairs(&mut s.lhs, &s.rhs, &mut s.prefix);
-        for (&to, sum) in s.to.iter().zip(&s.lhs) {
-            if let Some(slot) = sums.get_mut(to as usize) {
-                *slot = *sum;
-            }
-        }
+        add_at(&mut sums, &s.to, &s.rhs, &mut s.prefix);
     }
     let (running, totals) = sums.split_at(segments);
     let mut weighted = Bucket::<P>::ZERO;
@@ -653,9 +750,8 @@ fn bucket_sum<P: SWCurveConfig>(
     totals.iter().fold(sum, |acc, t| acc + t)
 }
 
-/// `sums[to] += p`: done at once when either is the identity, else queued for the step's batch
-/// (whose additions read `sums` as it was before the step).
-fn add_or_queue<P: SWCurveConfig>(
+/// `sums[to] += p`: done at once when either is the identity, else queued for the step's batch.
+fn add_or_queue<P: SWCurveConfig<BaseField: MsmField>>(
     sums: &mut [Affine<P>],
     to: usize,
     p: Affine<P>,
@@ -670,9 +766,34 @@ fn add_or_queue<P: SWCurveConfig>(
     if slot.is_zero() {
         *slot = p;
     } else {
-        s.lhs.push(*slot);
         s.rhs.push(p);
         s.to.push(to as u32);
+    }
+}
+
+/// `sums[to[k]] += rhs[k]` for every k, with one inversion; no two `to` are equal, and no
+/// operand is the identity.
+fn add_at<P: SWCurveConfig<BaseField: MsmField>>(
+    sums: &mut [Affine<P>],
+    to: &[u32],
+    rhs: &[Affine<P>],
+    prefix: &mut Vec<P::BaseField>,
+) {
+    prefix.clear();
+    let mut acc = P::BaseField::one();
+    for (&t, p) in to.iter().zip(rhs) {
+        prefix.push(acc);
+        if let Some(q) = sums.get(t as usize) {
+            if let Some(d) = slope_denominator(q, p) {
+                acc = acc.times(&d);
+            }
+        }
+    }
+    let mut inv = acc.inverse().unwrap_or_default();
+    for ((&t, p), before) in to.iter().zip(rhs).zip(prefix.iter()).rev() {
+        if let Some(q) = sums.get_mut(t as usize) {
+            add_with_inverse(q, p, &mut inv, before);
+        }
     }
 }
 
@@ -729,6 +850,33 @@ mod tests {
         }
         let mut s = Scratch::<g1::Config>::default();
         assert_eq!(bucket_sum(&[], &[], &mut s), G1Projective::zero());
+    }
+
+    /// Random elements and the ones where a subtraction or a reduction turns: 0, 1, −1, and
+    /// elements next to `p/2`.
+    fn samples<F: Field + UniformRand>(rng: &mut ChaCha20Rng) -> Vec<F> {
+        let half = F::from(2u64).inverse().unwrap_or_default();
+        let mut v = vec![F::zero(), F::one(), -F::one(), half, half + F::one(), -half];
+        v.extend((0..40).map(|_| F::rand(rng)));
+        v
+    }
+
+    fn agrees_with_ark_ff<F: MsmField + UniformRand>() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let values = samples::<F>(&mut rng);
+        for a in &values {
+            assert_eq!(a.squared(), a.square());
+            for b in &values {
+                assert_eq!(a.times(b), *a * b);
+                assert_eq!(a.minus(b), *a - b);
+            }
+        }
+    }
+
+    #[test]
+    fn field_arithmetic_agrees_with_ark_ff() {
+        agrees_with_ark_ff::<Fq>();
+        agrees_with_ark_ff::<Fq2>();
     }
 
     #[test]
