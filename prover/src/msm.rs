@@ -26,7 +26,7 @@
 //! doublings inside a bucket or a running sum are handled (tested against ark-ec's MSM,
 //! including those cases).
 
-use ark_bn254::{Fq, Fq2, FqConfig, Fr};
+use ark_bn254::{Fq, Fq2, FqConfig, Fr, FrConfig};
 use ark_ec::{
     scalar_mul::glv::GLVConfig,
     short_weierstrass::{Affine, Bucket, Projective, SWCurveConfig},
@@ -47,6 +47,7 @@ use rayon::prelude::*;
 /// - `minus` subtracts with ark-ff's big-integer subtraction and adds the modulus back under a
 ///   mask where the `Fp` operator branches: the sign of the difference of two random elements
 ///   is a coin toss that a branch predictor loses half the time.
+/// - `plus` adds and subtracts the modulus under a mask, for the same reason.
 /// - `Fq2` multiplies by Karatsuba (three `Fq` products; its non-residue is −1) and squares as
 ///   `(c₀ − c₁)(c₀ + c₁) + 2c₀c₁·u`, as ark-ff does for that non-residue.
 ///
@@ -58,6 +59,8 @@ pub trait MsmField: Field + sealed::Sealed {
     fn squared(self) -> Self;
     /// `self − other`.
     fn minus(self, other: &Self) -> Self;
+    /// `self + other`.
+    fn plus(self, other: &Self) -> Self;
 }
 
 mod sealed {
@@ -93,6 +96,20 @@ impl MsmField for Fq {
         ]));
         self
     }
+
+    #[inline(always)]
+    fn plus(mut self, other: &Self) -> Self {
+        // Both below p < 2^254: the sum has no carry out of the top limb.
+        self.0.add_with_carry(&other.0);
+        let mut reduced = self.0;
+        let borrow = reduced.sub_with_borrow(&FqConfig::MODULUS);
+        // The sum if subtracting the modulus borrowed, else the difference.
+        let keep = 0u64.wrapping_sub(u64::from(borrow));
+        for (s, r) in self.0 .0.iter_mut().zip(reduced.0) {
+            *s = (*s & keep) | (r & !keep);
+        }
+        self
+    }
 }
 
 impl MsmField for Fq2 {
@@ -100,20 +117,25 @@ impl MsmField for Fq2 {
     fn times(self, other: &Self) -> Self {
         let v0 = self.c0.times(&other.c0);
         let v1 = self.c1.times(&other.c1);
-        let cross = (self.c0 + self.c1).times(&(other.c0 + other.c1));
+        let cross = self.c0.plus(&self.c1).times(&other.c0.plus(&other.c1));
         Fq2::new(v0.minus(&v1), cross.minus(&v0).minus(&v1))
     }
 
     #[inline(always)]
     fn squared(self) -> Self {
-        let c0 = self.c0.minus(&self.c1).times(&(self.c0 + self.c1));
-        let c1 = self.c0.double().times(&self.c1);
+        let c0 = self.c0.minus(&self.c1).times(&self.c0.plus(&self.c1));
+        let c1 = self.c0.plus(&self.c0).times(&self.c1);
         Fq2::new(c0, c1)
     }
 
     #[inline(always)]
     fn minus(self, other: &Self) -> Self {
         Fq2::new(self.c0.minus(&other.c0), self.c1.minus(&other.c1))
+    }
+
+    #[inline(always)]
+    fn plus(self, other: &Self) -> Self {
+        Fq2::new(self.c0.plus(&other.c0), self.c1.plus(&other.c1))
     }
 }
 
@@ -274,8 +296,13 @@ impl Decomposition {
         };
         let (b1, b2) = (beta(0), beta(1));
         let [n11, n12, n21, n22] = self.n;
-        let k1 = Fr::new_unchecked(*k) - b1 * n11 - b2 * n21;
-        let k2 = -(b1 * n12 + b2 * n22);
+        // ark-ff's products, inlined (see [`MsmField`]).
+        let times = |mut a: Fr, b: &Fr| {
+            FrConfig::mul_assign(&mut a, b);
+            a
+        };
+        let k1 = Fr::new_unchecked(*k) - times(b1, &n11) - times(b2, &n21);
+        let k2 = -(times(b1, &n12) + times(b2, &n22));
         Some((signed_abs(k1), signed_abs(k2)))
     }
 }
@@ -869,6 +896,7 @@ mod tests {
             for b in &values {
                 assert_eq!(a.times(b), *a * b);
                 assert_eq!(a.minus(b), *a - b);
+                assert_eq!(a.plus(b), *a + b);
             }
         }
     }
