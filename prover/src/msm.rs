@@ -430,18 +430,30 @@ fn pippenger<P: SWCurveConfig<BaseField: MsmField>, S: AsRef<[u64]> + Sync>(
     // One more window than the bits need takes the last digit's carry.
     let windows = (bits + 1).div_ceil(c);
     let digits = digits_by_window(scalars, c, windows);
-    // One task per window, so that a thread that finishes early takes the next.
+    // One task per window, so that a thread that finishes early takes the next: each window's
+    // points reduced to one a bucket.
     #[cfg(feature = "parallel")]
-    let sums: Vec<Projective<P>> = digits
+    let reduced: Vec<Buckets<P>> = digits
         .par_chunks(n)
         .with_max_len(1)
-        .map(|row| window_sum(bases, row, c))
+        .map(|row| reduce_window(bases, row, c))
         .collect();
     #[cfg(not(feature = "parallel"))]
-    let sums: Vec<Projective<P>> = digits
+    let reduced: Vec<Buckets<P>> = digits
         .chunks(n)
-        .map(|row| window_sum(bases, row, c))
+        .map(|row| reduce_window(bases, row, c))
         .collect();
+    // The bucket sums in one group of windows a thread, each group's side by side so that
+    // they share their inversions.
+    let group = windows.div_ceil(threads);
+    #[cfg(feature = "parallel")]
+    let sums: Vec<Projective<P>> = reduced
+        .par_chunks(group)
+        .with_max_len(1)
+        .flat_map_iter(bucket_sums)
+        .collect();
+    #[cfg(not(feature = "parallel"))]
+    let sums: Vec<Projective<P>> = reduced.chunks(group).flat_map(bucket_sums).collect();
     sums.iter().rev().fold(Projective::zero(), |mut acc, s| {
         for _ in 0..c {
             acc.double_in_place();
@@ -491,17 +503,15 @@ fn digits_by_window<S: AsRef<[u64]> + Sync>(scalars: &[S], c: usize, windows: us
     digits
 }
 
-/// One window: `Σ dᵢ·Pᵢ` for the window's digits `dᵢ`.
-///
-/// The window's points (negated for negative digits) are sorted by bucket, then reduced level by
-/// level: each level adds every two neighbours of one bucket, all with one inversion, until each
+/// One window's buckets, for the window's digits `dᵢ`: the points `Pᵢ` (negated for negative
+/// digits) are sorted by bucket `|dᵢ|`, then reduced level by level: each level adds every two neighbours of one bucket, all with one inversion, until each
 /// bucket holds at most one point. No addition ever waits for a bucket, however many points
 /// share one (the bits of a witness all land in one bucket).
-fn window_sum<P: SWCurveConfig<BaseField: MsmField>>(
+fn reduce_window<P: SWCurveConfig<BaseField: MsmField>>(
     bases: &[Affine<P>],
     digits: &[i32],
     c: usize,
-) -> Projective<P> {
+) -> Buckets<P> {
     let n_buckets = 1usize << (c - 1);
     // Counting sort by bucket: `starts[d]`, for digits of magnitude d, is where bucket d − 1's
     // points begin (the points of smaller magnitudes come first).
@@ -559,9 +569,19 @@ fn window_sum<P: SWCurveConfig<BaseField: MsmField>>(
         kept += len;
         lo = hi;
     }
+    // Released now, the window's large buffers serve the next window on this thread.
     buckets.truncate(kept);
+    buckets.shrink_to_fit();
     points.truncate(kept);
-    bucket_sum(&buckets, &points, &mut scratch)
+    points.shrink_to_fit();
+    Buckets { buckets, points }
+}
+
+/// A window reduced to at most one point a bucket: `points[k]` is in bucket `buckets[k]`
+/// (counted from 0 for the digit 1), in increasing order.
+struct Buckets<P: SWCurveConfig> {
+    buckets: Vec<u32>,
+    points: Vec<Affine<P>>,
 }
 
 /// Buffers reused across the levels and steps of a window.
@@ -711,70 +731,107 @@ fn add_with_inverse<P: SWCurveConfig<BaseField: MsmField>>(
     *q = Affine::new_unchecked(x3, y3);
 }
 
-/// `Σ (b + 1)·P_b` over the buckets' points (`buckets` sorted, each bucket at most once).
+/// Each window's `Σ (b + 1)·P_b` over its buckets' points, in the order of `windows`.
 ///
 /// By running sums from the top bucket down (`R += P_b; T += R`), cut into [`SEGMENTS`]
-/// segments of `L` buckets that run side by side in affine coordinates, so that each step's
-/// additions share one inversion; the step that adds `P_b` to `R` also adds the previous `R` to
-/// `T`. Segment `s` ends with `T_s = Σ (t + 1)·P_(sL+t)` and `R_s = Σ P_(sL+t)`, and the sum is
-/// `Σ T_s + L·Σ s·R_s`, the last by a running sum over the segments.
-fn bucket_sum<P: SWCurveConfig<BaseField: MsmField>>(
-    buckets: &[u32],
-    points: &[Affine<P>],
-    s: &mut Scratch<P>,
-) -> Projective<P> {
-    let Some(&top) = buckets.last() else {
-        return Projective::zero();
-    };
-    let used = top as usize + 1;
-    let segments = SEGMENTS.min(used);
-    let len = used.div_ceil(segments);
-    // `next[seg]`: one past the segment's next point to add, from its top bucket down.
-    let mut next: Vec<usize> = (1..=segments)
-        .map(|seg| buckets.partition_point(|&b| (b as usize) < seg * len))
+/// segments of `L` buckets a window that run side by side in affine coordinates, all windows'
+/// together, so that each step's additions share one inversion; the step that adds `P_b` to `R`
+/// also adds the previous `R` to `T`. Segment `s` ends with `T_s = Σ (t + 1)·P_(sL+t)` and
+/// `R_s = Σ P_(sL+t)`, and the window's sum is `Σ T_s + L·Σ s·R_s`, the last by a running sum
+/// over the segments.
+fn bucket_sums<P: SWCurveConfig<BaseField: MsmField>>(
+    windows: &[Buckets<P>],
+) -> Vec<Projective<P>> {
+    /// A window's segments: `first` is its first running sum's place in `sums` (its totals
+    /// follow its running sums), `next[seg]` one past the segment's next point to add.
+    struct Segments {
+        first: usize,
+        count: usize,
+        len: usize,
+        next: Vec<usize>,
+    }
+    let mut first = 0;
+    let mut plans: Vec<Segments> = windows
+        .iter()
+        .map(|w| {
+            let used = w.buckets.last().map_or(0, |top| *top as usize + 1);
+            let count = SEGMENTS.min(used);
+            let len = used.div_ceil(count.max(1));
+            let next = (1..=count)
+                .map(|seg| w.buckets.partition_point(|&b| (b as usize) < seg * len))
+                .collect();
+            let plan = Segments {
+                first,
+                count,
+                len,
+                next,
+            };
+            first += 2 * count;
+            plan
+        })
         .collect();
-    // `sums[..segments]` are the running sums R, `sums[segments..]` the totals T.
-    let mut sums = vec![Affine::<P>::identity(); 2 * segments];
-    for step in 0..=len {
+    let mut sums = vec![Affine::<P>::identity(); first];
+    let mut s = Scratch::default();
+    let steps = plans.iter().map(|p| p.len).max().unwrap_or(0);
+    for step in 0..=steps {
         s.to.clear();
         s.rhs.clear();
-        for seg in 0..segments {
-            // T_s += R_s (R as it was before this step).
-            if step > 0 {
-                let r = sums.get(seg).copied().unwrap_or_default();
-                add_or_queue(&mut sums, segments + seg, r, s);
+        for (plan, window) in plans.iter_mut().zip(windows) {
+            if step > plan.len {
+                continue;
             }
-            // R_s += the point of this step's bucket of the segment, if it has one.
-            if step < len {
-                let bucket = seg * len + len - 1 - step;
-                let Some(at) = next.get_mut(seg) else {
-                    continue;
-                };
-                if *at > 0 && buckets.get(*at - 1).is_some_and(|b| *b as usize == bucket) {
-                    *at -= 1;
-                    let p = points.get(*at).copied().unwrap_or_default();
-                    add_or_queue(&mut sums, seg, p, s);
+            for seg in 0..plan.count {
+                let (r, t) = (plan.first + seg, plan.first + plan.count + seg);
+                // T_s += R_s (R as it was before this step).
+                if step > 0 {
+                    let running = sums.get(r).copied().unwrap_or_default();
+                    add_or_queue(&mut sums, t, running, &mut s);
+                }
+                // R_s += the point of this step's bucket of the segment, if it has one.
+                if step < plan.len {
+                    let bucket = seg * plan.len + plan.len - 1 - step;
+                    let Some(at) = plan.next.get_mut(seg) else {
+                        continue;
+                    };
+                    if *at > 0
+                        && window
+                            .buckets
+                            .get(*at - 1)
+                            .is_some_and(|b| *b as usize == bucket)
+                    {
+                        *at -= 1;
+                        let p = window.points.get(*at).copied().unwrap_or_default();
+                        add_or_queue(&mut sums, r, p, &mut s);
+                    }
                 }
             }
         }
         add_at(&mut sums, &s.to, &s.rhs, &mut s.prefix);
     }
-    let (running, totals) = sums.split_at(segments);
-    let mut weighted = Bucket::<P>::ZERO;
-    let mut acc = Bucket::<P>::ZERO;
-    for r in running.iter().skip(1).rev() {
-        acc += r;
-        weighted += &acc;
-    }
-    let mut sum: Projective<P> = weighted.into();
-    if len.is_power_of_two() {
-        for _ in 0..len.trailing_zeros() {
-            sum.double_in_place();
-        }
-    } else {
-        sum *= P::ScalarField::from(len as u64);
-    }
-    totals.iter().fold(sum, |acc, t| acc + t)
+    plans
+        .iter()
+        .map(|plan| {
+            let ours = sums
+                .get(plan.first..plan.first + 2 * plan.count)
+                .unwrap_or_default();
+            let (running, totals) = ours.split_at(plan.count);
+            let mut weighted = Bucket::<P>::ZERO;
+            let mut acc = Bucket::<P>::ZERO;
+            for r in running.iter().skip(1).rev() {
+                acc += r;
+                weighted += &acc;
+            }
+            let mut sum: Projective<P> = weighted.into();
+            if plan.len.is_power_of_two() {
+                for _ in 0..plan.len.trailing_zeros() {
+                    sum.double_in_place();
+                }
+            } else {
+                sum *= P::ScalarField::from(plan.len as u64);
+            }
+            totals.iter().fold(sum, |acc, t| acc + t)
+        })
+        .collect()
 }
 
 /// `sums[to] += p`: done at once when either is the identity, else queued for the step's batch.
@@ -848,7 +905,11 @@ mod tests {
             .map(|_| G1Projective::rand(&mut rng).into_affine())
             .collect();
         // Top buckets that fill the segments exactly, leave them ragged, and leave segment
-        // lengths that are not powers of two.
+        // lengths that are not powers of two; an empty window among them.
+        let mut windows = vec![Buckets {
+            buckets: vec![],
+            points: vec![],
+        }];
         for used in [1u32, 2, 3, 127, 128, 129, 300, 700, 1000, 2048, 4096] {
             for density in [1, 3] {
                 let buckets: Vec<u32> = (0..used)
@@ -867,16 +928,20 @@ mod tests {
                         }
                     })
                     .collect();
-                let mut s = Scratch::default();
-                assert_eq!(
-                    bucket_sum(&buckets, &points, &mut s),
-                    naive(&buckets, &points),
-                    "used {used}, density {density}"
-                );
+                windows.push(Buckets { buckets, points });
             }
         }
-        let mut s = Scratch::<g1::Config>::default();
-        assert_eq!(bucket_sum(&[], &[], &mut s), G1Projective::zero());
+        // All windows side by side, and each alone.
+        let together = bucket_sums(&windows);
+        assert_eq!(together.len(), windows.len());
+        for (w, sum) in windows.iter().zip(&together) {
+            let want = naive(&w.buckets, &w.points);
+            let top = w.buckets.last();
+            assert_eq!(*sum, want, "top bucket {top:?}, with the others");
+            let alone = bucket_sums(std::slice::from_ref(w));
+            assert_eq!(alone, vec![want], "top bucket {top:?}, alone");
+        }
+        assert!(bucket_sums::<g1::Config>(&[]).is_empty());
     }
 
     /// Random elements and the ones where a subtraction or a reduction turns: 0, 1, −1, and
