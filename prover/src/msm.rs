@@ -317,11 +317,14 @@ fn signed_abs(v: Fr) -> Signed {
     }
 }
 
-/// Relative costs, in batch-affine additions: an inversion (Montgomery's trick spreads one over
-/// a batch), an extended-Jacobian addition, and placing a point in its bucket.
+/// Relative costs, in a level's batch-affine additions: an inversion (Montgomery's trick spreads
+/// one over a batch), an extended-Jacobian addition, placing a point in its bucket (in tenths),
+/// and a bucket sum's affine addition (in tenths: its batches are smaller, and it carries the
+/// running sums' copies), measured on the prover's sizes.
 const INVERSION: usize = 33;
 const JACOBIAN: usize = 2;
 const PLACE_PER_10: usize = 1;
+const SUM_ADDITION_PER_10: usize = 13;
 
 /// Bucket sums run as this many running sums side by side, so that each step's additions share
 /// one inversion.
@@ -370,11 +373,11 @@ fn window_size(lengths: &[usize], threads: usize) -> usize {
         .map_or(8, |(_, _, c)| c)
 }
 
-/// What [`bucket_sum`] costs over `buckets` buckets.
+/// What [`bucket_sums`] costs a window of `buckets` buckets.
 fn bucket_sum_cost(buckets: usize) -> usize {
     let segments = SEGMENTS.min(buckets);
     let steps = buckets.div_ceil(segments) + 1;
-    2 * buckets + steps * INVERSION + 3 * segments * JACOBIAN
+    2 * buckets * SUM_ADDITION_PER_10 / 10 + steps * INVERSION + 3 * segments * JACOBIAN
 }
 
 /// The signed base-`2^c` digits of a little-endian scalar, `windows` of them, each in
