@@ -10,9 +10,14 @@
 //!   chunk of 4,096 (Montgomery's trick): 5 multiplications and a squaring per addition
 //!   where ark-ec's extended-Jacobian bucket takes 8 and 2. No addition waits for a bucket,
 //!   however many points land in one (a witness's bits all do).
-//! - **Batch-affine bucket sums.** `Σ b·B_b` by running sums, cut into 128 segments
-//!   that run side by side in affine coordinates, each step's additions sharing one inversion,
-//!   where ark-ec adds extended-Jacobian points twice per bucket.
+//! - **Batch-affine bucket sums.** `Σ b·B_b` by running sums, cut into 128 segments a window
+//!   that run side by side in affine coordinates, all the windows of a thread together, each
+//!   step's additions sharing one inversion, where ark-ec adds extended-Jacobian points twice
+//!   per bucket.
+//! - **Inlined field arithmetic** ([`MsmField`]): the additions call ark-ff's Montgomery
+//!   multiplication directly, so that it inlines, and add and subtract under a mask instead of
+//!   a branch the predictor loses half the time: about 13% of the G1 MSM's time, measured in
+//!   alternation against the same code on ark-ff's operators.
 //! - **Signed digits**: digits in `[−2^(c−1), 2^(c−1)]`, half the buckets for the same window.
 //! - **GLV** ([`GLVConfig`], BN254's G1 and G2): `k·P = k₁·P + k₂·φ(P)` with `k₁`, `k₂` of about
 //!   128 bits, which halves the windows and so the bucket sums. Only scalars longer than 128 bits
@@ -20,7 +25,8 @@
 //!   multiplications a scalar (see `Decomposition` in the source).
 //! - **Windows sized for the threads.** The window size minimizes the time on the pool's threads
 //!   by a cost model (additions, placements, bucket sums), not the sum of the additions: eleven
-//!   windows on two threads take as long as twelve. Each window is one task (with `parallel`).
+//!   windows on two threads take as long as twelve. Each window is one task (with `parallel`),
+//!   then each thread's share of the windows is one task for the bucket sums.
 //!
 //! Zero scalars and identity bases cost nothing; equal or opposite bases, zero results and
 //! doublings inside a bucket or a running sum are handled (tested against ark-ec's MSM,
