@@ -513,9 +513,10 @@ fn digits_by_window<S: AsRef<[u64]> + Sync>(scalars: &[S], c: usize, windows: us
 }
 
 /// One window's buckets, for the window's digits `dᵢ`: the points `Pᵢ` (negated for negative
-/// digits) are sorted by bucket `|dᵢ|`, then reduced level by level: each level adds every two neighbours of one bucket, all with one inversion, until each
-/// bucket holds at most one point. No addition ever waits for a bucket, however many points
-/// share one (the bits of a witness all land in one bucket).
+/// digits) are sorted by bucket `|dᵢ|`, then reduced level by level: each level adds every two
+/// neighbours of one bucket, all with one inversion, until each bucket holds at most one point.
+/// No addition ever waits for a bucket, however many points share one (the bits of a witness all
+/// land in one bucket).
 fn reduce_window<P: SWCurveConfig<BaseField: MsmField>>(
     bases: &[Affine<P>],
     digits: &[i32],
@@ -643,7 +644,7 @@ fn reduce_level<P: SWCurveConfig<BaseField: MsmField>>(
         return None;
     }
     for chunk in s.at.chunks(CHUNK) {
-        add_neighbours(points, chunk, &mut s.prefix);
+        add_batch(points, &Neighbours(chunk), &mut s.prefix);
     }
     // Keep every point but the second of each pair, and no identity.
     let mut pairs = s.at.iter().map(|&a| a as usize + 1).peekable();
@@ -667,31 +668,71 @@ fn reduce_level<P: SWCurveConfig<BaseField: MsmField>>(
     Some(write)
 }
 
-/// `points[i] ← points[i] + points[i + 1]` for each `i` of `at`, with one inversion.
-fn add_neighbours<P: SWCurveConfig<BaseField: MsmField>>(
+/// The additions of one batch: `points[l] += r` for each `(l, r)` of [`Pairs::pair`].
+trait Pairs<P: SWCurveConfig> {
+    fn len(&self) -> usize;
+    /// The `k`th addition's point to change and its right-hand operand, which no addition of
+    /// the batch changes.
+    fn pair<'s>(&'s self, points: &'s [Affine<P>], k: usize) -> Option<(usize, &'s Affine<P>)>;
+}
+
+/// A level's additions: `points[i] += points[i + 1]` for each `i`.
+struct Neighbours<'a>(&'a [u32]);
+
+impl<P: SWCurveConfig> Pairs<P> for Neighbours<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline(always)]
+    fn pair<'s>(&'s self, points: &'s [Affine<P>], k: usize) -> Option<(usize, &'s Affine<P>)> {
+        let i = *self.0.get(k)? as usize;
+        Some((i, points.get(i + 1)?))
+    }
+}
+
+/// A bucket-sum step's additions: `sums[to[k]] += rhs[k]` for each `k`; no two `to` are equal,
+/// and no operand is the identity.
+struct At<'a, P: SWCurveConfig> {
+    to: &'a [u32],
+    rhs: &'a [Affine<P>],
+}
+
+impl<P: SWCurveConfig> Pairs<P> for At<'_, P> {
+    fn len(&self) -> usize {
+        self.to.len()
+    }
+
+    #[inline(always)]
+    fn pair<'s>(&'s self, _: &'s [Affine<P>], k: usize) -> Option<(usize, &'s Affine<P>)> {
+        Some((*self.to.get(k)? as usize, self.rhs.get(k)?))
+    }
+}
+
+/// All the additions of `pairs`, with one inversion: Montgomery's trick, a forward pass of
+/// prefix products of the slopes' denominators, one inversion, a backward pass.
+fn add_batch<P: SWCurveConfig<BaseField: MsmField>>(
     points: &mut [Affine<P>],
-    at: &[u32],
+    pairs: &impl Pairs<P>,
     prefix: &mut Vec<P::BaseField>,
 ) {
     prefix.clear();
     let mut acc = P::BaseField::one();
-    for &i in at {
+    for k in 0..pairs.len() {
         prefix.push(acc);
-        let i = i as usize;
-        if let (Some(q), Some(p)) = (points.get(i), points.get(i + 1)) {
-            if let Some(d) = slope_denominator(q, p) {
+        if let Some((l, r)) = pairs.pair(points, k) {
+            if let Some(d) = points.get(l).and_then(|q| slope_denominator(q, r)) {
                 acc = acc.times(&d);
             }
         }
     }
     let mut inv = acc.inverse().unwrap_or_default();
-    for (&i, before) in at.iter().zip(prefix.iter()).rev() {
-        let i = i as usize;
-        let Some(&p) = points.get(i + 1) else {
+    for (k, before) in prefix.iter().enumerate().rev() {
+        let Some((l, &r)) = pairs.pair(points, k) else {
             continue;
         };
-        if let Some(q) = points.get_mut(i) {
-            add_with_inverse(q, &p, &mut inv, before);
+        if let Some(q) = points.get_mut(l) {
+            add_with_inverse(q, &r, &mut inv, before);
         }
     }
 }
@@ -815,7 +856,14 @@ fn bucket_sums<P: SWCurveConfig<BaseField: MsmField>>(
                 }
             }
         }
-        add_at(&mut sums, &s.to, &s.rhs, &mut s.prefix);
+        add_batch(
+            &mut sums,
+            &At {
+                to: &s.to,
+                rhs: &s.rhs,
+            },
+            &mut s.prefix,
+        );
     }
     plans
         .iter()
@@ -861,32 +909,6 @@ fn add_or_queue<P: SWCurveConfig<BaseField: MsmField>>(
     } else {
         s.rhs.push(p);
         s.to.push(to as u32);
-    }
-}
-
-/// `sums[to[k]] += rhs[k]` for every k, with one inversion; no two `to` are equal, and no
-/// operand is the identity.
-fn add_at<P: SWCurveConfig<BaseField: MsmField>>(
-    sums: &mut [Affine<P>],
-    to: &[u32],
-    rhs: &[Affine<P>],
-    prefix: &mut Vec<P::BaseField>,
-) {
-    prefix.clear();
-    let mut acc = P::BaseField::one();
-    for (&t, p) in to.iter().zip(rhs) {
-        prefix.push(acc);
-        if let Some(q) = sums.get(t as usize) {
-            if let Some(d) = slope_denominator(q, p) {
-                acc = acc.times(&d);
-            }
-        }
-    }
-    let mut inv = acc.inverse().unwrap_or_default();
-    for ((&t, p), before) in to.iter().zip(rhs).zip(prefix.iter()).rev() {
-        if let Some(q) = sums.get_mut(t as usize) {
-            add_with_inverse(q, p, &mut inv, before);
-        }
     }
 }
 
