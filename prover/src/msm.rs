@@ -411,11 +411,17 @@ fn signed_digits(limbs: &[u64], c: usize, windows: usize, out: &mut [i32]) {
     }
 }
 
-/// Pippenger over non-zero scalars and non-identity bases.
+/// Pippenger over non-zero scalars and non-identity bases (zero scalars are skipped), over the
+/// common length.
 fn pippenger<P: SWCurveConfig<BaseField: MsmField>, S: AsRef<[u64]> + Sync>(
     bases: &[Affine<P>],
     scalars: &[S],
 ) -> Projective<P> {
+    let n = bases.len().min(scalars.len());
+    let (bases, scalars) = (
+        bases.get(..n).unwrap_or_default(),
+        scalars.get(..n).unwrap_or_default(),
+    );
     // How many terms have each bit length.
     let mut lengths = vec![0usize; 64 * scalars.first().map_or(0, |s| s.as_ref().len()) + 1];
     for s in scalars {
@@ -427,7 +433,6 @@ fn pippenger<P: SWCurveConfig<BaseField: MsmField>, S: AsRef<[u64]> + Sync>(
         }
     }
     let bits = lengths.iter().rposition(|n| *n > 0).unwrap_or(0);
-    let n = bases.len().min(scalars.len());
     if bits == 0 || n == 0 {
         return Projective::zero();
     }
@@ -927,6 +932,26 @@ mod tests {
             .zip(points)
             .map(|(b, p)| *p * Fr::from(u64::from(*b) + 1))
             .sum()
+    }
+
+    #[test]
+    fn pippenger_sums_over_the_common_length() {
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let bases: Vec<Affine<g1::Config>> = (0..40)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
+        let scalars: Vec<BigInt<4>> = (0..40).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
+        let want = |n: usize| -> G1Projective {
+            bases
+                .iter()
+                .zip(&scalars)
+                .take(n)
+                .map(|(b, s)| *b * Fr::from(*s))
+                .sum()
+        };
+        assert_eq!(pippenger(&bases[..25], &scalars), want(25));
+        assert_eq!(pippenger(&bases, &scalars[..31]), want(31));
+        assert_eq!(pippenger(&bases[..0], &scalars), G1Projective::zero());
     }
 
     #[test]
