@@ -934,12 +934,16 @@ mod tests {
             .sum()
     }
 
+    fn random_points(n: usize, rng: &mut ChaCha20Rng) -> Vec<Affine<g1::Config>> {
+        (0..n)
+            .map(|_| G1Projective::rand(rng).into_affine())
+            .collect()
+    }
+
     #[test]
     fn pippenger_sums_over_the_common_length() {
         let mut rng = ChaCha20Rng::seed_from_u64(6);
-        let bases: Vec<Affine<g1::Config>> = (0..40)
-            .map(|_| G1Projective::rand(&mut rng).into_affine())
-            .collect();
+        let bases = random_points(40, &mut rng);
         let scalars: Vec<BigInt<4>> = (0..40).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
         let want = |n: usize| -> G1Projective {
             bases
@@ -956,10 +960,7 @@ mod tests {
 
     #[test]
     fn bucket_sums_equal_the_weighted_sum() {
-        let mut rng = ChaCha20Rng::seed_from_u64(5);
-        let pool: Vec<Affine<g1::Config>> = (0..4)
-            .map(|_| G1Projective::rand(&mut rng).into_affine())
-            .collect();
+        let pool = random_points(4, &mut ChaCha20Rng::seed_from_u64(5));
         // Top buckets that fill the segments exactly, leave them ragged, and leave segment
         // lengths that are not powers of two; an empty window among them.
         let mut windows = vec![Buckets {
