@@ -5,8 +5,11 @@ included, with the binary of an earlier commit and with this checkout's, run in 
     python3 scripts/compare-prove.py --base da0e012 --base-depth 32 [--depth 16] [--rounds 15]
 
 The earlier commit is checked out in a git worktree under target/compare/ and built there
-(release, with this checkout's target directory, so dependencies are shared); this checkout's
-binary is built with `cargo build --release -p zkhealth-cli`. Each binary runs its own
+(release) in a target directory of its own, target/compare/target, which later base commits
+reuse. It cannot share this checkout's: cargo names a workspace crate's outputs from its path
+within the workspace, so the worktree's build would overwrite this checkout's, and this
+checkout's sources, older than those outputs, would then look up to date. This checkout's binary
+is built with `cargo build --release -p zkhealth-cli`; the two binaries must differ. Each binary runs its own
 development setup at its depth (`--base-depth` for the earlier commit, the same as `--depth`
 unless given: a commit with the binary registry tree compares at depth 32 with depth 16 of the
 4-ary tree, both 2^32 leaves). The holder's secret, the record, the policy and the challenge are
@@ -48,7 +51,8 @@ def run(cmd, **kw):
 
 
 def build_base(commit: str, target: Path) -> Path:
-    """The release binary of `commit`, built in a worktree with the shared target directory."""
+    """The release binary of `commit`, built in a worktree with the base builds' own target
+    directory `target`."""
     out = ROOT / "target" / "compare" / f"zkhealth-{commit}"
     if out.exists():
         return out
@@ -88,14 +92,17 @@ def main():
         sys.exit("--rounds must be between 1 and 200")
 
     target = ROOT / "target"
+    base_target = target / "compare" / "target"
     base_commit = run(["git", "-C", str(ROOT), "rev-parse", "--short", args.base]).strip()
     head = run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]).strip()
     dirty = run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"]).strip()
     print(f"building {base_commit} …", file=sys.stderr)
-    base = build_base(base_commit, target)
+    base = build_base(base_commit, base_target)
     print("building this checkout …", file=sys.stderr)
     run(["cargo", "build", "--release", "-p", "zkhealth-cli"], cwd=ROOT)
     new = target / "release" / "zkhealth"
+    if base.read_bytes() == new.read_bytes():
+        sys.exit(f"{base} and {new} are the same binary: nothing to compare")
 
     work = target / "compare" / f"work-d{args.depth}"
     if work.exists():
