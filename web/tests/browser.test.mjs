@@ -224,7 +224,9 @@ test("checkpoint and wallet in Chromium", { timeout: 600_000 }, async () => {
       logged.some((l) => /^zkhealth: panicked at .*rqrr.*assertion failed/s.test(l)),
       `the panic hook logged: ${logged.join("\n")}`,
     );
-    const cut = `${text.slice(0, text.length >> 1)}`;
+    // Base45 has a space in its alphabet and the wallet shows what it is given trimmed, so the
+    // cut ends at a character that is not a space, or the value would never equal it.
+    const cut = text.slice(0, text.length >> 1).trimEnd();
     await wallet.fill("#presentation", cut);
     await wallet.click("#show");
     await wallet.waitForFunction((t) => document.getElementById("presentation").value === t, cut);
